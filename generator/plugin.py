@@ -1,0 +1,133 @@
+"""MkDocs plugin ``congkhai``: the thin adapter between the core and MkDocs.
+
+It loads the records when the build starts, adds the generated pages and attachments
+as virtual files, builds a small navigation (home, one entry per category, hand-written
+pages; never one entry per record), puts our theme overrides in front of Material's,
+and gives templates the current hotline. It reads the publication log but never writes
+it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from generator.config import Settings
+from generator.errors import CongkhaiError
+from generator.site import Site, load_site
+
+log = logging.getLogger("mkdocs.plugins.congkhai")
+
+THEME_DIR = Path(__file__).parent / "theme"
+CSS_URI = "assets/congkhai.css"
+
+
+class CongkhaiConfig(base.Config):
+    """Options of the ``congkhai`` plugin in ``mkdocs.yml``."""
+
+    disclosures_dir = c.Type(str, default="disclosures")
+    """Folder of the records, relative to ``mkdocs.yml``."""
+    log = c.Type(str, default="publication-log.jsonl")
+    """The publication log, relative to ``mkdocs.yml``."""
+    agency = c.Type(str, default="")
+    """The agency's full name, shown in the footer and used in reports."""
+    nav = c.Type(bool, default=True)
+    """Build the navigation (home, categories, other pages) when ``nav`` is not set."""
+
+
+class ProblemsError(PluginError):
+    """Records have problems: carries them so that the command line can print them."""
+
+    def __init__(self, error: CongkhaiError):
+        self.problems = error.problems
+        super().__init__(str(error))
+
+
+def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
+    """Core settings from a loaded MkDocs configuration."""
+    root = Path(config.config_file_path).resolve().parent
+    return Settings(
+        root=root,
+        disclosures_dir=root / options.disclosures_dir,
+        docs_dir=Path(config.docs_dir),
+        log_path=root / options.log,
+        site_url=config.site_url or "",
+        site_name=config.site_name,
+        agency=options.agency or config.site_name,
+    )
+
+
+class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
+    """Wires the core into MkDocs events."""
+
+    site: Site | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not config.use_directory_urls:
+            raise PluginError("congkhai: use_directory_urls phải là true (đường dẫn /chuyen-muc/ma/ là vĩnh viễn)")
+        self.settings = settings_from(config, self.config)
+        try:
+            self.site = load_site(self.settings)
+        except CongkhaiError as exc:
+            raise ProblemsError(exc) from None
+        config.theme.dirs.insert(0, str(THEME_DIR))
+        if CSS_URI not in config.extra_css:
+            config.extra_css.append(CSS_URI)
+        if config.nav is None and self.config.nav:
+            config.nav = self._nav(Path(config.docs_dir))
+        if config.not_in_nav is None:  # record pages are reached from their category index
+            patterns = "\n".join(f"/{slug}/**" for slug in self.site.categories)
+            config.not_in_nav = c.PathSpec().run_validation(patterns)
+        return config
+
+    def _nav(self, docs_dir: Path) -> list[Any]:
+        assert self.site is not None
+        nav: list[Any] = []
+        if (docs_dir / "index.md").is_file():
+            nav.append({"Trang chủ": "index.md"})
+        nav += [{c.title: f"{slug}/index.md"} for slug, c in self.site.categories.items()]
+        for path in sorted(docs_dir.rglob("*.md")):
+            rel = path.relative_to(docs_dir).as_posix()
+            if rel != "index.md" and not rel.startswith(("_", ".")):
+                nav.append(rel)
+        return nav
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        for src, content in self.site.pages().items():
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, src, content=content))
+        for dest, source in self.site.static_files().items():
+            files.append(File.generated(config, dest, abs_src_path=str(source)))
+        return files
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        assert self.site is not None
+        hotline = self.site.hotline()
+        env.globals["congkhai_hotline"] = (
+            {
+                "url": hotline.url_path,
+                "phones": hotline.data.get("phones", []),
+                "emails": hotline.data.get("emails", []),
+                "hours": hotline.data.get("hours"),
+                "sample": hotline.sample,
+            }
+            if hotline
+            else None
+        )
+        env.filters["tel"] = lambda n: "tel:" + "".join(ch for ch in n if ch.isdigit() or ch == "+")
+        return env
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.settings.disclosures_dir))
+        return server

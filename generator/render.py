@@ -1,0 +1,155 @@
+"""Render records and category indexes to Markdown pages (with escaped HTML blocks).
+
+Templates live in ``generator/templates``; every value from a record passes through
+Jinja2's autoescaping, only the record's Markdown ``body`` is left for the engine's
+Markdown converter. Links are relative, so the pages work under any ``site_url``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import posixpath
+from itertools import groupby
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from generator.categories import Category, Field
+from generator.values import format_date, format_money
+
+if TYPE_CHECKING:
+    from generator.records import Record
+    from generator.site import Site
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Common fields shown in the page header, not in the details section.
+HEADER_FIELDS = {
+    "title",
+    "id",
+    "kind",
+    "summary",
+    "body",
+    "document",
+    "unit",
+    "valid_from",
+    "valid_until",
+    "posting",
+    "attachments",
+    "visibility",
+    "withdrawn",
+    "sample",
+    "tags",
+    "change_note",
+}
+
+
+def relative_url(from_dir: str, to_path: str) -> str:
+    """Relative link from a page served at ``from_dir`` (``a/b/``) to ``to_path``."""
+    rel = posixpath.relpath("/" + to_path, "/" + from_dir)
+    if to_path.endswith("/") and not rel.endswith("/"):
+        rel += "/"
+    return "./" if rel in (".", "./") else rel
+
+
+def human_size(size: int) -> str:
+    """Bytes as Vietnamese shows them: ``12,3 KB``."""
+    value = float(size)
+    for unit in ("byte", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            text = f"{value:.0f}" if unit == "byte" else f"{value:.1f}"
+            return f"{text.replace('.', ',')} {unit}"
+        value /= 1024
+    return f"{size} byte"  # pragma: no cover
+
+
+def tel_link(number: str) -> str:
+    """``0296 3800 000`` -> ``tel:02963800000``."""
+    return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+
+
+def format_value(spec: Field, value: Any) -> Markup:
+    """One typed scalar value as safe HTML, in Vietnamese notation."""
+    if spec.type == "date":
+        return escape(format_date(value))
+    if spec.type == "time":
+        return escape(value.strftime("%H:%M"))
+    if spec.type == "month":
+        return escape(value.strftime("%m/%Y"))
+    if spec.type == "bool":
+        return escape("Có" if value else "Không")
+    if spec.type == "money":
+        return escape(format_money(value) + " đồng")
+    if spec.type == "enum":
+        return escape(spec.values.get(value, value))
+    if spec.type == "url":
+        return Markup('<a href="{0}">{0}</a>').format(value)
+    if spec.type == "email":
+        return Markup('<a href="mailto:{0}">{0}</a>').format(value)
+    if spec.type == "phone":
+        return Markup('<a href="{0}">{1}</a>').format(tel_link(value), value)
+    return escape(str(value))
+
+
+def _scalar_spec(spec: Field) -> Field:
+    return Field(name=spec.name, type=spec.of or "text", label=spec.label)
+
+
+class Renderer:
+    """Turns a :class:`~generator.site.Site` into Markdown pages."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            extensions=["jinja2.ext.do"],
+        )
+        self.env.filters.update(
+            date=format_date,
+            size=human_size,
+            tojson_yaml=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
+            tel=tel_link,
+        )
+        self.env.globals.update(value=format_value, scalar_spec=_scalar_spec, relative_url=relative_url)
+
+    def pages(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for category in self.site.categories.values():
+            records = self.site.records_in(category)
+            out[f"{category.slug}/index.md"] = self.render_index(category, records)
+            for record in records:
+                out[f"{category.slug}/{record.id}.md"] = self.render_record(record)
+        return out
+
+    def render_index(self, category: Category, records: list[Record]) -> str:
+        groups = [
+            (year, list(items)) for year, items in groupby(records, key=lambda r: r.date.year if r.date else None)
+        ]
+        return self.env.get_template("index.md.j2").render(category=category, groups=groups, here=f"{category.slug}/")
+
+    def render_record(self, record: Record) -> str:
+        category = record.category
+        fields = category.all_fields(self.site.common, record.kind)
+        details = [
+            (spec, record.data[name])
+            for name, spec in fields.items()
+            if name not in HEADER_FIELDS and record.data.get(name) not in (None, [], {})
+        ]
+        notices = [spec.label for spec, value in details if spec.type == "bool" and value and spec.notice]
+        return self.env.get_template("record.md.j2").render(
+            record=record,
+            category=category,
+            data=record.data,
+            common=self.site.common,
+            details=[(s, v) for s, v in details if not (s.type == "bool" and s.notice)],
+            notices=notices,
+            here=record.url_path,
+            today=dt.date.today(),
+        )

@@ -1,0 +1,105 @@
+"""The site as data: load the project, then render its generated pages.
+
+Reads top to bottom like a build: categories -> records -> checks -> pages. No MkDocs
+import: an adapter turns :class:`Site` pages into the engine's files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.categories import Category, Field, load_categories, load_common
+from generator.config import Settings
+from generator.errors import CongkhaiError
+from generator.records import Record, load_records
+
+
+@dataclass
+class Site:
+    """Everything the site is built from."""
+
+    settings: Settings
+    categories: dict[str, Category]
+    common: dict[str, Field]
+    records: list[Record]
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def public_records(self) -> list[Record]:
+        """Records that appear on the site (``visibility: public``)."""
+        return [r for r in self.records if r.public]
+
+    def records_in(self, category: Category) -> list[Record]:
+        """Public records of a category, newest first (undated last)."""
+        items = [r for r in self.public_records if r.category is category]
+        return sorted(items, key=lambda r: (r.date or dt.date.min, r.id), reverse=True)
+
+    def hotline(self) -> Record | None:
+        """The current hotline: the newest public, not withdrawn, still valid record of a
+        hotline category (``hotline: true``)."""
+        candidates = [
+            r
+            for c in self.categories.values()
+            if c.hotline
+            for r in self.records_in(c)
+            if not r.data.get("withdrawn")
+            and (r.data.get("valid_until") is None or r.data["valid_until"] >= self.today)
+            and (r.data.get("valid_from") is None or r.data["valid_from"] <= self.today)
+        ]
+        return candidates[0] if candidates else None
+
+    def pages(self) -> dict[str, str]:
+        """Generated Markdown pages: ``src path -> content`` (index page per category,
+        one page per public record)."""
+        from generator.render import Renderer
+
+        return Renderer(self).pages()
+
+    def static_files(self) -> dict[str, Path]:
+        """Attachments of public records: ``site path -> file on disk``."""
+        return {f"{r.url_path}{a.file}": a.path for r in self.public_records for a in r.attachments}
+
+
+def load_site(settings: Settings, today: dt.date | None = None) -> Site:
+    """Load categories and records; raise :class:`CongkhaiError` listing every problem."""
+    categories = load_categories(settings.disclosures_dir, settings.root)
+    common = load_common()
+    if not settings.disclosures_dir.is_dir():
+        raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
+    records, problems = load_records(settings.disclosures_dir, settings.root, categories, common)
+    if problems:
+        raise CongkhaiError(problems)
+    return Site(settings, categories, common, records, today or dt.date.today())
+
+
+def render_to(site: Site, out: Path) -> list[Path]:
+    """Write the hand-written pages and the generated pages into ``out`` (for any
+    engine that reads a folder of Markdown)."""
+    written: list[Path] = []
+    docs = site.settings.docs_dir
+    if docs.is_dir():
+        shutil.copytree(docs, out, dirs_exist_ok=True)
+    for src, content in site.pages().items():
+        target = out / src
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        written.append(target)
+    for dest, source in site.static_files().items():
+        target = out / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written
+
+
+def flatten(value: Any) -> list[str]:
+    """Every text value inside ``value`` (used by privacy checks and tests)."""
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in flatten(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in flatten(v)]
+    return [str(value)] if value is not None else []

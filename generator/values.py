@@ -1,0 +1,155 @@
+"""Scalar value types of record fields: each parses the text read from YAML.
+
+Every parser takes the text exactly as written and returns the typed value, or raises
+``ValueError`` with a Vietnamese message for staff. The same functions serve as JSON
+Schema format checks (``ck-<type>``) and as converters, so the rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_VN_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
+_MONEY = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)$")
+
+
+def parse_date(text: str) -> dt.date:
+    """``2026-06-05`` or ``05/06/2026`` (both 5 June 2026); anything else is an error."""
+    if m := _ISO_DATE.match(text):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := _VN_DATE.match(text):
+        day, month, year = (int(g) for g in m.groups())
+    else:
+        raise ValueError(f"ngày '{text}' không đúng dạng; viết 2026-06-05 hoặc 05/06/2026")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"ngày '{text}' không tồn tại") from None
+
+
+def parse_time(text: str) -> dt.time:
+    """``07:30`` (24-hour clock)."""
+    m = _TIME.match(text)
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        raise ValueError(f"giờ '{text}' không hợp lệ; viết dạng \"07:30\" (trong dấu nháy)")
+    return dt.time(int(m[1]), int(m[2]))
+
+
+def parse_month(text: str) -> dt.date:
+    """``2026-05`` -> the first day of that month."""
+    m = _MONTH.match(text)
+    if not m or not 1 <= int(m[2]) <= 12:
+        raise ValueError(f"tháng '{text}' không hợp lệ; viết dạng 2026-05")
+    return dt.date(int(m[1]), int(m[2]), 1)
+
+
+def parse_int(text: str) -> int:
+    """A whole number, 0 or more."""
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"'{text}' không phải là số nguyên không âm")
+    return int(text)
+
+
+def parse_year(text: str) -> int:
+    """A four-digit year."""
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        raise ValueError(f"năm '{text}' không hợp lệ; viết 4 chữ số, ví dụ 2026")
+    return int(text)
+
+
+def parse_bool(text: str) -> bool:
+    """Only ``true`` or ``false`` (``yes``/``no``/``on`` are refused, not guessed)."""
+    low = text.lower()
+    if low not in ("true", "false"):
+        raise ValueError(f"'{text}' không hợp lệ; chỉ viết true hoặc false")
+    return low == "true"
+
+
+def parse_url(text: str) -> str:
+    """An absolute ``http``/``https`` address."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in text:
+        raise ValueError(f"địa chỉ '{text}' không hợp lệ; phải bắt đầu bằng https://")
+    return text
+
+
+def parse_email(text: str) -> str:
+    if not _EMAIL.match(text):
+        raise ValueError(f"địa chỉ thư điện tử '{text}' không hợp lệ")
+    return text
+
+
+def parse_phone(text: str) -> str:
+    """Digits with optional ``+``, spaces, dots, dashes, parentheses; kept as written."""
+    digits = re.sub(r"\D", "", text)
+    if not _PHONE.match(text) or not 8 <= len(digits) <= 12:
+        raise ValueError(f"số điện thoại '{text}' không hợp lệ; viết trong dấu nháy, ví dụ \"0296 3800 000\"")
+    return text
+
+
+def parse_money(text: str) -> int:
+    """An amount in đồng: digits, optionally grouped by dots (``1.250.000``)."""
+    if not _MONEY.match(text):
+        raise ValueError(f"số tiền '{text}' không hợp lệ; chỉ ghi chữ số, ví dụ 1250000 hoặc 1.250.000")
+    return int(text.replace(".", ""))
+
+
+def parse_slug(text: str) -> str:
+    if not _SLUG.match(text):
+        raise ValueError(f"'{text}' không hợp lệ; chỉ dùng chữ thường không dấu, số và dấu '-'")
+    return text
+
+
+def parse_idpath(text: str) -> str:
+    """One or more slugs separated by ``/`` (the record's URL below its category)."""
+    parts = text.split("/")
+    if not all(_SLUG.match(p) for p in parts) or "index" in parts:
+        raise ValueError(
+            f"mã '{text}' không hợp lệ; chỉ dùng chữ thường không dấu, số, '-' và '/' (không dùng 'index')"
+        )
+    return text
+
+
+def parse_text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("không được để trống")
+    return text
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "text": parse_text,
+    "markdown": str,
+    "date": parse_date,
+    "time": parse_time,
+    "month": parse_month,
+    "int": parse_int,
+    "year": parse_year,
+    "bool": parse_bool,
+    "url": parse_url,
+    "email": parse_email,
+    "phone": parse_phone,
+    "money": parse_money,
+    "slug": parse_slug,
+    "idpath": parse_idpath,
+}
+"""Scalar type name (as written in category files) -> parser."""
+
+
+def format_date(value: dt.date | None) -> str:
+    """dd/mm/yyyy, as shown everywhere on the site."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_money(value: int) -> str:
+    """``1250000`` -> ``1.250.000`` (Vietnamese thousands separator)."""
+    return f"{value:,}".replace(",", ".")

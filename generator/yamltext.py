@@ -1,0 +1,113 @@
+"""Read YAML as plain text values, remembering the line of every value.
+
+Every scalar is kept as text (so ``0296…`` keeps its leading zero and ``no`` stays a
+word); conversion to dates, numbers and booleans is the schema's job. Mappings become
+``dict``, sequences ``list``; an empty value becomes ``None``. Duplicate keys, aliases,
+complex keys and explicit tags are refused. libyaml's C parser is used when present.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from generator.errors import Problem
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+MAX_DEPTH = 20
+
+Path = tuple[str | int, ...]
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+def field_name(path: Path) -> str:
+    """``("sessions", 1, "date")`` -> ``sessions[2].date`` (positions count from 1)."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "record"
+
+
+class _Reader:
+    def __init__(self, relpath: str, line_offset: int):
+        self.relpath = relpath
+        self.offset = line_offset
+        self.lines: dict[Path, int] = {}
+        self.problems: list[Problem] = []
+        self._seen: set[int] = set()
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.offset
+
+    def fail(self, node: yaml.Node, path: Path, message: str, line: int | None = None) -> None:
+        where = line or self.lines.get(path) or self.line(node)
+        self.problems.append(Problem(self.relpath, where, field_name(path), message))
+
+    def convert(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
+        self.lines.setdefault(path, self.line(node))
+        if id(node) in self._seen:
+            self.fail(node, path, "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị")
+            return None
+        self._seen.add(id(node))
+        if depth > MAX_DEPTH:
+            self.fail(node, path, f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
+            return None
+        if node.tag not in _STANDARD_TAGS:
+            self.fail(node, path, f"không dùng thẻ YAML '{node.tag}'")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:null" and not node.style:
+                return None
+            return node.value
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, path, "tên trường phải là một chữ đơn")
+                continue
+            key = key_node.value
+            if key in result:
+                self.fail(key_node, path + (key,), "trường bị khai báo hai lần", self.line(key_node))
+                continue
+            self.lines[path + (key,)] = self.line(key_node)
+            result[key] = self.convert(value_node, path + (key,), depth + 1)
+        return result
+
+
+def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[Path, int], list[Problem]]:
+    """Parse one YAML document. Returns (value, lines by field path, problems).
+
+    ``line_offset`` is added to every line (front matter starts after the ``---``).
+    """
+    reader = _Reader(relpath, line_offset)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        what = exc.problem or exc.context or "lỗi cú pháp"
+        return None, {}, [Problem(relpath, line, "yaml", f"lỗi cú pháp YAML: {what}")]
+    except yaml.YAMLError as exc:
+        return None, {}, [Problem(relpath, 1 + line_offset, "yaml", f"lỗi cú pháp YAML: {exc}")]
+    if node is None:
+        return None, {}, []
+    value = reader.convert(node, ())
+    return value, reader.lines, reader.problems
