@@ -39,6 +39,18 @@ def _setup_logging(verbose: bool) -> None:
     logger.propagate = False
 
 
+class _HideProblems(logging.Filter):
+    """Drop MkDocs' own log line of our record problems: the CLI prints them itself."""
+
+    def __init__(self, plugin: Any):
+        super().__init__()
+        self.plugin = plugin
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = getattr(self.plugin, "error", None)
+        return error is None or record.getMessage() != str(error)
+
+
 def _load_config(config_file: str, **overrides: Any) -> Any:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
@@ -106,14 +118,23 @@ def build(obj: dict[str, str], site_dir: str | None) -> None:
         overrides["site_dir"] = str(Path(site_dir).resolve())
     try:
         config = _load_config(obj["config_file"], **overrides)
-        mkdocs_build(config)
     except CongkhaiError as exc:
         _fail(exc)
-    except ProblemsError as exc:
-        _fail(CongkhaiError(exc.problems))
-    except (Abort, BuildError) as exc:
+    plugin = config.plugins.get("congkhai")
+    quiet = _HideProblems(plugin)
+    handlers = logging.getLogger("mkdocs").handlers
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        mkdocs_build(config)
+    except (Abort, BuildError, ProblemsError) as exc:
+        if isinstance(getattr(plugin, "error", None), ProblemsError):
+            _fail(CongkhaiError(plugin.error.problems))
         click.echo(f"Dựng trang thất bại: {exc}", err=True)
         sys.exit(1)
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
     click.echo(f"Đã dựng trang vào {config.site_dir}")
 
 

@@ -22,6 +22,7 @@ from mkdocs.structure.files import File, Files
 
 from generator.config import Settings
 from generator.errors import CongkhaiError
+from generator.render import FIELDS_MARKER, field_reference
 from generator.site import Site, load_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -69,15 +70,19 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     """Wires the core into MkDocs events."""
 
     site: Site | None = None
+    error: ProblemsError | None = None
+    """The problems that stopped the last build, for the command line to print."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not config.use_directory_urls:
             raise PluginError("congkhai: use_directory_urls phải là true (đường dẫn /chuyen-muc/ma/ là vĩnh viễn)")
         self.settings = settings_from(config, self.config)
+        self.error = None
         try:
             self.site = load_site(self.settings)
         except CongkhaiError as exc:
-            raise ProblemsError(exc) from None
+            self.error = ProblemsError(exc)
+            raise self.error from None
         config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
@@ -110,6 +115,12 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         for dest, source in self.site.static_files().items():
             files.append(File.generated(config, dest, abs_src_path=str(source)))
         return files
+
+    def on_page_markdown(self, markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+        if FIELDS_MARKER in markdown:
+            assert self.site is not None
+            markdown = markdown.replace(FIELDS_MARKER, field_reference(self.site.categories, self.site.common))
+        return markdown
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         assert self.site is not None

@@ -98,6 +98,70 @@ def _scalar_spec(spec: Field) -> Field:
     return Field(name=spec.name, type=spec.of or "text", label=spec.label)
 
 
+FIELDS_MARKER = "<!-- congkhai:fields -->"
+"""Put on its own line in a hand-written page to insert the field reference there."""
+
+_TYPE_NAMES = {
+    "text": "văn bản",
+    "markdown": "Markdown",
+    "slug": "chữ không dấu",
+    "idpath": "đường dẫn",
+    "date": "ngày (2026-06-05 hoặc 05/06/2026)",
+    "time": 'giờ ("07:30")',
+    "month": "tháng (2026-05)",
+    "int": "số nguyên",
+    "year": "năm (2026)",
+    "bool": "true/false",
+    "url": "địa chỉ web",
+    "email": "thư điện tử",
+    "phone": 'số điện thoại ("0296 3800 000")',
+    "money": "số tiền (đồng)",
+    "enum": "một trong các giá trị",
+    "list": "danh sách",
+    "map": "nhóm trường",
+}
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _field_rows(fields: dict[str, Field], prefix: str = "") -> list[str]:
+    rows = []
+    for name, spec in fields.items():
+        kind = _TYPE_NAMES.get(spec.type, spec.type)
+        if spec.type == "list" and spec.of:
+            kind += f" ({_TYPE_NAMES.get(spec.of, spec.of)})"
+        if spec.values:
+            kind += ": " + ", ".join(f"`{k}` ({v})" for k, v in spec.values.items())
+        need = "bắt buộc" if spec.required else "không"
+        if spec.kinds:
+            need += " — chỉ cho loại " + ", ".join(f"`{k}`" for k in spec.kinds)
+        rows.append(
+            f"| `{prefix}{name}` | {_md_cell(spec.label)} | {_md_cell(kind)} | {need} | {_md_cell(spec.help)} |"
+        )
+        if spec.fields:
+            sub = f"{prefix}{name}[]." if spec.type == "list" else f"{prefix}{name}."
+            rows += _field_rows(spec.fields, sub)
+    return rows
+
+
+def field_reference(categories: dict[str, Category], common: dict[str, Field]) -> str:
+    """Markdown tables of every field (common, then per category): the staff guide's
+    reference, generated from the category data so it never drifts from it."""
+    head = ["| Trường | Ý nghĩa | Kiểu | Bắt buộc | Ghi chú |", "|---|---|---|---|---|"]
+    out = ["### Các trường chung", "", *head, *_field_rows(common), ""]
+    for category in categories.values():
+        out += [f"### {category.title} (`{category.slug}`)", ""]
+        if category.kinds:
+            kinds = ", ".join(f"`{k}` ({v})" for k, v in category.kinds.items())
+            out += [f"Loại (`kind`, bắt buộc): {kinds}.", ""]
+        if category.document_required:
+            out += ["Trường `document` (văn bản, có `date`) là bắt buộc.", ""]
+        out += [*head, *_field_rows(category.fields), ""]
+    return "\n".join(out)
+
+
 class Renderer:
     """Turns a :class:`~generator.site.Site` into Markdown pages."""
 

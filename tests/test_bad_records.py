@@ -1,0 +1,227 @@
+"""Bad records: each gives exactly ``path:line: field: message``, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_cli
+
+LICH = "disclosures/tiep-cong-dan/2026/x.yml"
+
+CASES = {
+    "yaml-syntax": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: [2026-05\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:4: yaml: lỗi cú pháp YAML: did not find expected ',' or ']'"],
+    ),
+    "wrong-type-list-for-text": (
+        {LICH: "title:\n  - Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:1: title: phải là một giá trị đơn, không phải một danh sách"],
+    ),
+    "list-where-map-belongs": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\ndocument:\n  - 45/TB\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:5: document: phải là một bảng các trường (khóa: giá trị), không phải một danh sách"
+        ],
+    ),
+    "map-where-list-belongs": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  date: 2026-05-15\n"},
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:4: sessions: phải là một danh sách (mỗi mục một dòng bắt đầu bằng '- '), không phải một bảng các trường"
+        ],
+    ),
+    "missing-required-title": (
+        {LICH: "kind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:1: title: thiếu trường bắt buộc (Tiêu đề)"],
+    ),
+    "missing-required-nested": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - start: '07:30'\n    place: Trụ sở\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: thiếu trường bắt buộc (Ngày)"],
+    ),
+    "unknown-kind": (
+        {LICH: "title: Lịch\nkind: lịch\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:2: kind: giá trị 'lịch' không hợp lệ; chọn một trong: lich, bien-ban"],
+    ),
+    "impossible-date": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-02\nsessions: [{date: 2026-02-30, start: '07:30'}]\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:4: sessions[1].date: ngày '2026-02-30' không tồn tại"],
+    ),
+    "month-13": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 13/13/2026\n    start: '07:30'\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày '13/13/2026' không tồn tại"],
+    ),
+    "date-other-format": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 15.5.2026\n    start: '07:30'\n"},
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày '15.5.2026' không đúng dạng; viết 2026-06-05 hoặc 05/06/2026"
+        ],
+    ),
+    "unknown-category-folder": (
+        {"disclosures/tin-tuc/2026/a.yml": "title: Tin\n"},
+        [
+            "disclosures/tin-tuc/2026/a.yml:1: category: thư mục 'tin-tuc' không phải là chuyên mục; dùng một trong: thu-tuc-hanh-chinh, tai-chinh-ngan-sach, tuyen-dung, duong-day-nong, tiep-cong-dan, phong-chong-tham-nhung (hoặc khai báo chuyên mục mới bằng tin-tuc/_category.yml)"
+        ],
+    ),
+    "attachment-missing": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\nattachments:\n  - file: quyet-dinh.pdf\n    kind: quyet-dinh\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:6: attachments[1].file: không tìm thấy tệp 'quyet-dinh.pdf' cạnh bản ghi"
+        ],
+    ),
+    "duplicate-id": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\n",
+            "disclosures/tiep-cong-dan/2026/y.yml": "title: Lịch 2\nid: 2026/x\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\n",
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/y.yml:2: id: trùng đường dẫn /tiep-cong-dan/2026/x/ với disclosures/tiep-cong-dan/2026/x.yml"
+        ],
+    ),
+    "empty-file": (
+        {LICH: ""},
+        ["disclosures/tiep-cong-dan/2026/x.yml:1: record: tệp rỗng; một bản ghi phải có ít nhất trường title"],
+    ),
+    "top-level-list": (
+        {LICH: "- title: Lịch\n"},
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:1: record: bản ghi phải là một bảng các trường (khóa: giá trị), không phải một danh sách"
+        ],
+    ),
+    "duplicate-key": (
+        {LICH: "title: Lịch\nkind: lich\ntitle: Lịch khác\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:3: title: trường bị khai báo hai lần"],
+    ),
+    "unknown-field-with-suggestion": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\nsumary: Tóm tắt\n"
+        },
+        ["disclosures/tiep-cong-dan/2026/x.yml:5: sumary: trường không được hỗ trợ; có phải ý bạn là 'summary'?"],
+    ),
+    "field-of-other-kind": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\nvisitors: 3\n"
+        },
+        ["disclosures/tiep-cong-dan/2026/x.yml:5: visitors: trường này chỉ dùng cho loại: bien-ban"],
+    ),
+    "bool-yes-refused": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\nsample: yes\n"
+        },
+        ["disclosures/tiep-cong-dan/2026/x.yml:5: sample: 'yes' không hợp lệ; chỉ viết true hoặc false"],
+    ),
+    "time-without-quotes": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 2026-05-15\n    start: 7:30\n"},
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:6: sessions[1].start: giờ '7:30' không hợp lệ; viết dạng \"07:30\" (trong dấu nháy)"
+        ],
+    ),
+    "session-outside-month": (
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 2026-06-15\n    start: '07:30'\n"},
+        ["disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày tiếp không thuộc tháng 05/2026"],
+    ),
+    "no-visitors-but-count": (
+        {
+            "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\nvisitors: 2\nno_visitors: true\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/bb.yml:4: visitors: no_visitors là true (không có công dân đến) nhưng visitors khác 0"
+        ],
+    ),
+    "negative-visitors": (
+        {
+            "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\nvisitors: -1\n"
+        },
+        ["disclosures/tiep-cong-dan/2026/bb.yml:4: visitors: '-1' không phải là số nguyên không âm"],
+    ),
+    "phone-invalid": (
+        {"disclosures/duong-day-nong/2026/dd2.yml": "title: Đường dây nóng\nphones:\n  - number: gọi văn phòng\n"},
+        [
+            "disclosures/duong-day-nong/2026/dd2.yml:3: phones[1].number: số điện thoại 'gọi văn phòng' không hợp lệ; viết trong dấu nháy, ví dụ \"0296 3800 000\""
+        ],
+    ),
+    "document-required": (
+        {"disclosures/tai-chinh-ngan-sach/2026/dt.yml": "title: Dự toán 2026\nkind: du-toan\nfiscal_year: 2026\n"},
+        ["disclosures/tai-chinh-ngan-sach/2026/dt.yml:1: document: thiếu trường bắt buộc (Văn bản)"],
+    ),
+    "money-invalid": (
+        {
+            "disclosures/tai-chinh-ngan-sach/2026/dt.yml": "title: Dự toán 2026\nkind: du-toan\nfiscal_year: 2026\ndocument: {date: 2026-01-10}\namounts:\n  - item: Chi thường xuyên\n    amount: 1,5 tỷ\n"
+        },
+        [
+            "disclosures/tai-chinh-ngan-sach/2026/dt.yml:7: amounts[1].amount: số tiền '1,5 tỷ' không hợp lệ; chỉ ghi chữ số, ví dụ 1250000 hoặc 1.250.000"
+        ],
+    ),
+    "file-name-not-a-slug": (
+        {
+            "disclosures/tiep-cong-dan/2026/Lịch tháng 5.yml": "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/Lịch tháng 5.yml:1: id: tên tệp 'Lịch tháng 5.yml' không dùng được làm đường dẫn; đổi tên tệp thành 'lich-thang-5.yml' hoặc khai báo id"
+        ],
+    ),
+    "md-without-front-matter": (
+        {"disclosures/tiep-cong-dan/2026/z.md": "Chỉ có nội dung, không có phần đầu.\n"},
+        [
+            "disclosures/tiep-cong-dan/2026/z.md:1: yaml: tệp .md phải bắt đầu bằng dòng --- rồi đến các trường YAML, kết thúc bằng dòng ---"
+        ],
+    ),
+    "md-line-numbers-count-the-fence": (
+        {
+            "disclosures/tiep-cong-dan/2026/z.md": "---\ntitle: Biên bản\nkind: bien-ban\nsession_date: 2026-05-32\n---\nNội dung.\n"
+        },
+        ["disclosures/tiep-cong-dan/2026/z.md:4: session_date: ngày '2026-05-32' không tồn tại"],
+    ),
+    "not-utf8": (
+        {LICH: b"title: Th\xf4ng b\xe1o\nkind: lich\n"},  # Windows-1258 bytes
+        ["disclosures/tiep-cong-dan/2026/x.yml:1: record: tệp không phải văn bản UTF-8; hãy lưu lại với bảng mã UTF-8"],
+    ),
+    "posting-minutes-not-attached": (
+        {
+            LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\nposting:\n  place: Trụ sở\n  minutes: bb.pdf\n"
+        },
+        ["disclosures/tiep-cong-dan/2026/x.yml:7: posting.minutes: 'bb.pdf' không có trong danh sách attachments"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_record_is_reported_exactly(make_project, name):
+    files, expected = CASES[name]
+    root = make_project(files)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    result = run_cli(root, "check")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if not line.startswith("Có ")]
+    assert lines == expected
+    assert result.output.splitlines()[-1] == f"Có {len(expected)} lỗi; chưa có gì được thay đổi."
+    # build refuses too, and writes nothing
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.output.splitlines() if not line.startswith("Có ")] == expected
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_all_problems_of_a_record_are_reported_at_once(make_project):
+    root = make_project(
+        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-13\nsessions:\n  - date: 2026-05-32\n    start: '25:00'\n"}
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:3] == [
+        "disclosures/tiep-cong-dan/2026/x.yml:3: month: tháng '2026-13' không hợp lệ; viết dạng 2026-05",
+        "disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày '2026-05-32' không tồn tại",
+        "disclosures/tiep-cong-dan/2026/x.yml:6: sessions[1].start: giờ '25:00' không hợp lệ; viết dạng \"07:30\" (trong dấu nháy)",
+    ]
+
+
+def test_the_c_loader_is_used_when_present():
+    import yaml
+
+    from generator import yamltext
+
+    if yaml.__with_libyaml__:
+        assert yamltext._Loader is yaml.CSafeLoader
