@@ -227,3 +227,27 @@ def test_new_refuses_unknown_category_and_kind(make_project):
     assert result.exit_code == 2 and "chuyên mục 'khong-co' không tồn tại" in result.output
     result = run_cli(root, "new", "tiep-cong-dan", "--kind", "xyz")
     assert result.exit_code == 2 and "cần --kind, một trong: lich, bien-ban" in result.output
+
+
+def test_the_sample_project_checks_and_builds(tmp_path):
+    """The repository's own sample data, built as the README's quick start serves it."""
+    from tests.conftest import REPO
+
+    result = run_cli(REPO, "check")
+    assert result.exit_code == 0, result.output
+    result = run_cli(REPO, "build", "--site-dir", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "site"
+    # every category index lists records, and the staff guide holds every field
+    for slug in ["thu-tuc-hanh-chinh", "tai-chinh-ngan-sach", "tuyen-dung", "duong-day-nong", "tiep-cong-dan", "phong-chong-tham-nhung"]:
+        assert article(site / slug / "index.html").select("a.ck-list__title"), slug
+    guide = article(site / "huong-dan/dang-tai-cong-khai/index.html").get_text(" ")
+    from generator.categories import load_categories, load_common
+
+    categories = load_categories(REPO / "disclosures", REPO)
+    keys = set(load_common()) | {name for c in categories.values() for name in c.fields}
+    missing = sorted(k for k in keys if f"`{k}`" not in (REPO / "content/huong-dan/dang-tai-cong-khai.md").read_text() and k not in guide)
+    assert missing == []
+    assert "<!-- congkhai:fields -->" not in guide and "session_date" in guide
+    # minutes with no visitors say so
+    assert "Không có công dân đến" in article(site / "tiep-cong-dan/2026/bien-ban-thang-01/index.html").get_text()
