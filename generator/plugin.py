@@ -22,7 +22,9 @@ from mkdocs.structure.files import File, Files
 
 from generator.config import Settings
 from generator.errors import CongkhaiError
-from generator.render import FIELDS_MARKER, field_reference
+from generator.faults import checkpoint
+from generator.log import log_csv, serialise
+from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, LOG_PAGE, field_reference
 from generator.site import Site, load_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -70,6 +72,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     """Wires the core into MkDocs events."""
 
     site: Site | None = None
+    pending_events: list[dict[str, Any]] | None = None
+    """Events a ``congkhai publish`` is about to append: pages show them as logged."""
     error: ProblemsError | None = None
     """The problems that stopped the last build, for the command line to print."""
 
@@ -83,6 +87,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         except CongkhaiError as exc:
             self.error = ProblemsError(exc)
             raise self.error from None
+        if self.pending_events:
+            self.site.with_events(self.pending_events)
         config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
@@ -99,6 +105,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         if (docs_dir / "index.md").is_file():
             nav.append({"Trang chủ": "index.md"})
         nav += [{c.title: f"{slug}/index.md"} for slug, c in self.site.categories.items()]
+        nav += [{"Danh mục thông tin": f"{CATALOGUE_PAGE}index.md"}, {"Nhật ký công khai": f"{LOG_PAGE}index.md"}]
         for path in sorted(docs_dir.rglob("*.md")):
             rel = path.relative_to(docs_dir).as_posix()
             if rel != "index.md" and not rel.startswith(("_", ".")):
@@ -114,6 +121,12 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             files.append(File.generated(config, src, content=content))
         for dest, source in self.site.static_files().items():
             files.append(File.generated(config, dest, abs_src_path=str(source)))
+        events = self.site.log.events
+        jsonl = b"".join(serialise(e) for e in events)
+        files.append(File.generated(config, f"{LOG_PAGE}publication-log.jsonl", content=jsonl))
+        files.append(
+            File.generated(config, f"{LOG_PAGE}publication-log.csv", content=log_csv(events, self.settings.timezone))
+        )
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
@@ -136,8 +149,14 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             if hotline
             else None
         )
+        env.globals["congkhai_log_head"] = self.site.log.head
+        env.globals["congkhai_log_url"] = LOG_PAGE
         env.filters["tel"] = lambda n: "tel:" + "".join(ch for ch in n if ch.isdigit() or ch == "+")
         return env
+
+    def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
+        checkpoint("page-written")
+        return output
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.settings.disclosures_dir))

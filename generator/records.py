@@ -299,11 +299,13 @@ def find_record_files(disclosures: Path) -> list[Path]:
 
 def load_records(
     disclosures: Path, root: Path, categories: dict[str, Category], common: dict[str, Field]
-) -> tuple[list[Record], list[Problem]]:
-    """Load every record; return the valid ones and every problem found."""
+) -> tuple[list[Record], list[Problem], set[str]]:
+    """Load every record; return the valid ones, every problem found, and the keys
+    (``<category>/<path without extension>``) of files that exist but failed to load."""
     records: list[Record] = []
     problems: list[Problem] = []
     seen: dict[str, Record] = {}
+    broken: set[str] = set()
     for path in find_record_files(disclosures):
         relpath = path.relative_to(root).as_posix()
         parts = path.relative_to(disclosures).parts
@@ -332,6 +334,7 @@ def load_records(
         record, found = load_record(path, root, category, common, default_id)
         problems += found
         if record is None:
+            broken.add(f"{category.slug}/{default_id}")
             continue
         other = seen.get(record.key)
         if other is not None:
@@ -339,4 +342,4 @@ def load_records(
             continue
         seen[record.key] = record
         records.append(record)
-    return records, problems
+    return records, problems, broken

@@ -7,17 +7,18 @@ Markdown converter. Links are relative, so the pages work under any ``site_url``
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import posixpath
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from generator.categories import Category, Field
+from generator.log import parse_time
 from generator.values import format_date, format_money
 
 if TYPE_CHECKING:
@@ -97,6 +98,12 @@ def format_value(spec: Field, value: Any) -> Markup:
 def _scalar_spec(spec: Field) -> Field:
     return Field(name=spec.name, type=spec.of or "text", label=spec.label)
 
+
+LOG_PAGE = "nhat-ky-cong-khai/"
+"""The publication log as a page, with its downloads."""
+CATALOGUE_PAGE = "danh-muc-thong-tin/"
+"""The access-to-information catalogue (Luật Tiếp cận thông tin 2016 Điều 19)."""
+EVENT_LABELS = {"published": "Công bố", "updated": "Cập nhật", "withdrawn": "Thu hồi"}
 
 FIELDS_MARKER = "<!-- congkhai:fields -->"
 """Put on its own line in a hand-written page to insert the field reference there."""
@@ -183,8 +190,16 @@ class Renderer:
         )
         self.env.globals.update(value=format_value, scalar_spec=_scalar_spec, relative_url=relative_url)
 
+    def local(self, at: str, with_time: bool = False) -> str:
+        """An event time as the office reads it: dd/mm/yyyy (HH:MM) in its time zone."""
+        moment = parse_time(at).astimezone(ZoneInfo(self.site.settings.timezone))
+        return moment.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
     def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+        out: dict[str, str] = {
+            f"{LOG_PAGE}index.md": self.render_log_page(),
+            f"{CATALOGUE_PAGE}index.md": self.render_catalogue(),
+        }
         for category in self.site.categories.values():
             records = self.site.records_in(category)
             out[f"{category.slug}/index.md"] = self.render_index(category, records)
@@ -197,6 +212,29 @@ class Renderer:
             (year, list(items)) for year, items in groupby(records, key=lambda r: r.date.year if r.date else None)
         ]
         return self.env.get_template("index.md.j2").render(category=category, groups=groups, here=f"{category.slug}/")
+
+    def render_log_page(self) -> str:
+        events = list(reversed(self.site.log.events))
+        years = sorted({self.local(e["at"])[-4:] for e in events}, reverse=True)
+        return self.env.get_template("log.md.j2").render(
+            events=events,
+            years=years,
+            categories=self.site.categories,
+            head=self.site.log.head,
+            labels=EVENT_LABELS,
+            local=self.local,
+            here=LOG_PAGE,
+            settings=self.site.settings,
+        )
+
+    def render_catalogue(self) -> str:
+        groups = [(c, self.site.records_in(c)) for c in self.site.categories.values()]
+        return self.env.get_template("catalogue.md.j2").render(
+            groups=groups,
+            history=self.site.history,
+            local=self.local,
+            here=CATALOGUE_PAGE,
+        )
 
     def render_record(self, record: Record) -> str:
         category = record.category
@@ -215,5 +253,8 @@ class Renderer:
             details=[(s, v) for s, v in details if not (s.type == "bool" and s.notice)],
             notices=notices,
             here=record.url_path,
-            today=dt.date.today(),
+            history=self.site.history(record),
+            labels=EVENT_LABELS,
+            local=self.local,
+            permalink=self.site.settings.url_for(record.url_path),
         )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from generator.categories import Category, Field, load_categories, load_common
 from generator.config import Settings
-from generator.errors import CongkhaiError
+from generator.errors import CongkhaiError, Problem
+from generator.log import Log, RecordHistory, local_date, read_log
 from generator.records import Record, load_records
 
 
@@ -26,7 +28,22 @@ class Site:
     categories: dict[str, Category]
     common: dict[str, Field]
     records: list[Record]
+    log: Log
     today: dt.date = field(default_factory=dt.date.today)
+
+    def history(self, record: Record) -> RecordHistory | None:
+        """What the publication log says about ``record`` (None: never published)."""
+        return self.histories.get(record.key)
+
+    @cached_property
+    def histories(self) -> dict[str, RecordHistory]:
+        """Every logged record's history, by ``<category>/<id>``."""
+        return self.log.histories()
+
+    def with_events(self, events: list[dict[str, Any]]) -> None:
+        """Show ``events`` (about to be appended by a publish) as if already logged."""
+        self.log = Log(self.log.path, self.log.events + events, self.log.lines + [0] * len(events))
+        self.__dict__.pop("histories", None)
 
     @property
     def public_records(self) -> list[Record]:
@@ -70,10 +87,57 @@ def load_site(settings: Settings, today: dt.date | None = None) -> Site:
     common = load_common()
     if not settings.disclosures_dir.is_dir():
         raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
-    records, problems = load_records(settings.disclosures_dir, settings.root, categories, common)
+    records, problems, broken = load_records(settings.disclosures_dir, settings.root, categories, common)
+    log_relpath = _relpath(settings.log_path, settings.root)
+    log = read_log(settings.log_path, log_relpath)
+    problems += permanence_problems(records, log, log_relpath, settings.timezone, broken)
     if problems:
         raise CongkhaiError(problems)
-    return Site(settings, categories, common, records, today or dt.date.today())
+    return Site(settings, categories, common, records, log, today or dt.date.today())
+
+
+def _relpath(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def permanence_problems(
+    records: list[Record], log: Log, log_relpath: str, timezone: str, broken: set[str] = frozenset()
+) -> list[Problem]:
+    """A published record keeps its URL for ever: its file may not be deleted, its id
+    not changed, and it may not become internal. Withdrawing is the way out. Records
+    whose file exists but has errors (``broken``) are reported by those errors only."""
+    by_key = {r.key: r for r in records}
+    problems = []
+    for key, history in log.histories().items():
+        record = by_key.get(key)
+        first = history.events[0]
+        when = local_date(first["at"], timezone).strftime("%d/%m/%Y")
+        how = (
+            "không được xóa tệp hay đổi id/tên tệp của thông tin đã công bố; hãy khôi phục tệp (id: "
+            f"{key.split('/', 1)[1]}) và thêm withdrawn: {{date: …, reason: …}} để thu hồi"
+        )
+        if record is None and key in broken:
+            continue
+        if record is None:
+            problems.append(
+                Problem(
+                    log_relpath,
+                    log.line_of(key),
+                    "id",
+                    f"'{key}' đã công bố ngày {when} tại {first['url']} nhưng không còn bản ghi; {how}",
+                )
+            )
+        elif not record.public:
+            problems.append(
+                record.problem(
+                    ("visibility",),
+                    f"đã công bố ngày {when} tại {first['url']}; không thể chuyển sang internal, hãy thêm withdrawn: {{date: …, reason: …}} để thu hồi",
+                )
+            )
+    return problems
 
 
 def render_to(site: Site, out: Path) -> list[Path]:

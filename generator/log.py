@@ -1,0 +1,375 @@
+"""The publication log: JSON Lines, append-only, each event chained to the previous one.
+
+An event's ``hash`` is the SHA-256 (hex) of the event without its ``hash`` key,
+serialised as JSON with sorted keys, separators ``,`` and ``:``, non-ASCII kept as
+UTF-8; ``prev`` is the previous event's ``hash`` (64 zeros for the first). This module
+reads, checks, plans and appends events; it never rewrites a written line. Appends are
+made crash-safe by writing the whole new file beside the old one, ``fsync``-ing it and
+renaming it over the old one (a reader sees the old log or the new one), under an
+exclusive lock so that two publishes cannot interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from generator.errors import CongkhaiError, Problem
+from generator.faults import checkpoint
+
+if TYPE_CHECKING:
+    from generator.records import Record
+    from generator.site import Site
+
+GENESIS = "0" * 64
+EVENT_KINDS = ("published", "updated", "withdrawn")
+REQUIRED_KEYS = (
+    "seq",
+    "event",
+    "at",
+    "id",
+    "category",
+    "title",
+    "document_number",
+    "url",
+    "version",
+    "content_sha256",
+    "attachments",
+    "commit",
+    "prev",
+    "hash",
+)
+
+
+def canonical(event: dict[str, Any]) -> bytes:
+    """The bytes that are hashed: the event without ``hash``, sorted keys, compact, UTF-8."""
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An RFC 3339 time with offset; a naive time is an error."""
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("thiếu múi giờ")
+    return value
+
+
+def local_date(at: str, timezone: str = "Asia/Ho_Chi_Minh") -> dt.date:
+    """The calendar date of ``at`` in the office's time zone."""
+    return parse_time(at).astimezone(ZoneInfo(timezone)).date()
+
+
+@dataclass
+class RecordHistory:
+    """What the log says about one record: its events, oldest first."""
+
+    key: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        return self.events[-1]
+
+    @property
+    def first_published(self) -> str:
+        return self.events[0]["at"]
+
+    @property
+    def last_updated(self) -> str:
+        changes = [e for e in self.events if e["event"] in ("published", "updated")]
+        return changes[-1]["at"]
+
+    @property
+    def withdrawn(self) -> dict[str, Any] | None:
+        return self.latest if self.latest["event"] == "withdrawn" else None
+
+    @property
+    def version(self) -> int:
+        return int(self.latest["version"])
+
+
+@dataclass
+class Log:
+    """The events of a log file, with the line each came from."""
+
+    path: Path
+    events: list[dict[str, Any]]
+    lines: list[int]
+
+    @property
+    def head(self) -> dict[str, Any] | None:
+        """``{"seq", "hash"}`` of the last event, or None for an empty log."""
+        return {"seq": self.events[-1]["seq"], "hash": self.events[-1]["hash"]} if self.events else None
+
+    def histories(self) -> dict[str, RecordHistory]:
+        out: dict[str, RecordHistory] = {}
+        for event in self.events:
+            out.setdefault(event["id"], RecordHistory(event["id"])).events.append(event)
+        return out
+
+    def line_of(self, key: str) -> int:
+        for event, line in zip(reversed(self.events), reversed(self.lines), strict=True):
+            if event.get("id") == key:
+                return line
+        return 1
+
+
+def read_log(path: Path, relpath: str | None = None) -> Log:
+    """Read a log file (missing file = empty log). Lines that are not JSON objects raise
+    :class:`CongkhaiError` naming the line."""
+    relpath = relpath or path.name
+    if not path.exists():
+        return Log(path, [], [])
+    events, lines, problems = [], [], []
+    raw = path.read_bytes()
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(Problem(relpath, number, "log", f"dòng không phải JSON hợp lệ ({exc})"))
+            continue
+        if not isinstance(event, dict):
+            problems.append(Problem(relpath, number, "log", "mỗi dòng phải là một đối tượng JSON"))
+            continue
+        events.append(event)
+        lines.append(number)
+    if raw and not raw.endswith(b"\n"):
+        problems.append(Problem(relpath, len(raw.split(b"\n")), "log", "dòng cuối bị cắt dở (thiếu ký tự xuống dòng)"))
+    if problems:
+        raise CongkhaiError(problems)
+    return Log(path, events, lines)
+
+
+def chain_problems(log: Log) -> list[str]:
+    """Check the chain: keys, seq without gaps, prev, hash, ``at`` never going back.
+
+    One message per problem, naming the ``seq``.
+    """
+    out: list[str] = []
+    prev_hash = GENESIS
+    prev_at: dt.datetime | None = None
+    for index, event in enumerate(log.events):
+        expected_seq = index + 1
+        seq = event.get("seq")
+        name = f"seq {seq}" if seq is not None else f"dòng {log.lines[index]}"
+        missing = [k for k in REQUIRED_KEYS if k not in event]
+        if missing:
+            out.append(f"{name}: thiếu khóa {', '.join(missing)}")
+        if seq != expected_seq:
+            out.append(f"{name}: số thứ tự sai, phải là {expected_seq} (thiếu, thừa hoặc đảo dòng)")
+        if event.get("event") not in EVENT_KINDS:
+            out.append(f"{name}: event '{event.get('event')}' không hợp lệ")
+        if event.get("prev") != prev_hash:
+            out.append(f"{name}: prev không khớp hash của sự kiện trước")
+        if event.get("hash") != event_hash(event):
+            out.append(f"{name}: hash không khớp nội dung (dòng đã bị sửa)")
+        try:
+            at = parse_time(str(event.get("at")))
+        except ValueError:
+            out.append(f"{name}: at '{event.get('at')}' không phải thời điểm RFC 3339 có múi giờ")
+        else:
+            if prev_at is not None and at < prev_at:
+                out.append(f"{name}: at {event['at']} sớm hơn sự kiện trước")
+            prev_at = at
+        prev_hash = event.get("hash", "")
+    return out
+
+
+def attachments_of(record: Record) -> list[dict[str, str]]:
+    return [{"file": a.file, "sha256": a.sha256} for a in record.attachments]
+
+
+def plan_events(site: Site, log: Log, at: str, commit: str | None) -> list[dict[str, Any]]:
+    """The events a publish would append now (without ``seq``/``prev``/``hash``)."""
+    histories = log.histories()
+    out: list[dict[str, Any]] = []
+    for record in sorted(site.public_records, key=lambda r: r.key):
+        history = histories.get(record.key)
+        base = {
+            "at": at,
+            "id": record.key,
+            "category": record.category.slug,
+            "title": record.title,
+            "document_number": record.document.get("number"),
+            "url": site.settings.url_for(record.url_path),
+            "content_sha256": record.sha256,
+            "attachments": attachments_of(record),
+            "commit": commit,
+        }
+        withdrawn = record.data.get("withdrawn")
+        if history is None:
+            out.append({**base, "event": "published", "version": 1})
+            if withdrawn:  # published and withdrawn in the same run
+                out.append(
+                    {
+                        **base,
+                        "event": "withdrawn",
+                        "version": 1,
+                        "reason": withdrawn["reason"],
+                        "withdrawn_date": withdrawn["date"].isoformat(),
+                    }
+                )
+            continue
+        latest = history.latest
+        changed = latest["content_sha256"] != record.sha256 or latest["attachments"] != base["attachments"]
+        if withdrawn and not history.withdrawn:
+            version = history.version + (1 if changed else 0)
+            out.append(
+                {
+                    **base,
+                    "event": "withdrawn",
+                    "version": version,
+                    "reason": withdrawn["reason"],
+                    "withdrawn_date": withdrawn["date"].isoformat(),
+                }
+            )
+        elif changed:
+            event = {**base, "event": "updated", "version": history.version + 1}
+            if record.data.get("change_note"):
+                event["change_note"] = record.data["change_note"]
+            out.append(event)
+    return out
+
+
+def seal(log: Log, planned: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give planned events their ``seq``, ``prev`` and ``hash``, continuing the chain."""
+    sealed = []
+    prev = log.events[-1]["hash"] if log.events else GENESIS
+    seq = len(log.events)
+    for event in planned:
+        seq += 1
+        full = {**event, "seq": seq, "prev": prev}
+        full["hash"] = event_hash(full)
+        prev = full["hash"]
+        sealed.append(full)
+    return sealed
+
+
+def log_csv(events: list[dict[str, Any]], timezone: str = "Asia/Ho_Chi_Minh") -> bytes:
+    """The log as CSV for spreadsheets: UTF-8 with BOM (Excel then shows Vietnamese),
+    one row per event, local time added beside the RFC 3339 time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "seq",
+            "event",
+            "at",
+            "ngay_gio",
+            "id",
+            "category",
+            "title",
+            "document_number",
+            "url",
+            "version",
+            "content_sha256",
+            "attachments",
+            "commit",
+            "change_note",
+            "reason",
+            "prev",
+            "hash",
+        ]
+    )
+    zone = ZoneInfo(timezone)
+    for e in events:
+        local = parse_time(e["at"]).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+        files = "; ".join(f"{a['file']} {a['sha256']}" for a in e.get("attachments", []))
+        writer.writerow(
+            [
+                e.get("seq"),
+                e.get("event"),
+                e.get("at"),
+                local,
+                e.get("id"),
+                e.get("category"),
+                e.get("title"),
+                e.get("document_number") or "",
+                e.get("url"),
+                e.get("version"),
+                e.get("content_sha256"),
+                files,
+                e.get("commit") or "",
+                e.get("change_note", ""),
+                e.get("reason", ""),
+                e.get("prev"),
+                e.get("hash"),
+            ]
+        )
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def serialise(event: dict[str, Any]) -> bytes:
+    """One line of the log file (keys sorted, UTF-8, newline-terminated)."""
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+@contextlib.contextmanager
+def locked(path: Path, wait: bool = True) -> Iterator[None]:
+    """An exclusive lock on ``<log>.lock`` for the whole publish."""
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise CongkhaiError(
+                f"một lần công bố khác đang chạy (đang khóa {lock_path.name}); hãy chờ nó xong"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_pending(log: Log, events: list[dict[str, Any]]) -> Path:
+    """Write old lines + new events to ``<log>.pending`` and fsync it. The old lines are
+    copied byte for byte, so nothing already logged changes."""
+    pending = log.path.with_name(log.path.name + ".pending")
+    old = log.path.read_bytes() if log.path.exists() else b""
+    with open(pending, "wb") as handle:
+        handle.write(old)
+        for event in events:
+            handle.write(serialise(event))
+            checkpoint("log-line-written")
+        handle.flush()
+        checkpoint("log-flushed")
+        os.fsync(handle.fileno())
+    checkpoint("log-pending-synced")
+    return pending
+
+
+def commit_pending(log: Log, pending: Path) -> None:
+    """Make the pending log final: atomic rename over the log, then fsync the folder."""
+    old = log.path.read_bytes() if log.path.exists() else b""
+    if not pending.read_bytes().startswith(old):  # pragma: no cover - guarded by the lock
+        raise CongkhaiError("nhật ký đã bị thay đổi trong khi công bố; không ghi đè")
+    checkpoint("log-before-rename")
+    os.replace(pending, log.path)
+    checkpoint("log-renamed")
+    fsync_dir(log.path.parent)
