@@ -103,11 +103,10 @@ def check(obj: dict[str, str]) -> None:
     )
 
 
-@main.command()
-@click.option("--site-dir", default=None, help="Thư mục ghi trang (mặc định: site_dir trong mkdocs.yml).")
-@click.pass_obj
-def build(obj: dict[str, str], site_dir: str | None) -> None:
-    """Dựng trang, chế độ nghiêm ngặt: mọi cảnh báo là lỗi."""
+def _build_site(config_file: str, site_dir: str | Path | None, pending: list[dict[str, Any]] | None = None) -> str:
+    """Run the strict MkDocs build; record problems become :class:`CongkhaiError`.
+
+    ``pending`` events (from ``publish``) are shown on the pages as if logged."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort, BuildError
 
@@ -116,11 +115,10 @@ def build(obj: dict[str, str], site_dir: str | None) -> None:
     overrides: dict[str, Any] = {"strict": True}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
-    try:
-        config = _load_config(obj["config_file"], **overrides)
-    except CongkhaiError as exc:
-        _fail(exc)
+    config = _load_config(config_file, **overrides)
     plugin = config.plugins.get("congkhai")
+    if plugin is not None:
+        plugin.pending_events = pending
     quiet = _HideProblems(plugin)
     handlers = logging.getLogger("mkdocs").handlers
     for handler in handlers:
@@ -129,13 +127,84 @@ def build(obj: dict[str, str], site_dir: str | None) -> None:
         mkdocs_build(config)
     except (Abort, BuildError, ProblemsError) as exc:
         if isinstance(getattr(plugin, "error", None), ProblemsError):
-            _fail(CongkhaiError(plugin.error.problems))
-        click.echo(f"Dựng trang thất bại: {exc}", err=True)
-        sys.exit(1)
+            raise CongkhaiError(plugin.error.problems) from None
+        raise CongkhaiError(f"dựng trang thất bại: {exc}") from None
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
-    click.echo(f"Đã dựng trang vào {config.site_dir}")
+    return str(config.site_dir)
+
+
+@main.command()
+@click.option("--site-dir", default=None, help="Thư mục ghi trang (mặc định: site_dir trong mkdocs.yml).")
+@click.pass_obj
+def build(obj: dict[str, str], site_dir: str | None) -> None:
+    """Dựng trang, chế độ nghiêm ngặt: mọi cảnh báo là lỗi."""
+    try:
+        out = _build_site(obj["config_file"], site_dir)
+    except CongkhaiError as exc:
+        _fail(exc)
+    click.echo(f"Đã dựng trang vào {out}")
+
+
+@main.command()
+@click.option("--deploy-to", type=click.Path(file_okay=False), default=None,
+              help="Thư mục máy chủ web phục vụ; được thay nguyên khối (liên kết tượng trưng) sau khi dựng xong.")
+@click.option("--allow-sample", is_flag=True, help="Cho phép công bố bản ghi dữ liệu mẫu (chỉ để chạy thử).")
+@click.pass_obj
+def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> None:
+    """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
+
+    Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
+    from generator.publish import publish as run_publish
+    from generator.site import _relpath
+
+    try:
+        settings = _settings(obj["config_file"])
+        result = run_publish(
+            settings,
+            lambda out, events: _build_site(obj["config_file"], out, events),
+            Path(deploy_to) if deploy_to else None,
+            allow_sample,
+        )
+    except CongkhaiError as exc:
+        _fail(exc)
+    for event in result.events:
+        click.echo(f"{event['seq']:>5} {event['event']:<9} v{event['version']} {event['id']}  {event['url']}")
+    log_name = _relpath(settings.log_path, settings.root)
+    if result.events:
+        click.echo(f"Đã ghi {len(result.events)} sự kiện vào {log_name}; đầu chuỗi: seq {result.events[-1]['seq']} {result.events[-1]['hash']}")
+    else:
+        click.echo(f"Không có thay đổi nào cần ghi vào {log_name}.")
+    if result.deployed_to:
+        click.echo(f"Đã triển khai vào {result.deployed_to}")
+
+
+@main.command()
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Thư mục trang đã dựng/triển khai cần đối chiếu.")
+@click.option("--url", default=None, help="Địa chỉ gốc của trang đang chạy cần đối chiếu, ví dụ https://…/")
+@click.pass_obj
+def verify(obj: dict[str, str], site_dir: str | None, url: str | None) -> None:
+    """Kiểm tra chuỗi nhật ký, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1."""
+    from generator.publish import verify as run_verify
+
+    try:
+        settings = _settings(obj["config_file"])
+        problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url)
+    except CongkhaiError as exc:
+        _fail(exc)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"Có {len(problems)} vấn đề.", err=True)
+        sys.exit(1)
+    head = log.head
+    where = f"; các trang đang phục vụ khớp ({site_dir or url})" if (site_dir or url) else ""
+    if head:
+        click.echo(f"Nhật ký hợp lệ: {head['seq']} sự kiện, đầu chuỗi {head['hash']}{where}.")
+    else:
+        click.echo("Nhật ký chưa có sự kiện nào.")
 
 
 @main.command()
@@ -277,6 +346,139 @@ def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> Non
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(skeleton(cat, load_common(), kind, title.replace('"', "'"), today), encoding="utf-8")
     click.echo(path.relative_to(settings.root).as_posix())
+
+
+@main.command()
+@click.option("--year", "year_text", required=True, metavar="YYYY", help="Năm đánh giá, ví dụ 2026.")
+@click.option(
+    "--format",
+    "formats",
+    default="html,csv,xlsx",
+    show_default=True,
+    help="Định dạng cần ghi, cách nhau bằng dấu phẩy: html, csv, xlsx.",
+)
+@click.option(
+    "--out", default=".", type=click.Path(file_okay=False), help="Thư mục ghi báo cáo (mặc định: thư mục hiện tại)."
+)
+@click.pass_obj
+def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
+    """Bảng tài liệu kiểm chứng tiêu chí B1 của một năm (HTML để in, CSV, Excel)."""
+    from generator.errors import Problem
+    from generator.log import chain_problems, read_log
+    from generator.report import build_report, check_year, parse_formats, write_report
+    from generator.site import load_site
+
+    try:
+        chosen = parse_formats(formats)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from None
+    try:
+        year = check_year(year_text, dt.date.today())
+        settings = _settings(obj["config_file"])
+        site = load_site(settings)
+        log = read_log(settings.log_path)
+        broken = chain_problems(log)
+        if broken:
+            name = settings.log_path.name
+            raise CongkhaiError(
+                [Problem("", 0, "", f"{name}: {message}") for message in broken]
+                + [Problem("", 0, "", f"{name}: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)")]
+            )
+        made = build_report(site, log, year)
+        written = write_report(made, Path(out), chosen)
+    except CongkhaiError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(CongkhaiError(f"không ghi được báo cáo vào {out}: {exc.strerror or exc}"))
+    for path in written:
+        click.echo(str(path))
+    s = made.summary
+    click.echo(
+        f"Năm {year}: {s.rows} dòng ({s.public} công khai, {s.internal} nội bộ), {s.incomplete} còn thiếu tài liệu"
+        + (f", {s.late} công bố trễ hạn." if made.deadlines_checked else "."),
+        err=True,
+    )
+
+
+_STATUS_HEADINGS = {
+    "missing": "Thiếu: đã quá hạn mà chưa có bản ghi",
+    "late": "Công bố muộn",
+    "unpublished": "Có bản ghi nhưng chưa công bố, đã quá hạn",
+    "upcoming": "Sắp đến hạn",
+    "ok": "Đã công bố đúng hạn",
+}
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    from generator.values import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.option(
+    "--today",
+    default=None,
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Xem tình hình tính đến ngày này (mặc định: hôm nay theo giờ Việt Nam); sự kiện sau ngày này trong nhật ký bị bỏ qua.",
+)
+@click.pass_obj
+def status(obj: dict[str, str], today: dt.date | None) -> None:
+    """Những gì đến hạn hoặc còn thiếu: lịch và biên bản tiếp công dân từng tháng, tình hình
+    thực hiện dự toán từng quý, mọi bản ghi so với hạn công bố của nó (ngày công bố lấy
+    từ nhật ký công bố).
+
+    \b
+    Mã thoát:
+      0  không có mục nào thiếu hoặc công bố muộn
+      1  có mục thiếu (quá hạn mà chưa có bản ghi) hoặc công bố muộn,
+         hoặc bản ghi, quy tắc, nhật ký có lỗi
+      2  dùng sai lệnh (ví dụ --today không phải là ngày)
+    """
+    from zoneinfo import ZoneInfo
+
+    from generator.deadlines import STATES, failing, status_items
+    from generator.log import read_log
+    from generator.site import load_site
+    from generator.values import format_date
+
+    try:
+        settings = _settings(obj["config_file"])
+        today = today or dt.datetime.now(ZoneInfo(settings.timezone)).date()
+        site = load_site(settings, today)
+        items = status_items(site, read_log(settings.log_path), today)
+    except CongkhaiError as exc:
+        _fail(exc)
+    titles = {slug: c.title for slug, c in site.categories.items()}
+    click.echo(f"Tình hình công bố tính đến ngày {format_date(today)}")
+    for state in STATES:
+        group = [i for i in items if i.state == state]
+        if not group:
+            continue
+        click.echo(f"\n{_STATUS_HEADINGS[state]} ({len(group)}):")
+        for item in group:
+            line = f"  hạn {format_date(item.due)}  {titles.get(item.category, item.category)}: {item.what}"
+            if item.record_key:
+                line += f" [{item.record_key}]"
+            if item.published is not None:
+                line += f"; công bố {format_date(item.published)}"
+                if item.state == "late":
+                    line += f", muộn {item.days_late} ngày"
+            click.echo(line)
+            click.echo(f"      căn cứ: {item.basis}")
+    counts = {state: sum(1 for i in items if i.state == state) for state in STATES}
+    click.echo(
+        f"\nTổng cộng: {counts['missing']} thiếu, {counts['late']} công bố muộn, "
+        f"{counts['unpublished']} chưa công bố, {counts['upcoming']} sắp đến hạn, {counts['ok']} đúng hạn."
+    )
+    if failing(items):
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

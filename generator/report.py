@@ -1,0 +1,505 @@
+"""The yearly evidence table for criterion B1 (công khai, minh bạch) of the anti-corruption
+assessment: ``congkhai report --year YYYY``.
+
+Reads top to bottom: pick the rows of the year (public records from the publication log,
+internal records by their document date) -> find the evidence files of each -> check the
+deadline -> count -> write HTML (for printing on A4 landscape), CSV (UTF-8 with BOM, for
+Excel) and XLSX.
+
+Every date of publication comes from the log, never from git. The log is read as it stood
+at the end of the year (events up to 31/12 local time), so a report for a past year says
+the same thing whenever it is made; only the log head it names moves on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from generator.errors import CongkhaiError
+from generator.log import local_date
+from generator.values import format_date
+
+try:
+    from generator.deadlines import deadline_for
+except ImportError:  # pragma: no cover - the deadline rules are optional
+    deadline_for = None
+
+if TYPE_CHECKING:
+    from generator.log import Log, RecordHistory
+    from generator.records import Record
+    from generator.site import Site
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+EVIDENCE_KINDS: dict[str, str] = {
+    "quyet-dinh": "Quyết định công khai",
+    "bien-ban-niem-yet": "Biên bản niêm yết",
+    "van-ban-trien-khai": "Văn bản triển khai",
+    "bao-cao-ket-qua": "Báo cáo kết quả",
+}
+"""Attachment kinds that are evidence for B1, in the order of the table's columns."""
+
+FORMATS = ("html", "csv", "xlsx")
+PUBLIC = "Công khai"
+INTERNAL = "Nội bộ"
+FIRST_YEAR = 2000
+
+
+def report_title(year: int) -> str:
+    return f"Bảng tài liệu kiểm chứng tiêu chí B1 năm {year}"
+
+
+def file_name(year: int, fmt: str) -> str:
+    return f"bao-cao-b1-{year}.{fmt}"
+
+
+@dataclass
+class Row:
+    """One line of the table: one record and its evidence."""
+
+    key: str
+    scope: str
+    """``Công khai`` (on the site, dates from the log) or ``Nội bộ`` (kept for auditors)."""
+    category: str
+    title: str
+    document_number: str
+    document_date: dt.date | None
+    first_published: dt.date | None
+    last_updated: dt.date | None
+    version: int | None
+    url: str
+    evidence: dict[str, list[str]]
+    """Evidence kind -> file names present (every kind of :data:`EVIDENCE_KINDS` is a key)."""
+    deadline: dt.date | None = None
+    deadline_rule: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def internal(self) -> bool:
+        return self.scope == INTERNAL
+
+    @property
+    def missing(self) -> list[str]:
+        """Labels of the evidence kinds with no file."""
+        return [label for kind, label in EVIDENCE_KINDS.items() if not self.evidence[kind]]
+
+    @property
+    def late_days(self) -> int | None:
+        """Days between the deadline and the first publication (0 or less: on time)."""
+        if self.deadline is None or self.first_published is None:
+            return None
+        return (self.first_published - self.deadline).days
+
+    @property
+    def timeliness(self) -> str:
+        """``Đúng hạn``, ``Trễ N ngày``, or empty when there is no deadline to check."""
+        late = self.late_days
+        if late is None:
+            return ""
+        return f"Trễ {late} ngày" if late > 0 else "Đúng hạn"
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    public: int = 0
+    first_published: int = 0
+    """Public rows first published in the year."""
+    updated: int = 0
+    """Public rows published earlier and updated in the year."""
+    internal: int = 0
+    complete: int = 0
+    """Rows with every kind of evidence."""
+    incomplete: int = 0
+    checked: int = 0
+    """Public rows with a deadline rule."""
+    late: int = 0
+
+
+@dataclass
+class Report:
+    """The table of one year, with what it was made from."""
+
+    year: int
+    agency: str
+    head: dict[str, Any] | None
+    """``{"seq", "hash"}`` of the log the report was made from (None: empty log)."""
+    generated_at: dt.datetime
+    rows: list[Row]
+    summary: Summary
+    unpublished: list[str] = field(default_factory=list)
+    """Titles of public records dated in the year but not published by its end."""
+    deadlines_checked: bool = True
+    """False when the deadline rules (``generator.deadlines``) are not available."""
+
+    @property
+    def title(self) -> str:
+        return report_title(self.year)
+
+
+# -- building -----------------------------------------------------------------------------
+
+
+def check_year(text: str, today: dt.date) -> int:
+    """The report year from the command line; :class:`CongkhaiError` when it is not one."""
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        raise CongkhaiError(f"năm '{text}' không hợp lệ; viết 4 chữ số, ví dụ --year {today.year}")
+    year = int(text)
+    if not FIRST_YEAR <= year <= today.year:
+        raise CongkhaiError(f"năm {year} không hợp lệ; chọn một năm từ {FIRST_YEAR} đến {today.year}")
+    return year
+
+
+def parse_formats(text: str) -> list[str]:
+    """``html,csv`` -> ``["html", "csv"]``; ``ValueError`` naming an unknown format."""
+    chosen: list[str] = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        if part not in FORMATS:
+            raise ValueError(f"định dạng '{part}' không hỗ trợ; chọn trong: {', '.join(FORMATS)}")
+        if part not in chosen:
+            chosen.append(part)
+    return chosen
+
+
+def build_report(site: Site, log: Log, year: int, now: dt.datetime | None = None) -> Report:
+    """The B1 evidence table of ``year``: public records published or updated in the year
+    (by the local date of their log events), and internal records dated in the year."""
+    tz = site.settings.timezone
+    order = {slug: position for position, slug in enumerate(site.categories)}
+    histories = log.histories()
+    by_key = {r.key: r for r in site.records}
+    rows: list[Row] = []
+    for key, history in histories.items():
+        events = [e for e in history.events if local_date(e["at"], tz).year <= year]
+        changes = [e for e in events if e["event"] in ("published", "updated")]
+        if not any(local_date(e["at"], tz).year == year for e in changes):
+            continue
+        rows.append(_public_row(site, by_key.get(key), key, events, changes))
+    for record in site.records:
+        if not record.public and (day := _internal_date(record)) is not None and day.year == year:
+            rows.append(_internal_row(record))
+    rows.sort(key=lambda r: (order.get(r.key.split("/")[0], len(order)), _row_date(r), r.title, r.key))
+    unpublished = [
+        r.title
+        for r in site.public_records
+        if r.date and r.date.year == year and not _published_by(histories.get(r.key), year, tz)
+    ]
+    return Report(
+        year=year,
+        agency=site.settings.agency or site.settings.site_name,
+        head=log.head,
+        generated_at=(now or dt.datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)),
+        rows=rows,
+        summary=_summarise(rows, year),
+        unpublished=unpublished,
+        deadlines_checked=deadline_for is not None,
+    )
+
+
+def _public_row(
+    site: Site, record: Record | None, key: str, events: list[dict[str, Any]], changes: list[dict[str, Any]]
+) -> Row:
+    tz = site.settings.timezone
+    latest = events[-1]
+    slug = key.split("/")[0]
+    category = site.categories.get(slug)
+    row = Row(
+        key=key,
+        scope=PUBLIC,
+        category=category.title if category else slug,
+        title=latest.get("title") or (record.title if record else key),
+        document_number=latest.get("document_number") or "",
+        document_date=record.document.get("date") if record else None,
+        first_published=local_date(events[0]["at"], tz),
+        last_updated=local_date(changes[-1]["at"], tz),
+        version=int(latest["version"]),
+        url=latest.get("url") or "",
+        evidence=_evidence(record),
+    )
+    if latest["event"] == "withdrawn":
+        row.notes.append(f"Đã thu hồi ngày {format_date(local_date(latest['at'], tz))}")
+    if record is None:
+        row.notes.append("Không còn tệp bản ghi; không xác định được tài liệu kiểm chứng")
+        return row
+    row.notes += _posting_notes(record)
+    if record.sample:
+        row.notes.append("Dữ liệu mẫu")
+    if deadline_for is not None:
+        found = deadline_for(record)
+        if found is not None:
+            row.deadline, row.deadline_rule = found
+    return row
+
+
+def _internal_row(record: Record) -> Row:
+    row = Row(
+        key=record.key,
+        scope=INTERNAL,
+        category=record.category.title,
+        title=record.title,
+        document_number=record.document.get("number") or "",
+        document_date=_internal_date(record),
+        first_published=None,
+        last_updated=None,
+        version=None,
+        url="",
+        evidence=_evidence(record),
+    )
+    row.notes.append("Hồ sơ nội bộ, không đăng trên trang")
+    row.notes += _posting_notes(record)
+    if record.sample:
+        row.notes.append("Dữ liệu mẫu")
+    return row
+
+
+def _internal_date(record: Record) -> dt.date | None:
+    return record.document.get("date") or record.date
+
+
+def _row_date(row: Row) -> dt.date:
+    return row.first_published or row.document_date or dt.date.min
+
+
+def _evidence(record: Record | None) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {kind: [] for kind in EVIDENCE_KINDS}
+    if record is None:
+        return found
+    for attachment in record.attachments:
+        if attachment.kind in found:
+            found[attachment.kind].append(attachment.file)
+    minutes = (record.data.get("posting") or {}).get("minutes")
+    if minutes and minutes not in found["bien-ban-niem-yet"]:
+        found["bien-ban-niem-yet"].append(minutes)
+    return found
+
+
+def _posting_notes(record: Record) -> list[str]:
+    posting = record.data.get("posting") or {}
+    if not posting:
+        return []
+    if posting.get("from") and posting.get("to"):
+        return [f"Niêm yết tại trụ sở từ {format_date(posting['from'])} đến {format_date(posting['to'])}"]
+    if posting.get("from"):
+        return [f"Niêm yết tại trụ sở từ {format_date(posting['from'])}"]
+    return ["Niêm yết tại trụ sở"]
+
+
+def _published_by(history: RecordHistory | None, year: int, tz: str) -> bool:
+    return history is not None and local_date(history.first_published, tz).year <= year
+
+
+def _summarise(rows: list[Row], year: int) -> Summary:
+    summary = Summary(rows=len(rows))
+    for row in rows:
+        if row.internal:
+            summary.internal += 1
+        else:
+            summary.public += 1
+            if row.first_published and row.first_published.year == year:
+                summary.first_published += 1
+            else:
+                summary.updated += 1
+            if row.deadline is not None:
+                summary.checked += 1
+                summary.late += bool(row.late_days and row.late_days > 0)
+        if row.missing:
+            summary.incomplete += 1
+        else:
+            summary.complete += 1
+    return summary
+
+
+# -- columns shared by CSV and XLSX ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int
+    """Width in Excel characters."""
+    value: Callable[[Row, int], Any]
+    """The cell: text, a whole number, a date or None (the row and its 1-based position)."""
+
+
+def _files(kind: str) -> Callable[[Row, int], str]:
+    return lambda row, _: "; ".join(row.evidence[kind])
+
+
+COLUMNS: list[Column] = [
+    Column("STT", 5, lambda row, n: n),
+    Column("Phạm vi", 10, lambda row, _: row.scope),
+    Column("Chuyên mục", 18, lambda row, _: row.category),
+    Column("Tên thông tin", 48, lambda row, _: row.title),
+    Column("Số ký hiệu", 16, lambda row, _: row.document_number),
+    Column("Ngày văn bản", 12, lambda row, _: row.document_date),
+    Column("Công bố lần đầu", 12, lambda row, _: row.first_published),
+    Column("Cập nhật lần cuối", 12, lambda row, _: row.last_updated),
+    Column("Phiên bản", 9, lambda row, _: row.version),
+    Column("Đường dẫn", 45, lambda row, _: row.url),
+    *(Column(label, 26, _files(kind)) for kind, label in EVIDENCE_KINDS.items()),
+    Column("Còn thiếu", 30, lambda row, _: "; ".join(row.missing)),
+    Column("Hạn công bố", 12, lambda row, _: row.deadline),
+    Column("Đúng hạn", 12, lambda row, _: row.timeliness),
+    Column("Căn cứ thời hạn", 36, lambda row, _: row.deadline_rule),
+    Column("Ghi chú", 40, lambda row, _: "; ".join(row.notes)),
+]
+
+
+def table(report: Report) -> list[list[Any]]:
+    """The rows as cell values (dates as :class:`datetime.date`), without the header."""
+    return [[c.value(row, n) for c in COLUMNS] for n, row in enumerate(report.rows, start=1)]
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def render_html(report: Report) -> str:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = format_date
+    groups: list[tuple[str, list[tuple[int, Row]]]] = []
+    for number, row in enumerate(report.rows, start=1):
+        if not groups or groups[-1][0] != row.category:
+            groups.append((row.category, []))
+        groups[-1][1].append((number, row))
+    return env.get_template("report.html.j2").render(
+        report=report, groups=groups, kinds=EVIDENCE_KINDS, safe_url=_safe_url
+    )
+
+
+def _safe_url(url: str) -> bool:
+    """Only web addresses become links."""
+    return url.startswith(("https://", "http://"))
+
+
+def render_csv(report: Report) -> bytes:
+    """UTF-8 with BOM (Excel then reads Vietnamese correctly), comma-separated, CRLF."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in COLUMNS])
+    for cells in table(report):
+        writer.writerow(["" if v is None else format_date(v) if isinstance(v, dt.date) else v for v in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def render_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"B1 {report.year}"
+    sheet.append([c.header for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for cells in table(report):
+        sheet.append(cells)
+    for number, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    link_column = next(n for n, c in enumerate(COLUMNS, start=1) if c.header == "Đường dẫn")
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "dd/mm/yyyy"
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, never a formula
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        link = line[link_column - 1]
+        if isinstance(link.value, str) and _safe_url(link.value):
+            link.hyperlink = link.value
+    sheet.freeze_panes = "A2"
+    if report.rows:
+        sheet.auto_filter.ref = sheet.dimensions
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+    about = book.create_sheet("Thông tin")
+    for label, value in _about(report):
+        about.append([label, value])
+    for cell in about["A"]:
+        cell.font = Font(bold=True)
+    about.column_dimensions["A"].width = 42
+    about.column_dimensions["B"].width = 80
+    book.properties.title = report.title
+    book.properties.creator = "congkhai"
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _about(report: Report) -> list[tuple[str, Any]]:
+    s = report.summary
+    head = f"seq {report.head['seq']}, hash {report.head['hash']}" if report.head else "nhật ký chưa có sự kiện"
+    return [
+        ("Báo cáo", report.title),
+        ("Cơ quan", report.agency),
+        ("Lập từ nhật ký công bố", head),
+        ("Thời điểm lập", report.generated_at.strftime("%d/%m/%Y %H:%M %z")),
+        ("Số dòng", s.rows),
+        ("Thông tin công khai trên trang", s.public),
+        ("  công bố lần đầu trong năm", s.first_published),
+        ("  cập nhật trong năm", s.updated),
+        ("Hồ sơ nội bộ", s.internal),
+        ("Đủ tài liệu kiểm chứng", s.complete),
+        ("Còn thiếu tài liệu kiểm chứng", s.incomplete),
+        ("Công bố trễ hạn", s.late if report.deadlines_checked else "chưa kiểm tra"),
+        ("Có văn bản trong năm nhưng chưa công bố", len(report.unpublished)),
+    ]
+
+
+RENDERERS: dict[str, Callable[[Report], bytes]] = {
+    "html": lambda report: render_html(report).encode("utf-8"),
+    "csv": render_csv,
+    "xlsx": render_xlsx,
+}
+
+
+def write_html(report: Report, out: Path) -> Path:
+    return _write(out / file_name(report.year, "html"), RENDERERS["html"](report))
+
+
+def write_csv(report: Report, out: Path) -> Path:
+    return _write(out / file_name(report.year, "csv"), render_csv(report))
+
+
+def write_xlsx(report: Report, out: Path) -> Path:
+    return _write(out / file_name(report.year, "xlsx"), render_xlsx(report))
+
+
+WRITERS: dict[str, Callable[[Report, Path], Path]] = {"html": write_html, "csv": write_csv, "xlsx": write_xlsx}
+
+
+def write_report(report: Report, out: Path, formats: list[str]) -> list[Path]:
+    """Write the report in each format into ``out`` (created if missing)."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [WRITERS[fmt](report, out) for fmt in formats]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return path

@@ -1,0 +1,566 @@
+"""``congkhai report``: the yearly B1 evidence table as HTML, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+
+from generator import report as report_module
+from generator.cli import _settings
+from generator.log import Log, read_log, seal, serialise
+from generator.report import build_report
+from generator.site import load_site
+from tests.conftest import run_cli
+
+BOM = b"\xef\xbb\xbf"
+SITE_URL = "https://congkhai.example.gov.vn/"
+
+EXTRA_FILES: dict[str, str | bytes] = {
+    # every kind of evidence: the posting minutes count as "Biên bản niêm yết" although
+    # the file's own kind is "khac"
+    "disclosures/tai-chinh-ngan-sach/2026/du-toan-2026.yml": """\
+        title: Công khai dự toán ngân sách năm 2026
+        kind: du-toan
+        document: {number: 03/QĐ-BQLKKT, date: 2026-01-08}
+        fiscal_year: 2026
+        posting: {place: Trụ sở Ban, from: 2026-01-08, to: 2026-02-09, minutes: du-toan-bien-ban.pdf}
+        attachments:
+          - {file: du-toan-quyet-dinh.pdf, kind: quyet-dinh}
+          - {file: du-toan-bien-ban.pdf, kind: khac}
+          - {file: du-toan-trien-khai.pdf, kind: van-ban-trien-khai}
+          - {file: du-toan-ket-qua.pdf, kind: bao-cao-ket-qua}
+        """,
+    "disclosures/tai-chinh-ngan-sach/2026/du-toan-quyet-dinh.pdf": b"%PDF-1.4 qd\n",
+    "disclosures/tai-chinh-ngan-sach/2026/du-toan-bien-ban.pdf": b"%PDF-1.4 bb\n",
+    "disclosures/tai-chinh-ngan-sach/2026/du-toan-trien-khai.pdf": b"%PDF-1.4 tk\n",
+    "disclosures/tai-chinh-ngan-sach/2026/du-toan-ket-qua.pdf": b"%PDF-1.4 kq\n",
+    "disclosures/tiep-cong-dan/2025/bien-ban-thang-11.yml": """\
+        title: Biên bản tiếp công dân tháng 11/2025
+        kind: bien-ban
+        document: {date: 2025-11-17}
+        session_date: 2025-11-17
+        host: Trưởng ban
+        visitors: 0
+        no_visitors: true
+        """,
+}
+
+# (record key, time, event, version): the log of the test project, oldest first
+TIMELINE = [
+    ("tiep-cong-dan/2025/bien-ban-thang-11", "2025-11-18T09:00:00+07:00", "published", 1),
+    ("tiep-cong-dan/2025/lich-thang-12", "2025-12-01T08:00:00+07:00", "published", 1),
+    # 17:30 UTC on 31/12/2025 is 00:30 on 01/01/2026 in Vietnam: a 2026 publication
+    ("duong-day-nong/2026/duong-day-nong", "2025-12-31T17:30:00+00:00", "published", 1),
+    ("tiep-cong-dan/2025/lich-thang-12", "2026-01-03T10:00:00+07:00", "updated", 2),
+    ("tai-chinh-ngan-sach/2026/du-toan-2026", "2026-01-10T08:00:00+07:00", "published", 1),
+    ("tiep-cong-dan/2026/bien-ban-thang-04", "2026-04-16T15:00:00+07:00", "published", 1),
+    ("tiep-cong-dan/2026/lich-thang-05", "2026-05-06T09:00:00+07:00", "published", 1),
+    ("tiep-cong-dan/2026/lich-thang-05", "2026-05-10T09:00:00+07:00", "updated", 2),
+    # after the end of 2026: not part of the 2026 table
+    ("tiep-cong-dan/2026/lich-thang-05", "2027-01-04T09:00:00+07:00", "updated", 3),
+]
+
+HEADERS = [
+    "STT",
+    "Phạm vi",
+    "Chuyên mục",
+    "Tên thông tin",
+    "Số ký hiệu",
+    "Ngày văn bản",
+    "Công bố lần đầu",
+    "Cập nhật lần cuối",
+    "Phiên bản",
+    "Đường dẫn",
+    "Quyết định công khai",
+    "Biên bản niêm yết",
+    "Văn bản triển khai",
+    "Báo cáo kết quả",
+    "Còn thiếu",
+    "Hạn công bố",
+    "Đúng hạn",
+    "Căn cứ thời hạn",
+    "Ghi chú",
+]
+ALL_MISSING = "Quyết định công khai; Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+INTERNAL_TITLE = "Niêm yết bản kê khai tài sản năm 2026 MẬT-NỘI-BỘ-7731"
+
+
+def write_log(root: Path, timeline: list[tuple[str, str, str, int]] = TIMELINE) -> Path:
+    """Write a sealed publication log for ``timeline`` (events shaped like plan_events)."""
+    settings = _settings(str(root / "mkdocs.yml"))
+    records = {r.key: r for r in load_site(settings).records}
+    planned: list[dict[str, Any]] = []
+    for key, at, kind, version in timeline:
+        record = records[key]
+        planned.append(
+            {
+                "at": at,
+                "event": kind,
+                "id": key,
+                "category": record.category.slug,
+                "title": record.title,
+                "document_number": record.document.get("number"),
+                "url": settings.url_for(record.url_path),
+                "version": version,
+                "content_sha256": record.sha256,
+                "attachments": [{"file": a.file, "sha256": a.sha256} for a in record.attachments],
+                "commit": None,
+            }
+        )
+    with settings.log_path.open("wb") as handle:
+        for event in seal(Log(settings.log_path, [], []), planned):
+            handle.write(serialise(event))
+    return settings.log_path
+
+
+@pytest.fixture
+def project(make_project) -> Path:
+    root = make_project(EXTRA_FILES)
+    write_log(root)
+    return root
+
+
+def make_report(root: Path, year: int, *formats: str) -> dict[str, Path]:
+    out = root / "bao-cao"
+    args = ["report", "--year", str(year), "--out", str(out)]
+    if formats:
+        args += ["--format", ",".join(formats)]
+    result = run_cli(root, *args)
+    assert result.exit_code == 0, result.output
+    written = [Path(line) for line in result.stdout.splitlines()]
+    assert all(path.is_file() for path in written), written
+    return {path.suffix[1:]: path for path in written}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(BOM)
+    assert not raw[3:].startswith(BOM)
+    reader = csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline=""))
+    header = next(reader)
+    assert header == HEADERS
+    return [dict(zip(header, line, strict=True)) for line in reader]
+
+
+def by_title(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {row["Tên thông tin"]: row for row in rows}
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_writes_three_formats_and_prints_their_paths(project):
+    result = run_cli(project, "report", "--year", "2026", "--out", str(project / "out"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        str(project / "out" / "bao-cao-b1-2026.html"),
+        str(project / "out" / "bao-cao-b1-2026.csv"),
+        str(project / "out" / "bao-cao-b1-2026.xlsx"),
+    ]
+    assert "Năm 2026: 6 dòng (5 công khai, 1 nội bộ)" in result.stderr
+    assert sorted(p.name for p in (project / "out").iterdir()) == [
+        "bao-cao-b1-2026.csv",
+        "bao-cao-b1-2026.html",
+        "bao-cao-b1-2026.xlsx",
+    ]
+
+
+def test_default_out_is_the_current_folder(project, tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = run_cli(project, "report", "--year", "2026", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["bao-cao-b1-2026.csv"]
+    assert [p.name for p in here.iterdir()] == ["bao-cao-b1-2026.csv"]
+
+
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        ("abc", "năm 'abc' không hợp lệ; viết 4 chữ số, ví dụ --year "),
+        ("26", "năm '26' không hợp lệ; viết 4 chữ số, ví dụ --year "),
+        ("1999", "năm 1999 không hợp lệ; chọn một năm từ 2000 đến "),
+        (str(dt.date.today().year + 1), f"năm {dt.date.today().year + 1} không hợp lệ; chọn một năm từ 2000 đến "),
+    ],
+)
+def test_bad_year_exits_1_with_a_message(project, year, message):
+    result = run_cli(project, "report", "--year", year, "--out", str(project / "out"))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "Missing option '--year'"),
+        (["--year", "2026", "--format", "csv,pdf"], "định dạng 'pdf' không hỗ trợ; chọn trong: html, csv, xlsx"),
+    ],
+)
+def test_usage_errors_exit_2(project, args, message):
+    result = run_cli(project, "report", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_broken_log_is_refused(project):
+    log = project / "publication-log.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    event = json.loads(lines[1])
+    event["title"] = "Tiêu đề đã bị sửa"
+    lines[1] = serialise(event)
+    log.write_bytes(b"".join(lines))
+    result = run_cli(project, "report", "--year", "2026", "--out", str(project / "out"))
+    assert result.exit_code == 1
+    assert "publication-log.jsonl: seq 2: hash không khớp nội dung (dòng đã bị sửa)" in result.stderr
+    assert not (project / "out").exists()
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def test_csv_has_the_rows_of_the_year_only(project):
+    rows = read_csv(make_report(project, 2026, "csv")["csv"])
+    assert [row["STT"] for row in rows] == ["1", "2", "3", "4", "5", "6"]
+    titles = {row["Tên thông tin"] for row in rows}
+    assert titles == {
+        "Đường dây nóng phản ánh nhũng nhiễu",
+        "Công khai dự toán ngân sách năm 2026",
+        "Thông báo lịch tiếp công dân tháng 5/2026",
+        "Biên bản tiếp công dân tháng 4/2026",
+        "Thông báo lịch tiếp công dân tháng 12/2025",  # published 2025, updated 2026
+        INTERNAL_TITLE,
+    }
+    assert "Biên bản tiếp công dân tháng 11/2025" not in titles  # 2025 only
+
+
+def test_csv_dates_come_from_the_log_in_local_time(project):
+    rows = by_title(read_csv(make_report(project, 2026, "csv")["csv"]))
+    hotline = rows["Đường dây nóng phản ánh nhũng nhiễu"]
+    assert hotline["Công bố lần đầu"] == "01/01/2026"  # 31/12/2025 17:30 UTC
+    schedule = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
+    assert schedule["Số ký hiệu"] == "45/TB-BQLKKT"
+    assert schedule["Ngày văn bản"] == "05/05/2026"
+    assert schedule["Công bố lần đầu"] == "06/05/2026"
+    assert schedule["Cập nhật lần cuối"] == "10/05/2026"  # not the 2027 update
+    assert schedule["Phiên bản"] == "2"
+    assert schedule["Đường dẫn"] == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
+    assert schedule["Chuyên mục"] == "Tiếp công dân"
+    assert schedule["Phạm vi"] == "Công khai"
+    earlier = rows["Thông báo lịch tiếp công dân tháng 12/2025"]
+    assert (earlier["Công bố lần đầu"], earlier["Cập nhật lần cuối"], earlier["Phiên bản"]) == (
+        "01/12/2025",
+        "03/01/2026",
+        "2",
+    )
+
+
+def test_csv_lists_evidence_present_and_missing(project):
+    rows = by_title(read_csv(make_report(project, 2026, "csv")["csv"]))
+    schedule = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
+    assert schedule["Quyết định công khai"] == "thong-bao.pdf"
+    assert schedule["Biên bản niêm yết"] == ""
+    assert schedule["Còn thiếu"] == "Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+    budget = rows["Công khai dự toán ngân sách năm 2026"]
+    assert budget["Quyết định công khai"] == "du-toan-quyet-dinh.pdf"
+    assert budget["Biên bản niêm yết"] == "du-toan-bien-ban.pdf"  # from posting.minutes
+    assert budget["Văn bản triển khai"] == "du-toan-trien-khai.pdf"
+    assert budget["Báo cáo kết quả"] == "du-toan-ket-qua.pdf"
+    assert budget["Còn thiếu"] == ""
+    assert "Niêm yết tại trụ sở từ 08/01/2026 đến 09/02/2026" in budget["Ghi chú"]
+    assert rows["Biên bản tiếp công dân tháng 4/2026"]["Còn thiếu"] == ALL_MISSING
+
+
+def test_csv_marks_internal_records_without_a_link(project):
+    rows = by_title(read_csv(make_report(project, 2026, "csv")["csv"]))
+    internal = rows[INTERNAL_TITLE]
+    assert internal["Phạm vi"] == "Nội bộ"
+    assert internal["Chuyên mục"] == "Phòng, chống tham nhũng"
+    assert internal["Số ký hiệu"] == "99/BB-NOIBO-7731"
+    assert internal["Ngày văn bản"] == "20/11/2026"
+    assert (internal["Đường dẫn"], internal["Công bố lần đầu"], internal["Phiên bản"]) == ("", "", "")
+    assert internal["Còn thiếu"] == ALL_MISSING
+    assert internal["Ghi chú"].startswith("Hồ sơ nội bộ, không đăng trên trang")
+
+
+def test_a_year_without_events_has_only_the_header(project):
+    assert read_csv(make_report(project, 2024, "csv")["csv"]) == []
+
+
+# -- XLSX -------------------------------------------------------------------------------------
+
+
+def test_xlsx_has_real_dates_bold_frozen_header_and_widths(project):
+    book = load_workbook(make_report(project, 2026, "xlsx")["xlsx"])
+    sheet = book["B1 2026"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == HEADERS
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["D"].width == 48
+    rows = {line[3].value: line for line in sheet.iter_rows(min_row=2)}
+    assert len(rows) == 6
+    schedule = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
+    cells = dict(zip(HEADERS, schedule, strict=True))
+    assert cells["Công bố lần đầu"].value == dt.datetime(2026, 5, 6)
+    assert cells["Công bố lần đầu"].number_format == "dd/mm/yyyy"
+    assert cells["Ngày văn bản"].value == dt.datetime(2026, 5, 5)
+    assert cells["Cập nhật lần cuối"].value == dt.datetime(2026, 5, 10)
+    assert cells["Phiên bản"].value == 2
+    assert cells["Đường dẫn"].hyperlink.target == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
+    assert cells["Còn thiếu"].value == "Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+    internal = dict(zip(HEADERS, rows[INTERNAL_TITLE], strict=True))
+    assert internal["Phạm vi"].value == "Nội bộ"
+    assert internal["Đường dẫn"].value is None and internal["Đường dẫn"].hyperlink is None
+    about = {row[0]: row[1] for row in book["Thông tin"].iter_rows(values_only=True)}
+    assert about["Cơ quan"] == "Ban Quản lý Khu kinh tế tỉnh An Giang"
+    assert about["Lập từ nhật ký công bố"].startswith("seq 9, hash ")
+
+
+def test_xlsx_never_turns_text_into_a_formula(make_project):
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/2026/lich-thang-05.yml": """\
+                title: "=HYPERLINK(\\"http://evil.example\\")"
+                kind: lich
+                document: {date: 2026-05-05}
+                month: 2026-05
+                sessions: [{date: 2026-05-15, start: "07:30"}]
+                """
+        }
+    )
+    write_log(root, [("tiep-cong-dan/2026/lich-thang-05", "2026-05-06T09:00:00+07:00", "published", 1)])
+    sheet = load_workbook(make_report(root, 2026, "xlsx")["xlsx"]).active
+    title = next(line[3] for line in sheet.iter_rows(min_row=2) if line[1].value == "Công khai")
+    assert (title.value, title.data_type) == ('=HYPERLINK("http://evil.example")', "s")
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+
+def test_html_has_title_agency_log_head_summary_and_table(project):
+    page = soup(make_report(project, 2026, "html")["html"])
+    head = read_log(project / "publication-log.jsonl").head
+    assert page.title.get_text() == "Bảng tài liệu kiểm chứng tiêu chí B1 năm 2026"
+    assert page.find("h1").get_text() == "Bảng tài liệu kiểm chứng tiêu chí B1 năm 2026"
+    assert page.html["lang"] == "vi"
+    meta = {d.get_text(strip=True): d.find_next_sibling("dd").get_text(" ", strip=True) for d in page.select("dl dt")}
+    assert page.select_one(".agency").get_text() == "Ban Quản lý Khu kinh tế tỉnh An Giang"
+    assert meta["Lập từ nhật ký công bố"] == f"sự kiện số {head['seq']}, mã băm {head['hash']}"
+    assert head["seq"] == 9
+    assert meta["Thời điểm lập"].endswith("(UTC+07:00)")
+    summary = page.select_one("ul.summary").get_text(" ", strip=True)
+    assert "Số thông tin trong bảng: 6 , gồm 5 thông tin công khai trên trang (4 công bố lần đầu, 1 cập nhật" in summary
+    assert "Đủ tài liệu kiểm chứng: 1 ; còn thiếu: 5 ." in summary
+    rows = page.select("tbody tr.row-public, tbody tr.row-internal")
+    assert [r.select("td")[0].get_text() for r in rows] == ["1", "2", "3", "4", "5", "6"]
+    groups = [th.get_text() for th in page.select("tbody tr.group th")]
+    assert groups == [
+        "Tài chính, ngân sách",
+        "Đường dây nóng",
+        "Tiếp công dân",
+        "Phòng, chống tham nhũng",
+    ]  # category order
+    header = [th.get_text() for th in page.select("thead th")]
+    assert header[:8] == [
+        "STT",
+        "Tên thông tin",
+        "Số ký hiệu",
+        "Ngày văn bản",
+        "Công bố lần đầu",
+        "Cập nhật lần cuối",
+        "Phiên bản",
+        "Đường dẫn",
+    ]
+    assert "Biên bản tiếp công dân tháng 11/2025" not in page.get_text()
+
+
+def test_html_rows_show_dates_links_evidence_and_internal_marker(project):
+    page = soup(make_report(project, 2026, "html")["html"])
+    row = page.select_one('tr[data-key="tiep-cong-dan/2026/lich-thang-05"]')
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert cells[1:8] == [
+        "Thông báo lịch tiếp công dân tháng 5/2026",
+        "45/TB-BQLKKT",
+        "05/05/2026",
+        "06/05/2026",
+        "10/05/2026",
+        "2",
+        SITE_URL + "tiep-cong-dan/2026/lich-thang-05/",
+    ]
+    assert row.select_one("td.url a")["href"] == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
+    assert [li.get_text() for li in row.select("td.files li")] == ["thong-bao.pdf"]
+    assert row.select_one("td.missing").get_text() == "Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+    internal = page.select_one('tr[data-key="phong-chong-tham-nhung/2026/niem-yet-ke-khai"]')
+    assert "row-internal" in internal["class"]
+    assert internal.select_one("td.url").get_text(strip=True) == "Nội bộ"
+    assert internal.find("a") is None
+
+
+def test_html_prints_on_a4_landscape_without_external_resources(project):
+    path = make_report(project, 2026, "html")["html"]
+    page = soup(path)
+    style = page.find("style").get_text()
+    assert "@page { size: A4 landscape;" in style
+    assert "margin:" in style.split("@page", 1)[1].split("}", 1)[0]
+    assert "thead { display: table-header-group; }" in style
+    assert "break-inside: avoid" in style and "page-break-inside: avoid" in style
+    assert page.find("thead") is not None
+    assert page.select("link, script, img, iframe, object, embed") == []
+    assert "url(" not in style and "@import" not in style
+    assert page.find("meta", charset=True)["charset"] == "utf-8"
+
+
+def test_html_escapes_record_values(make_project):
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/2026/lich-thang-05.yml": """\
+                title: "<script>alert(1)</script> & lịch"
+                kind: lich
+                document: {date: 2026-05-05}
+                month: 2026-05
+                sessions: [{date: 2026-05-15, start: "07:30"}]
+                """
+        }
+    )
+    write_log(root, [("tiep-cong-dan/2026/lich-thang-05", "2026-05-06T09:00:00+07:00", "published", 1)])
+    text = make_report(root, 2026, "html")["html"].read_text(encoding="utf-8")
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; lịch" in text
+
+
+def test_empty_year_says_so(project):
+    page = soup(make_report(project, 2024, "html")["html"])
+    assert "Không có thông tin nào được công bố, cập nhật hoặc lưu hồ sơ trong năm 2024." in page.get_text()
+
+
+# -- deadlines --------------------------------------------------------------------------------
+
+
+def test_late_publications_are_shown(project, monkeypatch):
+    rules = {
+        "tiep-cong-dan/2026/lich-thang-05": (dt.date(2026, 5, 3), "đăng trước 5 ngày làm việc"),
+        "tai-chinh-ngan-sach/2026/du-toan-2026": (dt.date(2026, 1, 23), "trong 15 ngày kể từ ngày được giao"),
+    }
+    monkeypatch.setattr(report_module, "deadline_for", lambda record: rules.get(record.key))
+    rows = by_title(read_csv(make_report(project, 2026, "csv")["csv"]))
+    late = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
+    assert (late["Hạn công bố"], late["Đúng hạn"], late["Căn cứ thời hạn"]) == (
+        "03/05/2026",
+        "Trễ 3 ngày",
+        "đăng trước 5 ngày làm việc",
+    )
+    assert rows["Công khai dự toán ngân sách năm 2026"]["Đúng hạn"] == "Đúng hạn"
+    assert rows["Biên bản tiếp công dân tháng 4/2026"]["Đúng hạn"] == ""
+    assert rows[INTERNAL_TITLE]["Đúng hạn"] == ""
+    html = soup(make_report(project, 2026, "html")["html"])
+    cell = html.select_one('tr[data-key="tiep-cong-dan/2026/lich-thang-05"] td.deadline')
+    assert cell.select_one(".late").get_text() == "Trễ 3 ngày"
+    assert cell.select_one(".rule").get_text() == "Hạn 03/05/2026: đăng trước 5 ngày làm việc"
+    summary = html.select_one("ul.summary").get_text(" ", strip=True)
+    assert "Công bố trễ hạn: 1 trên 2 thông tin có quy định thời hạn." in summary
+
+
+def test_without_deadline_rules_the_report_says_so(project, monkeypatch):
+    monkeypatch.setattr(report_module, "deadline_for", None)
+    page = soup(make_report(project, 2026, "html")["html"])
+    assert "Thời hạn công bố: chưa kiểm tra" in page.select_one("ul.summary").get_text()
+
+
+def test_report_uses_the_deadline_rules_when_they_exist():
+    deadlines = pytest.importorskip("generator.deadlines")
+    assert report_module.deadline_for is deadlines.deadline_for
+
+
+# -- the core function ------------------------------------------------------------------------
+
+
+def test_build_report_reads_the_log_as_at_the_end_of_the_year(project):
+    settings = _settings(str(project / "mkdocs.yml"))
+    site = load_site(settings)
+    log = read_log(settings.log_path)
+    now = dt.datetime(2027, 2, 1, 1, 0, tzinfo=dt.UTC)
+    made = build_report(site, log, 2026, now=now)
+    assert made.generated_at.isoformat() == "2027-02-01T08:00:00+07:00"
+    assert made.head == log.head
+    schedule = next(r for r in made.rows if r.key == "tiep-cong-dan/2026/lich-thang-05")
+    assert (schedule.version, schedule.last_updated) == (2, dt.date(2026, 5, 10))
+    summary = made.summary
+    assert (summary.rows, summary.public, summary.first_published, summary.updated, summary.internal) == (
+        6,
+        5,
+        4,
+        1,
+        1,
+    )
+    assert (summary.complete, summary.incomplete) == (1, 5)
+    assert made.unpublished == []
+    earlier = build_report(site, log, 2025, now=now)
+    assert sorted(r.key for r in earlier.rows) == [
+        "tiep-cong-dan/2025/bien-ban-thang-11",
+        "tiep-cong-dan/2025/lich-thang-12",
+    ]
+    assert next(r for r in earlier.rows if r.key.endswith("lich-thang-12")).version == 1
+
+
+def test_public_records_dated_in_the_year_but_not_published_are_counted(make_project):
+    root = make_project()
+    write_log(root, [("tiep-cong-dan/2026/lich-thang-05", "2026-05-06T09:00:00+07:00", "published", 1)])
+    settings = _settings(str(root / "mkdocs.yml"))
+    made = build_report(load_site(settings), read_log(settings.log_path), 2026)
+    assert sorted(made.unpublished) == [
+        "Biên bản tiếp công dân tháng 4/2026",
+        "Đường dây nóng phản ánh nhũng nhiễu",
+    ]
+
+
+# -- LibreOffice opens the CSV with Vietnamese intact ----------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_reads_the_csv_as_utf8(project, tmp_path):
+    source = make_report(project, 2026, "csv")["csv"]
+    out = tmp_path / "converted"
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--infilter=CSV:44,34,76",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    sheet = load_workbook(out / "bao-cao-b1-2026.xlsx").active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:4] == ("STT", "Phạm vi", "Chuyên mục", "Tên thông tin")
+    categories = {line[2] for line in values[1:]}
+    assert "Tiếp công dân" in categories
+    assert "Phòng, chống tham nhũng" in categories
+    titles = {line[3] for line in values[1:]}
+    assert "Thông báo lịch tiếp công dân tháng 5/2026" in titles
+    assert INTERNAL_TITLE in titles
