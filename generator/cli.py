@@ -148,8 +148,12 @@ def build(obj: dict[str, str], site_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("--deploy-to", type=click.Path(file_okay=False), default=None,
-              help="Thư mục máy chủ web phục vụ; được thay nguyên khối (liên kết tượng trưng) sau khi dựng xong.")
+@click.option(
+    "--deploy-to",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Thư mục máy chủ web phục vụ; được thay nguyên khối (liên kết tượng trưng) sau khi dựng xong.",
+)
 @click.option("--allow-sample", is_flag=True, help="Cho phép công bố bản ghi dữ liệu mẫu (chỉ để chạy thử).")
 @click.pass_obj
 def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> None:
@@ -173,7 +177,9 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         click.echo(f"{event['seq']:>5} {event['event']:<9} v{event['version']} {event['id']}  {event['url']}")
     log_name = _relpath(settings.log_path, settings.root)
     if result.events:
-        click.echo(f"Đã ghi {len(result.events)} sự kiện vào {log_name}; đầu chuỗi: seq {result.events[-1]['seq']} {result.events[-1]['hash']}")
+        click.echo(
+            f"Đã ghi {len(result.events)} sự kiện vào {log_name}; đầu chuỗi: seq {result.events[-1]['seq']} {result.events[-1]['hash']}"
+        )
     else:
         click.echo(f"Không có thay đổi nào cần ghi vào {log_name}.")
     if result.deployed_to:
@@ -181,8 +187,13 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
 
 
 @main.command()
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Thư mục trang đã dựng/triển khai cần đối chiếu.")
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Thư mục trang đã dựng/triển khai cần đối chiếu.",
+)
 @click.option("--url", default=None, help="Địa chỉ gốc của trang đang chạy cần đối chiếu, ví dụ https://…/")
 @click.pass_obj
 def verify(obj: dict[str, str], site_dir: str | None, url: str | None) -> None:
@@ -382,7 +393,11 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
             name = settings.log_path.name
             raise CongkhaiError(
                 [Problem("", 0, "", f"{name}: {message}") for message in broken]
-                + [Problem("", 0, "", f"{name}: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)")]
+                + [
+                    Problem(
+                        "", 0, "", f"{name}: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)"
+                    )
+                ]
             )
         made = build_report(site, log, year)
         written = write_report(made, Path(out), chosen)

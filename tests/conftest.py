@@ -125,6 +125,33 @@ def make_project(tmp_path: Path):
     return make
 
 
+def csv_to_xlsx(source: Path, tmp_path: Path) -> Path:
+    """Convert a UTF-8 CSV with LibreOffice headless, as an auditor's machine would; the
+    filter options are: comma, double quote, character set 76 = UTF-8."""
+    import os
+    import subprocess
+
+    out = tmp_path / "converted"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--infilter=CSV:44,34,76",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    return out / (source.stem + ".xlsx")
+
+
 def run_cli(root: Path, *args: str):
     """Run ``congkhai -f root/mkdocs.yml ARGS`` in-process; return click's Result."""
     return CliRunner().invoke(main, ["-f", str(root / "mkdocs.yml"), *args], catch_exceptions=False)

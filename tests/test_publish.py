@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import run_cli
+from tests.conftest import csv_to_xlsx, run_cli
 
 LICH = "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
 
@@ -245,25 +245,7 @@ def test_log_csv_opens_in_libreoffice_with_vietnamese(make_project, tmp_path):
     root = make_project()
     publish(root)
     src = root / "www/nhat-ky-cong-khai/publication-log.csv"
-    out = tmp_path / "out"
-    subprocess.run(
-        # the CSV filter options: comma, double quote, character set 76 = UTF-8
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--infilter=CSV:44,34,76",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    sheet = openpyxl.load_workbook(out / "publication-log.xlsx").active
+    sheet = openpyxl.load_workbook(csv_to_xlsx(src, tmp_path)).active
     titles = [row[6] for row in sheet.iter_rows(values_only=True)]
     assert "Thông báo lịch tiếp công dân tháng 5/2026" in titles
 

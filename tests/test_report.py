@@ -6,9 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from generator.cli import _settings
 from generator.log import Log, read_log, seal, serialise
 from generator.report import build_report
 from generator.site import load_site
-from tests.conftest import run_cli
+from tests.conftest import csv_to_xlsx, run_cli
 
 BOM = b"\xef\xbb\xbf"
 SITE_URL = "https://congkhai.example.gov.vn/"
@@ -536,26 +534,7 @@ def test_public_records_dated_in_the_year_but_not_published_are_counted(make_pro
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_reads_the_csv_as_utf8(project, tmp_path):
     source = make_report(project, 2026, "csv")["csv"]
-    out = tmp_path / "converted"
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--infilter=CSV:44,34,76",
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-    sheet = load_workbook(out / "bao-cao-b1-2026.xlsx").active
+    sheet = load_workbook(csv_to_xlsx(source, tmp_path)).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:4] == ("STT", "Phạm vi", "Chuyên mục", "Tên thông tin")
     categories = {line[2] for line in values[1:]}

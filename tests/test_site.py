@@ -239,14 +239,25 @@ def test_the_sample_project_checks_and_builds(tmp_path):
     assert result.exit_code == 0, result.output
     site = tmp_path / "site"
     # every category index lists records, and the staff guide holds every field
-    for slug in ["thu-tuc-hanh-chinh", "tai-chinh-ngan-sach", "tuyen-dung", "duong-day-nong", "tiep-cong-dan", "phong-chong-tham-nhung"]:
+    for slug in [
+        "thu-tuc-hanh-chinh",
+        "tai-chinh-ngan-sach",
+        "tuyen-dung",
+        "duong-day-nong",
+        "tiep-cong-dan",
+        "phong-chong-tham-nhung",
+    ]:
         assert article(site / slug / "index.html").select("a.ck-list__title"), slug
     guide = article(site / "huong-dan/dang-tai-cong-khai/index.html").get_text(" ")
     from generator.categories import load_categories, load_common
 
     categories = load_categories(REPO / "disclosures", REPO)
     keys = set(load_common()) | {name for c in categories.values() for name in c.fields}
-    missing = sorted(k for k in keys if f"`{k}`" not in (REPO / "content/huong-dan/dang-tai-cong-khai.md").read_text() and k not in guide)
+    missing = sorted(
+        k
+        for k in keys
+        if f"`{k}`" not in (REPO / "content/huong-dan/dang-tai-cong-khai.md").read_text() and k not in guide
+    )
     assert missing == []
     assert "<!-- congkhai:fields -->" not in guide and "session_date" in guide
     # minutes with no visitors say so
