@@ -24,7 +24,7 @@ from generator.config import Settings
 from generator.errors import CongkhaiError
 from generator.faults import checkpoint
 from generator.log import log_csv, serialise
-from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, LOG_PAGE, field_reference
+from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, LOG_PAGE, field_reference, tel_link
 from generator.site import Site, load_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -151,7 +151,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         )
         env.globals["congkhai_log_head"] = self.site.log.head
         env.globals["congkhai_log_url"] = LOG_PAGE
-        env.filters["tel"] = lambda n: "tel:" + "".join(ch for ch in n if ch.isdigit() or ch == "+")
+        env.filters["tel"] = tel_link
         return env
 
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:

@@ -158,12 +158,3 @@ def render_to(site: Site, out: Path) -> list[Path]:
         shutil.copyfile(source, target)
         written.append(target)
     return written
-
-
-def flatten(value: Any) -> list[str]:
-    """Every text value inside ``value`` (used by privacy checks and tests)."""
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in flatten(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in flatten(v)]
-    return [str(value)] if value is not None else []
