@@ -164,3 +164,40 @@ def built(make_project):
     result = run_cli(root, "build", "--site-dir", str(root / "site"))
     assert result.exit_code == 0, result.output
     return root, root / "site"
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """The repository's own sample project, published once (``--allow-sample``) so that the
+    log holds real publication dates; returns the deployed site folder."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    for folder in ("content", "disclosures"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    return root / "www"
+
+
+@pytest.fixture(scope="session")
+def site_url(sample_site):
+    """The published sample site served over HTTP on 127.0.0.1."""
+    from tests.browser import serve
+
+    with serve(sample_site.resolve()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
