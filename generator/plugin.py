@@ -23,14 +23,16 @@ from mkdocs.structure.files import File, Files
 from generator.config import Settings
 from generator.errors import CongkhaiError
 from generator.faults import checkpoint
+from generator.feeds import feed_path
 from generator.log import log_csv, serialise
-from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, LOG_PAGE, field_reference, tel_link
+from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, HOME_MARKER, LOG_PAGE, tel_link
 from generator.site import Site, load_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
 THEME_DIR = Path(__file__).parent / "theme"
 CSS_URI = "assets/congkhai.css"
+JS_URI = "assets/congkhai.js"
 
 
 class CongkhaiConfig(base.Config):
@@ -92,6 +94,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         config.theme.dirs.insert(0, str(THEME_DIR))
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
+        if JS_URI not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(JS_URI)
         if config.nav is None and self.config.nav:
             config.nav = self._nav(Path(config.docs_dir))
         if config.not_in_nav is None:  # record pages are reached from their category index
@@ -121,6 +125,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             files.append(File.generated(config, src, content=content))
         for dest, source in self.site.static_files().items():
             files.append(File.generated(config, dest, abs_src_path=str(source)))
+        for dest, data in self.site.feed_files().items():
+            files.append(File.generated(config, dest, content=data))
         events = self.site.log.events
         jsonl = b"".join(serialise(e) for e in events)
         files.append(File.generated(config, f"{LOG_PAGE}publication-log.jsonl", content=jsonl))
@@ -130,9 +136,9 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
-        if FIELDS_MARKER in markdown:
-            assert self.site is not None
-            markdown = markdown.replace(FIELDS_MARKER, field_reference(self.site.categories, self.site.common))
+        assert self.site is not None
+        if FIELDS_MARKER in markdown or HOME_MARKER in markdown:
+            markdown = self.site.expand_markers(markdown, page.url)
         return markdown
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -151,6 +157,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         )
         env.globals["congkhai_log_head"] = self.site.log.head
         env.globals["congkhai_log_url"] = LOG_PAGE
+        env.globals["congkhai_feed"] = feed_path()
         env.filters["tel"] = tel_link
         return env
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from functools import cached_property
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,15 @@ CATALOGUE_PAGE = "danh-muc-thong-tin/"
 """The access-to-information catalogue (Luật Tiếp cận thông tin 2016 Điều 19)."""
 EVENT_LABELS = {"published": "Công bố", "updated": "Cập nhật", "withdrawn": "Thu hồi"}
 
+INDEX_SIZE = 30
+"""Records listed on a category index (the newest); the year pages list all."""
+
+HOME_MARKER = "<!-- congkhai:home -->"
+"""Put on its own line in the home page to insert the hotline, the next reception session,
+the latest disclosures and the categories there."""
+HOME_LATEST = 10
+WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+
 FIELDS_MARKER = "<!-- congkhai:fields -->"
 """Put on its own line in a hand-written page to insert the field reference there."""
 
@@ -169,6 +179,18 @@ def field_reference(categories: dict[str, Category], common: dict[str, Field]) -
     return "\n".join(out)
 
 
+def _newest_first_key(item: tuple[str | None, Record]) -> tuple[int, float, int, str]:
+    """Sort key for ``(logged time or None, record)``: logged ones by time, then by the
+    record's own date (a preview build has no log)."""
+    at, record = item
+    return (
+        1 if at else 0,
+        parse_time(at).timestamp() if at else 0.0,
+        record.date.toordinal() if record.date else 0,
+        record.key,
+    )
+
+
 class Renderer:
     """Turns a :class:`~generator.site.Site` into Markdown pages."""
 
@@ -190,6 +212,13 @@ class Renderer:
         )
         self.env.globals.update(value=format_value, scalar_spec=_scalar_spec, relative_url=relative_url)
 
+    @cached_property
+    def calendars(self) -> list[str]:
+        """Categories that have a ``lich.ics``."""
+        from generator.feeds import calendar_categories
+
+        return calendar_categories(self.site)
+
     def local(self, at: str, with_time: bool = False) -> str:
         """An event time as the office reads it: dd/mm/yyyy (HH:MM) in its time zone."""
         moment = parse_time(at).astimezone(ZoneInfo(self.site.settings.timezone))
@@ -202,16 +231,121 @@ class Renderer:
         }
         for category in self.site.categories.values():
             records = self.site.records_in(category)
-            out[f"{category.slug}/index.md"] = self.render_index(category, records)
+            taken = {r.url_path for r in records}
+            for url, page in self.listing_pages(category, records).items():
+                if url not in taken:  # a record's permanent URL wins over a filter page
+                    out[f"{url}index.md"] = page
             for record in records:
                 out[f"{category.slug}/{record.id}.md"] = self.render_record(record)
         return out
 
-    def render_index(self, category: Category, records: list[Record]) -> str:
-        groups = [
-            (year, list(items)) for year, items in groupby(records, key=lambda r: r.date.year if r.date else None)
-        ]
-        return self.env.get_template("index.md.j2").render(category=category, groups=groups, here=f"{category.slug}/")
+    def listing_pages(self, category: Category, records: list[Record]) -> dict[str, str]:
+        """The category index and its filter pages, by URL path:
+
+        - ``<slug>/``: the newest :data:`INDEX_SIZE` records, grouped by year;
+        - ``<slug>/<year>/``: every record of one year;
+        - ``<slug>/loai-<kind>/``: the newest :data:`INDEX_SIZE` records of one kind;
+        - ``<slug>/<year>/loai-<kind>/``: every record of one kind in one year.
+
+        Each page carries links to the others (plain links: no JavaScript needed), so a
+        year's full list stays reachable however many records the category holds.
+        """
+        years = sorted({r.date.year for r in records if r.date}, reverse=True)
+        kinds = [k for k in category.kinds if any(r.kind == k for r in records)]
+        base = f"{category.slug}/"
+
+        def url(year: int | None, kind: str | None) -> str:
+            return base + (f"{year}/" if year else "") + (f"loai-{kind}/" if kind else "")
+
+        def select(year: int | None, kind: str | None) -> list[Record]:
+            return [r for r in records if (year is None or (r.date and r.date.year == year)) and kind in (None, r.kind)]
+
+        def count(year: int | None, kind: str | None) -> int:
+            return len(select(year, kind))
+
+        pages = {}
+        for year in [None, *years]:
+            for kind in [None, *kinds]:
+                here = url(year, kind)
+                chosen = select(year, kind)
+                if (year or kind) and not chosen:
+                    continue
+                facets = []
+                if len(years) > 1 or (years and year):
+                    links = [("Tất cả", relative_url(here, url(None, kind)), None, year is None)]
+                    links += [(str(y), relative_url(here, url(y, kind)), count(y, kind), y == year) for y in years]
+                    facets.append(("Năm", links))
+                if kinds:
+                    links = [("Tất cả", relative_url(here, url(year, None)), None, kind is None)]
+                    links += [
+                        (category.kind_label(k), relative_url(here, url(year, k)), count(year, k), k == kind)
+                        for k in kinds
+                        if count(year, k)
+                    ]
+                    facets.append(("Loại", links))
+                pages[here] = self.render_index(category, chosen, here, facets, year, kind)
+        return pages
+
+    def render_index(
+        self,
+        category: Category,
+        records: list[Record],
+        here: str | None = None,
+        facets: list | None = None,
+        year: int | None = None,
+        kind: str | None = None,
+    ) -> str:
+        from generator.feeds import calendar_path, feed_path
+
+        here = here or f"{category.slug}/"
+        shown = records if year else records[:INDEX_SIZE]
+        groups = [(y, list(items)) for y, items in groupby(shown, key=lambda r: r.date.year if r.date else None)]
+        title = category.title
+        if kind:
+            title += f" – {category.kind_label(kind)}"
+        if year:
+            title += f" – năm {year}"
+        calendar = calendar_path(category.slug) if category.slug in self.calendars else None
+        return self.env.get_template("index.md.j2").render(
+            category=category,
+            groups=groups,
+            here=here,
+            title=title,
+            facets=facets or [],
+            year=year,
+            kind=kind,
+            more=len(shown) < len(records),
+            shown=len(shown),
+            total=len(records),
+            feed=feed_path(category.slug),
+            calendar=calendar,
+        )
+
+    def render_home(self, here: str = "") -> str:
+        """The generated part of the home page (see :data:`HOME_MARKER`): built at build
+        time, so "next session" means the next one on the day the site was built."""
+        from generator.feeds import calendar_path, feed_path, upcoming_sessions
+
+        site = self.site
+        latest: list[tuple[str | None, Record]] = []
+        for record in site.public_records:
+            history = site.history(record)
+            latest.append((history.last_updated if history else None, record))
+        latest.sort(key=_newest_first_key, reverse=True)
+        upcoming = upcoming_sessions(site)
+        return self.env.get_template("home.md.j2").render(
+            here=here,
+            hotline=site.hotline(),
+            next_session=upcoming[0] if upcoming else None,
+            calendars=self.calendars,
+            calendar_path=calendar_path,
+            latest=latest[:HOME_LATEST],
+            categories=[(c, len(site.records_in(c))) for c in site.categories.values()],
+            feed=feed_path(),
+            today=site.today,
+            weekday=lambda day: WEEKDAYS[day.weekday()],
+            local=self.local,
+        )
 
     def render_log_page(self) -> str:
         events = list(reversed(self.site.log.events))

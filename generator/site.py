@@ -76,6 +76,23 @@ class Site:
 
         return Renderer(self).pages()
 
+    def feed_files(self) -> dict[str, bytes]:
+        """Atom feeds and iCalendar files: ``site path -> bytes``."""
+        from generator.feeds import feed_files
+
+        return feed_files(self)
+
+    def expand_markers(self, markdown: str, here: str = "") -> str:
+        """Fill the markers a hand-written page may hold (home block, field reference);
+        ``here`` is the page's URL path, for relative links."""
+        from generator.render import FIELDS_MARKER, HOME_MARKER, Renderer, field_reference
+
+        if FIELDS_MARKER in markdown:
+            markdown = markdown.replace(FIELDS_MARKER, field_reference(self.categories, self.common))
+        if HOME_MARKER in markdown:
+            markdown = markdown.replace(HOME_MARKER, Renderer(self).render_home(here))
+        return markdown
+
     def static_files(self) -> dict[str, Path]:
         """Attachments of public records: ``site path -> file on disk``."""
         return {f"{r.url_path}{a.file}": a.path for r in self.public_records for a in r.attachments}
@@ -140,6 +157,15 @@ def permanence_problems(
     return problems
 
 
+def page_url(src: str) -> str:
+    """URL path of a Markdown page with directory URLs: ``a/index.md`` -> ``a/``,
+    ``a/b.md`` -> ``a/b/``, ``index.md`` -> ``""``."""
+    stem = src.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
 def render_to(site: Site, out: Path) -> list[Path]:
     """Write the hand-written pages and the generated pages into ``out`` (for any
     engine that reads a folder of Markdown)."""
@@ -147,10 +173,21 @@ def render_to(site: Site, out: Path) -> list[Path]:
     docs = site.settings.docs_dir
     if docs.is_dir():
         shutil.copytree(docs, out, dirs_exist_ok=True)
+        for page in sorted(out.rglob("*.md")):
+            text = page.read_text(encoding="utf-8")
+            rel = page.relative_to(out).as_posix()
+            expanded = site.expand_markers(text, page_url(rel))
+            if expanded != text:
+                page.write_text(expanded, encoding="utf-8")
     for src, content in site.pages().items():
         target = out / src
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
+        written.append(target)
+    for dest, content in site.feed_files().items():
+        target = out / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
         written.append(target)
     for dest, source in site.static_files().items():
         target = out / dest

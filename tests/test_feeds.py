@@ -1,0 +1,211 @@
+"""Atom feeds, the iCalendar file, the home page block and the category filter pages,
+read from real published sites. The calendar is parsed back with vobject, a different
+library from the icalendar that writes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import vobject
+from bs4 import BeautifulSoup
+
+from tests.conftest import run_cli
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+TODAY = dt.date.today()
+SOON = TODAY + dt.timedelta(days=20)
+LONG_AGO = TODAY - dt.timedelta(days=200)
+
+
+def schedule(day: dt.date, number: str, *, withdrawn: bool = False) -> str:
+    text = f"""\
+        title: Thông báo lịch tiếp công dân ngày {day:%d/%m/%Y}
+        kind: lich
+        document: {{number: {number}, date: {day - dt.timedelta(days=10):%Y-%m-%d}}}
+        month: {day:%Y-%m}
+        sessions:
+          - date: {day:%Y-%m-%d}
+            start: "07:30"
+            end: "11:00"
+            place: Trụ sở Ban, phòng tiếp công dân
+            host: Trưởng ban
+        """
+    text = text.rstrip(" ")
+    if withdrawn:
+        text += "        withdrawn: {date: " + f"{TODAY:%Y-%m-%d}" + ", reason: Đổi lịch}\n"
+    return textwrap.dedent(text)
+
+
+def publish(root: Path) -> Path:
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    return root / "www"
+
+
+def log_events(root: Path) -> list[dict]:
+    return [json.loads(line) for line in (root / "publication-log.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def atom_entries(path: Path) -> dict[str, ET.Element]:
+    feed = ET.fromstring(path.read_bytes())
+    assert feed.tag == f"{ATOM}feed"
+    return {e.find(f"{ATOM}id").text: e for e in feed.findall(f"{ATOM}entry")}
+
+
+def page(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_atom_feeds_carry_the_logs_dates(make_project):
+    root = make_project()
+    www = publish(root)
+    first = {e["url"]: e["at"] for e in log_events(root) if e["event"] == "published"}
+    entries = atom_entries(www / "atom.xml")
+    assert set(entries) == set(first)  # every published record, nothing else (not the internal one)
+    for url, entry in entries.items():
+        assert entry.find(f"{ATOM}published").text == dt.datetime.fromisoformat(first[url]).isoformat()
+        assert entry.find(f"{ATOM}link").get("href") == url
+    assert not any("7731" in ET.tostring(e, encoding="unicode") for e in entries.values())
+    # the category feed holds only its category
+    own = atom_entries(www / "tiep-cong-dan/atom.xml")
+    assert own and all("/tiep-cong-dan/" in url for url in own)
+    assert set(own) < set(entries)
+
+    # an update keeps "published" and moves "updated"; the summary says which version
+    record = root / "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
+    record.write_text(
+        record.read_text(encoding="utf-8").replace("ngày 15/5/2026.", "ngày 15/5/2026, buổi sáng.")
+        + "change_note: Bổ sung buổi sáng\n",
+        encoding="utf-8",
+    )
+    www = publish(root)
+    url = "https://congkhai.example.gov.vn/tiep-cong-dan/2026/lich-thang-05/"
+    updated = [e for e in log_events(root) if e["event"] == "updated"]
+    assert [e["url"] for e in updated] == [url]
+    entry = atom_entries(www / "atom.xml")[url]
+    assert entry.find(f"{ATOM}published").text == dt.datetime.fromisoformat(first[url]).isoformat()
+    assert entry.find(f"{ATOM}updated").text == dt.datetime.fromisoformat(updated[0]["at"]).isoformat()
+    assert "phiên bản 2" in entry.find(f"{ATOM}summary").text
+    assert "Bổ sung buổi sáng" in entry.find(f"{ATOM}summary").text
+    # pages announce the feeds in their head
+    head = page(www / "tiep-cong-dan/index.html").select('link[rel="alternate"][type="application/atom+xml"]')
+    assert [link["href"] for link in head] == ["../atom.xml", "atom.xml"]
+
+
+def test_a_preview_build_has_empty_feeds(built):
+    _, site = built
+    assert atom_entries(site / "atom.xml") == {}
+
+
+def test_icalendar_lists_coming_sessions_for_calendar_apps(make_project):
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/lich/sap-toi.yml": schedule(SOON, "90/TB-BQLKKT"),
+            "disclosures/tiep-cong-dan/lich/da-qua.yml": schedule(LONG_AGO, "10/TB-BQLKKT"),
+            "disclosures/tiep-cong-dan/lich/doi-lich.yml": schedule(SOON + dt.timedelta(days=1), "91/TB-BQLKKT"),
+        }
+    )
+    publish(root)
+    withdrawn = root / "disclosures/tiep-cong-dan/lich/doi-lich.yml"
+    withdrawn.write_text(schedule(SOON + dt.timedelta(days=1), "91/TB-BQLKKT", withdrawn=True), encoding="utf-8")
+    www = publish(root)
+    text = (www / "tiep-cong-dan/lich.ics").read_text(encoding="utf-8")
+    calendar = vobject.readOne(text)
+    events = {e.uid.value: e for e in calendar.vevent_list}
+    assert set(events) == {
+        "tiep-cong-dan.lich.sap-toi.1@congkhai.example.gov.vn",
+        "tiep-cong-dan.lich.doi-lich.1@congkhai.example.gov.vn",
+    }  # the session 200 days ago is left out
+    soon = events["tiep-cong-dan.lich.sap-toi.1@congkhai.example.gov.vn"]
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert soon.dtstart.value == dt.datetime.combine(SOON, dt.time(7, 30), zone)
+    assert soon.dtstart.value.utcoffset() == dt.timedelta(hours=7)
+    assert soon.dtend.value == dt.datetime.combine(SOON, dt.time(11), zone)
+    assert soon.summary.value == "Tiếp công dân – Trưởng ban"
+    assert soon.location.value == "Trụ sở Ban, phòng tiếp công dân"
+    assert soon.url.value == "https://congkhai.example.gov.vn/tiep-cong-dan/lich/sap-toi/"
+    assert soon.status.value == "CONFIRMED"
+    cancelled = events["tiep-cong-dan.lich.doi-lich.1@congkhai.example.gov.vn"]
+    assert cancelled.status.value == "CANCELLED"
+    assert cancelled.sequence.value == "2"  # version 2 in the log: calendar apps replace the old one
+    assert calendar.vtimezone.tzid.value == "Asia/Ho_Chi_Minh"
+    # lines end in CRLF as RFC 5545 asks
+    assert (www / "tiep-cong-dan/lich.ics").read_bytes().count(b"\r\n") == text.count("\n")
+
+
+def test_home_page_shows_hotline_next_session_latest_and_categories(make_project):
+    root = make_project(
+        {
+            "content/index.md": "# Trang chủ\n\n<!-- congkhai:home -->\n",
+            "disclosures/tiep-cong-dan/lich/sap-toi.yml": schedule(SOON, "90/TB-BQLKKT"),
+            "disclosures/tiep-cong-dan/lich/sau-nua.yml": schedule(SOON + dt.timedelta(days=30), "92/TB-BQLKKT"),
+        }
+    )
+    www = publish(root)
+    home = page(www / "index.html").find("article")
+    assert home.select_one(".ck-home-hotline a[href='tel:02963800000']").get_text() == "0296 3800 000"
+    following = home.select_one(".ck-next")
+    assert f"ngày {SOON:%d/%m/%Y}" in following.get_text(" ", strip=True)
+    assert "07:30 đến 11:00" in following.get_text(" ", strip=True)
+    assert following.find("a")["href"] == "tiep-cong-dan/lich/sap-toi/"
+    assert home.select_one("a[href='tiep-cong-dan/lich.ics']") is not None
+    assert home.select_one("a[href='atom.xml']") is not None
+    latest = [a["href"] for a in home.select(".ck-home-latest .ck-list__title")]
+    published = [e for e in log_events(root) if e["event"] == "published"]
+    assert len(latest) == len(published) <= 10
+    assert "7731" not in home.get_text()
+    categories = [a.get_text() for a in home.select(".ck-home-categories .ck-list__title")]
+    assert categories[:2] == ["Thủ tục hành chính", "Tài chính, ngân sách"] and "Tiếp công dân" in categories
+
+
+def test_category_pages_filter_by_year_and_kind(make_project):
+    root = make_project()
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0, result.output
+    site = root / "site/tiep-cong-dan"
+
+    def titles(path: Path) -> list[str]:
+        return [a.get_text() for a in page(path).select("article .ck-list__title")]
+
+    everything = titles(site / "index.html")
+    assert len(everything) == 3
+    assert titles(site / "2025/index.html") == ["Thông báo lịch tiếp công dân tháng 12/2025"]
+    assert titles(site / "loai-bien-ban/index.html") == ["Biên bản tiếp công dân tháng 4/2026"]
+    assert titles(site / "2026/loai-lich/index.html") == ["Thông báo lịch tiếp công dân tháng 5/2026"]
+    assert not (site / "2025/loai-bien-ban").exists()  # no empty filter pages
+    nav = page(site / "2026/index.html").select_one("nav.ck-filter")
+    links = {a.get_text(strip=True): (a["href"], a.get("aria-current")) for a in nav.select("a")}
+    assert links["2026 (2)"] == ("./", "page")
+    assert links["2025 (1)"] == ("../2025/", None)
+    assert links["Biên bản tiếp công dân (1)"] == ("loai-bien-ban/", None)
+    assert page(site / "2026/index.html").find("h1").get_text() == "Tiếp công dân – năm 2026"
+
+
+def test_category_index_is_bounded_and_years_list_everything(make_project):
+    records = {
+        f"disclosures/tuyen-dung/2025/tb-{n:02d}.yml": f"""\
+            title: Thông báo tuyển dụng số {n}
+            kind: thong-bao
+            document: {{number: {n}/TB-BQLKKT, date: 2025-01-{n:02d}}}
+            """
+        for n in range(1, 29)
+    } | {
+        f"disclosures/tuyen-dung/2026/tb-{n:02d}.yml": f"""\
+            title: Thông báo tuyển dụng năm 2026 số {n}
+            kind: thong-bao
+            document: {{number: {n}/TB-BQLKKT, date: 2026-02-{n:02d}}}
+            """
+        for n in range(1, 11)
+    }
+    root = make_project(records)
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0, result.output
+    index = page(root / "site/tuyen-dung/index.html")
+    assert len(index.select("article .ck-list__title")) == 30
+    assert "30 thông tin mới nhất trong tổng số 38" in index.select_one(".ck-more").get_text(" ", strip=True)
+    assert len(page(root / "site/tuyen-dung/2025/index.html").select("article .ck-list__title")) == 28
