@@ -55,6 +55,7 @@ class Visit:
 
     hosts: set[str] = field(default_factory=set)
     failed: list[str] = field(default_factory=list)
+    """Requests that failed, or got an HTTP error status."""
     console_errors: list[str] = field(default_factory=list)
 
 
@@ -67,6 +68,7 @@ def open_page(browser, width: int = 1280, height: int = 900, javascript: bool = 
     visit = Visit()
     page.on("request", lambda request: visit.hosts.add(urlsplit(request.url).hostname or request.url))
     page.on("requestfailed", lambda request: visit.failed.append(request.url))
+    page.on("response", lambda response: response.status >= 400 and visit.failed.append(response.url))
     page.on("console", lambda msg: msg.type == "error" and visit.console_errors.append(msg.text))
     return page, visit
 
