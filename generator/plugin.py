@@ -25,10 +25,16 @@ from generator.errors import CongkhaiError
 from generator.faults import checkpoint
 from generator.feeds import feed_path
 from generator.log import log_csv, serialise
+from generator.records import slugify
 from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, HOME_MARKER, LOG_PAGE, tel_link
 from generator.site import Site, load_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
+
+
+def toc_slugify(value: str, separator: str) -> str:
+    """Heading anchors for Python-Markdown's toc: unaccented, ``đ`` -> ``d``."""
+    return slugify(value).replace("-", separator)
 
 THEME_DIR = Path(__file__).parent / "theme"
 CSS_URI = "assets/congkhai.css"
@@ -96,6 +102,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             config.extra_css.append(CSS_URI)
         if JS_URI not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(JS_URI)
+        # heading anchors keep Vietnamese letters readable: "Đường dây nóng" -> #duong-day-nong
+        config.mdx_configs.setdefault("toc", {}).setdefault("slugify", toc_slugify)
         if config.nav is None and self.config.nav:
             config.nav = self._nav(Path(config.docs_dir))
         if config.not_in_nav is None:  # record pages are reached from their category index
