@@ -209,3 +209,16 @@ def test_category_index_is_bounded_and_years_list_everything(make_project):
     assert len(index.select("article .ck-list__title")) == 30
     assert "30 thông tin mới nhất trong tổng số 38" in index.select_one(".ck-more").get_text(" ", strip=True)
     assert len(page(root / "site/tuyen-dung/2025/index.html").select("article .ck-list__title")) == 28
+
+
+def test_render_out_gives_other_engines_the_home_block_filters_and_feeds(make_project, tmp_path):
+    root = make_project({"content/index.md": "# Trang chủ\n\n<!-- congkhai:home -->\n"})
+    out = tmp_path / "md"
+    result = run_cli(root, "render", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    home = (out / "index.md").read_text(encoding="utf-8")
+    assert "<!-- congkhai:home -->" not in home
+    assert '<a class="ck-home-hotline__phone" href="tel:02963800000">0296 3800 000</a>' in home
+    assert (out / "tiep-cong-dan/2026/loai-lich/index.md").is_file()
+    assert ET.fromstring((out / "atom.xml").read_bytes()).tag == f"{ATOM}feed"
+    assert vobject.readOne((out / "tiep-cong-dan/lich.ics").read_text(encoding="utf-8")).name == "VCALENDAR"
