@@ -23,7 +23,6 @@ theme:
   language: vi
   font: false
 plugins:
-  - search
   - congkhai:
       agency: Ban Quản lý Khu kinh tế tỉnh An Giang
 markdown_extensions:

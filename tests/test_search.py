@@ -1,0 +1,211 @@
+"""The search index: folding, tokens, shards, display chunks, what is left out, and the
+search page, read from a small real site built into tmp_path."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+
+from generator.search import (
+    CATEGORY,
+    CHUNK,
+    INDEX_DIR,
+    KIND,
+    NUMBER,
+    SHARD_BYTES,
+    SUMMARY,
+    TITLE,
+    WITHDRAWN,
+    fold,
+    shard_keys,
+    shard_of,
+    tokens,
+)
+from tests.conftest import run_cli
+
+MAY = "tiep-cong-dan/2026/lich-thang-05/"
+WITHDRAWN_RECORD = """\
+    title: Thông báo tuyển dụng công chức năm 2025
+    kind: thong-bao
+    summary: Nhận hồ sơ dự tuyển đến hết tháng 12/2025.
+    document: {number: 77/TB-BQLKKT, date: 2025-11-03}
+    withdrawn: {date: 2025-11-20, reason: Ban hành nhầm chỉ tiêu}
+    """
+
+
+class Index:
+    """The index files of a built site, read back as JSON."""
+
+    def __init__(self, site: Path):
+        self.folder = site / INDEX_DIR
+        manifests = list(self.folder.glob("manifest.*.json"))
+        assert len(manifests) == 1, manifests
+        self.manifest = json.loads(manifests[0].read_text("utf-8"))
+        self.files = sorted(self.folder.iterdir())
+        self.docs = []
+        for n, digest in enumerate(self.manifest["d"]):
+            self.docs += json.loads((self.folder / f"d-{n}.{digest}.json").read_text("utf-8"))
+
+    def shard(self, key: str) -> dict[str, list[int]]:
+        name = f"t-{key or '_'}.{self.manifest['s'][key]}.json"
+        return json.loads((self.folder / name).read_text("utf-8"))
+
+    def postings(self, token: str) -> dict[int, int]:
+        """``doc id -> field mask`` of ``token``, read from the one shard that holds it."""
+        flat = self.shard(shard_of(token, self.manifest["s"])).get(token, [])
+        out, doc = {}, 0
+        for delta, mask in zip(flat[::2], flat[1::2], strict=True):
+            doc += delta
+            out[doc] = mask
+        return out
+
+    def doc_id(self, url: str) -> int:
+        return next(i for i, d in enumerate(self.docs) if d["u"] == url)
+
+
+@pytest.fixture
+def index(make_project) -> tuple[Path, Index]:
+    root = make_project({"disclosures/tuyen-dung/2025/tuyen-dung-cong-chuc.yml": WITHDRAWN_RECORD})
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0, result.output
+    return root / "site", Index(root / "site")
+
+
+def test_fold_drops_diacritics_and_maps_d():
+    assert fold("Đường dây nóng") == "duong day nong"
+    assert fold("TIẾP CÔNG DÂN tháng 5") == "tiep cong dan thang 5"
+    assert fold("Quyết toán ngân sách, ủy quyền, ưu đãi, thuở") == "quyet toan ngan sach, uy quyen, uu dai, thuo"
+    # the same text typed with combining marks (NFD, as some keyboards send it)
+    assert fold("Tuye\u0302\u0309n du\u0323ng") == "tuyen dung"
+
+
+def test_tokens_split_numbers_and_document_numbers():
+    assert tokens("45/TB-BQLKKT") == ["45", "tb", "bqlkkt"]
+    assert tokens("Thông báo lịch tiếp công dân tháng 05/2026") == [
+        "thong",
+        "bao",
+        "lich",
+        "tiep",
+        "cong",
+        "dan",
+        "thang",
+        "5",
+        "2026",
+    ]
+    assert tokens("Số 0 và 007, quý I") == ["so", "0", "va", "7", "quy", "i"]
+
+
+def test_shard_keys_split_big_prefixes_and_keep_the_longest_prefix_rule():
+    index = {f"th{c}{i}": [1, 1] * 200 for c in "aou" for i in range(5)} | {"th": [1, 1], "an": [1, 1]}
+    keys = shard_keys(index, limit=10000)
+    assert set(keys["th"]) == {"th"}  # the token equal to a split key stays with it
+    assert {"tha", "tho", "thu"} <= set(keys)
+    for token in index:
+        holders = [k for k, members in keys.items() if token in members]
+        assert holders == [shard_of(token, keys)], token
+
+
+def test_record_tokens_are_in_their_shards_with_field_bits(index):
+    _, idx = index
+    may = idx.doc_id(MAY)
+    doc = idx.docs[may]
+    assert doc["t"] == "Thông báo lịch tiếp công dân tháng 5/2026"
+    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "01/05/2026" and doc["k"] == "lich"
+    assert idx.manifest["c"][doc["c"]][:2] == ["tiep-cong-dan", "Tiếp công dân"]
+    for token in tokens(doc["t"]):
+        assert idx.postings(token)[may] & TITLE, token
+    for token in ("45", "tb", "bqlkkt"):
+        assert idx.postings(token)[may] & NUMBER, token
+    assert idx.postings("truong")[may] & SUMMARY  # summary: "Trưởng ban tiếp công dân …"
+    assert may not in idx.postings("tuyen")
+
+
+def test_shards_are_small_named_by_content_and_complete(index):
+    _, idx = index
+    keys = idx.manifest["s"]
+    seen: dict[str, str] = {}
+    for key in keys:
+        name = f"t-{key or '_'}.{keys[key]}.json"
+        data = (idx.folder / name).read_bytes()
+        shard = json.loads(data)
+        assert len(data) <= SHARD_BYTES or len(shard) == 1 or all(t == key for t in shard)
+        for token in shard:
+            assert shard_of(token, keys) == key
+            assert token not in seen
+            seen[token] = key
+    assert {"tiep", "cong", "dan", "thang", "tuyen", "dung"} <= set(seen)
+    names = {p.name for p in idx.files}
+    assert len(names) == len(keys) + len(idx.manifest["d"]) + 1  # nothing else in the folder
+    for name in names:
+        assert re.fullmatch(r"(manifest|t-[a-z0-9_]+|d-\d+)\.[0-9a-f]{10}\.json", name), name
+
+
+def test_pages_first_then_records_newest_first_in_chunks(index):
+    _, idx = index
+    assert idx.manifest["chunk"] == CHUNK
+    assert idx.manifest["n"] == len(idx.docs)
+    urls = [d["u"] for d in idx.docs]
+    assert urls[:6] == [f"{slug}/" for slug, _, _ in idx.manifest["c"]]
+    assert {"danh-muc-thong-tin/", "nhat-ky-cong-khai/", "gioi-thieu/", ""} <= set(urls)
+    records = [d for d in idx.docs if "c" in d]
+    dates = [tuple(reversed(d["d"].split("/"))) for d in records]
+    assert dates == sorted(dates, reverse=True)
+    assert urls.count(MAY) == 1 and "tim-kiem/" not in urls
+
+
+def test_internal_record_is_in_no_index_file(index):
+    site, idx = index
+    for path in idx.files + [site / "tim-kiem" / "index.html"]:
+        text = path.read_text("utf-8")
+        for marker in ("MẬT-NỘI-BỘ-7731", "7731", "KHONG-CONG-KHAI-4412", "4412", "TOMTAT-NOIBO-5521", "5521"):
+            assert marker.lower() not in text.lower(), (path.name, marker)
+        assert "niem-yet-ke-khai" not in text, path.name
+    for token in ("7731", "4412", "5521", "noibo"):
+        assert idx.postings(token) == {}
+
+
+def test_withdrawn_record_is_found_marked_and_flagged(index):
+    _, idx = index
+    doc_id = idx.doc_id("tuyen-dung/2025/tuyen-dung-cong-chuc/")
+    assert idx.docs[doc_id]["x"] == 1
+    assert idx.postings("77")[doc_id] & WITHDRAWN
+    assert idx.postings("tuyen")[doc_id] == TITLE | SUMMARY | CATEGORY | KIND | WITHDRAWN
+    may = idx.doc_id(MAY)
+    assert not idx.postings("thang")[may] & WITHDRAWN
+    assert idx.manifest["r"]["withdrawn"] < 1
+
+
+def test_search_page_works_without_javascript_and_links_everywhere(index):
+    site, idx = index
+    html = (site / "tim-kiem" / "index.html").read_text("utf-8")
+    assert '<form class="ck-search__form" role="search" action="./" method="get"' in html
+    assert '<label class="ck-search__label" for="ck-search-q">' in html and 'id="ck-search-q" name="q"' in html
+    assert 'role="status" aria-live="polite"' in html
+    assert '<noscript><p class="ck-search__nojs"><strong>Tìm kiếm cần JavaScript</strong>' in html
+    manifest = re.search(r'data-index="([^"]+)"', html).group(1)
+    assert (site / "tim-kiem" / manifest).resolve().parent == (site / INDEX_DIR).resolve()
+    assert (site / "tim-kiem" / manifest).is_file()
+    script = re.search(r'<script src="([^"?]+)\?v=[0-9a-f]{10}" defer>', html).group(1)
+    assert (site / "tim-kiem" / script).is_file()
+    for slug, title, _ in idx.manifest["c"]:
+        assert f'<a href="../{slug}/">{title}</a>' in html
+    assert '<a href="../danh-muc-thong-tin/">' in html
+    # Material's own search is gone: no single index that grows with the site
+    assert not (site / "search" / "search_index.json").exists()
+
+
+def test_header_form_on_every_page_leads_to_the_search_page(index):
+    site, _ = index
+    base = "https://example.org/some/sub/path/"
+    for page in ("index.html", f"{MAY}index.html", "tuyen-dung/index.html", "gioi-thieu/index.html"):
+        html = (site / page).read_text("utf-8")
+        form = re.search(r'<form class="ck-hsearch" role="search" action="([^"]+)" method="get"', html)
+        assert form, page
+        assert urljoin(base + page, form.group(1)) == base + "tim-kiem/", page
+        assert '<label class="ck-sr-only" for="ck-hsearch-q">Tìm kiếm</label>' in html
+        assert 'id="ck-hsearch-q" name="q"' in html
+        assert "assets/search.css" in html and "assets/search.js" not in html
