@@ -61,6 +61,9 @@ class Field:
     pattern_help: str | None = None
     notice: bool = False
     """A ``bool`` field whose label is shown as a notice when true."""
+    private: bool = False
+    """Validated but never shown: kept out of ``Record.data`` (pages, feeds, search,
+    catalogue) and in ``Record.private`` instead."""
 
     def applies_to(self, kind: str | None) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -188,6 +191,7 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
                 "pattern": {"type": "string"},
                 "pattern_help": {"type": "string"},
                 "notice": {"enum": ["true", "false"]},
+                "private": {"enum": ["true", "false"]},
             },
         }
     },
@@ -229,6 +233,7 @@ def _parse_field(name: str, raw: dict[str, Any]) -> Field:
         pattern=raw.get("pattern"),
         pattern_help=raw.get("pattern_help"),
         notice=raw.get("notice") == "true",
+        private=raw.get("private") == "true",
     )
 
 

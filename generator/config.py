@@ -6,10 +6,12 @@ engine's adapter would fill them from its own configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
+MAX_ATTACHMENT_MB = 50
+"""Default size limit of one attachment, in megabytes (``max_attachment_mb``)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class Settings:
     site_name: str = ""
     agency: str = ""
     timezone: str = TIMEZONE
+    privacy_allow: tuple[str, ...] = field(default_factory=tuple)
+    """The office's own phone numbers and e-mail addresses (``@domain`` for a whole
+    domain), which the privacy guard lets through (see :mod:`generator.privacy`)."""
+    max_attachment_bytes: int = MAX_ATTACHMENT_MB * 1024 * 1024
+    """Attachments larger than this are refused by ``check``."""
 
     def url_for(self, url_path: str) -> str:
         """The absolute permanent URL of ``url_path`` (e.g. ``tiep-cong-dan/2026/x/``)."""

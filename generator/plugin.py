@@ -20,7 +20,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator.config import Settings
+from generator.config import MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError
 from generator.faults import checkpoint
 from generator.feeds import feed_path
@@ -53,6 +53,10 @@ class CongkhaiConfig(base.Config):
     """The agency's full name, shown in the footer and used in reports."""
     nav = c.Type(bool, default=True)
     """Build the navigation (home, categories, other pages) when ``nav`` is not set."""
+    privacy_allow = c.ListOfItems(c.Type((str, int)), default=[])
+    """The office's own phone numbers and e-mails that may appear on the site (in quotes)."""
+    max_attachment_mb = c.Type(int, default=MAX_ATTACHMENT_MB)
+    """Largest attachment accepted, in megabytes."""
 
 
 class ProblemsError(PluginError):
@@ -74,7 +78,17 @@ def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
         site_url=config.site_url or "",
         site_name=config.site_name,
         agency=options.agency or config.site_name,
+        privacy_allow=tuple(_allow_entry(v) for v in options.privacy_allow),
+        max_attachment_bytes=options.max_attachment_mb * 1024 * 1024,
     )
+
+
+def _allow_entry(value: str | int) -> str:
+    """A number written without quotes lost its leading zero in YAML: put it back."""
+    if isinstance(value, int):
+        text = str(value)
+        return text if text.startswith("84") else "0" + text
+    return value
 
 
 class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,15 @@ from typing import Any
 
 from generator.categories import CATEGORY_FILE, Category, Field, validate_record
 from generator.errors import Problem
+from generator.sanitize import html_problems
 from generator.values import PARSERS
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
 
 RECORD_SUFFIXES = (".yml", ".yaml", ".md")
+MAX_RECORD_BYTES = 1024 * 1024
+"""A record file larger than this (1 MB) is refused before it is read."""
+DEFAULT_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -50,6 +55,10 @@ class Record:
     sha256: str
     lines: dict[FieldPath, int]
     attachments: list[Attachment] = field(default_factory=list)
+    body_line: int = 1
+    """The line of the record file where the body's first line is."""
+    private: dict[str, Any] = field(default_factory=dict)
+    """Values of fields marked ``private: true``: validated, never shown anywhere."""
 
     @property
     def key(self) -> str:
@@ -102,8 +111,15 @@ class Record:
         return Problem(self.relpath, self.line(path), field_name(path), message)
 
 
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def read_text(raw: bytes, relpath: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (with or without BOM), normalise line ends and Unicode to NFC."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(relpath, 1, "record", "tệp được lưu bằng bảng mã UTF-16; hãy lưu lại với bảng mã UTF-8")]
+    if b"\x00" in raw:
+        return None, [Problem(relpath, 1, "record", "tệp nhị phân, không phải bản ghi văn bản")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -112,6 +128,18 @@ def read_text(raw: bytes, relpath: str) -> tuple[str | None, list[Problem]]:
     if "\x00" in text:
         return None, [Problem(relpath, 1, "record", "tệp nhị phân, không phải bản ghi văn bản")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = _CONTROL.search(text)
+    if control:
+        char = control.group()
+        line = text.count("\n", 0, control.start()) + 1
+        return None, [
+            Problem(
+                relpath,
+                line,
+                "record",
+                f"có ký tự điều khiển U+{ord(char):04X} (thường do dán từ Word hoặc bản quét); hãy xóa ký tự đó",
+            )
+        ]
     return unicodedata.normalize("NFC", text), []
 
 
@@ -155,10 +183,25 @@ def _sha256_file(path: Path) -> str:
 
 
 def load_record(
-    path: Path, root: Path, category: Category, common: dict[str, Field], default_id: str
+    path: Path,
+    root: Path,
+    category: Category,
+    common: dict[str, Field],
+    default_id: str,
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
 ) -> tuple[Record | None, list[Problem]]:
     """Read and validate one record file."""
-    relpath = path.relative_to(root).as_posix()
+    relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+    size = path.stat().st_size
+    if size > MAX_RECORD_BYTES:
+        return None, [
+            Problem(
+                relpath,
+                1,
+                "record",
+                f"tệp bản ghi quá lớn ({_kb(size)}, tối đa {_kb(MAX_RECORD_BYTES)}); văn bản dài hoặc bản quét hãy để thành tệp đính kèm",
+            )
+        ]
     raw = path.read_bytes()
     if not raw.strip():
         return None, [Problem(relpath, 1, "record", "tệp rỗng; một bản ghi phải có ít nhất trường title")]
@@ -167,10 +210,13 @@ def load_record(
         return None, problems
     body = ""
     offset = 0
+    body_line = 1
     if path.suffix == ".md":
-        text, body, offset, problems = split_front_matter(text, relpath)
+        front, body, offset, problems = split_front_matter(text, relpath)
         if problems:
             return None, problems
+        body_line = _body_line(text, front, body)
+        text = front
     value, lines, problems = read_yaml(text, relpath, offset)
     if problems:
         return None, problems
@@ -195,9 +241,12 @@ def load_record(
                     relpath,
                     1,
                     "id",
-                    f"tên tệp '{path.name}' không dùng được làm đường dẫn; đổi tên tệp thành '{suggestion}{path.suffix}' hoặc khai báo id",
+                    f"tên tệp '{unicodedata.normalize('NFC', path.name)}' không dùng được làm đường dẫn; đổi tên tệp thành '{suggestion}{path.suffix}' hoặc khai báo id",
                 )
             ]
+    if not body and "body" in data:
+        body_line = lines.get(("body",), 1) + (1 if "\n" in data["body"].rstrip("\n") else 0)
+    data, private = split_private(category.all_fields(common, data.get("kind")), data)
     record = Record(
         category=category,
         id=record_id,
@@ -207,24 +256,115 @@ def load_record(
         body=body or data.get("body", ""),
         sha256=hashlib.sha256(raw).hexdigest(),
         lines=lines,
+        body_line=body_line,
+        private=private,
     )
-    problems = _attach_files(record) + _check_rules(record)
+    problems = _attach_files(record, max_attachment_bytes) + _check_rules(record) + _html_problems(record)
     return (None if problems else record), problems
 
 
-def _attach_files(record: Record) -> list[Problem]:
+def _kb(size: int) -> str:
+    return f"{-(-size // 1024):,} KB".replace(",", ".")
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def _body_line(text: str, front: str, body: str) -> int:
+    """The line of a ``.md`` record where its (stripped) body starts."""
+    if not body:
+        return 1
+    start = text.find(body, len(front) + 4)
+    return text.count("\n", 0, start) + 1 if start >= 0 else 1
+
+
+def split_private(fields: dict[str, Field], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Take the values of fields marked ``private`` out of ``data`` (also inside maps and
+    lists of maps): (what may be shown, what may not)."""
+    public: dict[str, Any] = {}
+    private: dict[str, Any] = {}
+    for name, value in data.items():
+        spec = fields.get(name)
+        if spec is not None and spec.private:
+            private[name] = value
+        elif spec is not None and spec.fields and isinstance(value, dict):
+            shown, hidden = split_private(spec.fields, value)
+            public[name] = shown
+            if hidden:
+                private[name] = hidden
+        elif spec is not None and spec.fields and isinstance(value, list):
+            pairs = [split_private(spec.fields, item) if isinstance(item, dict) else (item, {}) for item in value]
+            public[name] = [shown for shown, _ in pairs]
+            if any(hidden for _, hidden in pairs):
+                private[name] = [hidden for _, hidden in pairs]
+        else:
+            public[name] = value
+    return public, private
+
+
+def _text_values(value: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [found for key, sub in value.items() for found in _text_values(sub, (*path, key))]
+    if isinstance(value, list):
+        return [found for index, sub in enumerate(value) for found in _text_values(sub, (*path, index))]
+    return []
+
+
+def _html_problems(record: Record) -> list[Problem]:
+    """Raw HTML or dangerous links in any text value or the body (SPEC: no raw HTML)."""
+    problems = []
+    values = _text_values(record.data) + _text_values(record.private)
+    for path, value in values:
+        if path == ("body",):
+            continue
+        for position, message in html_problems(value):
+            line = record.line(path) + value.count("\n", 0, position) + (1 if "\n" in value.rstrip("\n") else 0)
+            problems.append(Problem(record.relpath, line, field_name(path), message))
+    for position, message in html_problems(record.body):
+        problems.append(
+            Problem(record.relpath, record.body_line + record.body.count("\n", 0, position), "body", message)
+        )
+    return problems
+
+
+def _find_file(folder: Path, name: str) -> Path:
+    """``folder / name``; if absent, a file whose name is the same text in another
+    Unicode form (a Mac writes names in NFD, records are NFC)."""
+    target = folder / name
+    if target.exists() or target.is_symlink() or not target.parent.is_dir():
+        return target
+    wanted = unicodedata.normalize("NFC", target.name)
+    for sibling in target.parent.iterdir():
+        if unicodedata.normalize("NFC", sibling.name) == wanted:
+            return sibling
+    return target
+
+
+def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> list[Problem]:
     problems = []
     folder = record.path.parent
     for index, item in enumerate(record.data.get("attachments", [])):
         where = ("attachments", index, "file")
         name = item["file"]
-        target = (folder / name).resolve()
-        if Path(name).is_absolute() or not target.is_relative_to(folder.resolve()):
+        outside = Path(name).is_absolute() or ".." in Path(name).parts
+        target = None if outside else _find_file(folder, name).resolve()
+        if target is None or not target.is_relative_to(folder.resolve()):
             problems.append(
                 record.problem(where, f"tệp '{name}' nằm ngoài thư mục của bản ghi; hãy đặt tệp cạnh bản ghi")
             )
         elif not target.is_file():
             problems.append(record.problem(where, f"không tìm thấy tệp '{name}' cạnh bản ghi"))
+        elif target.stat().st_size > max_bytes:
+            problems.append(
+                record.problem(
+                    where,
+                    f"tệp '{name}' quá lớn ({_mb(target.stat().st_size)}, tối đa {_mb(max_bytes)}); hãy nén hoặc chia nhỏ, "
+                    "hoặc tăng max_attachment_mb trong mkdocs.yml",
+                )
+            )
         else:
             record.attachments.append(
                 Attachment(
@@ -297,17 +437,43 @@ def find_record_files(disclosures: Path) -> list[Path]:
     return sorted(found)
 
 
+def _links_out(disclosures: Path, root: Path) -> tuple[list[Problem], set[Path]]:
+    """Symbolic links under ``disclosures/`` that lead outside it: refused, never read."""
+    problems = []
+    paths = set()
+    inside = disclosures.resolve()
+    for path in sorted(disclosures.rglob("*")):
+        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+            problems.append(
+                Problem(
+                    relpath,
+                    1,
+                    "record",
+                    "là liên kết tượng trưng (symlink) trỏ ra ngoài thư mục disclosures; hãy chép tệp thật vào đây",
+                )
+            )
+            paths.add(path)
+    return problems, paths
+
+
 def load_records(
-    disclosures: Path, root: Path, categories: dict[str, Category], common: dict[str, Field]
+    disclosures: Path,
+    root: Path,
+    categories: dict[str, Category],
+    common: dict[str, Field],
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
 ) -> tuple[list[Record], list[Problem], set[str]]:
     """Load every record; return the valid ones, every problem found, and the keys
     (``<category>/<path without extension>``) of files that exist but failed to load."""
     records: list[Record] = []
-    problems: list[Problem] = []
+    problems, refused = _links_out(disclosures, root)
     seen: dict[str, Record] = {}
     broken: set[str] = set()
     for path in find_record_files(disclosures):
-        relpath = path.relative_to(root).as_posix()
+        if path in refused:
+            continue
+        relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
         parts = path.relative_to(disclosures).parts
         if len(parts) < 2:
             problems.append(
@@ -331,7 +497,7 @@ def load_records(
             )
             continue
         default_id = Path(*parts[1:]).with_suffix("").as_posix()
-        record, found = load_record(path, root, category, common, default_id)
+        record, found = load_record(path, root, category, common, default_id, max_attachment_bytes)
         problems += found
         if record is None:
             broken.add(f"{category.slug}/{default_id}")

@@ -1,8 +1,10 @@
 """Render records and category indexes to Markdown pages (with escaped HTML blocks).
 
 Templates live in ``generator/templates``; every value from a record passes through
-Jinja2's autoescaping, only the record's Markdown ``body`` is left for the engine's
-Markdown converter. Links are relative, so the pages work under any ``site_url``.
+Jinja2's autoescaping. Markdown values (the ``body`` and any ``markdown`` field) are
+rendered here and cleaned by :mod:`generator.sanitize` (nh3), so the generated pages are
+safe in any engine; top-level headings of a body stay Markdown headings for the table of
+contents. Links are relative, so the pages work under any ``site_url``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from markupsafe import Markup, escape
 
 from generator.categories import Category, Field
 from generator.log import parse_time
+from generator.sanitize import markdown_page_part, markdown_to_html
 from generator.values import format_date, format_money
 
 if TYPE_CHECKING:
@@ -93,6 +96,8 @@ def format_value(spec: Field, value: Any) -> Markup:
         return Markup('<a href="mailto:{0}">{0}</a>').format(value)
     if spec.type == "phone":
         return Markup('<a href="{0}">{1}</a>').format(tel_link(value), value)
+    if spec.type == "markdown":
+        return Markup(markdown_to_html(str(value)))  # cleaned by nh3
     return escape(str(value))
 
 
@@ -211,6 +216,7 @@ class Renderer:
             tel=tel_link,
         )
         self.env.globals.update(value=format_value, scalar_spec=_scalar_spec, relative_url=relative_url)
+        self.env.filters["body"] = lambda text: Markup(markdown_page_part(text))  # cleaned by nh3
 
     @cached_property
     def calendars(self) -> list[str]:

@@ -4,6 +4,11 @@ Every scalar is kept as text (so ``0296…`` keeps its leading zero and ``no`` s
 word); conversion to dates, numbers and booleans is the schema's job. Mappings become
 ``dict``, sequences ``list``; an empty value becomes ``None``. Duplicate keys, aliases,
 complex keys and explicit tags are refused. libyaml's C parser is used when present.
+
+Before the tree is built, the event stream is read once with two limits, so that hostile
+input fails fast and in bounded memory: nesting deeper than :data:`MAX_DEPTH` (libyaml's
+composer recurses and would crash the interpreter on ``[[[[…`` thousands deep) and more than
+:data:`MAX_NODES` values. Aliases are refused at the first one (no "billion laughs").
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 MAX_DEPTH = 20
+"""Deepest nesting of lists and maps allowed in a record."""
+MAX_NODES = 10_000
+"""Most values (scalars, lists, maps) allowed in one record."""
 
 Path = tuple[str | int, ...]
 _STANDARD_TAGS = {
@@ -70,7 +78,8 @@ class _Reader:
             self.fail(node, path, f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
             return None
         if node.tag not in _STANDARD_TAGS:
-            self.fail(node, path, f"không dùng thẻ YAML '{node.tag}'")
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.fail(node, path, f"không dùng thẻ YAML '{tag}'; chỉ viết giá trị")
             return None
         if isinstance(node, yaml.ScalarNode):
             if node.tag == "tag:yaml.org,2002:null" and not node.style:
@@ -92,6 +101,32 @@ class _Reader:
         return result
 
 
+def _precheck(text: str, relpath: str, line_offset: int) -> Problem | None:
+    """Stream the events once: refuse aliases, too deep nesting and too many values
+    before any tree is built (stops at the first offending event)."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 + line_offset
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(relpath, line, "yaml", "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(relpath, line, "yaml", f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)):
+            nodes += 1
+            if nodes > MAX_NODES:
+                return Problem(
+                    relpath,
+                    line,
+                    "yaml",
+                    f"quá nhiều giá trị (hơn {MAX_NODES:,}); một bản ghi phải ngắn gọn hơn".replace(",", "."),
+                )
+    return None
+
+
 def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[Path, int], list[Problem]]:
     """Parse one YAML document. Returns (value, lines by field path, problems).
 
@@ -99,6 +134,9 @@ def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[
     """
     reader = _Reader(relpath, line_offset)
     try:
+        limit = _precheck(text, relpath, line_offset)
+        if limit is not None:
+            return None, {}, [limit]
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -1,0 +1,159 @@
+"""Property-based tests (hypothesis): whatever is in a record file, the loader either
+loads it or raises :class:`~generator.errors.CongkhaiError`, quickly; and the same
+Vietnamese text in NFC or NFD, with or without BOM, with CRLF or LF line ends, gives the
+same page."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from generator.config import Settings
+from generator.errors import CongkhaiError
+from generator.render import Renderer
+from generator.site import load_site
+
+PROPERTY_SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+RECORD = "disclosures/tiep-cong-dan/2026/ban-ghi.yml"
+
+
+def settings_for(root: Path) -> Settings:
+    """Core settings for a project folder, read from its mkdocs.yml like the plugin does."""
+    from generator.cli import _settings
+
+    return _settings(str(root / "mkdocs.yml"))
+
+
+def bare_settings(root: Path) -> Settings:
+    return Settings(
+        root=root,
+        disclosures_dir=root / "disclosures",
+        docs_dir=root / "content",
+        log_path=root / "publication-log.jsonl",
+        site_url="https://congkhai.example.gov.vn/",
+        privacy_allow=("0296 3800 000",),
+    )
+
+
+def load_bytes(root: Path, data: bytes) -> None:
+    path = root / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    started = time.monotonic()
+    try:
+        load_site(bare_settings(root))
+    except CongkhaiError as exc:
+        assert exc.problems and all(str(p) for p in exc.problems)
+    assert time.monotonic() - started < 2
+
+
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("prop")
+    (root / "disclosures").mkdir()
+    return root
+
+
+@PROPERTY_SETTINGS
+@given(st.text(max_size=400))
+def test_random_text_never_breaks_the_loader(tmp_path_factory, text):
+    load_bytes(project(tmp_path_factory), text.encode("utf-8"))
+
+
+@PROPERTY_SETTINGS
+@given(st.binary(max_size=400))
+def test_random_bytes_never_break_the_loader(tmp_path_factory, data):
+    load_bytes(project(tmp_path_factory), data)
+
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.dates().map(str),
+    st.sampled_from(["lich", "bien-ban", "2026-05", "07:30", "0912 345 678", "<script>", "javascript:x", "*a"]),
+)
+KEYS = st.one_of(
+    st.sampled_from(["title", "kind", "month", "sessions", "date", "start", "attachments", "file", "body", "cases"]),
+    st.text(max_size=10),
+)
+TREES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5), max_leaves=25
+)
+
+
+@PROPERTY_SETTINGS
+@given(TREES)
+def test_random_yaml_structures_never_break_the_loader(tmp_path_factory, tree):
+    load_bytes(project(tmp_path_factory), yaml.safe_dump(tree, allow_unicode=True).encode("utf-8"))
+
+
+@PROPERTY_SETTINGS
+@given(
+    st.fixed_dictionaries(
+        {"title": st.text(min_size=1, max_size=40), "kind": st.just("lich")},
+        optional={"month": st.text(max_size=8), "sessions": TREES, "summary": TREES, "body": TREES},
+    )
+)
+def test_random_record_shaped_yaml_never_breaks_the_loader(tmp_path_factory, tree):
+    load_bytes(project(tmp_path_factory), yaml.safe_dump(tree, allow_unicode=True).encode("utf-8"))
+
+
+VIETNAMESE = st.text(
+    alphabet=st.sampled_from(
+        list("aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ ĐƯƠÂ,.")
+    ),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip(" ,.") != "")
+
+
+def _page(root: Path, text: str, form: str, bom: bool, newline: str) -> str:
+    record = (
+        f'title: "Lịch {text}"\nkind: lich\nsummary: "{text}"\nmonth: 2026-05\n'
+        f'sessions:\n  - date: 2026-05-15\n    start: "07:30"\n    place: "{text}"\nbody: |\n  ## {text}\n\n  {text}\n'
+    )
+    data = unicodedata.normalize(form, record).replace("\n", newline).encode("utf-8")
+    path = root / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    site = load_site(bare_settings(root))
+    (record_,) = site.records
+    assert record_.id == "2026/ban-ghi" and record_.url_path.isascii()
+    page = Renderer(site).render_record(record_)
+    return page.replace(record_.sha256, "<sha>")  # the bytes differ, so their hash does
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(VIETNAMESE, st.booleans(), st.sampled_from(["\n", "\r\n"]))
+def test_nfc_nfd_bom_and_crlf_give_the_same_page(tmp_path_factory, text, bom, newline):
+    assume('"' not in text)
+    reference = _page(project(tmp_path_factory), text, "NFC", False, "\n")
+    other = _page(project(tmp_path_factory), text, "NFD", bom, newline)
+    assert other == reference
+    assert unicodedata.normalize("NFC", text).strip() in reference
+
+
+def test_nfd_attachment_names_and_folders_find_their_files(tmp_path):
+    """A Mac stores file names in NFD; the record (NFC) still finds its attachment."""
+    root = tmp_path
+    folder = root / "disclosures/tiep-cong-dan/2026"
+    folder.mkdir(parents=True)
+    (folder / unicodedata.normalize("NFD", "quyết-định.pdf")).write_bytes(b"%PDF-1.4\n")
+    (folder / "lich.yml").write_text(
+        'title: Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: "07:30"}]\n'
+        "attachments:\n  - file: quyết-định.pdf\n",
+        encoding="utf-8",
+    )
+    site = load_site(bare_settings(root))
+    (record,) = site.records
+    assert [a.file for a in record.attachments] == ["quyết-định.pdf"]
+    assert record.attachments[0].size == 9
