@@ -132,7 +132,23 @@ def _build_site(config_file: str, site_dir: str | Path | None, pending: list[dic
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
+    if plugin is not None:
+        _scan_built_site(Path(config.site_dir), plugin.settings)
     return str(config.site_dir)
+
+
+def _scan_built_site(site_dir: Path, settings: Settings) -> None:
+    """The privacy guard over every text file of the built site; on a hit the built
+    folder is deleted (it was just written by this build) and the problems raised."""
+    import shutil
+
+    from generator.privacy import Allow, site_problems
+
+    problems = site_problems(site_dir, Allow.for_settings(settings), settings.root)
+    if problems:
+        shutil.rmtree(site_dir, ignore_errors=True)
+        click.echo(f"Đã xóa thư mục trang vừa dựng ({site_dir.name}) vì có thông tin cá nhân.", err=True)
+        raise CongkhaiError(problems)
 
 
 @main.command()
@@ -355,7 +371,11 @@ def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> Non
         path = folder / f"{stem}-{number}.yml"
         number += 1
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(skeleton(cat, load_common(), kind, title.replace('"', "'"), today), encoding="utf-8")
+    text = skeleton(cat, load_common(), kind, title.replace('"', "'"), today)
+    own = [v for v in settings.privacy_allow if "@" not in v]
+    if own:  # the example phone number: the office's own, so that the skeleton checks
+        text = text.replace(_EXAMPLES["phone"], '"' + own[0].replace('"', "") + '"')
+    path.write_text(text, encoding="utf-8")
     click.echo(path.relative_to(settings.root).as_posix())
 
 

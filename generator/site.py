@@ -104,13 +104,25 @@ def load_site(settings: Settings, today: dt.date | None = None) -> Site:
     common = load_common()
     if not settings.disclosures_dir.is_dir():
         raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
-    records, problems, broken = load_records(settings.disclosures_dir, settings.root, categories, common)
+    records, problems, broken = load_records(
+        settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes
+    )
+    problems += privacy_problems(settings, records, today)
     log_relpath = _relpath(settings.log_path, settings.root)
     log = read_log(settings.log_path, log_relpath)
     problems += permanence_problems(records, log, log_relpath, settings.timezone, broken)
     if problems:
         raise CongkhaiError(problems)
     return Site(settings, categories, common, records, log, today or dt.date.today())
+
+
+def privacy_problems(settings: Settings, records: list[Record], today: dt.date | None = None) -> list[Problem]:
+    """The privacy guard over the public records and the hand-written pages (see
+    :mod:`generator.privacy`)."""
+    from generator.privacy import Guard, content_problems
+
+    guard = Guard.for_records(settings, records, today)
+    return guard.check(records) + content_problems(settings.docs_dir, settings.root, guard.allow, today)
 
 
 def _relpath(path: Path, root: Path) -> str:

@@ -25,6 +25,7 @@ theme:
 plugins:
   - congkhai:
       agency: Ban Quản lý Khu kinh tế tỉnh An Giang
+      privacy_allow: ["0296 3800 000", duongdaynong@example.gov.vn]
 markdown_extensions:
   - tables
   - attr_list
