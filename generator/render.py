@@ -136,7 +136,7 @@ _TYPE_NAMES = {
     "bool": "true/false",
     "url": "địa chỉ web",
     "email": "thư điện tử",
-    "phone": 'số điện thoại ("0296 3800 000")',
+    "phone": 'số điện thoại, trong dấu nháy ("0296 3xxx xxx")',  # not a real number: see privacy
     "money": "số tiền (đồng)",
     "enum": "một trong các giá trị",
     "list": "danh sách",
