@@ -37,6 +37,7 @@ def toc_slugify(value: str, separator: str) -> str:
     """Heading anchors for Python-Markdown's toc: unaccented, ``đ`` -> ``d``."""
     return slugify(value).replace("-", separator)
 
+
 THEME_DIR = Path(__file__).parent / "theme"
 CSS_URI = "assets/congkhai.css"
 JS_URI = "assets/congkhai.js"
