@@ -27,7 +27,7 @@ from generator.feeds import feed_path
 from generator.log import log_csv, serialise
 from generator.records import slugify
 from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, HOME_MARKER, LOG_PAGE, tel_link
-from generator.search import SEARCH_CSS_URI, SEARCH_PAGE, search_files
+from generator.search import SEARCH_PAGE
 from generator.site import Site, load_site
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -118,8 +118,6 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             config.extra_css.append(CSS_URI)
         if JS_URI not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(JS_URI)
-        if SEARCH_CSS_URI not in config.extra_css:  # search: the header form on every page
-            config.extra_css.append(SEARCH_CSS_URI)
         # heading anchors keep Vietnamese letters readable: "Đường dây nóng" -> #duong-day-nong
         config.mdx_configs.setdefault("toc", {}).setdefault("slugify", toc_slugify)
         if config.nav is None and self.config.nav:
@@ -153,7 +151,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             files.append(File.generated(config, dest, abs_src_path=str(source)))
         for dest, data in self.site.feed_files().items():
             files.append(File.generated(config, dest, content=data))
-        for dest, data in search_files(self.site).items():  # search: results page and index
+        for dest, data in self.site.search_files().items():  # search: results page and index
             page = dest == f"{SEARCH_PAGE}index.md"
             inclusion = InclusionLevel.NOT_IN_NAV if page else InclusionLevel.UNDEFINED
             files.append(File.generated(config, dest, content=data, inclusion=inclusion))

@@ -56,8 +56,6 @@ INDEX_DIR = f"{SEARCH_PAGE}chi-muc/"
 SCRIPT = Path(__file__).parent / "theme" / "assets" / "search.js"
 """The client, served by the theme as ``assets/search.js``."""
 SCRIPT_URI = "assets/search.js"
-SEARCH_CSS_URI = "assets/search.css"
-"""Styles of the header form and the results page (the theme serves it; on every page)."""
 
 CHUNK = 50
 """Documents per display chunk."""

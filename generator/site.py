@@ -82,6 +82,12 @@ class Site:
 
         return feed_files(self)
 
+    def search_files(self) -> dict[str, bytes | str]:
+        """The search page (``tim-kiem/index.md``) and its index files."""
+        from generator.search import search_files
+
+        return search_files(self)
+
     def expand_markers(self, markdown: str, here: str = "") -> str:
         """Fill the markers a hand-written page may hold (home block, field reference);
         ``here`` is the page's URL path, for relative links."""
@@ -196,10 +202,16 @@ def render_to(site: Site, out: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
         written.append(target)
-    for dest, content in site.feed_files().items():
+    for dest, content in {**site.feed_files(), **site.search_files()}.items():
         target = out / dest
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        written.append(target)
+    assets = Path(__file__).parent / "theme" / "assets"
+    for source in sorted(assets.iterdir()):  # styles and scripts the generated pages use
+        target = out / "assets" / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
         written.append(target)
     for dest, source in site.static_files().items():
         target = out / dest

@@ -222,3 +222,13 @@ def test_render_out_gives_other_engines_the_home_block_filters_and_feeds(make_pr
     assert (out / "tiep-cong-dan/2026/loai-lich/index.md").is_file()
     assert ET.fromstring((out / "atom.xml").read_bytes()).tag == f"{ATOM}feed"
     assert vobject.readOne((out / "tiep-cong-dan/lich.ics").read_text(encoding="utf-8")).name == "VCALENDAR"
+
+
+def test_render_out_includes_search_and_the_assets(make_project, tmp_path):
+    root = make_project()
+    out = tmp_path / "md"
+    assert run_cli(root, "render", "--out", str(out)).exit_code == 0
+    assert "# Tìm kiếm thông tin công khai" in (out / "tim-kiem/index.md").read_text(encoding="utf-8")
+    manifests = list((out / "tim-kiem/chi-muc").glob("manifest*"))
+    assert len(manifests) == 1 and json.loads(manifests[0].read_bytes())
+    assert {"congkhai.css", "congkhai.js", "search.js"} <= {p.name for p in (out / "assets").iterdir()}

@@ -208,4 +208,4 @@ def test_header_form_on_every_page_leads_to_the_search_page(index):
         assert urljoin(base + page, form.group(1)) == base + "tim-kiem/", page
         assert '<label class="ck-sr-only" for="ck-hsearch-q">Tìm kiếm</label>' in html
         assert 'id="ck-hsearch-q" name="q"' in html
-        assert "assets/search.css" in html and "assets/search.js" not in html
+        assert "assets/congkhai.css" in html and "assets/search.js" not in html
