@@ -381,8 +381,7 @@ def bench_one(n: int, project: Path, browser, server_kind: str) -> dict[str, Any
     return result
 
 
-def _kb(b: float) -> str:
-    return f"{b / 1024:.1f}"
+_kb = bb._kb
 
 
 def table(results: list[dict[str, Any]]) -> str:

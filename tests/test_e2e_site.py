@@ -12,16 +12,11 @@ from urllib.parse import urljoin
 import pytest
 import vobject
 
+from generator.categories import load_categories
 from tests.browser import axe_violations, open_page
+from tests.conftest import REPO
 
-CATEGORIES = [
-    "thu-tuc-hanh-chinh",
-    "tai-chinh-ngan-sach",
-    "tuyen-dung",
-    "duong-day-nong",
-    "tiep-cong-dan",
-    "phong-chong-tham-nhung",
-]
+CATEGORIES = list(load_categories(REPO / "disclosures", REPO))
 
 
 def first_record(sample_site, category: str) -> str:
