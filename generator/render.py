@@ -113,6 +113,12 @@ EVENT_LABELS = {"published": "Công bố", "updated": "Cập nhật", "withdrawn
 
 INDEX_SIZE = 30
 """Records listed on a category index (the newest); the year pages list all."""
+LOG_RECENT = 200
+"""Events on the log page; older ones are on archive pages and in the downloads."""
+LOG_BLOCK = 500
+"""Events per log archive page."""
+CATALOGUE_SIZE = 300
+"""Records the catalogue shows on one page before it is split by year."""
 
 HOME_MARKER = "<!-- congkhai:home -->"
 """Put on its own line in the home page to insert the hotline, the next reception session,
@@ -231,10 +237,9 @@ class Renderer:
         return moment.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
 
     def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {
-            f"{LOG_PAGE}index.md": self.render_log_page(),
-            f"{CATALOGUE_PAGE}index.md": self.render_catalogue(),
-        }
+        out: dict[str, str] = {}
+        for url, page in {**self.log_pages(), **self.catalogue_pages()}.items():
+            out[f"{url}index.md"] = page
         for category in self.site.categories.values():
             records = self.site.records_in(category)
             taken = {r.url_path for r in records}
@@ -353,27 +358,100 @@ class Renderer:
             local=self.local,
         )
 
-    def render_log_page(self) -> str:
-        events = list(reversed(self.site.log.events))
-        years = sorted({self.local(e["at"])[-4:] for e in events}, reverse=True)
+    def log_pages(self) -> dict[str, str]:
+        """The log as pages, by URL path: ``nhat-ky-cong-khai/`` shows the newest
+        :data:`LOG_RECENT` events; once there are more, ``nhat-ky-cong-khai/tu-<seq>/`` pages
+        hold every event in fixed blocks of :data:`LOG_BLOCK` counted from the first, so an
+        archive page's address and content never change once its block is full."""
+        events = self.site.log.events
+        blocks = [events[i : i + LOG_BLOCK] for i in range(0, len(events), LOG_BLOCK)]
+        archive = (
+            [(f"{LOG_PAGE}tu-{b[0]['seq']}/", b[0]["seq"], b[-1]["seq"]) for b in blocks]
+            if len(events) > LOG_RECENT
+            else []
+        )
+        pages = {LOG_PAGE: self.render_log_page(events[-LOG_RECENT:], LOG_PAGE, archive)}
+        for (url, first, last), block in zip(archive, blocks if archive else [], strict=True):
+            pages[url] = self.render_log_page(block, url, archive, (first, last))
+        return pages
+
+    def render_log_page(
+        self,
+        events: list[dict[str, Any]],
+        here: str = LOG_PAGE,
+        archive: list[tuple[str, int, int]] | None = None,
+        block: tuple[int, int] | None = None,
+    ) -> str:
+        shown = list(reversed(events))
+        years = sorted({self.local(e["at"])[-4:] for e in shown}, reverse=True)
         return self.env.get_template("log.md.j2").render(
-            events=events,
+            events=shown,
+            total=len(self.site.log.events),
             years=years,
             categories=self.site.categories,
             head=self.site.log.head,
             labels=EVENT_LABELS,
             local=self.local,
-            here=LOG_PAGE,
+            here=here,
+            log_page=LOG_PAGE,
+            archive=[(relative_url(here, url), first, last, url == here) for url, first, last in archive or []],
+            block=block,
             settings=self.site.settings,
         )
 
-    def render_catalogue(self) -> str:
+    def catalogue_pages(self) -> dict[str, str]:
+        """The catalogue, by URL path. Up to :data:`CATALOGUE_SIZE` records it is one page;
+        beyond, ``danh-muc-thong-tin/`` lists the newest year (and undated records) and
+        ``danh-muc-thong-tin/<year>/`` each year, with links between them."""
         groups = [(c, self.site.records_in(c)) for c in self.site.categories.values()]
+        total = sum(len(records) for _, records in groups)
+        years = sorted({r.date.year for _, records in groups for r in records if r.date}, reverse=True)
+        if total <= CATALOGUE_SIZE or len(years) < 2:
+            return {CATALOGUE_PAGE: self.render_catalogue(groups, CATALOGUE_PAGE)}
+
+        def of_year(year: int | None) -> list[tuple[Category, list[Record]]]:
+            return [(c, [r for r in records if (r.date.year if r.date else None) == year]) for c, records in groups]
+
+        def facets(here: str, current: int | None) -> list:
+            return [
+                (
+                    "Năm",
+                    [
+                        (
+                            str(y),
+                            relative_url(here, CATALOGUE_PAGE if y == years[0] else f"{CATALOGUE_PAGE}{y}/"),
+                            None,
+                            y == current,
+                        )
+                        for y in years
+                    ],
+                )
+            ]
+
+        newest = [(c, a + b) for (c, a), (_, b) in zip(of_year(years[0]), of_year(None), strict=True)]
+        pages = {
+            CATALOGUE_PAGE: self.render_catalogue(newest, CATALOGUE_PAGE, facets(CATALOGUE_PAGE, years[0]), years[0])
+        }
+        for year in years[1:]:
+            here = f"{CATALOGUE_PAGE}{year}/"
+            pages[here] = self.render_catalogue(of_year(year), here, facets(here, year), year)
+        return pages
+
+    def render_catalogue(
+        self,
+        groups: list[tuple[Category, list[Record]]],
+        here: str = CATALOGUE_PAGE,
+        facets: list | None = None,
+        year: int | None = None,
+    ) -> str:
         return self.env.get_template("catalogue.md.j2").render(
             groups=groups,
             history=self.site.history,
             local=self.local,
-            here=CATALOGUE_PAGE,
+            here=here,
+            facets=facets or [],
+            year=year,
+            is_main=here == CATALOGUE_PAGE,
         )
 
     def render_record(self, record: Record) -> str:

@@ -1,4 +1,5 @@
-"""Atom feeds, the iCalendar file, the home page block and the category filter pages,
+"""Public pages besides records: Atom feeds, the iCalendar file, the home page block, the
+category filter pages and the bounded log and catalogue pages,
 read from real published sites. The calendar is parsed back with vobject, a different
 library from the icalendar that writes it."""
 
@@ -232,3 +233,56 @@ def test_render_out_includes_search_and_the_assets(make_project, tmp_path):
     manifests = list((out / "tim-kiem/chi-muc").glob("manifest*"))
     assert len(manifests) == 1 and json.loads(manifests[0].read_bytes())
     assert {"congkhai.css", "congkhai.js", "search.js"} <= {p.name for p in (out / "assets").iterdir()}
+
+
+def test_log_and_catalogue_stay_bounded_with_stable_archive_pages(make_project, monkeypatch):
+    """Small limits stand in for the real ones (200 recent events, blocks of 500, 300
+    records in one catalogue page)."""
+    monkeypatch.setattr("generator.render.LOG_RECENT", 3)
+    monkeypatch.setattr("generator.render.LOG_BLOCK", 2)
+    monkeypatch.setattr("generator.render.CATALOGUE_SIZE", 2)
+    root = make_project()
+    www = publish(root)
+    events = log_events(root)
+    assert len(events) == 4
+
+    def seqs(path: Path) -> list[str]:
+        return [tr.find("td").get_text() for tr in page(path).select("table.ck-log tbody tr")]
+
+    assert seqs(www / "nhat-ky-cong-khai/index.html") == ["4", "3", "2"]
+    assert seqs(www / "nhat-ky-cong-khai/tu-1/index.html") == ["2", "1"]
+    assert seqs(www / "nhat-ky-cong-khai/tu-3/index.html") == ["4", "3"]
+    archive = page(www / "nhat-ky-cong-khai/tu-3/index.html")
+    assert archive.find("h1").get_text() == "Nhật ký công khai – sự kiện số 3–4"
+    links = {a.get_text(): a["href"] for a in archive.select("nav.ck-filter a")}
+    assert links == {"Mới nhất": "../", "Số 1–2": "../tu-1/", "Số 3–4": "./"}
+    downloads = [a["href"] for a in archive.select(".ck-downloads a")]
+    assert downloads == ["../publication-log.jsonl", "../publication-log.csv"]
+    first_archive = (www / "nhat-ky-cong-khai/tu-1/index.html").read_bytes()
+
+    # one more event: the full block 1-2 is unchanged, block 5 appears
+    record = root / "disclosures/tuyen-dung/2026/thong-bao.yml"
+    record.parent.mkdir(parents=True)
+    record.write_text("title: Thông báo tuyển dụng\nkind: thong-bao\ndocument: {date: 2026-03-01}\n", encoding="utf-8")
+    www = publish(root)
+    assert seqs(www / "nhat-ky-cong-khai/tu-5/index.html") == ["5"]
+
+    def rows(path: Path) -> str:
+        return str(page(path).select_one("table.ck-log"))
+
+    assert rows(www / "nhat-ky-cong-khai/tu-1/index.html") == str(
+        BeautifulSoup(first_archive.decode(), "html.parser").select_one("table.ck-log")
+    )
+
+    # the catalogue: newest year on the main page, 2025 on its own page
+    def titles(path: Path) -> list[str]:
+        return [tr.find("td").get_text() for tr in page(path).select("table.ck-catalogue tbody tr")]
+
+    assert "Thông báo lịch tiếp công dân tháng 12/2025" not in titles(www / "danh-muc-thong-tin/index.html")
+    assert "Thông báo lịch tiếp công dân tháng 5/2026" in titles(www / "danh-muc-thong-tin/index.html")
+    assert titles(www / "danh-muc-thong-tin/2025/index.html") == ["Thông báo lịch tiếp công dân tháng 12/2025"]
+    nav = page(www / "danh-muc-thong-tin/2025/index.html").select("nav.ck-filter a")
+    assert [(a.get_text(), a["href"], a.get("aria-current")) for a in nav] == [
+        ("2026", "../", None),
+        ("2025", "./", "page"),
+    ]
