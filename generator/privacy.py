@@ -27,6 +27,9 @@ A digit run counts only between non-alphanumeric boundaries, and not when it con
 a number (``1.009763``, ``45/TB-BQLKKT``, ``1.250.000.000``, ``05/06/2026``,
 SHA-256 hex and ISO times are not hits); 9 or 12 digits followed by ``đồng``, ``đ``,
 ``VND`` or ``VNĐ``, or ending in five zeros (``500000000``), are an amount, not an ID.
+Ten digits right after ``mã số thuế``, ``MST`` or ``mã số doanh nghiệp`` are an
+enterprise's code (public in procurement results), not a phone number, except under the
+strictest rule below, where a person's tax code could be meant.
 
 **Allow-list** (``privacy_allow`` of the ``congkhai`` plugin in ``mkdocs.yml``): the
 office's own phone numbers and e-mail addresses. Numbers are compared by their digits
@@ -86,6 +89,12 @@ STRICT_LAW = "Luật Tố cáo 2018 Điều 8, Luật Tiếp công dân 2013"
 
 _NOT_CONTINUING = r"(?<![\w+])(?<!\d[.,/-])"  # not inside a word or a longer number
 _END = r"(?!\w)(?![.,/-]\d)"
+_BUSINESS_CODE = re.compile(
+    r"(?:mã\s+số\s+thuế|(?<!\w)MST|mã\s+số\s+doanh\s+nghiệp|(?<!\w)MSDN|mã\s+số\s+DN)\s*(?:là\s*)?[:.]?\s*$",
+    re.IGNORECASE,
+)
+"""Words before an enterprise code (mã số thuế / mã số doanh nghiệp: 10 digits, public in
+procurement results), which can look like a mobile number (``0301234567``)."""
 _CURRENCY = re.compile(r"\s*(?:đồng|đ|vnđ|vnd)(?!\w)", re.IGNORECASE)
 
 _PHONE = re.compile(
@@ -267,6 +276,12 @@ def find(text: str, allow: Allow = Allow(), strict: bool = False, today: dt.date
     for kind, pattern in (("phone", _PHONE), ("cccd", _CCCD), ("cmnd", _CMND)):
         for match in pattern.finditer(text):
             value = match.group()
+            if (
+                not strict
+                and len(re.sub(r"\D", "", value)) == 10
+                and _BUSINESS_CODE.search(text, max(0, match.start() - 40), match.start())
+            ):
+                continue  # an enterprise's tax code in a procurement result, not a phone
             if kind != "phone" and (
                 _CURRENCY.match(text, match.end())
                 or len(re.sub(r"\D", "", value)) != (12 if kind == "cccd" else 9)

@@ -145,6 +145,13 @@ def test_no_false_positives_on_ordinary_official_text(text):
     assert find(text, strict=True) == []
 
 
+def test_an_enterprise_code_is_not_a_phone_number_except_in_confidential_records():
+    text = "Nhà thầu trúng thầu: Công ty TNHH Xây dựng Số Một, mã số thuế: 0301234567; MST 0312345678."
+    assert find(text) == []
+    assert [h.kind for h in find(text, strict=True)] == ["phone", "phone"]
+    assert [h.masked for h in find("Liên hệ 0301234567; mã số thuế 1600123456")] == ["0301******"]
+
+
 def test_matches_are_masked_never_shown():
     assert mask("phone", "0912 345 678") == "0912 *** ***"
     assert mask("phone", "+84 912-345-678") == "+84 ***-***-***"
