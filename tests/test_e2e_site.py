@@ -53,6 +53,8 @@ def test_pages_pass_axe_fit_a_phone_and_stay_on_localhost(chromium, site_url, sa
         assert overflow <= 0, f"{path}: {overflow}px of horizontal scrolling at {width}px"
         hotline = page.locator(".ck-hotline a[href^='tel:']").first
         assert hotline.is_visible(), path
+        # on a phone the banner keeps the numbers and drops their labels (on the hotline page)
+        assert page.locator(".ck-hotline__label").first.is_visible() == (width > 720), path
     assert problems == {}
     assert visit.hosts == {"127.0.0.1"}, visit.hosts  # fonts, scripts, styles: all self-hosted
     assert visit.failed == [] and visit.console_errors == []
