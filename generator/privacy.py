@@ -328,10 +328,10 @@ def message(hit: Hit, strict: bool) -> str:
             f"danh tính công dân, người tố cáo ({STRICT_LAW}): chỉ ghi số đường dây nóng chính thức, không ghi tên, "
             "số giấy tờ, điện thoại, địa chỉ"
         )
-    return (
-        f"có {hit.label} {hit.masked}; thông tin cá nhân không được công khai ({LAW}): hãy xóa, "
-        "hoặc nếu là số điện thoại, thư điện tử chính thức của cơ quan thì thêm vào privacy_allow trong mkdocs.yml"
-    )
+    text = f"có {hit.label} {hit.masked}; thông tin cá nhân không được công khai ({LAW}): hãy xóa"
+    if hit.kind in ("phone", "email"):
+        text += ", hoặc nếu là số điện thoại, thư điện tử chính thức của cơ quan thì thêm vào privacy_allow trong mkdocs.yml"
+    return text
 
 
 # --- records --------------------------------------------------------------------------
