@@ -9,6 +9,7 @@ engine is passed in as a ``build(out_dir, pending_events)`` callable.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.config import Settings
@@ -150,18 +151,19 @@ def publish(
     return result
 
 
-def _served(site_dir: Path | None, base_url: str | None, rel: str) -> tuple[str | None, str | None]:
-    """(page text, problem) for the page at ``rel`` below the served root."""
+def _served(site_dir: Path | None, base_url: str | None, rel: str) -> tuple[bytes | None, str | None]:
+    """(bytes, problem) of the file at ``rel`` below the served root; a path ending in
+    ``/`` means that page's ``index.html``."""
     if site_dir is not None:
-        page = site_dir / rel / "index.html"
-        if not page.is_file():
+        target = site_dir / rel / "index.html" if rel.endswith("/") or not rel else site_dir / rel
+        if not target.is_file():
             return None, "không có trong thư mục trang"
-        return page.read_text(encoding="utf-8", errors="replace"), None
+        return target.read_bytes(), None
     assert base_url is not None
-    url = base_url.rstrip("/") + "/" + rel
+    url = base_url.rstrip("/") + "/" + quote(rel)
     try:
         with urllib.request.urlopen(url, timeout=15) as response:
-            return response.read().decode("utf-8", errors="replace"), None
+            return response.read(), None
     except urllib.error.HTTPError as exc:
         return None, f"máy chủ trả về lỗi {exc.code}"
     except (urllib.error.URLError, OSError) as exc:
@@ -197,10 +199,19 @@ def verify(settings: Settings, site_dir: Path | None = None, url: str | None = N
             continue
         path = urlsplit(latest["url"]).path
         rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
-        text, problem = _served(site_dir, url, rel)
+        data, problem = _served(site_dir, url, rel)
         where = (url.rstrip("/") + "/" + rel) if url else latest["url"]
         if problem:
             problems.append(f"{where}: {problem}")
-        elif latest["content_sha256"] not in text:
+        elif latest["content_sha256"] not in data.decode("utf-8", errors="replace"):
             problems.append(f"{where}: trang không hiển thị mã SHA-256 {latest['content_sha256']} đã ghi trong nhật ký")
+        for attachment in latest.get("attachments") or []:
+            data, problem = _served(site_dir, url, rel + attachment["file"])
+            if problem:
+                problems.append(f"{where}{attachment['file']}: {problem}")
+            elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
+                problems.append(
+                    f"{where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
+                    f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký"
+                )
     return problems, log

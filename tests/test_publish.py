@@ -204,9 +204,17 @@ def test_verify_detects_a_changed_file_and_a_page_not_served(make_project):
     path = root / LICH
     path.write_text(path.read_text(encoding="utf-8").replace("Trụ sở Ban", "Hội trường"), encoding="utf-8")
     shutil.rmtree(root / "www/tiep-cong-dan/2025")
+    served = root / "www/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf"
+    served.write_bytes(b"%PDF-1.4 a different scan\n")
     result = run_cli(root, "verify", "--site", str(root / "www"))
     assert result.exit_code == 1
     lines = result.output.splitlines()
+    changed = hashlib.sha256(b"%PDF-1.4 a different scan\n").hexdigest()
+    logged = hashlib.sha256(b"%PDF-1.4 sample\n").hexdigest()
+    assert (
+        "https://congkhai.example.gov.vn/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf: tệp đính kèm được phục vụ "
+        f"có mã SHA-256 {changed}, khác mã {logged} đã ghi trong nhật ký"
+    ) in lines
     assert any(
         line.startswith("seq ")
         and "tiep-cong-dan/2026/lich-thang-05: tệp disclosures/tiep-cong-dan/2026/lich-thang-05.yml khác nội dung"
@@ -310,6 +318,9 @@ def test_verify_url_against_a_real_server(make_project, tmp_path):
             in lines
         )
         assert f"{url}tiep-cong-dan/2026/bien-ban-thang-04/: máy chủ trả về lỗi 404" in lines
+        (root / "www/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf").unlink()
+        lines = run_cli(root, "verify", "--url", url).output.splitlines()
+        assert f"{url}tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf: máy chủ trả về lỗi 404" in lines
     finally:
         proc.terminate()
         proc.wait(timeout=10)
