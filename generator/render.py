@@ -124,6 +124,9 @@ HOME_MARKER = "<!-- congkhai:home -->"
 """Put on its own line in the home page to insert the hotline, the next reception session,
 the latest disclosures and the categories there."""
 HOME_LATEST = 10
+HOME_SESSIONS = 3
+"""Upcoming sessions put on the home page; the page shows the first that has not passed
+(``congkhai.js`` hides passed ones, so a site not rebuilt for a while stays right)."""
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 
 FIELDS_MARKER = "<!-- congkhai:fields -->"
@@ -347,7 +350,7 @@ class Renderer:
         return self.env.get_template("home.md.j2").render(
             here=here,
             hotline=site.hotline(),
-            next_session=upcoming[0] if upcoming else None,
+            upcoming=upcoming[:HOME_SESSIONS],
             calendars=self.calendars,
             calendar_path=calendar_path,
             latest=latest[:HOME_LATEST],

@@ -133,3 +133,35 @@ def test_without_javascript_the_indexes_lead_everywhere(chromium, site_url):
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == title
     page.context.close()
+
+
+def test_home_page_skips_sessions_that_passed_since_the_build(chromium, make_project):
+    """The site is built today; the reader's clock is moved past the first session."""
+    import datetime as dt
+
+    from tests.browser import serve
+    from tests.conftest import run_cli
+    from tests.test_public_pages import SOON, schedule
+
+    later = SOON + dt.timedelta(days=30)
+    root = make_project(
+        {
+            "content/index.md": "# Trang chủ\n\n<!-- congkhai:home -->\n",
+            "disclosures/tiep-cong-dan/lich/sap-toi.yml": schedule(SOON, "90/TB-BQLKKT"),
+            "disclosures/tiep-cong-dan/lich/sau-nua.yml": schedule(later, "92/TB-BQLKKT"),
+        }
+    )
+    assert run_cli(root, "build", "--site-dir", str(root / "site")).exit_code == 0
+    zone = dt.timezone(dt.timedelta(hours=7))
+    with serve(root / "site") as url:
+        for now, shown in [
+            (dt.datetime.combine(SOON, dt.time(6), zone), f"ngày {SOON:%d/%m/%Y}"),
+            (dt.datetime.combine(SOON + dt.timedelta(days=1), dt.time(6), zone), f"ngày {later:%d/%m/%Y}"),
+            (dt.datetime.combine(later + dt.timedelta(days=1), dt.time(6), zone), "Chưa có lịch tiếp công dân"),
+        ]:
+            page, _ = open_page(chromium, width=375)
+            page.clock.set_fixed_time(now)
+            page.goto(url)
+            visible = [p.inner_text() for p in page.locator(".ck-home-next p").all() if p.is_visible()]
+            assert shown in visible[0], (now, visible)
+            page.context.close()

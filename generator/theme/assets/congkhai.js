@@ -1,4 +1,4 @@
-/* congkhai: small page helpers, no dependencies.
+/* congkhai: small page helpers, no dependencies; the pages work without them.
  * A table wider than a phone's screen scrolls sideways inside its own box; keyboard users
  * must be able to reach that box (WCAG 2.1.1), so each one that overflows is made
  * focusable and named. Runs after the theme has wrapped its tables. */
@@ -15,6 +15,22 @@
       }
     }
   }
+  // The home page lists the next few reception sessions as of the build; drop those that
+  // have passed (dates in the office's time zone), so the first shown is the next one.
+  function dropPassedSessions() {
+    var today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(new Date());
+    var sessions = document.querySelectorAll(".ck-next[data-date]");
+    var left = sessions.length;
+    for (var i = 0; i < sessions.length; i++) {
+      if (sessions[i].getAttribute("data-date") < today) {
+        sessions[i].parentNode.removeChild(sessions[i]);
+        left--;
+      }
+    }
+    var none = document.querySelector(".ck-next-none");
+    if (none && sessions.length && !left) none.hidden = false;
+  }
+  dropPassedSessions();
   if (document.readyState === "complete") {
     markScrollable();
   } else {
