@@ -35,6 +35,9 @@ def pages_to_check(sample_site) -> list[str]:
         "tiep-cong-dan/2026/loai-bien-ban/",
         "nhat-ky-cong-khai/",
         "danh-muc-thong-tin/",
+        "gioi-thieu/",
+        "huong-dan/dang-tai-cong-khai/",  # the staff guide: wide generated field tables
+        "404.html",
         *[first_record(sample_site, c) for c in CATEGORIES],
     ]
 
