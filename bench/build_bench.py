@@ -620,6 +620,12 @@ def _kb(b: float) -> str:
     return f"{b / 1024:.1f}"
 
 
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, numbers right-aligned."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def table(results: list[dict[str, Any]]) -> str:
     head = [
         "N",
@@ -634,33 +640,28 @@ def table(results: list[dict[str, Any]]) -> str:
         "largest page (KB)",
         "search index (MB)",
     ]
-    rows = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    rows: list[list[str]] = []
     for r in results:
         if "error" in r and "build_seconds" not in r:
-            cells = [str(r["n"]), f"{r.get('check_seconds', 0):.2f}", "failed"] + [""] * (len(head) - 3)
-            rows.append("| " + " | ".join(cells) + " |")
+            rows.append([str(r["n"]), f"{r.get('check_seconds', 0):.2f}", "failed"] + [""] * (len(head) - 3))
             continue
         peak = _fmt_mb(r.get("build_peak_mb"))
         rows.append(
-            "| "
-            + " | ".join(
-                [
-                    str(r["n"]) + (" *" if r.get("generator_changed") else ""),
-                    f"{r['check_seconds']:.2f}",
-                    f"{r['build_seconds']:.2f}",
-                    peak,
-                    _mb(r["site_bytes"]),
-                    str(r["site_files"]),
-                    _kb(r["record_html_bytes"]),
-                    _kb(r["record_gzip_bytes"]),
-                    f"{_kb(r['largest_index_bytes'])} ({r['largest_index_category']})",
-                    f"{_kb(r['largest_page_bytes'])} ({r['largest_page'].removesuffix('/index.html')})",
-                    _mb(r["search_index_bytes"]),
-                ]
-            )
-            + " |"
+            [
+                str(r["n"]) + (" *" if r.get("generator_changed") else ""),
+                f"{r['check_seconds']:.2f}",
+                f"{r['build_seconds']:.2f}",
+                peak,
+                _mb(r["site_bytes"]),
+                str(r["site_files"]),
+                _kb(r["record_html_bytes"]),
+                _kb(r["record_gzip_bytes"]),
+                f"{_kb(r['largest_index_bytes'])} ({r['largest_index_category']})",
+                f"{_kb(r['largest_page_bytes'])} ({r['largest_page'].removesuffix('/index.html')})",
+                _mb(r["search_index_bytes"]),
+            ]
         )
-    return "\n".join(rows)
+    return markdown_table(head, rows)
 
 
 def main(argv: list[str] | None = None) -> int:

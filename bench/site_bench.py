@@ -395,29 +395,25 @@ def table(results: list[dict[str, Any]]) -> str:
         "index total (MB raw / gzip)",
         "largest shard gzip (KB)",
     ]
-    rows = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    rows: list[list[str]] = []
     for r in results:
         if "error" in r:
-            rows.append("| " + " | ".join([str(r["n"]), f"{r['build_seconds']:.1f}", "failed"] + [""] * 5) + " |")
+            rows.append([str(r["n"]), f"{r['build_seconds']:.1f}", "failed"] + [""] * 5)
             continue
         index = r["index"]
         rows.append(
-            "| "
-            + " | ".join(
-                [
-                    str(r["n"]),
-                    f"{r['build_seconds']:.1f}",
-                    f"{_kb(r['record_page']['body_bytes'])} ({r['record_page']['requests']})",
-                    _kb(r["query_median_bytes"]),
-                    _kb(r["query_max_bytes"]),
-                    str(index["files"]),
-                    f"{index['bytes'] / 2**20:.2f} / {index['gzip_bytes'] / 2**20:.2f}",
-                    _kb(index["largest_shard_gzip"][0]),
-                ]
-            )
-            + " |"
+            [
+                str(r["n"]),
+                f"{r['build_seconds']:.1f}",
+                f"{_kb(r['record_page']['body_bytes'])} ({r['record_page']['requests']})",
+                _kb(r["query_median_bytes"]),
+                _kb(r["query_max_bytes"]),
+                str(index["files"]),
+                f"{index['bytes'] / 2**20:.2f} / {index['gzip_bytes'] / 2**20:.2f}",
+                _kb(index["largest_shard_gzip"][0]),
+            ]
         )
-    return "\n".join(rows)
+    return bb.markdown_table(head, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
