@@ -9,7 +9,9 @@ spaces inside the word.
 As defence in depth the core renders every Markdown value itself (Python-Markdown), then
 cleans the HTML with nh3 (the ammonia sanitiser) keeping only the tags Markdown
 produces, the attributes they need, and ``http``, ``https``, ``mailto`` and ``tel``
-addresses (relative links to the record's own files stay). The generated pages carry
+addresses (relative links to the record's own files stay); an image on another site loses
+its address, and ``check`` refuses it, so no page makes the reader's browser ask a third
+party for anything. The generated pages carry
 that HTML, so the output of ``congkhai render --out`` is safe in any engine.
 """
 
@@ -28,6 +30,11 @@ _SCHEME = re.compile(
     r"(?<![\w.+-])(?:j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t|data(?=\s*:\s*[a-z-]+/[\w.+-]+))\s*:",
     re.IGNORECASE,
 )
+
+_REMOTE = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+_REMOTE_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+"""A Markdown image whose address is on another site: the page would make every reader's
+browser ask that site for it (a third party learns who reads what)."""
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -56,6 +63,14 @@ def html_problems(text: str) -> list[tuple[int, str]]:
         shown = shown if shown.startswith("<!--") else shown + ">"
         found.append((match.start(), f"có mã HTML {shown}; bản ghi không được chứa HTML, chỉ viết chữ hoặc Markdown"))
         break  # one message per value is enough
+    for match in list(_REMOTE_IMAGE.finditer(text))[:1]:
+        found.append(
+            (
+                match.start(),
+                "có ảnh lấy từ trang web khác; trang công khai không tải gì từ bên thứ ba: "
+                "đặt tệp ảnh cạnh bản ghi, khai báo trong attachments và dẫn bằng tên tệp, ví dụ ![Sơ đồ](so-do.png)",
+            )
+        )
     schemes = list(_SCHEME.finditer(text)) or list(_SCHEME.finditer(html.unescape(text)))
     for match in schemes[:1]:
         scheme = re.sub(r"\s", "", match.group()).lower()
@@ -79,7 +94,15 @@ def clean_html(fragment: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
+        attribute_filter=_local_images_only,
     )
+
+
+def _local_images_only(element: str, attribute: str, value: str) -> str | None:
+    """Drop an image address on another site (see :data:`_REMOTE_IMAGE`)."""
+    if element == "img" and attribute == "src" and _REMOTE.match(value):
+        return None
+    return value
 
 
 def markdown_to_html(text: str) -> str:

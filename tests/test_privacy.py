@@ -359,6 +359,14 @@ def test_markdown_bodies_are_cleaned_even_when_check_is_bypassed():
     assert '<td align="right">2</td>' in out
 
 
+def test_images_from_other_sites_lose_their_address():
+    out = markdown_page_part(
+        "![theo dõi](https://theo-doi.example.com/a.png) ![ảnh](//cdn.example.com/b.png)\n\n![sơ đồ](so-do.png)"
+    )
+    assert "example.com" not in out
+    assert '<img alt="sơ đồ" src="so-do.png">' in out
+
+
 def test_bodies_keep_their_headings_lists_and_tables(sample_site):
     def article(rel: str) -> BeautifulSoup:
         return BeautifulSoup((sample_site / rel / "index.html").read_text(encoding="utf-8"), "html.parser")
