@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from generator.categories import CATEGORY_FILE, Category, Field, validate_record
 from generator.errors import Problem
@@ -323,11 +324,31 @@ def _html_problems(record: Record) -> list[Problem]:
         for position, message in html_problems(value):
             line = record.line(path) + value.count("\n", 0, position) + (1 if "\n" in value.rstrip("\n") else 0)
             problems.append(Problem(record.relpath, line, field_name(path), message))
-    for position, message in html_problems(record.body):
+    for position, message in html_problems(record.body) + _image_problems(record):
         problems.append(
             Problem(record.relpath, record.body_line + record.body.count("\n", 0, position), "body", message)
         )
     return problems
+
+
+_LOCAL_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?![a-z][a-z0-9+.-]*:|//|#)([^)\s>]+)", re.IGNORECASE)
+
+
+def _image_problems(record: Record) -> list[tuple[int, str]]:
+    """An image in the body must be one of the record's attachments: only those are put
+    on the site, next to the page (so ``![Sơ đồ](so-do.png)`` shows)."""
+    files = {a.file for a in record.attachments}
+    out = []
+    for match in _LOCAL_IMAGE.finditer(record.body):
+        name = unicodedata.normalize("NFC", unquote(match.group(1).split("?")[0].split("#")[0]))
+        if name not in files:
+            out.append(
+                (
+                    match.start(),
+                    f"ảnh '{name}' không có trong attachments; đặt tệp cạnh bản ghi và khai báo trong attachments",
+                )
+            )
+    return out
 
 
 def _find_file(folder: Path, name: str) -> Path:

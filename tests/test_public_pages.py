@@ -286,3 +286,27 @@ def test_log_and_catalogue_stay_bounded_with_stable_archive_pages(make_project, 
         ("2026", "../", None),
         ("2025", "./", "page"),
     ]
+
+
+def test_an_attached_image_shows_in_the_body(make_project):
+    root = make_project(
+        {
+            "disclosures/tuyen-dung/2026/so-do.md": """\
+                ---
+                title: Sơ đồ vị trí tuyển dụng
+                kind: thong-bao
+                document: {date: 2026-03-01}
+                attachments:
+                  - {file: so do.png, title: Sơ đồ}
+                ---
+                Xem ![Sơ đồ vị trí](so%20do.png).
+                """,
+            "disclosures/tuyen-dung/2026/so do.png": b"\x89PNG\r\n\x1a\n",
+        }
+    )
+    assert run_cli(root, "build", "--site-dir", str(root / "site")).exit_code == 0
+    page_dir = root / "site/tuyen-dung/2026/so-do"
+    image = page(page_dir / "index.html").select_one("article .ck-body img")
+    assert image["alt"] == "Sơ đồ vị trí"
+    assert (page_dir / "so do.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert image["src"] == "so%20do.png"
