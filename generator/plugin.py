@@ -118,6 +118,10 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             config.extra_css.append(CSS_URI)
         if JS_URI not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(JS_URI)
+        # the footer speaks Vietnamese: the agency's name, not the theme's English credit line
+        config.extra.setdefault("generator", False)
+        if not config.copyright:
+            config.copyright = self.settings.agency
         # heading anchors keep Vietnamese letters readable: "Đường dây nóng" -> #duong-day-nong
         config.mdx_configs.setdefault("toc", {}).setdefault("slugify", toc_slugify)
         if config.nav is None and self.config.nav:

@@ -310,3 +310,14 @@ def test_an_attached_image_shows_in_the_body(make_project):
     assert image["alt"] == "Sơ đồ vị trí"
     assert (page_dir / "so do.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
     assert image["src"] == "so%20do.png"
+
+
+def test_the_footer_speaks_vietnamese(built):
+    _, site = built
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 10
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert "Made with" not in html, path
+        footer = page(path).select_one(".md-copyright__highlight")
+        assert footer.get_text(strip=True) == "Ban Quản lý Khu kinh tế tỉnh An Giang", path
