@@ -13,20 +13,35 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.commands.serve import serve as mkdocs_serve
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator.categories import Category, Field
+from generator import pipeline
+from generator.categories import load_categories, load_common
 from generator.config import Settings
-from generator.errors import CongkhaiError
-from generator.records import slugify
+from generator.deadlines import STATES, failing, status_items
+from generator.errors import CongkhaiError, Problem
+from generator.log import chain_problems
+from generator.plugin import ProblemsError, option_problems, settings_from
+from generator.publish import publish as run_publish
+from generator.publish import verify as run_verify
+from generator.report import build_report, check_year, parse_formats, write_report
+from generator.site import Site
+from generator.skeleton import write_skeleton
+from generator.values import format_date, parse_date
+from generator.values import today as office_today
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
 
 
 def _fail(error: CongkhaiError) -> NoReturn:
+    """Print every problem, then one line saying how many and what changed (exit 1)."""
     for problem in error.problems:
         click.echo(str(problem), err=True)
     count = len(error.problems)
-    click.echo(f"Có {count} lỗi; chưa có gì được thay đổi.", err=True)
+    click.echo(f"Có {count} lỗi; {error.changed or 'chưa có gì được thay đổi'}.", err=True)
     sys.exit(1)
 
 
@@ -40,7 +55,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 class _HideProblems(logging.Filter):
-    """Drop MkDocs' own log line of our record problems: the CLI prints them itself."""
+    """Drop MkDocs' own log line of our problems: the CLI prints them itself."""
 
     def __init__(self, plugin: Any):
         super().__init__()
@@ -52,14 +67,14 @@ class _HideProblems(logging.Filter):
 
 
 def _load_config(config_file: str, **overrides: Any) -> Any:
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
-
     path = Path(config_file)
     if not path.is_file():
         raise CongkhaiError(
             f"không tìm thấy tệp cấu hình {config_file}; hãy chạy lệnh trong thư mục có mkdocs.yml hoặc dùng -f"
         )
+    problems = option_problems(path)  # our own options, in Vietnamese with their lines
+    if problems:
+        raise CongkhaiError(problems)
     try:
         return load_config(config_file=str(path), **overrides)
     except (ConfigurationError, Abort) as exc:  # MkDocs has logged the details above
@@ -67,8 +82,6 @@ def _load_config(config_file: str, **overrides: Any) -> Any:
 
 
 def _settings(config_file: str) -> Settings:
-    from generator.plugin import settings_from
-
     config = _load_config(config_file)
     plugin = config.plugins.get("congkhai")
     if plugin is None:
@@ -91,10 +104,8 @@ def main(ctx: click.Context, config_file: str, verbose: bool) -> None:
 @click.pass_obj
 def check(obj: dict[str, str]) -> None:
     """Kiểm tra mọi bản ghi, tệp đính kèm và quy tắc."""
-    from generator.site import load_site
-
     try:
-        site = load_site(_settings(obj["config_file"]))
+        site = pipeline.load(_settings(obj["config_file"]))
     except CongkhaiError as exc:
         _fail(exc)
     public = len(site.public_records)
@@ -103,22 +114,16 @@ def check(obj: dict[str, str]) -> None:
     )
 
 
-def _build_site(config_file: str, site_dir: str | Path | None, pending: list[dict[str, Any]] | None = None) -> str:
-    """Run the strict MkDocs build; record problems become :class:`CongkhaiError`.
-
-    ``pending`` events (from ``publish``) are shown on the pages as if logged."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.exceptions import Abort, BuildError
-
-    from generator.plugin import ProblemsError
-
+def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None = None) -> Path:
+    """Run the strict MkDocs build (the plugin runs the pipeline); problems become
+    :class:`CongkhaiError`. ``site``: already loaded and checked (``publish``), used as is."""
     overrides: dict[str, Any] = {"strict": True}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
     config = _load_config(config_file, **overrides)
     plugin = config.plugins.get("congkhai")
     if plugin is not None:
-        plugin.pending_events = pending
+        plugin.preloaded = site
     quiet = _HideProblems(plugin)
     handlers = logging.getLogger("mkdocs").handlers
     for handler in handlers:
@@ -126,29 +131,14 @@ def _build_site(config_file: str, site_dir: str | Path | None, pending: list[dic
     try:
         mkdocs_build(config)
     except (Abort, BuildError, ProblemsError) as exc:
-        if isinstance(getattr(plugin, "error", None), ProblemsError):
-            raise CongkhaiError(plugin.error.problems) from None
+        error = getattr(plugin, "error", None)
+        if isinstance(error, ProblemsError):
+            raise error.cause from None
         raise CongkhaiError(f"dựng trang thất bại: {exc}") from None
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
-    if plugin is not None:
-        _scan_built_site(Path(config.site_dir), plugin.settings)
-    return str(config.site_dir)
-
-
-def _scan_built_site(site_dir: Path, settings: Settings) -> None:
-    """The privacy guard over every text file of the built site; on a hit the built
-    folder is deleted (it was just written by this build) and the problems raised."""
-    import shutil
-
-    from generator.privacy import Allow, site_problems
-
-    problems = site_problems(site_dir, Allow.for_settings(settings), settings.root)
-    if problems:
-        shutil.rmtree(site_dir, ignore_errors=True)
-        click.echo(f"Đã xóa thư mục trang vừa dựng ({site_dir.name}) vì có thông tin cá nhân.", err=True)
-        raise CongkhaiError(problems)
+    return Path(config.site_dir)
 
 
 @main.command()
@@ -176,14 +166,11 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
-    from generator.publish import publish as run_publish
-    from generator.site import _relpath
-
     try:
         settings = _settings(obj["config_file"])
         result = run_publish(
             settings,
-            lambda out, events: _build_site(obj["config_file"], out, events),
+            lambda site, out: _build_site(obj["config_file"], out, site),
             Path(deploy_to) if deploy_to else None,
             allow_sample,
         )
@@ -191,7 +178,7 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         _fail(exc)
     for event in result.events:
         click.echo(f"{event['seq']:>5} {event['event']:<9} v{event['version']} {event['id']}  {event['url']}")
-    log_name = _relpath(settings.log_path, settings.root)
+    log_name = pipeline.relpath(settings.log_path, settings.root)
     if result.events:
         click.echo(
             f"Đã ghi {len(result.events)} sự kiện vào {log_name}; đầu chuỗi: seq {result.events[-1]['seq']} {result.events[-1]['hash']}"
@@ -214,15 +201,13 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
 @click.pass_obj
 def verify(obj: dict[str, str], site_dir: str | None, url: str | None) -> None:
     """Kiểm tra chuỗi nhật ký, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1."""
-    from generator.publish import verify as run_verify
-
     try:
         settings = _settings(obj["config_file"])
         problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url)
     except CongkhaiError as exc:
         _fail(exc)
     for problem in problems:
-        click.echo(problem, err=True)
+        click.echo(str(problem), err=True)
     if problems:
         click.echo(f"Có {len(problems)} vấn đề.", err=True)
         sys.exit(1)
@@ -239,13 +224,10 @@ def verify(obj: dict[str, str], site_dir: str | None, url: str | None) -> None:
 @click.pass_obj
 def render(obj: dict[str, str], out: str) -> None:
     """Ghi các trang Markdown (content/ và bản ghi) ra thư mục, cho công cụ dựng trang khác."""
-    from generator.site import load_site, render_to
-
     try:
-        site = load_site(_settings(obj["config_file"]))
+        written = pipeline.render_site(_settings(obj["config_file"]), Path(out))
     except CongkhaiError as exc:
         _fail(exc)
-    written = render_to(site, Path(out))
     click.echo(f"Đã ghi {len(written)} tệp vào {out}")
 
 
@@ -254,91 +236,16 @@ def render(obj: dict[str, str], out: str) -> None:
 @click.pass_obj
 def serve(obj: dict[str, str], dev_addr: str) -> None:
     """Xem trước trang tại 127.0.0.1:8000, tự dựng lại khi bản ghi thay đổi."""
-    from mkdocs.commands.serve import serve as mkdocs_serve
-    from mkdocs.exceptions import Abort, BuildError
-
-    from generator.plugin import ProblemsError
-
     try:
         _load_config(obj["config_file"])
         mkdocs_serve(config_file=obj["config_file"], dev_addr=dev_addr, livereload=True)
     except CongkhaiError as exc:
         _fail(exc)
     except ProblemsError as exc:
-        _fail(CongkhaiError(exc.problems))
+        _fail(exc.cause)
     except (Abort, BuildError) as exc:
         click.echo(f"Không xem trước được: {exc}", err=True)
         sys.exit(1)
-
-
-_EXAMPLES = {
-    "text": '"…"',
-    "markdown": '"…"',
-    "date": "{today}",
-    "time": '"07:30"',
-    "month": "{month}",
-    "int": "0",
-    "year": "{year}",
-    "bool": "false",
-    "url": "https://dichvucong.gov.vn/",
-    "email": "ten@example.gov.vn",
-    "phone": '"0296 0000 000"',
-    "money": "0",
-    "slug": "ten-khong-dau",
-    "idpath": "ten-khong-dau",
-}
-
-
-def _example(spec: Field, today: dt.date) -> str:
-    if spec.type == "enum":
-        return next(iter(spec.values))
-    text = _EXAMPLES.get(spec.type, '"…"')
-    return text.format(today=today.isoformat(), month=f"{today:%Y-%m}", year=today.year)
-
-
-def _emit(name: str, spec: Field, indent: str, active: bool, today: dt.date, lead: str = "") -> list[str]:
-    """YAML lines for one field; inactive ones are commented out with ``# ``."""
-    on = active and spec.required
-    mark = "" if on else "# "
-    comment = f"  # {spec.label}" + (f": {spec.help}" if spec.help else "")
-    head = f"{indent}{mark}{lead}{name}:"
-    inner = indent + ("  " if lead else "") + "  "
-    if spec.type == "map":
-        lines = [head + comment]
-        for sub_name, sub in spec.fields.items():
-            lines += _emit(sub_name, sub, inner if on else inner + "# ", on, today)
-        return [line.replace("# # ", "# ") for line in lines]
-    if spec.type == "list" and spec.fields:
-        lines = [head + comment]
-        for position, (sub_name, sub) in enumerate(spec.fields.items()):
-            item_lead = "- " if position == 0 else "  "
-            lines += _emit(sub_name, sub, indent + ("  " if on else "#   "), on, today, item_lead)
-        return [line.replace("# # ", "# ") for line in lines]
-    if spec.type == "list":
-        return [
-            head + comment,
-            f"{inner}{mark}- {_EXAMPLES.get(spec.of or 'text', '…').format(today=today, month='', year='')}",
-        ]
-    return [f"{head} {_example(spec, today)}{comment}"]
-
-
-def skeleton(category: Category, common: dict[str, Field], kind: str | None, title: str, today: dt.date) -> str:
-    """A new record: required fields filled with examples, optional ones commented out."""
-    fields = category.all_fields(common, kind)
-    fields = {n: f for n, f in fields.items() if n not in ("title", "kind", "id", "body")}
-    if category.document_required and "document" in fields:
-        document = fields["document"]
-        fields["document"] = Field(**{**document.__dict__, "required": True})
-    lines = [
-        f"# Bản ghi mới, chuyên mục {category.title}. Điền các trường rồi chạy: congkhai check",
-        "# Dòng bắt đầu bằng # là ghi chú; bỏ dấu # để dùng trường đó.",
-        f'title: "{title}"',
-    ]
-    if kind:
-        lines.append(f"kind: {kind}  # {category.kind_label(kind)}")
-    for name, spec in fields.items():
-        lines += _emit(name, spec, "", True, today)
-    return "\n".join(lines) + "\n"
 
 
 @main.command()
@@ -348,8 +255,6 @@ def skeleton(category: Category, common: dict[str, Field], kind: str | None, tit
 @click.pass_obj
 def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> None:
     """Tạo khung một bản ghi mới và in đường dẫn của nó."""
-    from generator.categories import load_categories, load_common
-
     try:
         settings = _settings(obj["config_file"])
         categories = load_categories(settings.disclosures_dir, settings.root)
@@ -362,20 +267,10 @@ def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> Non
         raise click.UsageError(f"cần --kind, một trong: {', '.join(cat.kinds)}")
     if not cat.kinds and kind:
         raise click.UsageError(f"chuyên mục '{category}' không chia loại; bỏ --kind")
-    today = dt.date.today()
-    folder = settings.disclosures_dir / category / str(today.year)
-    stem = slugify(title) or "ban-ghi-moi"
-    path = folder / f"{stem}.yml"
-    number = 2
-    while path.exists():
-        path = folder / f"{stem}-{number}.yml"
-        number += 1
-    folder.mkdir(parents=True, exist_ok=True)
-    text = skeleton(cat, load_common(), kind, title.replace('"', "'"), today)
-    own = [v for v in settings.privacy_allow if "@" not in v]
-    if own:  # the example phone number: the office's own, so that the skeleton checks
-        text = text.replace(_EXAMPLES["phone"], '"' + own[0].replace('"', "") + '"')
-    path.write_text(text, encoding="utf-8")
+    own = tuple(v for v in settings.privacy_allow if "@" not in v)
+    path = write_skeleton(
+        settings.disclosures_dir, cat, load_common(), kind, title, office_today(settings.timezone), own
+    )
     click.echo(path.relative_to(settings.root).as_posix())
 
 
@@ -394,32 +289,24 @@ def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> Non
 @click.pass_obj
 def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
     """Bảng tài liệu kiểm chứng tiêu chí B1 của một năm (HTML để in, CSV, Excel)."""
-    from generator.errors import Problem
-    from generator.log import chain_problems, read_log
-    from generator.report import build_report, check_year, parse_formats, write_report
-    from generator.site import load_site
-
     try:
         chosen = parse_formats(formats)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from None
     try:
-        year = check_year(year_text, dt.date.today())
         settings = _settings(obj["config_file"])
-        site = load_site(settings)
-        log = read_log(settings.log_path)
-        broken = chain_problems(log)
+        year = check_year(year_text, office_today(settings.timezone))
+        site = pipeline.load(settings)
+        broken = chain_problems(site.log)
         if broken:
-            name = settings.log_path.name
+            name = pipeline.relpath(settings.log_path, settings.root)
             raise CongkhaiError(
-                [Problem("", 0, "", f"{name}: {message}") for message in broken]
-                + [
-                    Problem(
-                        "", 0, "", f"{name}: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)"
-                    )
+                [
+                    *broken,
+                    Problem(name, 1, "log", "nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)"),
                 ]
             )
-        made = build_report(site, log, year)
+        made = build_report(site, site.log, year)
         written = write_report(made, Path(out), chosen)
     except CongkhaiError as exc:
         _fail(exc)
@@ -445,8 +332,6 @@ _STATUS_HEADINGS = {
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    from generator.values import parse_date
-
     if value is None:
         return None
     try:
@@ -476,18 +361,11 @@ def status(obj: dict[str, str], today: dt.date | None) -> None:
          hoặc bản ghi, quy tắc, nhật ký có lỗi
       2  dùng sai lệnh (ví dụ --today không phải là ngày)
     """
-    from zoneinfo import ZoneInfo
-
-    from generator.deadlines import STATES, failing, status_items
-    from generator.log import read_log
-    from generator.site import load_site
-    from generator.values import format_date
-
     try:
         settings = _settings(obj["config_file"])
-        today = today or dt.datetime.now(ZoneInfo(settings.timezone)).date()
-        site = load_site(settings, today)
-        items = status_items(site, read_log(settings.log_path), today)
+        today = today or office_today(settings.timezone)
+        site = pipeline.load(settings, today)
+        items = status_items(site, site.log, today)
     except CongkhaiError as exc:
         _fail(exc)
     titles = {slug: c.title for slug, c in site.categories.items()}

@@ -28,12 +28,15 @@ class CongkhaiError(Exception):
     """The one error type the core raises for bad input or a failed check.
 
     It carries a list of :class:`Problem`; ``str()`` gives one line per problem.
+    ``changed`` says what the failed command did change (None: nothing), so that the
+    command line never claims that nothing changed when something did.
     """
 
-    def __init__(self, problems: list[Problem] | Problem | str):
+    def __init__(self, problems: list[Problem] | Problem | str, changed: str | None = None):
         if isinstance(problems, str):
             problems = [Problem("", 0, "", problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = sorted(problems)
+        self.changed = changed
         super().__init__("\n".join(str(p) for p in self.problems))

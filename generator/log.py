@@ -23,14 +23,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from generator.config import TIMEZONE
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
+from generator.values import format_local, local_date, parse_instant
 
 if TYPE_CHECKING:
+    from generator.config import Settings
     from generator.records import Record
-    from generator.site import Site
 
 GENESIS = "0" * 64
 EVENT_KINDS = ("published", "updated", "withdrawn")
@@ -62,17 +63,9 @@ def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
-def parse_time(text: str) -> dt.datetime:
-    """An RFC 3339 time with offset; a naive time is an error."""
-    value = dt.datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise ValueError("thiếu múi giờ")
-    return value
-
-
-def local_date(at: str, timezone: str = "Asia/Ho_Chi_Minh") -> dt.date:
-    """The calendar date of ``at`` in the office's time zone."""
-    return parse_time(at).astimezone(ZoneInfo(timezone)).date()
+parse_time = parse_instant
+"""An event's ``at`` as a time (RFC 3339 with offset)."""
+__all__ = ["local_date", "parse_time"]
 
 
 @dataclass
@@ -104,13 +97,25 @@ class RecordHistory:
         return int(self.latest["version"])
 
 
-@dataclass
+@dataclass(frozen=True)
 class Log:
-    """The events of a log file, with the line each came from."""
+    """The events of a log file, with the line each came from, and the file's bytes."""
 
     path: Path
     events: list[dict[str, Any]]
     lines: list[int]
+    raw: bytes = b""
+    """The file's bytes (what the site serves as ``publication-log.jsonl``)."""
+
+    def extended(self, events: list[dict[str, Any]]) -> Log:
+        """The log as it stands once ``events`` (sealed) are appended; this one is unchanged."""
+        first = (self.lines[-1] + 1) if self.lines else 1
+        return Log(
+            self.path,
+            self.events + events,
+            self.lines + list(range(first, first + len(events))),
+            self.raw + b"".join(serialise(e) for e in events),
+        )
 
     @property
     def head(self) -> dict[str, Any] | None:
@@ -135,7 +140,7 @@ def read_log(path: Path, relpath: str | None = None) -> Log:
     :class:`CongkhaiError` naming the line."""
     relpath = relpath or path.name
     if not path.exists():
-        return Log(path, [], [])
+        return Log(path, [], [], b"")
     events, lines, problems = [], [], []
     raw = path.read_bytes()
     for number, line in enumerate(raw.split(b"\n"), start=1):
@@ -155,53 +160,67 @@ def read_log(path: Path, relpath: str | None = None) -> Log:
         problems.append(Problem(relpath, len(raw.split(b"\n")), "log", "dòng cuối bị cắt dở (thiếu ký tự xuống dòng)"))
     if problems:
         raise CongkhaiError(problems)
-    return Log(path, events, lines)
+    return Log(path, events, lines, raw)
 
 
-def chain_problems(log: Log) -> list[str]:
+def chain_problems(log: Log, name: str | None = None) -> list[Problem]:
     """Check the chain: keys, seq without gaps, prev, hash, ``at`` never going back.
 
-    One message per problem, naming the ``seq``.
-    """
-    out: list[str] = []
+    One problem per fault, ``<log>:<line>: <key>: seq N: …`` (``name``: the log's path as
+    the user knows it, by default its file name)."""
+    name = name or log.path.name
+    out: list[Problem] = []
     prev_hash = GENESIS
     prev_at: dt.datetime | None = None
     for index, event in enumerate(log.events):
         expected_seq = index + 1
         seq = event.get("seq")
-        name = f"seq {seq}" if seq is not None else f"dòng {log.lines[index]}"
+        line = log.lines[index]
+        who = f"seq {seq}" if seq is not None else f"dòng {line}"
+
+        def fault(key: str, message: str, line: int = line, who: str = who) -> None:
+            out.append(Problem(name, line, key, f"{who}: {message}"))
+
         missing = [k for k in REQUIRED_KEYS if k not in event]
         if missing:
-            out.append(f"{name}: thiếu khóa {', '.join(missing)}")
+            fault("log", f"thiếu khóa {', '.join(missing)}")
         if seq != expected_seq:
-            out.append(f"{name}: số thứ tự sai, phải là {expected_seq} (thiếu, thừa hoặc đảo dòng)")
+            fault("seq", f"số thứ tự sai, phải là {expected_seq} (thiếu, thừa hoặc đảo dòng)")
         if event.get("event") not in EVENT_KINDS:
-            out.append(f"{name}: event '{event.get('event')}' không hợp lệ")
+            fault("event", f"'{event.get('event')}' không hợp lệ; chỉ có {', '.join(EVENT_KINDS)}")
         if event.get("prev") != prev_hash:
-            out.append(f"{name}: prev không khớp hash của sự kiện trước")
+            fault("prev", "không khớp hash của sự kiện trước")
         if event.get("hash") != event_hash(event):
-            out.append(f"{name}: hash không khớp nội dung (dòng đã bị sửa)")
+            fault("hash", "không khớp nội dung (dòng đã bị sửa)")
         try:
             at = parse_time(str(event.get("at")))
         except ValueError:
-            out.append(f"{name}: at '{event.get('at')}' không phải thời điểm RFC 3339 có múi giờ")
+            fault("at", f"'{event.get('at')}' không phải thời điểm RFC 3339 có múi giờ")
         else:
             if prev_at is not None and at < prev_at:
-                out.append(f"{name}: at {event['at']} sớm hơn sự kiện trước")
+                fault("at", f"{event['at']} sớm hơn sự kiện trước")
             prev_at = at
         prev_hash = event.get("hash", "")
     return out
+
+
+def line_of_seq(log: Log, seq: int) -> int:
+    """The line of the log file holding event ``seq``."""
+    return log.lines[seq - 1] if 0 < seq <= len(log.lines) else 1
 
 
 def attachments_of(record: Record) -> list[dict[str, str]]:
     return [{"file": a.file, "sha256": a.sha256} for a in record.attachments]
 
 
-def plan_events(site: Site, log: Log, at: str, commit: str | None) -> list[dict[str, Any]]:
-    """The events a publish would append now (without ``seq``/``prev``/``hash``)."""
+def plan_events(
+    records: list[Record], log: Log, settings: Settings, at: str, commit: str | None
+) -> list[dict[str, Any]]:
+    """The events a publish would append now for the public ``records`` (without
+    ``seq``/``prev``/``hash``)."""
     histories = log.histories()
     out: list[dict[str, Any]] = []
-    for record in sorted(site.public_records, key=lambda r: r.key):
+    for record in sorted((r for r in records if r.public), key=lambda r: r.key):
         history = histories.get(record.key)
         base = {
             "at": at,
@@ -209,7 +228,7 @@ def plan_events(site: Site, log: Log, at: str, commit: str | None) -> list[dict[
             "category": record.category.slug,
             "title": record.title,
             "document_number": record.document.get("number"),
-            "url": site.settings.url_for(record.url_path),
+            "url": settings.url_for(record.url_path),
             "content_sha256": record.sha256,
             "attachments": attachments_of(record),
             "commit": commit,
@@ -263,7 +282,7 @@ def seal(log: Log, planned: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sealed
 
 
-def log_csv(events: list[dict[str, Any]], timezone: str = "Asia/Ho_Chi_Minh") -> bytes:
+def log_csv(events: list[dict[str, Any]], timezone: str = TIMEZONE) -> bytes:
     """The log as CSV for spreadsheets: UTF-8 with BOM (Excel then shows Vietnamese),
     one row per event, local time added beside the RFC 3339 time."""
     buffer = io.StringIO()
@@ -289,9 +308,8 @@ def log_csv(events: list[dict[str, Any]], timezone: str = "Asia/Ho_Chi_Minh") ->
             "hash",
         ]
     )
-    zone = ZoneInfo(timezone)
     for e in events:
-        local = parse_time(e["at"]).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+        local = format_local(e["at"], timezone, with_time=True)
         files = "; ".join(f"{a['file']} {a['sha256']}" for a in e.get("attachments", []))
         writer.writerow(
             [

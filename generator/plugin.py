@@ -1,34 +1,42 @@
-"""MkDocs plugin ``congkhai``: the thin adapter between the core and MkDocs.
+"""MkDocs plugin ``congkhai``: the thin adapter between the core pipeline and MkDocs.
 
-It loads the records when the build starts, adds the generated pages and attachments
-as virtual files, builds a small navigation (home, one entry per category, hand-written
-pages; never one entry per record), puts our theme overrides in front of Material's,
-and gives templates the current hotline. It reads the publication log but never writes
-it.
+Each MkDocs event calls one step of :mod:`generator.pipeline`:
+
+- ``on_config``: load and check the site (or take the one ``congkhai publish`` already
+  loaded, with the events it is about to log), put congkhai's theme in front of
+  Material's, build a small navigation (home, one entry per category, hand-written pages;
+  never one entry per record);
+- ``on_files``: add every output of :func:`generator.pipeline.outputs` as a file;
+- ``on_env``: give templates the current hotline, the log head and the site paths;
+- ``on_post_build``: scan the built site for personal data (:func:`generator.pipeline.scan`),
+  so ``mkdocs build`` and ``mkdocs serve`` are held to the same guard as ``congkhai build``.
+
+It reads the publication log but never writes it.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from pathlib import Path
 from typing import Any
 
+import yaml
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from generator import paths, pipeline
 from generator.config import MAX_ATTACHMENT_MB, Settings
-from generator.errors import CongkhaiError
+from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.feeds import feed_path
-from generator.log import log_csv, serialise
-from generator.records import slugify
-from generator.render import CATALOGUE_PAGE, FIELDS_MARKER, HOME_MARKER, LOG_PAGE, tel_link
-from generator.search import SEARCH_PAGE
-from generator.site import Site, load_site
+from generator.site import Site
+from generator.templating import tel_link
+from generator.values import slugify
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -36,11 +44,6 @@ log = logging.getLogger("mkdocs.plugins.congkhai")
 def toc_slugify(value: str, separator: str) -> str:
     """Heading anchors for Python-Markdown's toc: unaccented, ``đ`` -> ``d``."""
     return slugify(value).replace("-", separator)
-
-
-THEME_DIR = Path(__file__).parent / "theme"
-CSS_URI = "assets/congkhai.css"
-JS_URI = "assets/congkhai.js"
 
 
 class CongkhaiConfig(base.Config):
@@ -64,8 +67,73 @@ class ProblemsError(PluginError):
     """Records have problems: carries them so that the command line can print them."""
 
     def __init__(self, error: CongkhaiError):
+        self.cause = error
         self.problems = error.problems
         super().__init__(str(error))
+
+
+_OPTION_TYPES = {str: "một đoạn văn bản", bool: "true hoặc false", int: "một số nguyên"}
+
+
+def _expected(option: Any) -> str:
+    if isinstance(option, c.ListOfItems):
+        return "một danh sách (mỗi mục một dòng bắt đầu bằng '- ')"
+    kinds = option._type if isinstance(option._type, tuple) else (option._type,)
+    return " hoặc ".join(_OPTION_TYPES.get(k, k.__name__) for k in kinds)
+
+
+def option_problems(config_file: Path) -> list[Problem]:
+    """Problems with the options of the ``congkhai`` plugin in ``config_file``, as
+    ``mkdocs.yml:line: plugins.congkhai.<option>: message`` in Vietnamese (MkDocs' own
+    messages are English and carry no line). Only our options are looked at; a file that
+    is not YAML is left for MkDocs to report."""
+    try:
+        root = yaml.compose(config_file.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return []
+    options = _plugin_node(root)
+    if options is None:
+        return []
+    name = config_file.name
+    schema = dict(CongkhaiConfig._schema)
+    problems = []
+    for key_node, value_node in options.value:
+        key = str(key_node.value)
+        where = f"plugins.congkhai.{key}"
+        line = key_node.start_mark.line + 1
+        option = schema.get(key)
+        if option is None:
+            message = "tùy chọn không được hỗ trợ; dùng một trong: " + ", ".join(schema)
+            close = difflib.get_close_matches(key, list(schema), n=1)
+            if close:
+                message = f"tùy chọn không được hỗ trợ; có phải ý bạn là '{close[0]}'?"
+            problems.append(Problem(name, line, where, message))
+            continue
+        try:
+            value = yaml.SafeLoader("").construct_object(value_node, deep=True)
+            option.validate(value)
+        except (yaml.YAMLError, ValidationError):
+            problems.append(Problem(name, line, where, f"phải là {_expected(option)}"))
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            problems.append(Problem(name, line, where, "phải lớn hơn 0"))
+    return problems
+
+
+def _plugin_node(root: Any) -> yaml.MappingNode | None:
+    """The mapping of the ``congkhai`` entry of ``plugins`` (list or mapping form)."""
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        if key.value != "plugins":
+            continue
+        entries = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for entry in entries:
+            if isinstance(entry, yaml.MappingNode):
+                for name, options in entry.value:
+                    if name.value == "congkhai" and isinstance(options, yaml.MappingNode):
+                        return options
+    return None
 
 
 def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
@@ -93,31 +161,46 @@ def _allow_entry(value: str | int) -> str:
 
 
 class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
-    """Wires the core into MkDocs events."""
+    """Wires the core pipeline into MkDocs events."""
 
     site: Site | None = None
-    pending_events: list[dict[str, Any]] | None = None
-    """Events a ``congkhai publish`` is about to append: pages show them as logged."""
+    preloaded: Site | None = None
+    """A site already loaded and checked (``congkhai publish``: with the events it is about
+    to log); when set, ``on_config`` uses it instead of loading the records again."""
     error: ProblemsError | None = None
     """The problems that stopped the last build, for the command line to print."""
+
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> tuple[Any, Any]:
+        """MkDocs' validation of our options, with its messages replaced by ours
+        (Vietnamese, with the line in ``mkdocs.yml``) when we can find them."""
+        errors, warnings = super().load_config(options, config_file_path)
+        if errors and config_file_path:
+            ours = option_problems(Path(config_file_path))
+            if ours:
+                errors = [(p.field.rsplit(".", 1)[-1], ValidationError(str(p))) for p in ours]
+        return errors, warnings
+
+    def _fail(self, error: CongkhaiError) -> ProblemsError:
+        self.error = ProblemsError(error)
+        return self.error
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not config.use_directory_urls:
             raise PluginError("congkhai: use_directory_urls phải là true (đường dẫn /chuyen-muc/ma/ là vĩnh viễn)")
         self.settings = settings_from(config, self.config)
         self.error = None
-        try:
-            self.site = load_site(self.settings)
-        except CongkhaiError as exc:
-            self.error = ProblemsError(exc)
-            raise self.error from None
-        if self.pending_events:
-            self.site.with_events(self.pending_events)
-        config.theme.dirs.insert(0, str(THEME_DIR))
-        if CSS_URI not in config.extra_css:
-            config.extra_css.append(CSS_URI)
-        if JS_URI not in [str(script) for script in config.extra_javascript]:
-            config.extra_javascript.append(JS_URI)
+        if self.preloaded is not None and self.preloaded.settings == self.settings:
+            self.site = self.preloaded
+        else:
+            try:
+                self.site = pipeline.load(self.settings)
+            except CongkhaiError as exc:
+                raise self._fail(exc) from None
+        config.theme.dirs.insert(0, str(pipeline.THEME_DIR))
+        if paths.CSS not in config.extra_css:
+            config.extra_css.append(paths.CSS)
+        if paths.SCRIPT not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(paths.SCRIPT)
         # the footer speaks Vietnamese: the agency's name, not the theme's English credit line
         config.extra.setdefault("generator", False)
         if not config.copyright:
@@ -136,8 +219,11 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         nav: list[Any] = []
         if (docs_dir / "index.md").is_file():
             nav.append({"Trang chủ": "index.md"})
-        nav += [{c.title: f"{slug}/index.md"} for slug, c in self.site.categories.items()]
-        nav += [{"Danh mục thông tin": f"{CATALOGUE_PAGE}index.md"}, {"Nhật ký công khai": f"{LOG_PAGE}index.md"}]
+        nav += [{c.title: paths.page_source(paths.category_page(slug))} for slug, c in self.site.categories.items()]
+        nav += [
+            {"Danh mục thông tin": paths.page_source(paths.CATALOGUE_PAGE)},
+            {"Nhật ký công khai": paths.page_source(paths.LOG_PAGE)},
+        ]
         for path in sorted(docs_dir.rglob("*.md")):
             rel = path.relative_to(docs_dir).as_posix()
             if rel != "index.md" and not rel.startswith(("_", ".")):
@@ -146,32 +232,24 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
-        for src, content in self.site.pages().items():
-            existing = files.get_file_from_path(src)
+        try:
+            outputs = pipeline.outputs(self.site)
+        except CongkhaiError as exc:
+            raise self._fail(exc) from None
+        for output in outputs:
+            existing = files.get_file_from_path(output.path)
+            if output.source is not None:
+                if existing is not None and existing.abs_src_path == str(output.source):
+                    continue  # a hand-written file or a theme asset MkDocs already has
+                file = File.generated(config, output.path, abs_src_path=str(output.source))
+            else:
+                inclusion = InclusionLevel.UNDEFINED if output.in_nav else InclusionLevel.NOT_IN_NAV
+                content = output.markdown if output.markdown is not None else output.data
+                file = File.generated(config, output.path, content=content, inclusion=inclusion)
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, src, content=content))
-        for dest, source in self.site.static_files().items():
-            files.append(File.generated(config, dest, abs_src_path=str(source)))
-        for dest, data in self.site.feed_files().items():
-            files.append(File.generated(config, dest, content=data))
-        for dest, data in self.site.search_files().items():  # search: results page and index
-            page = dest == f"{SEARCH_PAGE}index.md"
-            inclusion = InclusionLevel.NOT_IN_NAV if page else InclusionLevel.UNDEFINED
-            files.append(File.generated(config, dest, content=data, inclusion=inclusion))
-        events = self.site.log.events
-        jsonl = b"".join(serialise(e) for e in events)
-        files.append(File.generated(config, f"{LOG_PAGE}publication-log.jsonl", content=jsonl))
-        files.append(
-            File.generated(config, f"{LOG_PAGE}publication-log.csv", content=log_csv(events, self.settings.timezone))
-        )
+            files.append(file)
         return files
-
-    def on_page_markdown(self, markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
-        assert self.site is not None
-        if FIELDS_MARKER in markdown or HOME_MARKER in markdown:
-            markdown = self.site.expand_markers(markdown, page.url)
-        return markdown
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         assert self.site is not None
@@ -188,14 +266,20 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             else None
         )
         env.globals["congkhai_log_head"] = self.site.log.head
-        env.globals["congkhai_log_url"] = LOG_PAGE
-        env.globals["congkhai_feed"] = feed_path()
+        env.globals["congkhai_paths"] = paths
         env.filters["tel"] = tel_link
         return env
 
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
         checkpoint("page-written")
         return output
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        assert self.site is not None
+        try:
+            pipeline.scan(Path(config.site_dir), self.settings, self.site.today)
+        except CongkhaiError as exc:
+            raise self._fail(exc) from None
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.settings.disclosures_dir))

@@ -1,9 +1,11 @@
 """Publish and verify: the log-writing side of congkhai (no MkDocs import).
 
-``publish`` reads top to bottom: lock -> load and check -> plan events -> write the
-pending log -> build the site showing the new events -> deploy atomically -> make the
-log final. If anything before the last step fails, the log is unchanged. The site
-engine is passed in as a ``build(out_dir, pending_events)`` callable.
+``publish`` reads top to bottom: lock -> load and check (once) -> plan events -> write the
+pending log -> build the site as logged -> deploy atomically -> make the log final. If
+anything before the last step fails, the log is unchanged. The site engine is passed in
+as a ``build(site, out_dir)`` callable that renders exactly the ``Site`` it is given (the
+one loaded here, with the planned events in its log): nothing is loaded twice, so a record
+edited during the publish cannot be logged with one hash and shown from another file.
 """
 
 from __future__ import annotations
@@ -20,28 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
+from generator import pipeline
 from generator.config import Settings
-from generator.errors import CongkhaiError
+from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.log import (
-    chain_problems,
-    commit_pending,
-    locked,
-    parse_time,
-    plan_events,
-    read_log,
-    seal,
-    write_pending,
-)
-from generator.site import load_site
+from generator.log import Log, chain_problems, commit_pending, line_of_seq, locked, parse_time, read_log, write_pending
+from generator.site import Site
+from generator.values import now_rfc3339
 
 KEEP_RELEASES = 5
 """Deployed releases kept beside the deploy folder (the current one included)."""
 
-Build = Callable[[Path | None, list[dict[str, Any]]], None]
-"""``build(out_dir or None for the configured one, pending events)``."""
+Build = Callable[[Site, Path | None], Any]
+"""``build(site as logged, out_dir or None for the configured one)``."""
 
 
 @dataclass
@@ -49,11 +43,6 @@ class PublishResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     site_dir: Path | None = None
     deployed_to: Path | None = None
-
-
-def now_rfc3339(timezone: str) -> str:
-    """The current time, to the second, with the office's UTC offset."""
-    return dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0).isoformat()
 
 
 def git_commit(root: Path) -> str | None:
@@ -108,7 +97,7 @@ def publish(
     settings.log_path.parent.mkdir(parents=True, exist_ok=True)
     with locked(settings.log_path):
         checkpoint("locked")
-        site = load_site(settings)
+        site = pipeline.load(settings)
         samples = [r.relpath for r in site.public_records if r.sample]
         if samples and not allow_sample:
             raise CongkhaiError(
@@ -116,27 +105,29 @@ def publish(
                 "Hãy thay bằng thông tin thật và bỏ sample, hoặc dùng --allow-sample nếu chỉ chạy thử"
             )
         log = site.log
-        problems = chain_problems(log)
+        problems = chain_problems(log, pipeline.relpath(settings.log_path, settings.root))
         if problems:
-            raise CongkhaiError("nhật ký không hợp lệ, không ghi thêm: " + "; ".join(problems))
+            name = problems[0].path
+            raise CongkhaiError([*problems, Problem(name, 1, "log", "nhật ký không hợp lệ, không ghi thêm sự kiện")])
         at = at or now_rfc3339(settings.timezone)
         if log.events and parse_time(at) < parse_time(log.events[-1]["at"]):
             raise CongkhaiError(
                 f"thời điểm {at} sớm hơn sự kiện cuối của nhật ký ({log.events[-1]['at']}); kiểm tra đồng hồ máy"
             )
-        events = seal(log, plan_events(site, log, at, git_commit(settings.root)))
+        events = pipeline.plan(site, at, git_commit(settings.root))
         checkpoint("planned")
         pending = write_pending(log, events)
+        logged = site.with_logged(events)
         try:
             result = PublishResult(events)
             if deploy_to is None:
-                build(None, events)
+                build(logged, None)
             else:
                 deploy_to = deploy_to.absolute()
                 stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
                 release = releases_dir(deploy_to) / stamp
                 release.parent.mkdir(parents=True, exist_ok=True)
-                build(release, events)
+                build(logged, release)
                 checkpoint("built")
                 deploy(release, deploy_to)
                 result.site_dir = release
@@ -170,30 +161,36 @@ def _served(site_dir: Path | None, base_url: str | None, rel: str) -> tuple[byte
         return None, f"không truy cập được ({exc})"
 
 
-def verify(settings: Settings, site_dir: Path | None = None, url: str | None = None) -> tuple[list[str], Any]:
+def verify(settings: Settings, site_dir: Path | None = None, url: str | None = None) -> tuple[list[Problem], Log]:
     """Check the log chain, the files in the repository and, given a site folder or
     URL, that every published, not withdrawn page is served and shows its logged hash.
 
-    Returns (problems, log); one problem per line, naming the seq or the URL."""
-    log = read_log(settings.log_path)
-    problems = chain_problems(log)
-    histories = log.histories()
+    Returns (problems, log). Each problem names the log line of the event it concerns:
+    ``<log>:<line>: <key>: seq N: …``."""
+    name = pipeline.relpath(settings.log_path, settings.root)
+    log = read_log(settings.log_path, name)
+    problems = chain_problems(log, name)
     try:
-        site = load_site(settings)
-        current = {r.key: r for r in site.records}
+        current = {r.key: r for r in pipeline.load(settings).records}
     except CongkhaiError as exc:
-        problems += [str(p) for p in exc.problems]
+        problems += exc.problems
         current = {}
     base_path = urlsplit(settings.site_url or "/").path
-    for key, history in sorted(histories.items()):
+    for key, history in sorted(log.histories().items()):
         latest = history.latest
+        seq = latest["seq"]
+
+        def fault(field: str, message: str, seq: int = seq) -> None:
+            problems.append(Problem(name, line_of_seq(log, seq), field, f"seq {seq}: {message}"))
+
         record = current.get(key)
         if record is None:
             if current:
-                problems.append(f"seq {latest['seq']}: {key}: không còn bản ghi trong kho")
+                fault("id", f"{key}: không còn bản ghi trong kho")
         elif record.sha256 != latest["content_sha256"]:
-            problems.append(
-                f"seq {latest['seq']}: {key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)"
+            fault(
+                "content_sha256",
+                f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
             )
         if history.withdrawn or (site_dir is None and url is None):
             continue
@@ -202,16 +199,21 @@ def verify(settings: Settings, site_dir: Path | None = None, url: str | None = N
         data, problem = _served(site_dir, url, rel)
         where = (url.rstrip("/") + "/" + rel) if url else latest["url"]
         if problem:
-            problems.append(f"{where}: {problem}")
+            fault("url", f"{where}: {problem}")
         elif latest["content_sha256"] not in data.decode("utf-8", errors="replace"):
-            problems.append(f"{where}: trang không hiển thị mã SHA-256 {latest['content_sha256']} đã ghi trong nhật ký")
-        for attachment in latest.get("attachments") or []:
+            fault(
+                "content_sha256",
+                f"{where}: trang không hiển thị mã SHA-256 {latest['content_sha256']} đã ghi trong nhật ký",
+            )
+        for index, attachment in enumerate(latest.get("attachments") or [], start=1):
             data, problem = _served(site_dir, url, rel + attachment["file"])
+            field = f"attachments[{index}].sha256"
             if problem:
-                problems.append(f"{where}{attachment['file']}: {problem}")
+                fault(field, f"{where}{attachment['file']}: {problem}")
             elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
-                problems.append(
+                fault(
+                    field,
                     f"{where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
-                    f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký"
+                    f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
                 )
     return problems, log

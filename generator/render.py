@@ -9,27 +9,17 @@ contents. Links are relative, so the pages work under any ``site_url``.
 
 from __future__ import annotations
 
-import json
-import posixpath
-from functools import cached_property
 from itertools import groupby
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
-
+from generator import paths
 from generator.categories import Category, Field
+from generator.feeds import calendar_categories, upcoming_sessions
 from generator.log import parse_time
-from generator.sanitize import markdown_page_part, markdown_to_html
-from generator.values import format_date, format_money
-
-if TYPE_CHECKING:
-    from generator.records import Record
-    from generator.site import Site
-
-TEMPLATES = Path(__file__).parent / "templates"
+from generator.records import Record
+from generator.site import Site
+from generator.templating import render
+from generator.values import format_local
 
 #: Common fields shown in the page header, not in the details section.
 HEADER_FIELDS = {
@@ -52,63 +42,6 @@ HEADER_FIELDS = {
 }
 
 
-def relative_url(from_dir: str, to_path: str) -> str:
-    """Relative link from a page served at ``from_dir`` (``a/b/``) to ``to_path``."""
-    rel = posixpath.relpath("/" + to_path, "/" + from_dir)
-    if to_path.endswith("/") and not rel.endswith("/"):
-        rel += "/"
-    return "./" if rel in (".", "./") else rel
-
-
-def human_size(size: int) -> str:
-    """Bytes as Vietnamese shows them: ``12,3 KB``."""
-    value = float(size)
-    for unit in ("byte", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            text = f"{value:.0f}" if unit == "byte" else f"{value:.1f}"
-            return f"{text.replace('.', ',')} {unit}"
-        value /= 1024
-    return f"{size} byte"  # pragma: no cover
-
-
-def tel_link(number: str) -> str:
-    """``0296 3800 000`` -> ``tel:02963800000``."""
-    return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
-
-
-def format_value(spec: Field, value: Any) -> Markup:
-    """One typed scalar value as safe HTML, in Vietnamese notation."""
-    if spec.type == "date":
-        return escape(format_date(value))
-    if spec.type == "time":
-        return escape(value.strftime("%H:%M"))
-    if spec.type == "month":
-        return escape(value.strftime("%m/%Y"))
-    if spec.type == "bool":
-        return escape("Có" if value else "Không")
-    if spec.type == "money":
-        return escape(format_money(value) + " đồng")
-    if spec.type == "enum":
-        return escape(spec.values.get(value, value))
-    if spec.type == "url":
-        return Markup('<a href="{0}">{0}</a>').format(value)
-    if spec.type == "email":
-        return Markup('<a href="mailto:{0}">{0}</a>').format(value)
-    if spec.type == "phone":
-        return Markup('<a href="{0}">{1}</a>').format(tel_link(value), value)
-    if spec.type == "markdown":
-        return Markup(markdown_to_html(str(value)))  # cleaned by nh3
-    return escape(str(value))
-
-
-def _scalar_spec(spec: Field) -> Field:
-    return Field(name=spec.name, type=spec.of or "text", label=spec.label)
-
-
-LOG_PAGE = "nhat-ky-cong-khai/"
-"""The publication log as a page, with its downloads."""
-CATALOGUE_PAGE = "danh-muc-thong-tin/"
-"""The access-to-information catalogue (Luật Tiếp cận thông tin 2016 Điều 19)."""
 EVENT_LABELS = {"published": "Công bố", "updated": "Cập nhật", "withdrawn": "Thu hồi"}
 
 INDEX_SIZE = 30
@@ -210,45 +143,23 @@ class Renderer:
 
     def __init__(self, site: Site):
         self.site = site
-        self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            extensions=["jinja2.ext.do"],
-        )
-        self.env.filters.update(
-            date=format_date,
-            size=human_size,
-            tojson_yaml=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
-            tel=tel_link,
-        )
-        self.env.globals.update(value=format_value, scalar_spec=_scalar_spec, relative_url=relative_url)
-        self.env.filters["body"] = lambda text: Markup(markdown_page_part(text))  # cleaned by nh3
-
-    @cached_property
-    def calendars(self) -> list[str]:
+        self.calendars = calendar_categories(site)
         """Categories that have a ``lich.ics``."""
-        from generator.feeds import calendar_categories
-
-        return calendar_categories(self.site)
 
     def local(self, at: str, with_time: bool = False) -> str:
         """An event time as the office reads it: dd/mm/yyyy (HH:MM) in its time zone."""
-        moment = parse_time(at).astimezone(ZoneInfo(self.site.settings.timezone))
-        return moment.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+        return format_local(at, self.site.settings.timezone, with_time)
 
     def pages(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for url, page in {**self.log_pages(), **self.catalogue_pages()}.items():
-            out[f"{url}index.md"] = page
+            out[paths.page_source(url)] = page
         for category in self.site.categories.values():
             records = self.site.records_in(category)
             taken = {r.url_path for r in records}
             for url, page in self.listing_pages(category, records).items():
                 if url not in taken:  # a record's permanent URL wins over a filter page
-                    out[f"{url}index.md"] = page
+                    out[paths.page_source(url)] = page
             for record in records:
                 out[f"{category.slug}/{record.id}.md"] = self.render_record(record)
         return out
@@ -266,10 +177,9 @@ class Renderer:
         """
         years = sorted({r.date.year for r in records if r.date}, reverse=True)
         kinds = [k for k in category.kinds if any(r.kind == k for r in records)]
-        base = f"{category.slug}/"
 
         def url(year: int | None, kind: str | None) -> str:
-            return base + (f"{year}/" if year else "") + (f"loai-{kind}/" if kind else "")
+            return paths.category_page(category.slug, year, kind)
 
         def select(year: int | None, kind: str | None) -> list[Record]:
             return [r for r in records if (year is None or (r.date and r.date.year == year)) and kind in (None, r.kind)]
@@ -286,13 +196,15 @@ class Renderer:
                     continue
                 facets = []
                 if len(years) > 1 or (years and year):
-                    links = [("Tất cả", relative_url(here, url(None, kind)), None, year is None)]
-                    links += [(str(y), relative_url(here, url(y, kind)), count(y, kind), y == year) for y in years]
+                    links = [("Tất cả", paths.relative_url(here, url(None, kind)), None, year is None)]
+                    links += [
+                        (str(y), paths.relative_url(here, url(y, kind)), count(y, kind), y == year) for y in years
+                    ]
                     facets.append(("Năm", links))
                 if kinds:
-                    links = [("Tất cả", relative_url(here, url(year, None)), None, kind is None)]
+                    links = [("Tất cả", paths.relative_url(here, url(year, None)), None, kind is None)]
                     links += [
-                        (category.kind_label(k), relative_url(here, url(year, k)), count(year, k), k == kind)
+                        (category.kind_label(k), paths.relative_url(here, url(year, k)), count(year, k), k == kind)
                         for k in kinds
                         if count(year, k)
                     ]
@@ -309,9 +221,7 @@ class Renderer:
         year: int | None = None,
         kind: str | None = None,
     ) -> str:
-        from generator.feeds import calendar_path, feed_path
-
-        here = here or f"{category.slug}/"
+        here = here or paths.category_page(category.slug)
         shown = records if year else records[:INDEX_SIZE]
         groups = [(y, list(items)) for y, items in groupby(shown, key=lambda r: r.date.year if r.date else None)]
         title = category.title
@@ -319,8 +229,9 @@ class Renderer:
             title += f" – {category.kind_label(kind)}"
         if year:
             title += f" – năm {year}"
-        calendar = calendar_path(category.slug) if category.slug in self.calendars else None
-        return self.env.get_template("index.md.j2").render(
+        calendar = paths.calendar(category.slug) if category.slug in self.calendars else None
+        return render(
+            "index.md.j2",
             category=category,
             groups=groups,
             here=here,
@@ -331,15 +242,13 @@ class Renderer:
             more=len(shown) < len(records),
             shown=len(shown),
             total=len(records),
-            feed=feed_path(category.slug),
+            feed=paths.feed(category.slug),
             calendar=calendar,
         )
 
     def render_home(self, here: str = "") -> str:
         """The generated part of the home page (see :data:`HOME_MARKER`): built at build
         time, so "next session" means the next one on the day the site was built."""
-        from generator.feeds import calendar_path, feed_path, upcoming_sessions
-
         site = self.site
         latest: list[tuple[str | None, Record]] = []
         for record in site.public_records:
@@ -347,15 +256,16 @@ class Renderer:
             latest.append((history.last_updated if history else None, record))
         latest.sort(key=_newest_first_key, reverse=True)
         upcoming = upcoming_sessions(site)
-        return self.env.get_template("home.md.j2").render(
+        return render(
+            "home.md.j2",
             here=here,
             hotline=site.hotline(),
             upcoming=upcoming[:HOME_SESSIONS],
             calendars=self.calendars,
-            calendar_path=calendar_path,
+            calendar_path=paths.calendar,
             latest=latest[:HOME_LATEST],
             categories=[(c, len(site.records_in(c))) for c in site.categories.values()],
-            feed=feed_path(),
+            feed=paths.feed(),
             today=site.today,
             weekday=lambda day: WEEKDAYS[day.weekday()],
             local=self.local,
@@ -369,11 +279,11 @@ class Renderer:
         events = self.site.log.events
         blocks = [events[i : i + LOG_BLOCK] for i in range(0, len(events), LOG_BLOCK)]
         archive = (
-            [(f"{LOG_PAGE}tu-{b[0]['seq']}/", b[0]["seq"], b[-1]["seq"]) for b in blocks]
+            [(paths.log_archive_page(b[0]["seq"]), b[0]["seq"], b[-1]["seq"]) for b in blocks]
             if len(events) > LOG_RECENT
             else []
         )
-        pages = {LOG_PAGE: self.render_log_page(events[-LOG_RECENT:], LOG_PAGE, archive)}
+        pages = {paths.LOG_PAGE: self.render_log_page(events[-LOG_RECENT:], paths.LOG_PAGE, archive)}
         for (url, first, last), block in zip(archive, blocks if archive else [], strict=True):
             pages[url] = self.render_log_page(block, url, archive, (first, last))
         return pages
@@ -381,13 +291,14 @@ class Renderer:
     def render_log_page(
         self,
         events: list[dict[str, Any]],
-        here: str = LOG_PAGE,
+        here: str = paths.LOG_PAGE,
         archive: list[tuple[str, int, int]] | None = None,
         block: tuple[int, int] | None = None,
     ) -> str:
         shown = list(reversed(events))
         years = sorted({self.local(e["at"])[-4:] for e in shown}, reverse=True)
-        return self.env.get_template("log.md.j2").render(
+        return render(
+            "log.md.j2",
             events=shown,
             total=len(self.site.log.events),
             years=years,
@@ -396,8 +307,7 @@ class Renderer:
             labels=EVENT_LABELS,
             local=self.local,
             here=here,
-            log_page=LOG_PAGE,
-            archive=[(relative_url(here, url), first, last, url == here) for url, first, last in archive or []],
+            archive=[(paths.relative_url(here, url), first, last, url == here) for url, first, last in archive or []],
             block=block,
             settings=self.site.settings,
         )
@@ -410,7 +320,7 @@ class Renderer:
         total = sum(len(records) for _, records in groups)
         years = sorted({r.date.year for _, records in groups for r in records if r.date}, reverse=True)
         if total <= CATALOGUE_SIZE or len(years) < 2:
-            return {CATALOGUE_PAGE: self.render_catalogue(groups, CATALOGUE_PAGE)}
+            return {paths.CATALOGUE_PAGE: self.render_catalogue(groups, paths.CATALOGUE_PAGE)}
 
         def of_year(year: int | None) -> list[tuple[Category, list[Record]]]:
             return [(c, [r for r in records if (r.date.year if r.date else None) == year]) for c, records in groups]
@@ -422,7 +332,9 @@ class Renderer:
                     [
                         (
                             str(y),
-                            relative_url(here, CATALOGUE_PAGE if y == years[0] else f"{CATALOGUE_PAGE}{y}/"),
+                            paths.relative_url(
+                                here, paths.CATALOGUE_PAGE if y == years[0] else paths.catalogue_year_page(y)
+                            ),
                             None,
                             y == current,
                         )
@@ -433,28 +345,31 @@ class Renderer:
 
         newest = [(c, a + b) for (c, a), (_, b) in zip(of_year(years[0]), of_year(None), strict=True)]
         pages = {
-            CATALOGUE_PAGE: self.render_catalogue(newest, CATALOGUE_PAGE, facets(CATALOGUE_PAGE, years[0]), years[0])
+            paths.CATALOGUE_PAGE: self.render_catalogue(
+                newest, paths.CATALOGUE_PAGE, facets(paths.CATALOGUE_PAGE, years[0]), years[0]
+            )
         }
         for year in years[1:]:
-            here = f"{CATALOGUE_PAGE}{year}/"
+            here = paths.catalogue_year_page(year)
             pages[here] = self.render_catalogue(of_year(year), here, facets(here, year), year)
         return pages
 
     def render_catalogue(
         self,
         groups: list[tuple[Category, list[Record]]],
-        here: str = CATALOGUE_PAGE,
+        here: str = paths.CATALOGUE_PAGE,
         facets: list | None = None,
         year: int | None = None,
     ) -> str:
-        return self.env.get_template("catalogue.md.j2").render(
+        return render(
+            "catalogue.md.j2",
             groups=groups,
             history=self.site.history,
             local=self.local,
             here=here,
             facets=facets or [],
             year=year,
-            is_main=here == CATALOGUE_PAGE,
+            is_main=here == paths.CATALOGUE_PAGE,
         )
 
     def render_record(self, record: Record) -> str:
@@ -466,7 +381,8 @@ class Renderer:
             if name not in HEADER_FIELDS and record.data.get(name) not in (None, [], {})
         ]
         notices = [spec.label for spec, value in details if spec.type == "bool" and value and spec.notice]
-        return self.env.get_template("record.md.j2").render(
+        return render(
+            "record.md.j2",
             record=record,
             category=category,
             data=record.data,
@@ -479,3 +395,14 @@ class Renderer:
             local=self.local,
             permalink=self.site.settings.url_for(record.url_path),
         )
+
+
+def expand_markers(site: Site, markdown: str, here: str = "") -> str:
+    """Fill the markers a hand-written page may hold: :data:`HOME_MARKER` (the home block)
+    and :data:`FIELDS_MARKER` (the field reference); ``here`` is the page's URL path, for
+    relative links."""
+    if FIELDS_MARKER in markdown:
+        markdown = markdown.replace(FIELDS_MARKER, field_reference(site.categories, site.common))
+    if HOME_MARKER in markdown:
+        markdown = markdown.replace(HOME_MARKER, Renderer(site).render_home(here))
+    return markdown

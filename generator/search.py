@@ -37,25 +37,23 @@ import datetime as dt
 import hashlib
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import escape
+from generator import paths
+from generator.templating import render
+from generator.values import fold
 
 if TYPE_CHECKING:
     from generator.records import Record
     from generator.site import Site
 
-SEARCH_PAGE = "tim-kiem/"
-"""URL of the search results page."""
-INDEX_DIR = f"{SEARCH_PAGE}chi-muc/"
+INDEX_DIR = paths.SEARCH_INDEX_DIR
 """Folder of the index files (relative to the site root)."""
-SCRIPT = Path(__file__).parent / "theme" / "assets" / "search.js"
-"""The client, served by the theme as ``assets/search.js``."""
-SCRIPT_URI = "assets/search.js"
+SCRIPT = Path(__file__).parent / "theme" / paths.SEARCH_SCRIPT
+"""The client, served as ``assets/search.js``."""
 
 CHUNK = 50
 """Documents per display chunk."""
@@ -79,12 +77,6 @@ RANKING = {
 _TOKEN = re.compile(r"[a-z0-9]+")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _MARKUP = re.compile(r"[*_`\[\]]|\]\([^)]*\)|\{[^}]*\}")
-
-
-def fold(text: str) -> str:
-    """Lowercase ASCII without diacritics: ``Đường dây nóng`` -> ``duong day nong``."""
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(c for c in text if not unicodedata.category(c).startswith("M"))
 
 
 def tokens(text: str) -> list[str]:
@@ -211,7 +203,7 @@ def content_docs(docs_dir: Path) -> list[Doc]:
             elif len(match.group(1)) > 1:
                 headings.append(_plain(match.group(2)))
         stem = rel.removesuffix(".md")
-        url = "" if stem == "index" else stem.removesuffix("/index").removesuffix("index") + "/"
+        url = paths.page_url(rel)
         title = title or stem.rsplit("/", 1)[-1].replace("-", " ").capitalize()
         out.append(
             Doc(
@@ -227,12 +219,10 @@ def content_docs(docs_dir: Path) -> list[Doc]:
 
 def collect_docs(site: Site) -> list[Doc]:
     """Every searchable document, in id order (pages, then records newest first)."""
-    from generator.render import CATALOGUE_PAGE, LOG_PAGE
-
     categories = list(site.categories.values())
     docs = [
         Doc(
-            url=f"{c.slug}/",
+            url=paths.category_page(c.slug),
             title=c.title,
             fields={TITLE: [c.title], SUMMARY: [c.description, *c.kinds.values()]},
             summary=_short(c.description),
@@ -242,7 +232,7 @@ def collect_docs(site: Site) -> list[Doc]:
     ]
     docs.append(
         Doc(
-            url=CATALOGUE_PAGE,
+            url=paths.CATALOGUE_PAGE,
             title="Danh mục thông tin phải được công khai",
             fields={TITLE: ["Danh mục thông tin phải được công khai"], SUMMARY: ["Luật Tiếp cận thông tin"]},
             summary="Tên, số, ngày văn bản, thời điểm công khai và đường dẫn của mọi thông tin đã công khai.",
@@ -251,14 +241,14 @@ def collect_docs(site: Site) -> list[Doc]:
     )
     docs.append(
         Doc(
-            url=LOG_PAGE,
+            url=paths.LOG_PAGE,
             title="Nhật ký công khai",
             fields={TITLE: ["Nhật ký công khai"], SUMMARY: ["publication log"]},
             summary="Thời điểm đăng, cập nhật, thu hồi từng thông tin; tải về tệp nhật ký.",
             label="Trang",
         )
     )
-    taken = {d.url for d in docs} | {SEARCH_PAGE}
+    taken = {d.url for d in docs} | {paths.SEARCH_PAGE}
     docs += [d for d in content_docs(site.settings.docs_dir) if d.url not in taken]
     position = {c.slug: i for i, c in enumerate(categories)}
     records = [record_doc(r, position[r.category.slug]) for r in site.public_records]
@@ -365,47 +355,19 @@ def script_version() -> str:
 def search_page(site: Site, manifest: str) -> str:
     """The search results page (Markdown with HTML blocks). Without JavaScript it says so
     and links to every category and the catalogue."""
-    from generator.render import CATALOGUE_PAGE, relative_url
-
-    here = SEARCH_PAGE
-    links = [(relative_url(here, f"{c.slug}/"), c.title) for c in site.categories.values()]
-    links.append((relative_url(here, CATALOGUE_PAGE), "Danh mục thông tin phải được công khai"))
-    items = "\n".join(f'<li><a href="{escape(href)}">{escape(title)}</a></li>' for href, title in links)
-    script = relative_url(here, SCRIPT_URI).rstrip("/") + f"?v={script_version()}"
-    return f"""\
----
-title: Tìm kiếm
-description: Tìm thông tin công khai theo tên, số văn bản, tóm tắt hoặc chuyên mục, gõ có dấu hay không dấu đều được.
----
-# Tìm kiếm thông tin công khai
-
-<div id="ck-search" class="ck-search" data-index="{escape(relative_url(here, manifest))}" data-root="{"../" * here.count("/")}">
-<form class="ck-search__form" role="search" action="./" method="get" aria-label="Tìm kiếm thông tin công khai">
-<label class="ck-search__label" for="ck-search-q">Từ khóa tìm kiếm</label>
-<div class="ck-search__row">
-<input class="ck-search__input" type="search" id="ck-search-q" name="q" autocomplete="off" spellcheck="false" aria-describedby="ck-search-hint">
-<button class="ck-search__button" type="submit">Tìm</button>
-</div>
-<p class="ck-search__hint" id="ck-search-hint">Gõ có dấu hoặc không dấu, ví dụ: <em>tiep cong dan thang 5</em>, <em>tuyển dụng</em>, số văn bản <em>45/TB</em>.</p>
-</form>
-<p class="ck-search__status" id="ck-search-status" role="status" aria-live="polite" aria-atomic="true"></p>
-<ol class="ck-search__results" id="ck-search-results"></ol>
-<p class="ck-search__more" hidden><button class="ck-search__button" type="button" id="ck-search-more">Xem thêm kết quả</button></p>
-<noscript><p class="ck-search__nojs"><strong>Tìm kiếm cần JavaScript</strong>, nhưng trình duyệt của bạn đang tắt JavaScript. Bạn vẫn tra cứu được mọi thông tin theo chuyên mục dưới đây hoặc trong <a href="{escape(relative_url(here, CATALOGUE_PAGE))}">Danh mục thông tin</a>.</p></noscript>
-</div>
-
-## Tra cứu theo chuyên mục
-
-<ul class="ck-search__categories">
-{items}
-</ul>
-
-<script src="{escape(script)}" defer></script>
-"""
+    here = paths.SEARCH_PAGE
+    return render(
+        "search.md.j2",
+        here=here,
+        root="../" * here.count("/"),
+        manifest=manifest,
+        categories=list(site.categories.values()),
+        script_version=script_version(),
+    )
 
 
 def search_files(site: Site) -> dict[str, bytes | str]:
     """Every file the search adds to the site: the page (``tim-kiem/index.md``) and the
     index files."""
     index = build_index(site)
-    return {f"{SEARCH_PAGE}index.md": search_page(site, index.manifest), **index.files}
+    return {paths.page_source(paths.SEARCH_PAGE): search_page(site, index.manifest), **index.files}

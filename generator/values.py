@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from generator.config import TIMEZONE
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _VN_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
@@ -145,9 +149,77 @@ PARSERS: dict[str, Callable[[str], Any]] = {
 """Scalar type name (as written in category files) -> parser."""
 
 
+# --- time: the office's clock is Asia/Ho_Chi_Minh ------------------------------------
+
+
+def today(timezone: str = TIMEZONE) -> dt.date:
+    """Today's date in the office's time zone (not the machine's)."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def now_rfc3339(timezone: str = TIMEZONE) -> str:
+    """The current time, to the second, with the office's UTC offset."""
+    return dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0).isoformat()
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An RFC 3339 time with offset (the log's ``at``); a time without offset is an error."""
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("thiếu múi giờ")
+    return value
+
+
+def local_time(at: str, timezone: str = TIMEZONE) -> dt.datetime:
+    """An RFC 3339 time as the office's clock shows it."""
+    return parse_instant(at).astimezone(ZoneInfo(timezone))
+
+
+def local_date(at: str, timezone: str = TIMEZONE) -> dt.date:
+    """The calendar date of ``at`` in the office's time zone."""
+    return local_time(at, timezone).date()
+
+
 def format_date(value: dt.date | None) -> str:
     """dd/mm/yyyy, as shown everywhere on the site."""
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """dd/mm/yyyy HH:MM."""
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def format_local(at: str, timezone: str = TIMEZONE, with_time: bool = False) -> str:
+    """A log time as the office reads it: dd/mm/yyyy (HH:MM) in its time zone."""
+    moment = local_time(at, timezone)
+    return format_datetime(moment) if with_time else format_date(moment.date())
+
+
+# --- sizes and letters ----------------------------------------------------------------
+
+
+def human_size(size: int) -> str:
+    """Bytes as Vietnamese shows them: ``12,3 KB`` (1 KB = 1024 bytes)."""
+    value = float(size)
+    for unit in ("byte", "KB", "MB"):
+        if value < 1024:
+            text = f"{value:.0f}" if unit == "byte" else f"{value:.1f}"
+            return f"{text.replace('.', ',')} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB".replace(".", ",")
+
+
+def fold(text: str) -> str:
+    """Lowercase without diacritics: ``Đường dây nóng`` -> ``duong day nong`` (``đ`` -> ``d``)."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def slugify(text: str) -> str:
+    """A URL-safe name: ASCII letters and digits joined by ``-`` (``Lịch tháng 5`` -> ``lich-thang-5``)."""
+    out = "".join(c if c.isascii() and c.isalnum() else "-" for c in fold(text))
+    return "-".join(part for part in out.split("-") if part)
 
 
 def format_money(value: int) -> str:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from generator.config import Settings
 from generator.errors import CongkhaiError
 from generator.render import Renderer
-from generator.site import load_site
+from generator import pipeline
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -48,7 +48,7 @@ def load_bytes(root: Path, data: bytes) -> None:
     path.write_bytes(data)
     started = time.monotonic()
     try:
-        load_site(bare_settings(root))
+        pipeline.load(bare_settings(root))
     except CongkhaiError as exc:
         assert exc.problems and all(str(p) for p in exc.problems)
     assert time.monotonic() - started < 2
@@ -125,7 +125,7 @@ def _page(root: Path, text: str, form: str, bom: bool, newline: str) -> str:
     path = root / RECORD
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
-    site = load_site(bare_settings(root))
+    site = pipeline.load(bare_settings(root))
     (record_,) = site.records
     assert record_.id == "2026/ban-ghi" and record_.url_path.isascii()
     page = Renderer(site).render_record(record_)
@@ -153,7 +153,7 @@ def test_nfd_attachment_names_and_folders_find_their_files(tmp_path):
         "attachments:\n  - file: quyết-định.pdf\n",
         encoding="utf-8",
     )
-    site = load_site(bare_settings(root))
+    site = pipeline.load(bare_settings(root))
     (record,) = site.records
     assert [a.file for a in record.attachments] == ["quyết-định.pdf"]
     assert record.attachments[0].size == 9

@@ -175,12 +175,19 @@ def _tamper_cases(lines: list[str]) -> dict[str, list[str]]:
 
 
 EXPECTED_TAMPER = {
-    "edit-title": "seq 2: hash không khớp nội dung (dòng đã bị sửa)",
-    "delete-line": "seq 3: số thứ tự sai, phải là 2 (thiếu, thừa hoặc đảo dòng)",
-    "swap-lines": "seq 3: số thứ tự sai, phải là 2 (thiếu, thừa hoặc đảo dòng)",
-    "backdate-at": "seq 3: hash không khớp nội dung (dòng đã bị sửa)",
-    "backdate-at-and-rechain": "seq 3: at 2020-01-01T08:00:00+07:00 sớm hơn sự kiện trước",
+    "edit-title": "publication-log.jsonl:2: hash: seq 2: không khớp nội dung (dòng đã bị sửa)",
+    "delete-line": "publication-log.jsonl:2: seq: seq 3: số thứ tự sai, phải là 2 (thiếu, thừa hoặc đảo dòng)",
+    "swap-lines": "publication-log.jsonl:2: seq: seq 3: số thứ tự sai, phải là 2 (thiếu, thừa hoặc đảo dòng)",
+    "backdate-at": "publication-log.jsonl:3: hash: seq 3: không khớp nội dung (dòng đã bị sửa)",
+    "backdate-at-and-rechain": "publication-log.jsonl:3: at: seq 3: 2020-01-01T08:00:00+07:00 sớm hơn sự kiện trước",
 }
+
+
+def about(root: Path, key: str, field: str, text: str) -> str:
+    """The line ``verify`` prints about the latest logged event of record ``key``: it names
+    the log line of that event (one event per line, so line = seq)."""
+    seq = [e["seq"] for e in events_of(root) if e["id"] == key][-1]
+    return f"publication-log.jsonl:{seq}: {field}: seq {seq}: {text}"
 
 
 @pytest.mark.parametrize("case", list(EXPECTED_TAMPER))
@@ -195,7 +202,9 @@ def test_verify_detects_tampering(make_project, case):
     assert EXPECTED_TAMPER[case] in result.output.splitlines()
     # and publish refuses to extend a broken chain
     result = run_cli(root, "publish", "--allow-sample")
-    assert result.exit_code == 1 and "nhật ký không hợp lệ" in result.output
+    assert result.exit_code == 1
+    assert EXPECTED_TAMPER[case] in result.output.splitlines()
+    assert "publication-log.jsonl:1: log: nhật ký không hợp lệ, không ghi thêm sự kiện" in result.output.splitlines()
 
 
 def test_verify_detects_a_changed_file_and_a_page_not_served(make_project):
@@ -212,16 +221,34 @@ def test_verify_detects_a_changed_file_and_a_page_not_served(make_project):
     changed = hashlib.sha256(b"%PDF-1.4 a different scan\n").hexdigest()
     logged = hashlib.sha256(b"%PDF-1.4 sample\n").hexdigest()
     assert (
-        "https://congkhai.example.gov.vn/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf: tệp đính kèm được phục vụ "
-        f"có mã SHA-256 {changed}, khác mã {logged} đã ghi trong nhật ký"
-    ) in lines
-    assert any(
-        line.startswith("seq ")
-        and "tiep-cong-dan/2026/lich-thang-05: tệp disclosures/tiep-cong-dan/2026/lich-thang-05.yml khác nội dung"
-        in line
-        for line in lines
+        about(
+            root,
+            "tiep-cong-dan/2026/lich-thang-05",
+            "attachments[1].sha256",
+            "https://congkhai.example.gov.vn/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf: tệp đính kèm được phục vụ "
+            f"có mã SHA-256 {changed}, khác mã {logged} đã ghi trong nhật ký",
+        )
+        in lines
     )
-    assert "https://congkhai.example.gov.vn/tiep-cong-dan/2025/lich-thang-12/: không có trong thư mục trang" in lines
+    assert (
+        about(
+            root,
+            "tiep-cong-dan/2026/lich-thang-05",
+            "content_sha256",
+            "tiep-cong-dan/2026/lich-thang-05: tệp disclosures/tiep-cong-dan/2026/lich-thang-05.yml khác nội dung "
+            "đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
+        )
+        in lines
+    )
+    assert (
+        about(
+            root,
+            "tiep-cong-dan/2025/lich-thang-12",
+            "url",
+            "https://congkhai.example.gov.vn/tiep-cong-dan/2025/lich-thang-12/: không có trong thư mục trang",
+        )
+        in lines
+    )
 
 
 def test_log_page_and_downloads(make_project):
@@ -314,13 +341,34 @@ def test_verify_url_against_a_real_server(make_project, tmp_path):
         assert result.exit_code == 1
         lines = result.output.splitlines()
         assert (
-            f"{url}tiep-cong-dan/2025/lich-thang-12/: trang không hiển thị mã SHA-256 {logged} đã ghi trong nhật ký"
+            about(
+                root,
+                "tiep-cong-dan/2025/lich-thang-12",
+                "content_sha256",
+                f"{url}tiep-cong-dan/2025/lich-thang-12/: trang không hiển thị mã SHA-256 {logged} đã ghi trong nhật ký",
+            )
             in lines
         )
-        assert f"{url}tiep-cong-dan/2026/bien-ban-thang-04/: máy chủ trả về lỗi 404" in lines
+        assert (
+            about(
+                root,
+                "tiep-cong-dan/2026/bien-ban-thang-04",
+                "url",
+                f"{url}tiep-cong-dan/2026/bien-ban-thang-04/: máy chủ trả về lỗi 404",
+            )
+            in lines
+        )
         (root / "www/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf").unlink()
         lines = run_cli(root, "verify", "--url", url).output.splitlines()
-        assert f"{url}tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf: máy chủ trả về lỗi 404" in lines
+        assert (
+            about(
+                root,
+                "tiep-cong-dan/2026/lich-thang-05",
+                "attachments[1].sha256",
+                f"{url}tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf: máy chủ trả về lỗi 404",
+            )
+            in lines
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -18,7 +18,7 @@ from generator import report as report_module
 from generator.cli import _settings
 from generator.log import Log, read_log, seal, serialise
 from generator.report import build_report
-from generator.site import load_site
+from generator import pipeline
 from tests.conftest import csv_to_xlsx, run_cli
 
 BOM = b"\xef\xbb\xbf"
@@ -97,7 +97,7 @@ INTERNAL_TITLE = "Niêm yết bản kê khai tài sản năm 2026 MẬT-NỘI-B�
 def write_log(root: Path, timeline: list[tuple[str, str, str, int]] = TIMELINE) -> Path:
     """Write a sealed publication log for ``timeline`` (events shaped like plan_events)."""
     settings = _settings(str(root / "mkdocs.yml"))
-    records = {r.key: r for r in load_site(settings).records}
+    records = {r.key: r for r in pipeline.load(settings).records}
     planned: list[dict[str, Any]] = []
     for key, at, kind, version in timeline:
         record = records[key]
@@ -226,7 +226,9 @@ def test_a_broken_log_is_refused(project):
     log.write_bytes(b"".join(lines))
     result = run_cli(project, "report", "--year", "2026", "--out", str(project / "out"))
     assert result.exit_code == 1
-    assert "publication-log.jsonl: seq 2: hash không khớp nội dung (dòng đã bị sửa)" in result.stderr
+    lines = result.stderr.splitlines()
+    assert "publication-log.jsonl:2: hash: seq 2: không khớp nội dung (dòng đã bị sửa)" in lines
+    assert "publication-log.jsonl:1: log: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)" in lines
     assert not (project / "out").exists()
 
 
@@ -492,7 +494,7 @@ def test_report_uses_the_deadline_rules_when_they_exist():
 
 def test_build_report_reads_the_log_as_at_the_end_of_the_year(project):
     settings = _settings(str(project / "mkdocs.yml"))
-    site = load_site(settings)
+    site = pipeline.load(settings)
     log = read_log(settings.log_path)
     now = dt.datetime(2027, 2, 1, 1, 0, tzinfo=dt.UTC)
     made = build_report(site, log, 2026, now=now)
@@ -522,7 +524,7 @@ def test_public_records_dated_in_the_year_but_not_published_are_counted(make_pro
     root = make_project()
     write_log(root, [("tiep-cong-dan/2026/lich-thang-05", "2026-05-06T09:00:00+07:00", "published", 1)])
     settings = _settings(str(root / "mkdocs.yml"))
-    made = build_report(load_site(settings), read_log(settings.log_path), 2026)
+    made = build_report(pipeline.load(settings), read_log(settings.log_path), 2026)
     assert sorted(made.unpublished) == [
         "Biên bản tiếp công dân tháng 4/2026",
         "Đường dây nóng phản ánh nhũng nhiễu",

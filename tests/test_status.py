@@ -11,7 +11,8 @@ from generator.config import Settings
 from generator.deadlines import DueItem, add_working_days, deadline_for, status_items
 from generator.errors import CongkhaiError
 from generator.log import read_log, seal, serialise
-from generator.site import Site, load_site
+from generator import pipeline
+from generator.site import Site
 from tests.conftest import run_cli
 
 D = dt.date
@@ -80,7 +81,7 @@ def load(root: Path) -> Site:
         log_path=root / LOG,
         site_url="https://congkhai.example.gov.vn/",
     )
-    return load_site(settings)
+    return pipeline.load(settings)
 
 
 def status(root: Path, today: dt.date) -> list[DueItem]:

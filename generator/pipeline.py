@@ -1,0 +1,251 @@
+"""The build, step by step: load -> check -> plan -> render -> write -> scan.
+
+Every way of making the site goes through these functions, in this order:
+
+============  =====================================  ===========================================
+step          function                               modules doing the work
+============  =====================================  ===========================================
+load          :func:`load` (``_load_*``)             ``categories``, ``records``, ``log``
+check         :func:`load` (``_check``)              ``privacy`` (records, hand-written pages),
+                                                     :func:`permanence_problems`
+plan          :func:`plan` (``publish`` only)        ``log.plan_events``, ``log.seal``
+render        :func:`outputs`                        ``render``, ``feeds``, ``search``, ``log``
+write         :func:`write` or the site engine       ``plugin`` (MkDocs), ``write`` (``render``)
+scan          :func:`scan`                           ``privacy.site_problems``
+============  =====================================  ===========================================
+
+:func:`outputs` is the one list of everything the site holds besides the engine's own
+files: generated pages, hand-written pages whose markers were filled, feeds, calendars, the
+search index, the log downloads, congkhai's theme assets and the attachments. The MkDocs
+plugin (``mkdocs build``/``serve``, ``congkhai build``/``publish``) and
+``congkhai render --out`` both take their files from it, and every built site is scanned
+for personal data (:func:`scan`).
+
+``publish`` loads and checks once (under its lock), plans the events, and hands the site
+*as logged* (:meth:`Site.with_logged`) to the engine: nothing is loaded twice, so what is
+built is exactly what is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import feeds, paths, search
+from generator.categories import load_categories, load_common
+from generator.config import Settings
+from generator.errors import CongkhaiError, Problem
+from generator.log import Log, log_csv, read_log, seal
+from generator.log import plan_events as _plan_events
+from generator.privacy import Allow, Guard, content_problems, site_problems
+from generator.records import Record, load_records
+from generator.render import Renderer, expand_markers
+from generator.site import Site
+from generator.values import format_local
+from generator.values import today as office_today
+
+THEME_DIR = Path(__file__).parent / "theme"
+"""congkhai's theme overrides (templates) and assets, put in front of Material's."""
+THEME_ASSETS = (paths.CSS, paths.SCRIPT, paths.SEARCH_SCRIPT)
+"""The styles and scripts every page uses; a missing one is an error, never skipped."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site.
+
+    ``path`` is relative to the site root; a page is given by its Markdown source path
+    (``a/index.md``), which the engine renders to ``a/index.html``. Exactly one of
+    ``markdown`` (a page to render), ``data`` (bytes written as they are) or ``source``
+    (a file copied from disk) is set.
+    """
+
+    path: str
+    markdown: str | None = None
+    data: bytes | None = None
+    source: Path | None = None
+    in_nav: bool = True
+    """False for a page reached only by links (the search page)."""
+
+    @property
+    def is_page(self) -> bool:
+        return self.markdown is not None
+
+
+# --- load and check -------------------------------------------------------------------
+
+
+def load(settings: Settings, today: dt.date | None = None) -> Site:
+    """Load categories, records and the log, and check them; raise :class:`CongkhaiError`
+    listing every problem. ``today`` defaults to today in the office's time zone."""
+    today = today or office_today(settings.timezone)
+    categories = load_categories(settings.disclosures_dir, settings.root)
+    common = load_common()
+    if not settings.disclosures_dir.is_dir():
+        raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
+    records, problems, broken = load_records(
+        settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes
+    )
+    log = read_log(settings.log_path, relpath(settings.log_path, settings.root))
+    problems += _check(settings, records, log, broken, today)
+    if problems:
+        raise CongkhaiError(problems)
+    return Site(settings, categories, common, records, log, today)
+
+
+def _check(settings: Settings, records: list[Record], log: Log, broken: set[str], today: dt.date) -> list[Problem]:
+    """The checks across records: the privacy guard over public records and hand-written
+    pages, and the permanence of published URLs."""
+    guard = Guard.for_records(settings, records, today)
+    problems = guard.check(records)
+    problems += content_problems(settings.docs_dir, settings.root, guard.allow, today)
+    problems += permanence_problems(records, log, settings, broken)
+    return problems
+
+
+def relpath(path: Path, root: Path) -> str:
+    """``path`` as the user knows it: relative to the project when inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def permanence_problems(records: list[Record], log: Log, settings: Settings, broken: set[str]) -> list[Problem]:
+    """A published record keeps its URL for ever: its file may not be deleted, its id
+    not changed, and it may not become internal. Withdrawing is the way out. Records
+    whose file exists but has errors (``broken``) are reported by those errors only."""
+    by_key = {r.key: r for r in records}
+    log_name = relpath(settings.log_path, settings.root)
+    problems = []
+    for key, history in log.histories().items():
+        record = by_key.get(key)
+        first = history.events[0]
+        when = format_local(first["at"], settings.timezone)
+        if record is None and key in broken:
+            continue
+        if record is None:
+            how = (
+                "không được xóa tệp hay đổi id/tên tệp của thông tin đã công bố; hãy khôi phục tệp (id: "
+                f"{key.split('/', 1)[1]}) và thêm withdrawn: {{date: …, reason: …}} để thu hồi"
+            )
+            problems.append(
+                Problem(
+                    log_name,
+                    log.line_of(key),
+                    "id",
+                    f"'{key}' đã công bố ngày {when} tại {first['url']} nhưng không còn bản ghi; {how}",
+                )
+            )
+        elif not record.public:
+            problems.append(
+                record.problem(
+                    ("visibility",),
+                    f"đã công bố ngày {when} tại {first['url']}; không thể chuyển sang internal, hãy thêm withdrawn: {{date: …, reason: …}} để thu hồi",
+                )
+            )
+    return problems
+
+
+# --- plan -----------------------------------------------------------------------------
+
+
+def plan(site: Site, at: str, commit: str | None) -> list[dict[str, Any]]:
+    """The events a publish appends now, sealed (``seq``, ``prev``, ``hash``)."""
+    return seal(site.log, _plan_events(site.records, site.log, site.settings, at, commit))
+
+
+# --- render ---------------------------------------------------------------------------
+
+
+def outputs(site: Site) -> list[Output]:
+    """Every file congkhai adds to the site, in a stable order (see the module doc)."""
+    renderer = Renderer(site)
+    out = _content_outputs(site)
+    out += [Output(src, markdown=text) for src, text in renderer.pages().items()]
+    out += [Output(dest, data=data) for dest, data in feeds.feed_files(site).items()]
+    for dest, content in search.search_files(site).items():
+        if isinstance(content, str):  # the results page
+            out.append(Output(dest, markdown=content, in_nav=False))
+        else:
+            out.append(Output(dest, data=content))
+    out.append(Output(paths.LOG_JSONL, data=site.log.raw))
+    out.append(Output(paths.LOG_CSV, data=log_csv(site.log.events, site.settings.timezone)))
+    out += _theme_outputs()
+    out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
+    return out
+
+
+def _content_outputs(site: Site) -> list[Output]:
+    """The hand-written pages and files of ``docs_dir``: copied as they are, except pages
+    holding a marker (home block, field reference), which are filled."""
+    docs = site.settings.docs_dir
+    out: list[Output] = []
+    if not docs.is_dir():
+        return out
+    for path in sorted(p for p in docs.rglob("*") if p.is_file()):
+        rel = path.relative_to(docs).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")):
+            continue
+        if path.suffix == ".md":
+            text = path.read_text(encoding="utf-8")
+            filled = expand_markers(site, text, paths.page_url(rel))
+            if filled != text:
+                out.append(Output(rel, markdown=filled))
+                continue
+        out.append(Output(rel, source=path))
+    return out
+
+
+def _theme_outputs() -> list[Output]:
+    out = []
+    for asset in THEME_ASSETS:
+        source = THEME_DIR / asset
+        if not source.is_file():
+            raise CongkhaiError(f"thiếu tệp giao diện {source} (cài đặt congkhai bị hỏng); hãy cài lại congkhai")
+        out.append(Output(asset, source=source))
+    return out
+
+
+# --- write and scan -------------------------------------------------------------------
+
+
+def write(files: list[Output], out: Path) -> list[Path]:
+    """Write ``files`` under ``out`` (pages as Markdown, for any engine that reads a
+    folder of Markdown: ``congkhai render --out``)."""
+    written = []
+    for item in files:
+        target = out / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if item.markdown is not None:
+            target.write_text(item.markdown, encoding="utf-8")
+        elif item.data is not None:
+            target.write_bytes(item.data)
+        else:
+            assert item.source is not None
+            shutil.copyfile(item.source, target)
+        written.append(target)
+    return written
+
+
+def scan(site_dir: Path, settings: Settings, today: dt.date | None = None, delete: bool = True) -> None:
+    """The privacy guard over every text file of a built site; raise the problems found.
+    With ``delete`` the folder, just written by this build, is deleted first, so that no
+    page with personal data is left to be served."""
+    problems = site_problems(site_dir, Allow.for_settings(settings), settings.root, today)
+    if problems:
+        if not delete:
+            raise CongkhaiError(problems, f"các tệp đã ghi vào {site_dir} được giữ lại để xem, đừng đăng chúng")
+        shutil.rmtree(site_dir, ignore_errors=True)
+        raise CongkhaiError(problems, f"đã xóa thư mục trang vừa dựng ({site_dir.name}) vì có thông tin cá nhân")
+
+
+def render_site(settings: Settings, out: Path) -> list[Path]:
+    """``congkhai render --out``: load -> check -> render -> write -> scan, no engine."""
+    site = load(settings)
+    written = write(outputs(site), out)
+    scan(out, settings, site.today, delete=False)  # the folder is the user's: keep it
+    return written
