@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from generator import pipeline
 from generator.config import Settings
 from generator.errors import CongkhaiError
 from generator.render import Renderer
-from generator import pipeline
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -14,11 +14,11 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
+from generator import pipeline
 from generator import report as report_module
 from generator.cli import _settings
 from generator.log import Log, read_log, seal, serialise
 from generator.report import build_report
-from generator import pipeline
 from tests.conftest import csv_to_xlsx, run_cli
 
 BOM = b"\xef\xbb\xbf"
@@ -228,7 +228,9 @@ def test_a_broken_log_is_refused(project):
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert "publication-log.jsonl:2: hash: seq 2: không khớp nội dung (dòng đã bị sửa)" in lines
-    assert "publication-log.jsonl:1: log: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)" in lines
+    assert (
+        "publication-log.jsonl:1: log: nhật ký công bố không toàn vẹn; chưa lập báo cáo (xem congkhai verify)" in lines
+    )
     assert not (project / "out").exists()
 
 

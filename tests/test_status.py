@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from generator import pipeline
 from generator.config import Settings
 from generator.deadlines import DueItem, add_working_days, deadline_for, status_items
 from generator.errors import CongkhaiError
 from generator.log import read_log, seal, serialise
-from generator import pipeline
 from generator.site import Site
 from tests.conftest import run_cli
 
