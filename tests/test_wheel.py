@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,8 @@ class Installed:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Installed:
+    setuptools = version("setuptools")
+    assert int(setuptools.split(".")[0]) >= 77, f"setuptools {setuptools} cannot build congkhai: run scripts/setup"
     base = tmp_path_factory.mktemp("wheel")
     # A clean copy of what the build reads: building in the checkout would write build/ and
     # *.egg-info there, and a stale build/lib could slip files into the wheel.
