@@ -349,7 +349,12 @@ def build_index(site: Site) -> SearchIndex:
 
 
 def script_version() -> str:
-    return hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:10] if SCRIPT.is_file() else "0"
+    """The search script's cache-busting version; a missing script is a broken install."""
+    from generator.errors import CongkhaiError
+
+    if not SCRIPT.is_file():
+        raise CongkhaiError(f"thiếu tệp {SCRIPT} của congkhai: bản cài đặt bị hỏng, hãy cài lại congkhai")
+    return hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:10]
 
 
 def search_page(site: Site, manifest: str) -> str:
