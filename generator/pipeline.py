@@ -51,6 +51,8 @@ THEME_DIR = Path(__file__).parent / "theme"
 """congkhai's theme overrides (templates) and assets, put in front of Material's."""
 THEME_ASSETS = (paths.CSS, paths.SCRIPT, paths.SEARCH_SCRIPT)
 """The styles and scripts every page uses; a missing one is an error, never skipped."""
+THEME_TEMPLATES = ("main.html", "partials/header.html")
+"""congkhai's overrides of Material's templates (hotline banner, log head, search form)."""
 
 
 @dataclass(frozen=True)
@@ -200,14 +202,18 @@ def _content_outputs(site: Site) -> list[Output]:
     return out
 
 
+def theme_dir() -> Path:
+    """congkhai's theme folder, after checking that every file of it is there (an install
+    that lost one is an error, never a silently broken site)."""
+    for name in (*THEME_TEMPLATES, *THEME_ASSETS):
+        if not (THEME_DIR / name).is_file():
+            raise CongkhaiError(f"thiếu tệp {THEME_DIR / name} của congkhai: bản cài đặt bị hỏng, hãy cài lại congkhai")
+    return THEME_DIR
+
+
 def _theme_outputs() -> list[Output]:
-    out = []
-    for asset in THEME_ASSETS:
-        source = THEME_DIR / asset
-        if not source.is_file():
-            raise CongkhaiError(f"thiếu tệp giao diện {source} (cài đặt congkhai bị hỏng); hãy cài lại congkhai")
-        out.append(Output(asset, source=source))
-    return out
+    folder = theme_dir()
+    return [Output(asset, source=folder / asset) for asset in THEME_ASSETS]
 
 
 # --- write and scan -------------------------------------------------------------------

@@ -189,14 +189,15 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             raise PluginError("congkhai: use_directory_urls phải là true (đường dẫn /chuyen-muc/ma/ là vĩnh viễn)")
         self.settings = settings_from(config, self.config)
         self.error = None
-        if self.preloaded is not None and self.preloaded.settings == self.settings:
-            self.site = self.preloaded
-        else:
-            try:
+        try:
+            theme = pipeline.theme_dir()
+            if self.preloaded is not None and self.preloaded.settings == self.settings:
+                self.site = self.preloaded
+            else:
                 self.site = pipeline.load(self.settings)
-            except CongkhaiError as exc:
-                raise self._fail(exc) from None
-        config.theme.dirs.insert(0, str(pipeline.THEME_DIR))
+        except CongkhaiError as exc:
+            raise self._fail(exc) from None
+        config.theme.dirs.insert(0, str(theme))
         if paths.CSS not in config.extra_css:
             config.extra_css.append(paths.CSS)
         if paths.SCRIPT not in [str(script) for script in config.extra_javascript]:

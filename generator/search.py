@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import paths
+from generator.errors import CongkhaiError
 from generator.templating import render
 from generator.values import fold
 
@@ -350,8 +351,6 @@ def build_index(site: Site) -> SearchIndex:
 
 def script_version() -> str:
     """The search script's cache-busting version; a missing script is a broken install."""
-    from generator.errors import CongkhaiError
-
     if not SCRIPT.is_file():
         raise CongkhaiError(f"thiếu tệp {SCRIPT} của congkhai: bản cài đặt bị hỏng, hãy cài lại congkhai")
     return hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:10]

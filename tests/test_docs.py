@@ -14,7 +14,7 @@ too. Where each thing must be documented, and how the docs are read:
   ``document.number`` and ``attachments[].file``): a row of a table headed ``Trường`` in
   the staff guide, under the heading of that category (`` `slug` ``) or of the common
   fields (``chung``). The guide is read **as the build serves it**: its
-  ``<!-- congkhai:fields -->`` marker is expanded by the same ``Site.expand_markers`` the
+  ``<!-- congkhai:fields -->`` marker is expanded by the same ``render.expand_markers`` the
   plugin calls, so the generated field reference counts, but only for the rows the
   generator really emits; a field it skipped, or a guide without the marker, fails;
 - category-file keys (``_CATEGORY_META_SCHEMA``: its properties and those of every
@@ -33,11 +33,11 @@ import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
+from generator import pipeline
 from generator.categories import _CATEGORY_META_SCHEMA, Field, load_categories, load_common
 from generator.cli import main
 from generator.plugin import CongkhaiConfig, settings_from
-from generator.render import FIELDS_MARKER
-from generator.site import load_site
+from generator.render import FIELDS_MARKER, expand_markers
 from tests.conftest import REPO
 
 README = REPO / "README.md"
@@ -181,8 +181,8 @@ def served_guide() -> str:
     """The staff guide's Markdown as the build serves it: markers expanded by the core."""
     text = GUIDE.read_text("utf-8")
     config = load_config(config_file=str(REPO / "mkdocs.yml"))
-    site = load_site(settings_from(config, config.plugins["congkhai"].config))
-    return site.expand_markers(text, "huong-dan/dang-tai-cong-khai/")
+    site = pipeline.load(settings_from(config, config.plugins["congkhai"].config))
+    return expand_markers(site, text, "huong-dan/dang-tai-cong-khai/")
 
 
 def test_guide_holds_the_generated_field_reference():
