@@ -32,9 +32,6 @@ SITE_FEED = "atom.xml"
 CALENDAR = "lich.ics"
 """Name of a category's iCalendar file of reception sessions."""
 
-RESERVED = (LOG_PAGE, CATALOGUE_PAGE, SEARCH_PAGE, ASSETS_DIR)
-"""Top-level folders of the site that belong to congkhai itself."""
-
 
 def category_page(slug: str, year: int | None = None, kind: str | None = None) -> str:
     """A category's index (``<slug>/``) or one of its filter pages: ``<slug>/<year>/``,

@@ -27,9 +27,9 @@ from generator import pipeline
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.log import Log, chain_problems, commit_pending, line_of_seq, locked, parse_time, read_log, write_pending
+from generator.log import Log, chain_problems, commit_pending, line_of_seq, locked, read_log, write_pending
 from generator.site import Site
-from generator.values import now_rfc3339
+from generator.values import now_rfc3339, parse_instant
 
 KEEP_RELEASES = 5
 """Deployed releases kept beside the deploy folder (the current one included)."""
@@ -110,7 +110,7 @@ def publish(
             name = problems[0].path
             raise CongkhaiError([*problems, Problem(name, 1, "log", "nhật ký không hợp lệ, không ghi thêm sự kiện")])
         at = at or now_rfc3339(settings.timezone)
-        if log.events and parse_time(at) < parse_time(log.events[-1]["at"]):
+        if log.events and parse_instant(at) < parse_instant(log.events[-1]["at"]):
             raise CongkhaiError(
                 f"thời điểm {at} sớm hơn sự kiện cuối của nhật ký ({log.events[-1]['at']}); kiểm tra đồng hồ máy"
             )
@@ -132,10 +132,18 @@ def publish(
                 deploy(release, deploy_to)
                 result.site_dir = release
                 result.deployed_to = deploy_to
+        except CongkhaiError as exc:
+            pending.unlink(missing_ok=True)
+            exc.changed = exc.changed or "nhật ký công bố và trang đang phục vụ chưa thay đổi"
+            raise
         except BaseException:
             pending.unlink(missing_ok=True)
             raise
-        commit_pending(log, pending)
+        try:
+            commit_pending(log, pending)
+        except CongkhaiError as exc:  # the new site is already served: say so
+            exc.changed = f"trang mới đã được triển khai nhưng nhật ký chưa được ghi; tệp {pending.name} được giữ lại"
+            raise
         checkpoint("committed")
     if deploy_to is not None:
         _prune(deploy_to)

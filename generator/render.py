@@ -15,11 +15,10 @@ from typing import Any
 from generator import paths
 from generator.categories import Category, Field
 from generator.feeds import calendar_categories, upcoming_sessions
-from generator.log import parse_time
 from generator.records import Record
 from generator.site import Site
 from generator.templating import render
-from generator.values import format_local
+from generator.values import format_local, parse_instant
 
 #: Common fields shown in the page header, not in the details section.
 HEADER_FIELDS = {
@@ -132,7 +131,7 @@ def _newest_first_key(item: tuple[str | None, Record]) -> tuple[int, float, int,
     at, record = item
     return (
         1 if at else 0,
-        parse_time(at).timestamp() if at else 0.0,
+        parse_instant(at).timestamp() if at else 0.0,
         record.date.toordinal() if record.date else 0,
         record.key,
     )
