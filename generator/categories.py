@@ -888,4 +888,18 @@ def validate_record(
     return typed, []
 
 
-__all__ = ["Category", "Field", "jsonschema", "load_categories", "load_common", "validate_record"]
+__all__ = [
+    "CalendarSpec",
+    "Category",
+    "Check",
+    "Contact",
+    "EvidenceItem",
+    "Field",
+    "HotlineFields",
+    "evidence_kinds",
+    "jsonschema",
+    "load_categories",
+    "load_common",
+    "run_checks",
+    "validate_record",
+]
