@@ -1,7 +1,12 @@
 """Categories of disclosures, defined as data.
 
 A category is a YAML file: title, description, kinds, fields (with type, label, help,
-required, kinds), and optional rules. Six ship in ``generator/category_data/``; an office
+required, kinds), and what Python would otherwise hard-code for it: deadline rules
+(``rules``), cross-field checks with their messages (``checks``), which records make
+calendar events (``calendar``), which fields hold the hotline's contact
+(``hotline``/``hotline_fields``), whether the strictest privacy rule applies
+(``privacy``) and the evidence an inspector expects per kind (``evidence``). Every block
+is checked when the categories are loaded, and a mistake is reported at its line. Six ship in ``generator/category_data/``; an office
 adds a seventh, or overrides a shipped one, by placing ``_category.yml`` in the
 category's folder under ``disclosures/`` — no Python needed. ``_common.yml`` holds the
 fields every record may carry.
@@ -12,6 +17,7 @@ with :mod:`jsonschema`; its errors become ``path:line: field: message`` problems
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +26,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
+from generator.deadline_rules import Rules, parse_rules
 from generator.errors import CongkhaiError, Problem
 from generator.values import PARSERS
 from generator.yamltext import Path as FieldPath
@@ -126,6 +133,145 @@ def _object_schema(fields: Any, extra_required: tuple[str, ...] = ()) -> dict[st
     }
 
 
+ORDERED_TYPES = ("date", "time", "month", "int", "year", "money")
+"""Value types a ``checks`` rule of kind ``order`` can compare."""
+CHECK_KEYS = {"order": ("first", "then"), "in_month": ("field", "month"), "forbids": ("when", "field")}
+"""Each kind of cross-field check and the keys it needs (besides ``rule`` and ``message``)."""
+
+
+def _expand(data: Any, dotted: str) -> list[tuple[FieldPath, Any]]:
+    """``(path, value)`` of every value at a dotted field name, looking inside lists of
+    maps (``sessions.start`` -> ``(("sessions", 0, "start"), 07:30)``, …)."""
+    found: list[tuple[FieldPath, Any]] = [((), data)]
+    for part in dotted.split("."):
+        nxt: list[tuple[FieldPath, Any]] = []
+        for path, value in found:
+            items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for index, item in items:
+                if isinstance(item, dict) and item.get(part) is not None:
+                    base = path if index is None else (*path, index)
+                    nxt.append(((*base, part), item[part]))
+        found = nxt
+    return found
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule across fields that a schema cannot say, with its Vietnamese message.
+
+    - ``order``: ``then`` may not come before ``first`` (dates, times, numbers); inside a
+      list of maps (``sessions.start``/``sessions.end``) item by item;
+    - ``in_month``: every date at ``field`` falls in the month of the ``month`` field
+      (``{month}`` in the message becomes ``05/2026``);
+    - ``forbids``: when the ``when`` field is true, ``field`` must be empty (0, no items).
+    """
+
+    rule: str
+    message: str
+    first: str = ""
+    then: str = ""
+    field: str = ""
+    month: str = ""
+    when: str = ""
+
+    def problems(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+        """``(field path, message)`` for each value of ``data`` that breaks the rule."""
+        out: list[tuple[FieldPath, str]] = []
+        if self.rule == "order":
+            firsts = {_indexes(path): value for path, value in _expand(data, self.first)}
+            for path, value in _expand(data, self.then):
+                before = firsts.get(_indexes(path))
+                if before is not None and value < before:
+                    out.append((path, self.message))
+        elif self.rule == "in_month":
+            month = data.get(self.month)
+            if isinstance(month, dt.date):
+                text = self.message.replace("{month}", f"{month:%m/%Y}")
+                for path, value in _expand(data, self.field):
+                    if isinstance(value, dt.date) and (value.year, value.month) != (month.year, month.month):
+                        out.append((path, text))
+        elif self.rule == "forbids" and any(value is True for _, value in _expand(data, self.when)):
+            out += [(path, self.message) for path, value in _expand(data, self.field) if value]
+        return out
+
+
+def _indexes(path: FieldPath) -> tuple[int, ...]:
+    return tuple(part for part in path if isinstance(part, int))
+
+
+def run_checks(checks: Any, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+    """Every ``(field path, message)`` of ``checks`` (a sequence of :class:`Check`)."""
+    return [found for check in checks for found in check.problems(data)]
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """Which records make calendar events (``calendar:`` of a category file): the list
+    field holding the sessions, the kinds that have it, and the names of the sub-fields."""
+
+    field: str
+    kinds: tuple[str, ...] | None
+    date: str
+    start: str | None
+    end: str | None
+    place: str | None
+    host: str | None
+    summary: str
+    """The events' title (``Tiếp công dân``), followed by `` – <host>`` when known."""
+
+
+SESSION_KEYS = ("date", "start", "end", "place", "host")
+
+
+@dataclass(frozen=True)
+class HotlineFields:
+    """Names of the fields that hold a hotline's contact (``hotline_fields:``)."""
+
+    phones: str = "phones"
+    number: str = "number"
+    label: str = "label"
+    emails: str = "emails"
+    hours: str = "hours"
+    address: str = "address"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A hotline record's contact: ``phones`` are ``{"number", "label"}`` maps."""
+
+    phones: list[dict[str, Any]]
+    emails: list[str]
+    hours: str | None = None
+    address: str | None = None
+
+    @property
+    def values(self) -> list[str]:
+        """The phone numbers and e-mail addresses."""
+        return [p["number"] for p in self.phones if p.get("number")] + self.emails
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence an inspector expects (``evidence:``): satisfied by any
+    attachment of one of ``attachments`` (kinds of ``_common.yml``)."""
+
+    label: str
+    attachments: tuple[str, ...]
+    if_field: str | None = None
+    """Expected only when this bool field is true (``if: nil_report``)."""
+    unless: str | None = None
+    """Not expected when this bool field is true (``unless: nil_report``)."""
+    year_end: bool = False
+    """Expected only once the year has closed (``year_end: true``)."""
+
+    def applies(self, data: dict[str, Any], year_closed: bool = True) -> bool:
+        if self.year_end and not year_closed:
+            return False
+        if self.if_field and data.get(self.if_field) is not True:
+            return False
+        return not (self.unless and data.get(self.unless) is True)
+
+
 @dataclass
 class Category:
     """A category of disclosures: a folder, a URL prefix and a navigation section."""
@@ -141,10 +287,64 @@ class Category:
     hotline: bool
     source: str
     rules: dict[str, Any] = field(default_factory=dict)
+    """The ``rules:`` block as written (text); :attr:`deadlines` is its parsed form."""
+    deadlines: Rules = field(default_factory=Rules)
+    strict_all: bool = False
+    strict_kinds: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    calendar: CalendarSpec | None = None
+    hotline_fields: HotlineFields = field(default_factory=HotlineFields)
+    evidence: dict[str | None, tuple[EvidenceItem, ...]] = field(default_factory=dict)
+    """Expected evidence by kind; the key ``None`` is the category's default."""
     _validators: dict[str | None, Draft202012Validator] = field(default_factory=dict, repr=False)
 
     def kind_label(self, kind: str | None) -> str:
         return self.kinds.get(kind or "", "")
+
+    def is_strict(self, kind: str | None) -> bool:
+        """Records of ``kind`` are held to the strictest privacy rule (``privacy:``)."""
+        return self.strict_all or (kind is not None and kind in self.strict_kinds)
+
+    def check(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+        """``(field path, message)`` for each of this category's ``checks`` a record's
+        typed ``data`` breaks."""
+        return run_checks(self.checks, data)
+
+    def sessions(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The calendar sessions of a record's typed ``data``, normalised to the keys
+        ``date``, ``start``, ``end``, ``place``, ``host`` (None when absent), in the
+        record's order; empty when the category or the record's kind has no calendar."""
+        spec = self.calendar
+        if spec is None or (spec.kinds is not None and data.get("kind") not in spec.kinds):
+            return []
+        out = []
+        for item in data.get(spec.field) or []:
+            if isinstance(item, dict):
+                out.append({key: item.get(name) if name else None for key, name in _session_names(spec)})
+        return out
+
+    def contact(self, data: dict[str, Any]) -> Contact | None:
+        """The contact a hotline record publishes (None: not a hotline category)."""
+        if not self.hotline:
+            return None
+        names = self.hotline_fields
+        phones = []
+        for item in data.get(names.phones) or []:
+            if isinstance(item, dict):
+                phones.append({"number": item.get(names.number), "label": item.get(names.label)})
+            elif isinstance(item, str):
+                phones.append({"number": item, "label": None})
+        emails = data.get(names.emails) or []
+        emails = [emails] if isinstance(emails, str) else [e for e in emails if isinstance(e, str)]
+        return Contact(phones, emails, data.get(names.hours), data.get(names.address))
+
+    def expected_evidence(
+        self, kind: str | None, data: dict[str, Any] | None = None, year_closed: bool = True
+    ) -> list[EvidenceItem]:
+        """What an inspector expects for a record of ``kind`` (its ``data`` decides the
+        items with ``if``/``unless``; ``year_closed``: the record's year has ended)."""
+        items = self.evidence[kind] if kind in self.evidence else self.evidence.get(None, ())
+        return [item for item in items if item.applies(data or {}, year_closed)]
 
     def all_fields(self, common: dict[str, Field], kind: str | None) -> dict[str, Field]:
         """Common fields then this category's fields valid for ``kind``."""
@@ -172,6 +372,24 @@ class Category:
         return self._validators[kind]
 
 
+def _session_names(spec: CalendarSpec) -> list[tuple[str, str | None]]:
+    return [(key, getattr(spec, key)) for key in SESSION_KEYS]
+
+
+def evidence_kinds(categories: dict[str, Category], common: dict[str, Field]) -> dict[str, str]:
+    """Attachment kinds some category expects as evidence, with their labels, in the
+    order of ``_common.yml`` (the report's columns)."""
+    used = {kind for c in categories.values() for items in c.evidence.values() for i in items for kind in i.attachments}
+    return {kind: label for kind, label in attachment_kinds(common).items() if kind in used}
+
+
+def attachment_kinds(common: dict[str, Field]) -> dict[str, str]:
+    """``attachments[].kind`` values of ``_common.yml`` and their labels."""
+    spec = common.get("attachments")
+    kind = spec.fields.get("kind") if spec else None
+    return dict(kind.values) if kind else {}
+
+
 _CATEGORY_META_SCHEMA: dict[str, Any] = {
     "$defs": {
         "field": {
@@ -193,7 +411,22 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
                 "notice": {"enum": ["true", "false"]},
                 "private": {"enum": ["true", "false"]},
             },
-        }
+        },
+        "evidence_list": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["attachments"],
+                "additionalProperties": False,
+                "properties": {
+                    "label": {"type": "string"},
+                    "attachments": {"type": "array", "items": {"type": "string"}},
+                    "if": {"type": "string"},
+                    "unless": {"type": "string"},
+                    "year_end": {"enum": ["true", "false"]},
+                },
+            },
+        },
     },
     "type": "object",
     "required": ["title"],
@@ -209,6 +442,51 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
         "hotline": {"enum": ["true", "false"]},
         "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
         "rules": {"type": "object"},
+        "privacy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "strict": {"enum": ["true", "false"]},
+                "strict_kinds": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "checks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rule", "message"],
+                "additionalProperties": False,
+                "properties": {
+                    "rule": {"enum": list(CHECK_KEYS)},
+                    "message": {"type": "string"},
+                    **{key: {"type": "string"} for keys in CHECK_KEYS.values() for key in keys},
+                },
+            },
+        },
+        "calendar": {
+            "type": "object",
+            "required": ["field"],
+            "additionalProperties": False,
+            "properties": {
+                "field": {"type": "string"},
+                "kinds": {"type": "array", "items": {"type": "string"}},
+                "summary": {"type": "string"},
+                **{key: {"type": "string"} for key in SESSION_KEYS},
+            },
+        },
+        "hotline_fields": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {key: {"type": "string"} for key in HotlineFields.__dataclass_fields__},
+        },
+        "evidence": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "default": {"$ref": "#/$defs/evidence_list"},
+                "kinds": {"type": "object", "additionalProperties": {"$ref": "#/$defs/evidence_list"}},
+            },
+        },
     },
 }
 _COMMON_META_SCHEMA = {
@@ -237,45 +515,241 @@ def _parse_field(name: str, raw: dict[str, Any]) -> Field:
     )
 
 
-def _read_definition(text: str, relpath: str, meta: dict[str, Any]) -> dict[str, Any]:
+def _read_definition(text: str, relpath: str, meta: dict[str, Any]) -> tuple[dict[str, Any], dict[FieldPath, int]]:
     value, lines, problems = read_yaml(text, relpath)
     if not problems:
         problems = schema_problems(Draft202012Validator(meta), value or {}, lines, relpath, None)
     if problems:
         raise CongkhaiError(problems)
-    return value
+    return value, lines
 
 
 def load_common() -> dict[str, Field]:
     """The fields every record may carry (``_common.yml``)."""
     text = (DATA_DIR / "_common.yml").read_text("utf-8")
-    raw = _read_definition(text, "generator/category_data/_common.yml", _COMMON_META_SCHEMA)
+    raw, _ = _read_definition(text, "generator/category_data/_common.yml", _COMMON_META_SCHEMA)
     return {k: _parse_field(k, v) for k, v in raw.items()}
 
 
-def _make_category(slug: str, raw: dict[str, Any], source: str) -> Category:
-    kinds = raw.get("kinds") or {}
-    fields = {k: _parse_field(k, v) for k, v in (raw.get("fields") or {}).items()}
-    problems = []
-    for f in fields.values():
-        for kind in f.kinds or []:
-            if kind not in kinds:
-                problems.append(Problem(source, 1, f"fields.{f.name}.kinds", f"loại '{kind}' không có trong kinds"))
-    if problems:
-        raise CongkhaiError(problems)
-    return Category(
-        slug=slug,
-        title=raw["title"],
-        description=raw.get("description", ""),
-        order=int(raw.get("order", "100")),
-        kinds=kinds,
-        fields=fields,
-        document_required=raw.get("document") == "required",
-        sort_date=raw.get("sort_date") or [],
-        hotline=raw.get("hotline") == "true",
-        source=source,
-        rules=raw.get("rules") or {},
-    )
+class _Definition:
+    """Turns the checked text tree of one category file into a :class:`Category`,
+    collecting every mistake the meta-schema cannot see, at its line."""
+
+    def __init__(
+        self, slug: str, raw: dict[str, Any], source: str, lines: dict[FieldPath, int], common: dict[str, Field]
+    ):
+        self.slug = slug
+        self.raw = raw
+        self.source = source
+        self.lines = lines
+        self.common = common
+        self.kinds: dict[str, str] = raw.get("kinds") or {}
+        self.fields = {k: _parse_field(k, v) for k, v in (raw.get("fields") or {}).items()}
+        self.problems: list[Problem] = []
+
+    def problem(self, path: FieldPath, message: str) -> None:
+        self.problems.append(Problem(self.source, _line_for(self.lines, path), field_name(path), message))
+
+    def kind_list(self, names: list[str], path: FieldPath) -> tuple[str, ...]:
+        for n, kind in enumerate(names):
+            if kind not in self.kinds:
+                self.problem((*path, n), f"loại '{kind}' không có trong kinds")
+        return tuple(names)
+
+    def lookup(self, dotted: str, path: FieldPath) -> tuple[Field | None, tuple[str, ...]]:
+        """The field a dotted name (``sessions.date``) points at, and the lists of maps
+        passed through; a problem at ``path`` when there is no such field."""
+        scope = {**self.common, **self.fields}
+        found: Field | None = None
+        lists: list[str] = []
+        parts = dotted.split(".")
+        for n, part in enumerate(parts):
+            found = scope.get(part)
+            if found is None:
+                self.problem(path, f"không có trường '{dotted}' trong chuyên mục")
+                return None, ()
+            if found.type == "list" and found.fields and n < len(parts) - 1:
+                lists.append(".".join(parts[: n + 1]))
+            scope = found.fields
+        return found, tuple(lists)
+
+    def typed(self, dotted: str, path: FieldPath, wanted: tuple[str, ...]) -> tuple[Field | None, tuple[str, ...]]:
+        found, lists = self.lookup(dotted, path)
+        if found is not None and _value_type(found) not in wanted:
+            self.problem(path, f"trường '{dotted}' có kiểu {_value_type(found)}; cần kiểu {' hoặc '.join(wanted)}")
+            return None, lists
+        return found, lists
+
+    def category(self) -> Category:
+        raw = self.raw
+        for f in self.fields.values():
+            self.kind_list(f.kinds or [], ("fields", f.name, "kinds"))
+        deadlines, problems = parse_rules(raw.get("rules"), self.kinds, self.source, self.lines)
+        self.problems += problems
+        privacy = raw.get("privacy") or {}
+        hotline = raw.get("hotline") == "true"
+        category = Category(
+            slug=self.slug,
+            title=raw["title"],
+            description=raw.get("description", ""),
+            order=int(raw.get("order", "100")),
+            kinds=self.kinds,
+            fields=self.fields,
+            document_required=raw.get("document") == "required",
+            sort_date=raw.get("sort_date") or [],
+            hotline=hotline,
+            source=self.source,
+            rules=raw.get("rules") or {},
+            deadlines=deadlines,
+            strict_all=privacy.get("strict") == "true",
+            strict_kinds=self.kind_list(privacy.get("strict_kinds") or [], ("privacy", "strict_kinds")),
+            checks=tuple(self.check(item, ("checks", n)) for n, item in enumerate(raw.get("checks") or [])),
+            calendar=self.calendar(raw["calendar"]) if raw.get("calendar") is not None else None,
+            hotline_fields=self.hotline_fields(raw.get("hotline_fields"), hotline),
+            evidence=self.evidence(raw.get("evidence") or {}),
+        )
+        if self.problems:
+            raise CongkhaiError(self.problems)
+        return category
+
+    def check(self, raw: dict[str, Any], path: FieldPath) -> Check:
+        rule = raw["rule"]
+        needed = CHECK_KEYS[rule]
+        for key in raw:
+            if key not in (*needed, "rule", "message"):
+                self.problem((*path, key), f"khóa này không dùng cho rule: {rule}; dùng: {', '.join(needed)}")
+        for key in needed:
+            if raw.get(key) is None:
+                self.problem((*path, key), "thiếu trường bắt buộc")
+        if any(raw.get(key) is None for key in needed):
+            return Check(rule, raw["message"])
+        if rule == "order":
+            first, first_lists = self.typed(raw["first"], (*path, "first"), ORDERED_TYPES)
+            then, then_lists = self.typed(raw["then"], (*path, "then"), ORDERED_TYPES)
+            if first is not None and then is not None:
+                if _value_type(first) != _value_type(then):
+                    self.problem(
+                        (*path, "then"),
+                        f"trường '{raw['then']}' có kiểu {_value_type(then)}, khác kiểu "
+                        f"{_value_type(first)} của '{raw['first']}'; không so sánh được",
+                    )
+                elif first_lists and then_lists != first_lists:
+                    self.problem((*path, "then"), f"phải nằm trong cùng danh sách với '{raw['first']}'")
+        elif rule == "in_month":
+            self.typed(raw["field"], (*path, "field"), ("date",))
+            _, lists = self.typed(raw["month"], (*path, "month"), ("month",))
+            if lists:
+                self.problem((*path, "month"), "trường tháng không được nằm trong danh sách")
+        else:
+            self.typed(raw["when"], (*path, "when"), ("bool",))
+            self.lookup(raw["field"], (*path, "field"))
+        return Check(rule, raw["message"], **{key: raw[key] for key in needed})
+
+    def calendar(self, raw: dict[str, Any]) -> CalendarSpec | None:
+        holder = self.fields.get(raw["field"])
+        if holder is None or holder.type != "list" or not holder.fields:
+            self.problem(
+                ("calendar", "field"),
+                f"trường '{raw['field']}' phải là một danh sách các buổi (type: list với item) của chuyên mục",
+            )
+            return None
+        wanted = {"date": ("date",), "start": ("time",), "end": ("time",)}
+        names: dict[str, str | None] = {}
+        for key in SESSION_KEYS:
+            name = raw.get(key, "date" if key == "date" else None)
+            names[key] = name
+            if name is None:
+                continue
+            sub = holder.fields.get(name)
+            if sub is None:
+                self.problem(("calendar", key), f"không có trường '{name}' trong mỗi mục của '{raw['field']}'")
+            elif key in wanted and _value_type(sub) not in wanted[key]:
+                self.problem(
+                    ("calendar", key), f"trường '{raw['field']}.{name}' có kiểu {sub.type}; cần kiểu {wanted[key][0]}"
+                )
+        kinds = raw.get("kinds")
+        return CalendarSpec(
+            field=raw["field"],
+            kinds=self.kind_list(kinds, ("calendar", "kinds")) if kinds is not None else None,
+            summary=raw.get("summary") or self.raw["title"],
+            **names,  # type: ignore[arg-type]
+        )
+
+    def hotline_fields(self, raw: dict[str, str] | None, hotline: bool) -> HotlineFields:
+        if raw is None:
+            return HotlineFields()
+        if not hotline:
+            self.problem(("hotline_fields",), "chỉ dùng khi hotline: true")
+        names = HotlineFields(**raw)
+        shapes = {"phones": ("list",), "emails": ("list", "email"), "hours": None, "address": None}
+        for key, types in shapes.items():
+            if key not in raw:
+                continue
+            found = self.fields.get(raw[key])
+            if found is None:
+                self.problem(("hotline_fields", key), f"không có trường '{raw[key]}' trong fields của chuyên mục")
+            elif types and found.type not in types:
+                self.problem(
+                    ("hotline_fields", key),
+                    f"trường '{raw[key]}' có kiểu {found.type}; cần kiểu {' hoặc '.join(types)}",
+                )
+        phones = self.fields.get(names.phones)
+        for key in ("number", "label"):
+            if key in raw and phones is not None and phones.fields and raw[key] not in phones.fields:
+                self.problem(
+                    ("hotline_fields", key), f"không có trường '{raw[key]}' trong mỗi mục của '{names.phones}'"
+                )
+        return names
+
+    def evidence(self, raw: dict[str, Any]) -> dict[str | None, tuple[EvidenceItem, ...]]:
+        out: dict[str | None, tuple[EvidenceItem, ...]] = {}
+        if "default" in raw:
+            out[None] = self.evidence_items(raw["default"], ("evidence", "default"))
+        for kind, items in (raw.get("kinds") or {}).items():
+            if kind not in self.kinds:
+                self.problem(("evidence", "kinds", kind), f"loại '{kind}' không có trong kinds")
+            out[kind] = self.evidence_items(items, ("evidence", "kinds", kind))
+        return out
+
+    def evidence_items(self, raw: list[dict[str, Any]], path: FieldPath) -> tuple[EvidenceItem, ...]:
+        known = attachment_kinds(self.common)
+        items = []
+        for n, item in enumerate(raw):
+            where = (*path, n)
+            for m, kind in enumerate(item["attachments"]):
+                if kind not in known:
+                    self.problem(
+                        (*where, "attachments", m),
+                        f"loại tài liệu '{kind}' không có trong attachments.kind của _common.yml; dùng một trong: "
+                        + ", ".join(known),
+                    )
+            if not item["attachments"]:
+                self.problem((*where, "attachments"), "cần ít nhất một loại tài liệu")
+            for key in ("if", "unless"):
+                if item.get(key) is not None:
+                    self.typed(item[key], (*where, key), ("bool",))
+            first = item["attachments"][0] if item["attachments"] else ""
+            items.append(
+                EvidenceItem(
+                    label=item.get("label") or known.get(first, first),
+                    attachments=tuple(item["attachments"]),
+                    if_field=item.get("if"),
+                    unless=item.get("unless"),
+                    year_end=item.get("year_end") == "true",
+                )
+            )
+        return tuple(items)
+
+
+def _value_type(spec: Field) -> str:
+    """The type of each value a field holds (a ``list`` ``of: date`` holds dates)."""
+    return spec.of or "text" if spec.type == "list" and not spec.fields else spec.type
+
+
+def _make_category(
+    slug: str, raw: dict[str, Any], source: str, lines: dict[FieldPath, int], common: dict[str, Field]
+) -> Category:
+    return _Definition(slug, raw, source, lines, common).category()
 
 
 def load_categories(disclosures: Path, root: Path) -> dict[str, Category]:
@@ -283,17 +757,18 @@ def load_categories(disclosures: Path, root: Path) -> dict[str, Category]:
 
     Returned in display order (``order``, then slug).
     """
+    common = load_common()
     found: dict[str, Category] = {}
     for entry in sorted(DATA_DIR.glob("[!_]*.yml")):
         source = f"generator/category_data/{entry.name}"
-        raw = _read_definition(entry.read_text("utf-8"), source, _CATEGORY_META_SCHEMA)
-        found[entry.stem] = _make_category(entry.stem, raw, source)
+        raw, lines = _read_definition(entry.read_text("utf-8"), source, _CATEGORY_META_SCHEMA)
+        found[entry.stem] = _make_category(entry.stem, raw, source, lines, common)
     if disclosures.is_dir():
         for path in sorted(disclosures.glob(f"*/{CATEGORY_FILE}")):
             slug = path.parent.name
             source = path.relative_to(root).as_posix()
-            raw = _read_definition(path.read_text("utf-8-sig"), source, _CATEGORY_META_SCHEMA)
-            found[slug] = _make_category(slug, raw, source)
+            raw, lines = _read_definition(path.read_text("utf-8-sig"), source, _CATEGORY_META_SCHEMA)
+            found[slug] = _make_category(slug, raw, source, lines, common)
     return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
 
 
@@ -413,4 +888,18 @@ def validate_record(
     return typed, []
 
 
-__all__ = ["Category", "Field", "jsonschema", "load_categories", "load_common", "validate_record"]
+__all__ = [
+    "CalendarSpec",
+    "Category",
+    "Check",
+    "Contact",
+    "EvidenceItem",
+    "Field",
+    "HotlineFields",
+    "evidence_kinds",
+    "jsonschema",
+    "load_categories",
+    "load_common",
+    "run_checks",
+    "validate_record",
+]

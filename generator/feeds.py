@@ -8,8 +8,9 @@ titled "Đã thu hồi: …", at the time they were withdrawn.
 
 - ``atom.xml`` at the site root: the newest :data:`FEED_SIZE` entries of the whole site;
 - ``<category>/atom.xml``: the same for one category;
-- ``<category>/lich.ics`` for each category whose records have ``sessions`` (the reception
-  schedules): one event per session dated from :data:`CALENDAR_PAST_DAYS` days before the
+- ``<category>/lich.ics`` for each category with a ``calendar:`` (the field holding the
+  sessions, the kinds that have it: :meth:`Category.sessions`) and at least one public
+  record with sessions (the reception schedules): one event per session dated from :data:`CALENDAR_PAST_DAYS` days before the
   build onwards, in the office's time zone with its VTIMEZONE, a stable UID per session,
   ``STATUS:CANCELLED`` when the schedule was withdrawn.
 
@@ -119,8 +120,8 @@ def _epoch(site: Site) -> dt.datetime:
 
 
 def session_records(site: Site, category: str) -> list[Record]:
-    """Public records of ``category`` that list reception ``sessions``."""
-    return [r for r in site.public_records if r.category.slug == category and r.data.get("sessions")]
+    """Public records of ``category`` that list calendar sessions (its ``calendar:``)."""
+    return [r for r in site.public_records if r.category.slug == category and r.category.sessions(r.data)]
 
 
 def calendar_categories(site: Site) -> list[str]:
@@ -130,15 +131,16 @@ def calendar_categories(site: Site) -> list[str]:
 
 def upcoming_sessions(site: Site, category: str | None = None) -> list[tuple[dt.date, dict, Record]]:
     """``(date, session, record)`` of sessions on or after the build day, soonest first,
-    from schedules that are not withdrawn."""
+    from schedules that are not withdrawn; a session is the map of
+    :meth:`Category.sessions` (``date``, ``start``, ``end``, ``place``, ``host``)."""
     slugs = [category] if category else calendar_categories(site)
     out = [
         (s["date"], s, r)
         for slug in slugs
         for r in session_records(site, slug)
         if not r.data.get("withdrawn")
-        for s in r.data["sessions"]
-        if s["date"] >= site.today
+        for s in r.category.sessions(r.data)
+        if s["date"] is not None and s["date"] >= site.today
     ]
     return sorted(out, key=lambda item: (item[0], item[1].get("start") or dt.time(), item[2].key))
 
@@ -153,15 +155,16 @@ def ics_calendar(site: Site, category: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{site.categories[category].title} – {settings.agency}")
+    cat = site.categories[category]
+    cal.add("x-wr-calname", f"{cat.title} – {settings.agency}")
     cal.add("x-wr-timezone", settings.timezone)
     since = site.today - dt.timedelta(days=CALENDAR_PAST_DAYS)
     for record in sorted(session_records(site, category), key=lambda r: r.key):
         history = site.history(record)
         stamp = parse_time(history.latest["at"]) if history else _epoch(site)
-        for n, session in enumerate(record.data["sessions"], start=1):
-            day: dt.date = session["date"]
-            if day < since:
+        for n, session in enumerate(cat.sessions(record.data), start=1):
+            day: dt.date | None = session["date"]
+            if day is None or day < since:
                 continue
             event = Event()
             event.add("uid", f"{record.key.replace('/', '.')}.{n}@{host}")
@@ -176,7 +179,7 @@ def ics_calendar(site: Site, category: str) -> bytes:
                 event.add("dtstart", day)
                 event.add("dtend", day + dt.timedelta(days=1))
             who = session.get("host")
-            event.add("summary", "Tiếp công dân" + (f" – {who}" if who else ""))
+            event.add("summary", cat.calendar.summary + (f" – {who}" if who else ""))
             if session.get("place"):
                 event.add("location", session["place"])
             permalink = settings.url_for(record.url_path)

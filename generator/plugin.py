@@ -255,15 +255,16 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         assert self.site is not None
         hotline = self.site.hotline()
+        contact = hotline.category.contact(hotline.data) if hotline else None
         env.globals["congkhai_hotline"] = (
             {
                 "url": hotline.url_path,
-                "phones": hotline.data.get("phones", []),
-                "emails": hotline.data.get("emails", []),
-                "hours": hotline.data.get("hours"),
+                "phones": contact.phones,
+                "emails": contact.emails,
+                "hours": contact.hours,
                 "sample": hotline.sample,
             }
-            if hotline
+            if hotline and contact
             else None
         )
         env.globals["congkhai_log_head"] = self.site.log.head

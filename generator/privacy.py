@@ -37,9 +37,10 @@ office's own phone numbers and e-mail addresses. Numbers are compared by their d
 case; an entry ``@domain`` allows every address of that domain. Addresses at the host of
 ``site_url`` are always allowed (calendar UIDs look like e-mail addresses).
 
-**Strictest rule** for citizen-reception minutes (``tiep-cong-dan`` kind ``bien-ban``)
-and every ``phong-chong-tham-nhung`` record (Luật Tố cáo 2018 Điều 8, Luật Tiếp công dân
-2013): the allow-list applies only to the official hotline's values (phones and e-mails
+**Strictest rule** for the records a category file holds to it (``privacy: {strict:
+true}``, or ``privacy: {strict_kinds: [...]}``); as shipped, citizen-reception minutes
+(``tiep-cong-dan`` kind ``bien-ban``) and every ``phong-chong-tham-nhung`` record (Luật
+Tố cáo 2018 Điều 8, Luật Tiếp công dân 2013): the allow-list applies only to the official hotline's values (phones and e-mails
 of public records of a hotline category, that are also allow-listed), and also flagged
 are personal names (``ông``, ``bà``, ``anh``, ``chị``, ``cô``, ``chú``, ``công dân``
 followed by a capitalised word that is not a title such as ``Trưởng``/``Phó``, and a
@@ -338,9 +339,9 @@ def message(hit: Hit, strict: bool) -> str:
 
 
 def is_strict(record: Record) -> bool:
-    """Records held to the strictest rule: reception minutes, anti-corruption records."""
-    slug = record.category.slug
-    return (slug == "tiep-cong-dan" and record.kind == "bien-ban") or slug == "phong-chong-tham-nhung"
+    """Records held to the strictest rule, as their category says (``privacy:`` of the
+    category file): reception minutes, anti-corruption records."""
+    return record.category.is_strict(record.kind)
 
 
 def strings(value: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
@@ -366,9 +367,9 @@ def hotline_values(records: Iterable[Record]) -> list[str]:
     """Phones and e-mails published by public records of hotline categories."""
     values = []
     for record in records:
-        if record.public and record.category.hotline:
-            values += [p.get("number", "") for p in record.data.get("phones", []) if isinstance(p, dict)]
-            values += [e for e in record.data.get("emails", []) if isinstance(e, str)]
+        contact = record.category.contact(record.data) if record.public else None
+        if contact is not None:
+            values += contact.values
     return values
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from generator.categories import CATEGORY_FILE, Category, Field, validate_record
+from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
 from generator.values import PARSERS
@@ -404,46 +404,18 @@ def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES)
     return problems
 
 
-def _check_order(record: Record, first: FieldPath, second: FieldPath, message: str) -> list[Problem]:
-    def get(path: FieldPath) -> Any:
-        value: Any = record.data
-        for part in path:
-            value = (
-                value[part] if isinstance(value, (dict, list)) and (isinstance(part, int) or part in value) else None
-            )
-        return value
-
-    a, b = get(first), get(second)
-    if a is not None and b is not None and b < a:
-        return [record.problem(second, message)]
-    return []
+COMMON_CHECKS = (
+    Check("order", "ngày hết hiệu lực trước ngày có hiệu lực", first="valid_from", then="valid_until"),
+    Check("order", "ngày kết thúc niêm yết trước ngày bắt đầu", first="posting.from", then="posting.to"),
+)
+"""Rules across the common fields (``_common.yml``) every record may carry; a category's
+own rules are data (``checks:`` of its file, :meth:`Category.check`)."""
 
 
 def _check_rules(record: Record) -> list[Problem]:
     """Rules across fields that a schema cannot say."""
-    data = record.data
-    problems = _check_order(record, ("valid_from",), ("valid_until",), "ngày hết hiệu lực trước ngày có hiệu lực")
-    problems += _check_order(record, ("apply_from",), ("apply_until",), "ngày kết thúc nhận hồ sơ trước ngày bắt đầu")
-    problems += _check_order(
-        record, ("posting", "from"), ("posting", "to"), "ngày kết thúc niêm yết trước ngày bắt đầu"
-    )
-    for index, session in enumerate(data.get("sessions", [])):
-        problems += _check_order(
-            record, ("sessions", index, "start"), ("sessions", index, "end"), "giờ kết thúc trước giờ bắt đầu"
-        )
-        month = data.get("month")
-        if month and (session["date"].year, session["date"].month) != (month.year, month.month):
-            problems.append(record.problem(("sessions", index, "date"), f"ngày tiếp không thuộc tháng {month:%m/%Y}"))
-    if data.get("no_visitors"):
-        if data.get("visitors"):
-            problems.append(
-                record.problem(("visitors",), "no_visitors là true (không có công dân đến) nhưng visitors khác 0")
-            )
-        if data.get("cases"):
-            problems.append(
-                record.problem(("cases",), "no_visitors là true (không có công dân đến) nhưng có nội dung tiếp nhận")
-            )
-    return problems
+    found = run_checks(COMMON_CHECKS, record.data) + record.category.check(record.data)
+    return [record.problem(path, message) for path, message in found]
 
 
 def find_record_files(disclosures: Path) -> list[Path]:

@@ -2,8 +2,9 @@
 assessment: ``congkhai report --year YYYY``.
 
 Reads top to bottom: pick the rows of the year (public records from the publication log,
-internal records by their document date) -> find the evidence files of each -> check the
-deadline -> count -> write HTML (for printing on A4 landscape), CSV (UTF-8 with BOM, for
+internal records by their document date) -> find the evidence files of each and compare
+them with what the category expects for the record's kind (``evidence:`` of the category
+file) -> check the deadline -> count -> write HTML (for printing on A4 landscape), CSV (UTF-8 with BOM, for
 Excel) and XLSX.
 
 Every date of publication comes from the log, never from git. The log is read as it stood
@@ -25,30 +26,22 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from generator.categories import evidence_kinds
+from generator.deadlines import deadline_for
 from generator.errors import CongkhaiError
 from generator.log import local_date
 from generator.values import format_date
 
-try:
-    from generator.deadlines import deadline_for
-except ImportError:  # pragma: no cover - the deadline rules are optional
-    deadline_for = None
-
 if TYPE_CHECKING:
+    from generator.categories import Category
     from generator.log import Log, RecordHistory
     from generator.records import Record
     from generator.site import Site
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-EVIDENCE_KINDS: dict[str, str] = {
-    "quyet-dinh": "Quyết định công khai",
-    "bien-ban-niem-yet": "Biên bản niêm yết",
-    "van-ban-trien-khai": "Văn bản triển khai",
-    "bao-cao-ket-qua": "Báo cáo kết quả",
-}
-"""Attachment kinds that are evidence for B1, in the order of the table's columns."""
-
+POSTING_MINUTES = "bien-ban-niem-yet"
+"""The attachment kind the file named in ``posting.minutes`` counts as."""
 FORMATS = ("html", "csv", "xlsx")
 PUBLIC = "Công khai"
 INTERNAL = "Nội bộ"
@@ -79,7 +72,11 @@ class Row:
     version: int | None
     url: str
     evidence: dict[str, list[str]]
-    """Evidence kind -> file names present (every kind of :data:`EVIDENCE_KINDS` is a key)."""
+    """Attachment kind -> file names present (every kind of :attr:`Report.evidence_kinds`
+    is a key)."""
+    missing: list[str] = field(default_factory=list)
+    """Labels of the evidence the category expects for the record's kind and that no
+    file satisfies (``evidence:`` of the category file)."""
     deadline: dt.date | None = None
     deadline_rule: str = ""
     notes: list[str] = field(default_factory=list)
@@ -87,11 +84,6 @@ class Row:
     @property
     def internal(self) -> bool:
         return self.scope == INTERNAL
-
-    @property
-    def missing(self) -> list[str]:
-        """Labels of the evidence kinds with no file."""
-        return [label for kind, label in EVIDENCE_KINDS.items() if not self.evidence[kind]]
 
     @property
     def late_days(self) -> int | None:
@@ -119,7 +111,7 @@ class Summary:
     """Public rows published earlier and updated in the year."""
     internal: int = 0
     complete: int = 0
-    """Rows with every kind of evidence."""
+    """Rows with every piece of evidence their category expects."""
     incomplete: int = 0
     checked: int = 0
     """Public rows with a deadline rule."""
@@ -137,10 +129,11 @@ class Report:
     generated_at: dt.datetime
     rows: list[Row]
     summary: Summary
+    evidence_kinds: dict[str, str] = field(default_factory=dict)
+    """Attachment kinds some category expects as evidence, with their labels: the
+    columns of the evidence present."""
     unpublished: list[str] = field(default_factory=list)
     """Titles of public records dated in the year but not published by its end."""
-    deadlines_checked: bool = True
-    """False when the deadline rules (``generator.deadlines``) are not available."""
 
     @property
     def title(self) -> str:
@@ -175,6 +168,9 @@ def build_report(site: Site, log: Log, year: int, now: dt.datetime | None = None
     """The B1 evidence table of ``year``: public records published or updated in the year
     (by the local date of their log events), and internal records dated in the year."""
     tz = site.settings.timezone
+    generated_at = (now or dt.datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz))
+    kinds = evidence_kinds(site.categories, site.common)
+    evidence = _Evidence(kinds, year_closed=generated_at.year > year)
     order = {slug: position for position, slug in enumerate(site.categories)}
     histories = log.histories()
     by_key = {r.key: r for r in site.records}
@@ -184,10 +180,10 @@ def build_report(site: Site, log: Log, year: int, now: dt.datetime | None = None
         changes = [e for e in events if e["event"] in ("published", "updated")]
         if not any(local_date(e["at"], tz).year == year for e in changes):
             continue
-        rows.append(_public_row(site, by_key.get(key), key, events, changes))
+        rows.append(_public_row(site, evidence, by_key.get(key), key, events, changes))
     for record in site.records:
         if not record.public and (day := _internal_date(record)) is not None and day.year == year:
-            rows.append(_internal_row(record))
+            rows.append(_internal_row(evidence, record))
     rows.sort(key=lambda r: (order.get(r.key.split("/")[0], len(order)), _row_date(r), r.title, r.key))
     unpublished = [
         r.title
@@ -198,16 +194,21 @@ def build_report(site: Site, log: Log, year: int, now: dt.datetime | None = None
         year=year,
         agency=site.settings.agency or site.settings.site_name,
         head=log.head,
-        generated_at=(now or dt.datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)),
+        generated_at=generated_at,
         rows=rows,
         summary=_summarise(rows, year),
+        evidence_kinds=kinds,
         unpublished=unpublished,
-        deadlines_checked=deadline_for is not None,
     )
 
 
 def _public_row(
-    site: Site, record: Record | None, key: str, events: list[dict[str, Any]], changes: list[dict[str, Any]]
+    site: Site,
+    evidence: _Evidence,
+    record: Record | None,
+    key: str,
+    events: list[dict[str, Any]],
+    changes: list[dict[str, Any]],
 ) -> Row:
     tz = site.settings.timezone
     latest = events[-1]
@@ -224,7 +225,7 @@ def _public_row(
         last_updated=local_date(changes[-1]["at"], tz),
         version=int(latest["version"]),
         url=latest.get("url") or "",
-        evidence=_evidence(record),
+        **evidence.of(record, category),
     )
     if latest["event"] == "withdrawn":
         row.notes.append(f"Đã thu hồi ngày {format_date(local_date(latest['at'], tz))}")
@@ -234,14 +235,13 @@ def _public_row(
     row.notes += _posting_notes(record)
     if record.sample:
         row.notes.append("Dữ liệu mẫu")
-    if deadline_for is not None:
-        found = deadline_for(record)
-        if found is not None:
-            row.deadline, row.deadline_rule = found
+    found = deadline_for(record)
+    if found is not None:
+        row.deadline, row.deadline_rule = found
     return row
 
 
-def _internal_row(record: Record) -> Row:
+def _internal_row(evidence: _Evidence, record: Record) -> Row:
     row = Row(
         key=record.key,
         scope=INTERNAL,
@@ -253,7 +253,7 @@ def _internal_row(record: Record) -> Row:
         last_updated=None,
         version=None,
         url="",
-        evidence=_evidence(record),
+        **evidence.of(record, record.category),
     )
     row.notes.append("Hồ sơ nội bộ, không đăng trên trang")
     row.notes += _posting_notes(record)
@@ -270,17 +270,33 @@ def _row_date(row: Row) -> dt.date:
     return row.first_published or row.document_date or dt.date.min
 
 
-def _evidence(record: Record | None) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {kind: [] for kind in EVIDENCE_KINDS}
-    if record is None:
-        return found
-    for attachment in record.attachments:
-        if attachment.kind in found:
-            found[attachment.kind].append(attachment.file)
-    minutes = (record.data.get("posting") or {}).get("minutes")
-    if minutes and minutes not in found["bien-ban-niem-yet"]:
-        found["bien-ban-niem-yet"].append(minutes)
-    return found
+@dataclass(frozen=True)
+class _Evidence:
+    """Finds a record's evidence files and what its category still expects."""
+
+    kinds: dict[str, str]
+    """The attachment kinds shown (:func:`generator.categories.evidence_kinds`)."""
+    year_closed: bool
+    """The report's year has ended: evidence expected only then (``year_end``) counts."""
+
+    def of(self, record: Record | None, category: Category | None) -> dict[str, Any]:
+        """``evidence`` (files present by attachment kind) and ``missing`` (labels of
+        the expected evidence no file satisfies) of one row."""
+        found: dict[str, list[str]] = {kind: [] for kind in self.kinds}
+        if record is not None:
+            for attachment in record.attachments:
+                if attachment.kind in found:
+                    found[attachment.kind].append(attachment.file)
+            minutes = (record.data.get("posting") or {}).get("minutes")
+            if minutes and POSTING_MINUTES in found and minutes not in found[POSTING_MINUTES]:
+                found[POSTING_MINUTES].append(minutes)
+        if category is None:
+            return {"evidence": found, "missing": []}
+        expected = category.expected_evidence(
+            record.kind if record else None, record.data if record else None, self.year_closed
+        )
+        missing = [item.label for item in expected if not any(found.get(kind) for kind in item.attachments)]
+        return {"evidence": found, "missing": missing}
 
 
 def _posting_notes(record: Record) -> list[str]:
@@ -335,7 +351,13 @@ def _files(kind: str) -> Callable[[Row, int], str]:
     return lambda row, _: "; ".join(row.evidence[kind])
 
 
-COLUMNS: list[Column] = [
+def columns(report: Report) -> list[Column]:
+    """The table's columns: the evidence present has one column per attachment kind
+    some category expects (:attr:`Report.evidence_kinds`)."""
+    return [*_LEADING, *(Column(label, 26, _files(kind)) for kind, label in report.evidence_kinds.items()), *_TRAILING]
+
+
+_LEADING: list[Column] = [
     Column("STT", 5, lambda row, n: n),
     Column("Phạm vi", 10, lambda row, _: row.scope),
     Column("Chuyên mục", 18, lambda row, _: row.category),
@@ -346,7 +368,8 @@ COLUMNS: list[Column] = [
     Column("Cập nhật lần cuối", 12, lambda row, _: row.last_updated),
     Column("Phiên bản", 9, lambda row, _: row.version),
     Column("Đường dẫn", 45, lambda row, _: row.url),
-    *(Column(label, 26, _files(kind)) for kind, label in EVIDENCE_KINDS.items()),
+]
+_TRAILING: list[Column] = [
     Column("Còn thiếu", 30, lambda row, _: "; ".join(row.missing)),
     Column("Hạn công bố", 12, lambda row, _: row.deadline),
     Column("Đúng hạn", 12, lambda row, _: row.timeliness),
@@ -357,7 +380,8 @@ COLUMNS: list[Column] = [
 
 def table(report: Report) -> list[list[Any]]:
     """The rows as cell values (dates as :class:`datetime.date`), without the header."""
-    return [[c.value(row, n) for c in COLUMNS] for n, row in enumerate(report.rows, start=1)]
+    shown = columns(report)
+    return [[c.value(row, n) for c in shown] for n, row in enumerate(report.rows, start=1)]
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -378,7 +402,7 @@ def render_html(report: Report) -> str:
             groups.append((row.category, []))
         groups[-1][1].append((number, row))
     return env.get_template("report.html.j2").render(
-        report=report, groups=groups, kinds=EVIDENCE_KINDS, safe_url=_safe_url
+        report=report, groups=groups, kinds=report.evidence_kinds, safe_url=_safe_url
     )
 
 
@@ -391,7 +415,7 @@ def render_csv(report: Report) -> bytes:
     """UTF-8 with BOM (Excel then reads Vietnamese correctly), comma-separated, CRLF."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([c.header for c in COLUMNS])
+    writer.writerow([c.header for c in columns(report)])
     for cells in table(report):
         writer.writerow(["" if v is None else format_date(v) if isinstance(v, dt.date) else v for v in cells])
     return out.getvalue().encode("utf-8-sig")
@@ -405,15 +429,16 @@ def render_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"B1 {report.year}"
-    sheet.append([c.header for c in COLUMNS])
+    shown = columns(report)
+    sheet.append([c.header for c in shown])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for cells in table(report):
         sheet.append(cells)
-    for number, column in enumerate(COLUMNS, start=1):
+    for number, column in enumerate(shown, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = column.width
-    link_column = next(n for n, c in enumerate(COLUMNS, start=1) if c.header == "Đường dẫn")
+    link_column = next(n for n, c in enumerate(shown, start=1) if c.header == "Đường dẫn")
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, dt.date):
@@ -464,7 +489,7 @@ def _about(report: Report) -> list[tuple[str, Any]]:
         ("Hồ sơ nội bộ", s.internal),
         ("Đủ tài liệu kiểm chứng", s.complete),
         ("Còn thiếu tài liệu kiểm chứng", s.incomplete),
-        ("Công bố trễ hạn", s.late if report.deadlines_checked else "chưa kiểm tra"),
+        ("Công bố trễ hạn", s.late),
         ("Có văn bản trong năm nhưng chưa công bố", len(report.unpublished)),
     ]
 

@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from generator import pipeline
+from generator import deadlines, pipeline
 from generator import report as report_module
 from generator.cli import _settings
 from generator.log import Log, read_log, seal, serialise
@@ -84,13 +84,18 @@ HEADERS = [
     "Biên bản niêm yết",
     "Văn bản triển khai",
     "Báo cáo kết quả",
+    "Văn bản gốc (bản chụp có chữ ký)",
     "Còn thiếu",
     "Hạn công bố",
     "Đúng hạn",
     "Căn cứ thời hạn",
     "Ghi chú",
 ]
+# what is missing is measured against the evidence the category file expects for the
+# record's kind (``evidence:``), not one list for every record
 ALL_MISSING = "Quyết định công khai; Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+MINUTES_SCAN = "Biên bản tiếp công dân (bản chụp có chữ ký)"
+SIGNED_SCAN = "Văn bản gốc (bản chụp có chữ ký)"
 INTERNAL_TITLE = "Niêm yết bản kê khai tài sản năm 2026 MẬT-NỘI-BỘ-7731"
 
 
@@ -278,7 +283,8 @@ def test_csv_lists_evidence_present_and_missing(project):
     schedule = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
     assert schedule["Quyết định công khai"] == "thong-bao.pdf"
     assert schedule["Biên bản niêm yết"] == ""
-    assert schedule["Còn thiếu"] == "Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+    # the schedule notice's own scan is all a schedule needs
+    assert schedule["Còn thiếu"] == ""
     budget = rows["Công khai dự toán ngân sách năm 2026"]
     assert budget["Quyết định công khai"] == "du-toan-quyet-dinh.pdf"
     assert budget["Biên bản niêm yết"] == "du-toan-bien-ban.pdf"  # from posting.minutes
@@ -286,7 +292,33 @@ def test_csv_lists_evidence_present_and_missing(project):
     assert budget["Báo cáo kết quả"] == "du-toan-ket-qua.pdf"
     assert budget["Còn thiếu"] == ""
     assert "Niêm yết tại trụ sở từ 08/01/2026 đến 09/02/2026" in budget["Ghi chú"]
-    assert rows["Biên bản tiếp công dân tháng 4/2026"]["Còn thiếu"] == ALL_MISSING
+    # reception minutes need their signed scan, not a decision or a result report
+    assert rows["Biên bản tiếp công dân tháng 4/2026"]["Còn thiếu"] == MINUTES_SCAN
+    assert rows["Đường dây nóng phản ánh nhũng nhiễu"]["Còn thiếu"] == ""  # the log is its evidence
+
+
+def test_the_minutes_own_scan_counts(make_project):
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/2026/bien-ban-thang-04.md": """\
+                ---
+                title: Biên bản tiếp công dân tháng 4/2026
+                kind: bien-ban
+                document: {date: 2026-04-15}
+                session_date: 2026-04-15
+                visitors: 0
+                no_visitors: true
+                attachments:
+                  - {file: bien-ban-04.pdf, kind: van-ban-goc}
+                ---
+                Không có công dân đến.
+                """,
+            "disclosures/tiep-cong-dan/2026/bien-ban-04.pdf": b"%PDF-1.4 scan\n",
+        }
+    )
+    write_log(root, [("tiep-cong-dan/2026/bien-ban-thang-04", "2026-04-16T15:00:00+07:00", "published", 1)])
+    row = by_title(read_csv(make_report(root, 2026, "csv")["csv"]))["Biên bản tiếp công dân tháng 4/2026"]
+    assert (row["Văn bản gốc (bản chụp có chữ ký)"], row["Còn thiếu"]) == ("bien-ban-04.pdf", "")
 
 
 def test_csv_marks_internal_records_without_a_link(project):
@@ -297,7 +329,7 @@ def test_csv_marks_internal_records_without_a_link(project):
     assert internal["Số ký hiệu"] == "99/BB-NOIBO-7731"
     assert internal["Ngày văn bản"] == "20/11/2026"
     assert (internal["Đường dẫn"], internal["Công bố lần đầu"], internal["Phiên bản"]) == ("", "", "")
-    assert internal["Còn thiếu"] == ALL_MISSING
+    assert internal["Còn thiếu"] == SIGNED_SCAN  # phong-chong-tham-nhung's default
     assert internal["Ghi chú"].startswith("Hồ sơ nội bộ, không đăng trên trang")
 
 
@@ -326,7 +358,8 @@ def test_xlsx_has_real_dates_bold_frozen_header_and_widths(project):
     assert cells["Cập nhật lần cuối"].value == dt.datetime(2026, 5, 10)
     assert cells["Phiên bản"].value == 2
     assert cells["Đường dẫn"].hyperlink.target == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
-    assert cells["Còn thiếu"].value == "Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+    assert cells["Còn thiếu"].value is None  # nothing missing: an empty cell
+    assert dict(zip(HEADERS, rows[INTERNAL_TITLE], strict=True))["Còn thiếu"].value == SIGNED_SCAN
     internal = dict(zip(HEADERS, rows[INTERNAL_TITLE], strict=True))
     assert internal["Phạm vi"].value == "Nội bộ"
     assert internal["Đường dẫn"].value is None and internal["Đường dẫn"].hyperlink is None
@@ -369,7 +402,7 @@ def test_html_has_title_agency_log_head_summary_and_table(project):
     assert meta["Thời điểm lập"].endswith("(UTC+07:00)")
     summary = page.select_one("ul.summary").get_text(" ", strip=True)
     assert "Số thông tin trong bảng: 6 , gồm 5 thông tin công khai trên trang (4 công bố lần đầu, 1 cập nhật" in summary
-    assert "Đủ tài liệu kiểm chứng: 1 ; còn thiếu: 5 ." in summary
+    assert "Đủ tài liệu kiểm chứng: 3 ; còn thiếu: 3 ." in summary
     rows = page.select("tbody tr.row-public, tbody tr.row-internal")
     assert [r.select("td")[0].get_text() for r in rows] == ["1", "2", "3", "4", "5", "6"]
     groups = [th.get_text() for th in page.select("tbody tr.group th")]
@@ -408,7 +441,9 @@ def test_html_rows_show_dates_links_evidence_and_internal_marker(project):
     ]
     assert row.select_one("td.url a")["href"] == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
     assert [li.get_text() for li in row.select("td.files li")] == ["thong-bao.pdf"]
-    assert row.select_one("td.missing").get_text() == "Biên bản niêm yết; Văn bản triển khai; Báo cáo kết quả"
+    assert row.select_one("td.complete").get_text() == ""
+    minutes = page.select_one('tr[data-key="tiep-cong-dan/2026/bien-ban-thang-04"]')
+    assert minutes.select_one("td.missing").get_text() == MINUTES_SCAN
     internal = page.select_one('tr[data-key="phong-chong-tham-nhung/2026/niem-yet-ke-khai"]')
     assert "row-internal" in internal["class"]
     assert internal.select_one("td.url").get_text(strip=True) == "Nội bộ"
@@ -480,14 +515,7 @@ def test_late_publications_are_shown(project, monkeypatch):
     assert "Công bố trễ hạn: 1 trên 2 thông tin có quy định thời hạn." in summary
 
 
-def test_without_deadline_rules_the_report_says_so(project, monkeypatch):
-    monkeypatch.setattr(report_module, "deadline_for", None)
-    page = soup(make_report(project, 2026, "html")["html"])
-    assert "Thời hạn công bố: chưa kiểm tra" in page.select_one("ul.summary").get_text()
-
-
-def test_report_uses_the_deadline_rules_when_they_exist():
-    deadlines = pytest.importorskip("generator.deadlines")
+def test_report_uses_the_deadline_rules():
     assert report_module.deadline_for is deadlines.deadline_for
 
 
@@ -512,7 +540,9 @@ def test_build_report_reads_the_log_as_at_the_end_of_the_year(project):
         1,
         1,
     )
-    assert (summary.complete, summary.incomplete) == (1, 5)
+    # complete: the budget estimate, the hotline (nothing but the log expected) and the
+    # May schedule (its notice's scan)
+    assert (summary.complete, summary.incomplete) == (3, 3)
     assert made.unpublished == []
     earlier = build_report(site, log, 2025, now=now)
     assert sorted(r.key for r in earlier.rows) == [

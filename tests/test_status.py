@@ -318,14 +318,17 @@ def test_a_bad_rule_names_the_category_file(make_project):
         {"disclosures/tuyen-dung/_category.yml": category, f"{TD}/ket-qua.yml": tuyen_dung("ket-qua", "2026-04-28")},
         base=False,
     )
-    with pytest.raises(CongkhaiError) as caught:
-        deadline_for(load(root).records[0])
-    assert str(caught.value) == (
-        "disclosures/tuyen-dung/_category.yml:1: rules.kinds.ket-qua.after: 'hai' không phải là số nguyên không âm"
+    # the rules are read with the categories: the site does not load, at the rule's line
+    message = (
+        "disclosures/tuyen-dung/_category.yml:6: rules.kinds.ket-qua.after: 'hai' không phải là số nguyên không âm"
     )
-    result = run_cli(root, "status", "--today", "2026-05-20")
-    assert result.exit_code == 1
-    assert "rules.kinds.ket-qua.after" in result.output
+    with pytest.raises(CongkhaiError) as caught:
+        load(root)
+    assert str(caught.value) == message
+    for command in (["status", "--today", "2026-05-20"], ["check"]):
+        result = run_cli(root, *command)
+        assert result.exit_code == 1
+        assert message in result.output
 
 
 # --- the command ------------------------------------------------------------------------
