@@ -31,6 +31,7 @@ from typing import Any
 import holidays
 
 from generator.errors import Problem
+from generator.values import today
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name
 
@@ -40,7 +41,7 @@ COUNTRY = "VN"
 @functools.cache
 def _calendar() -> holidays.HolidayBase:
     # years are added on demand (expand=True), so any year works
-    return holidays.country_holidays(COUNTRY, years=dt.date.today().year, language="vi")
+    return holidays.country_holidays(COUNTRY, years=today().year, language="vi")
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -21,31 +21,16 @@ from generator.deadline_rules import (
     Expectation,
     Rule,
     Rules,
-    add_working_days,
-    is_working_day,
     last_working_day,
 )
 from generator.deadline_rules import values_at as _values
-from generator.log import local_date
-from generator.values import format_date
+from generator.values import format_date, local_date
 
 if TYPE_CHECKING:
     from generator.categories import Category
     from generator.log import Log
     from generator.records import Record
     from generator.site import Site
-
-__all__ = [
-    "DueItem",
-    "Rules",
-    "add_working_days",
-    "category_rules",
-    "deadline_for",
-    "failing",
-    "is_working_day",
-    "last_working_day",
-    "status_items",
-]
 
 WINDOW_DAYS = 31
 """Upcoming deadlines are listed when they fall within this many days from today."""
@@ -56,16 +41,11 @@ FAILING = ("missing", "late")
 """States that make ``congkhai status`` exit with 1."""
 
 
-def category_rules(category: Category) -> Rules:
-    """The parsed ``rules:`` of ``category`` (checked when the categories were loaded)."""
-    return category.deadlines
-
-
 def deadline_for(record: Record) -> tuple[dt.date, str] | None:
     """``(last allowed publication date, the rule in Vietnamese with its legal basis)``,
     or None when the record's category has no rule for its kind or the record lacks the
     date the rule runs from."""
-    rules = category_rules(record.category)
+    rules = record.category.deadlines
     rule = rules.rule_for(record.kind)
     if rule is None:
         return None
@@ -255,7 +235,7 @@ class _Status:
     def run(self) -> list[DueItem]:
         self.records()
         for category in self.site.categories.values():
-            rules = category_rules(category)
+            rules = category.deadlines
             if rules.expected:
                 self.expected(category, rules)
         order = {state: n for n, state in enumerate(STATES)}

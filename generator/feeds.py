@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event
 
-from generator.log import parse_time
+from generator import paths
+from generator.values import parse_instant
 
 if TYPE_CHECKING:
     from generator.records import Record
@@ -41,15 +42,6 @@ SITE_FEED = "atom.xml"
 CALENDAR_NAME = "lich.ics"
 
 
-def feed_path(category: str | None = None) -> str:
-    """Site path of the site-wide feed, or of one category's feed."""
-    return f"{category}/{SITE_FEED}" if category else SITE_FEED
-
-
-def calendar_path(category: str) -> str:
-    return f"{category}/{CALENDAR_NAME}"
-
-
 def _latest_entries(site: Site, records: list[Record]) -> list[tuple[str, Record]]:
     """``(time of latest logged event, record)`` for logged records, newest first."""
     out = []
@@ -57,7 +49,7 @@ def _latest_entries(site: Site, records: list[Record]) -> list[tuple[str, Record
         history = site.history(record)
         if history is not None:
             out.append((history.latest["at"], record))
-    out.sort(key=lambda item: (parse_time(item[0]), item[1].key), reverse=True)
+    out.sort(key=lambda item: (parse_instant(item[0]), item[1].key), reverse=True)
     return out[:FEED_SIZE]
 
 
@@ -71,7 +63,7 @@ def atom_feed(site: Site, category: str | None = None) -> bytes:
     title = settings.site_name or settings.agency
     if category is not None:
         title = f"{site.categories[category].title} – {title}"
-    here = settings.url_for(feed_path(category))
+    here = settings.url_for(paths.feed(category))
     fg = FeedGenerator()
     fg.id(here)
     fg.title(title)
@@ -81,7 +73,7 @@ def atom_feed(site: Site, category: str | None = None) -> bytes:
     fg.link(href=here, rel="self", type="application/atom+xml")
     fg.link(href=settings.url_for(category + "/" if category else ""), rel="alternate", type="text/html")
     fg.generator("congkhai")
-    newest = [parse_time(at) for at, _ in entries] or [_epoch(site)]
+    newest = [parse_instant(at) for at, _ in entries] or [_epoch(site)]
     fg.updated(max(newest))
     for at, record in reversed(entries):  # feedgen prepends: add oldest first
         history = site.history(record)
@@ -92,8 +84,8 @@ def atom_feed(site: Site, category: str | None = None) -> bytes:
         withdrawn = history.withdrawn
         entry.title(("Đã thu hồi: " if withdrawn else "") + record.title)
         entry.link(href=permalink, rel="alternate", type="text/html")
-        entry.published(parse_time(history.first_published))
-        entry.updated(parse_time(at))
+        entry.published(parse_instant(history.first_published))
+        entry.updated(parse_instant(at))
         entry.category(term=record.category.slug, label=record.category.title)
         entry.summary(_summary(record, history.latest))
     return fg.atom_str(pretty=True)
@@ -161,7 +153,7 @@ def ics_calendar(site: Site, category: str) -> bytes:
     since = site.today - dt.timedelta(days=CALENDAR_PAST_DAYS)
     for record in sorted(session_records(site, category), key=lambda r: r.key):
         history = site.history(record)
-        stamp = parse_time(history.latest["at"]) if history else _epoch(site)
+        stamp = parse_instant(history.latest["at"]) if history else _epoch(site)
         for n, session in enumerate(cat.sessions(record.data), start=1):
             day: dt.date | None = session["date"]
             if day is None or day < since:
@@ -194,9 +186,9 @@ def ics_calendar(site: Site, category: str) -> bytes:
 
 def feed_files(site: Site) -> dict[str, bytes]:
     """Every feed and calendar: ``site path -> bytes``."""
-    out = {feed_path(): atom_feed(site)}
+    out = {paths.feed(): atom_feed(site)}
     for slug in site.categories:
-        out[feed_path(slug)] = atom_feed(site, slug)
+        out[paths.feed(slug)] = atom_feed(site, slug)
     for slug in calendar_categories(site):
-        out[calendar_path(slug)] = ics_calendar(site, slug)
+        out[paths.calendar(slug)] = ics_calendar(site, slug)
     return out

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from generator.config import TIMEZONE
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.values import format_local, local_date, parse_instant
+from generator.values import format_local, parse_instant
 
 if TYPE_CHECKING:
     from generator.config import Settings
@@ -61,11 +61,6 @@ def canonical(event: dict[str, Any]) -> bytes:
 
 def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
-
-
-parse_time = parse_instant
-"""An event's ``at`` as a time (RFC 3339 with offset)."""
-__all__ = ["local_date", "parse_time"]
 
 
 @dataclass
@@ -193,7 +188,7 @@ def chain_problems(log: Log, name: str | None = None) -> list[Problem]:
         if event.get("hash") != event_hash(event):
             fault("hash", "không khớp nội dung (dòng đã bị sửa)")
         try:
-            at = parse_time(str(event.get("at")))
+            at = parse_instant(str(event.get("at")))
         except ValueError:
             fault("at", f"'{event.get('at')}' không phải thời điểm RFC 3339 có múi giờ")
         else:

@@ -74,6 +74,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from generator.errors import Problem
+from generator.values import today as office_today
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name
 
@@ -294,7 +295,7 @@ def find(text: str, allow: Allow = Allow(), strict: bool = False, today: dt.date
     for match in _DOB_KEYWORD.finditer(text):
         start = match.start("value")
         add("dob", match.start(), match.end(), text[match.start() : start] + mask("dob", match["value"]))
-    year_limit = (today or dt.date.today()).year - 14
+    year_limit = (today or office_today()).year - 14
     for match in _NAME_DATE.finditer(text):
         if match["name"].startswith("Hồ Chí Minh") or int(match["value"][-4:]) > year_limit:
             continue

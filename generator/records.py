@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
-from generator.values import PARSERS
+from generator.values import PARSERS, human_size, slugify
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
 
@@ -167,14 +167,6 @@ def split_front_matter(text: str, relpath: str) -> tuple[str, str, int, list[Pro
     return "", "", 0, [Problem(relpath, 1, "yaml", "thiếu dòng --- đóng phần đầu YAML")]
 
 
-def slugify(text: str) -> str:
-    """A URL-safe suggestion for a file name: Vietnamese letters lose their marks."""
-    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    out = "".join(c if c.isascii() and c.isalnum() else "-" for c in text)
-    return "-".join(part for part in out.split("-") if part)
-
-
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -265,11 +257,9 @@ def load_record(
 
 
 def _kb(size: int) -> str:
+    """Whole kilobytes, rounded up, with a thousands dot: close limits stay readable
+    (``1.046 KB`` against ``1.024 KB``, where :func:`human_size` says 1,0 MB for both)."""
     return f"{-(-size // 1024):,} KB".replace(",", ".")
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 def _body_line(text: str, front: str, body: str) -> int:
@@ -382,7 +372,7 @@ def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES)
             problems.append(
                 record.problem(
                     where,
-                    f"tệp '{name}' quá lớn ({_mb(target.stat().st_size)}, tối đa {_mb(max_bytes)}); hãy nén hoặc chia nhỏ, "
+                    f"tệp '{name}' quá lớn ({human_size(target.stat().st_size)}, tối đa {human_size(max_bytes)}); hãy nén hoặc chia nhỏ, "
                     "hoặc tăng max_attachment_mb trong mkdocs.yml",
                 )
             )

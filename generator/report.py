@@ -24,13 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from generator.categories import evidence_kinds
 from generator.deadlines import deadline_for
 from generator.errors import CongkhaiError
-from generator.log import local_date
-from generator.values import format_date
+from generator.templating import render
+from generator.values import format_date, local_date
 
 if TYPE_CHECKING:
     from generator.categories import Category
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
     from generator.records import Record
     from generator.site import Site
 
-TEMPLATES = Path(__file__).parent / "templates"
 
 POSTING_MINUTES = "bien-ban-niem-yet"
 """The attachment kind the file named in ``posting.minutes`` counts as."""
@@ -388,22 +385,12 @@ def table(report: Report) -> list[list[Any]]:
 
 
 def render_html(report: Report) -> str:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["date"] = format_date
     groups: list[tuple[str, list[tuple[int, Row]]]] = []
     for number, row in enumerate(report.rows, start=1):
         if not groups or groups[-1][0] != row.category:
             groups.append((row.category, []))
         groups[-1][1].append((number, row))
-    return env.get_template("report.html.j2").render(
-        report=report, groups=groups, kinds=report.evidence_kinds, safe_url=_safe_url
-    )
+    return render("report.html.j2", report=report, groups=groups, kinds=report.evidence_kinds, safe_url=_safe_url)
 
 
 def _safe_url(url: str) -> bool:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from generator import paths
 from generator.errors import CongkhaiError
 from generator.templating import render
-from generator.values import fold
+from generator.values import fold, format_date
 
 if TYPE_CHECKING:
     from generator.records import Record
@@ -169,7 +169,7 @@ def record_doc(record: Record, category_index: int) -> Doc:
         category=category_index,
         kind=record.kind,
         number=number,
-        date=date.strftime("%d/%m/%Y") if date else None,
+        date=format_date(date) if date else None,
         summary=_short(record.data.get("summary")),
         withdrawn=bool(record.data.get("withdrawn")),
     )

@@ -9,7 +9,8 @@ import pytest
 
 from generator import pipeline
 from generator.config import Settings
-from generator.deadlines import DueItem, add_working_days, deadline_for, status_items
+from generator.deadline_rules import add_working_days
+from generator.deadlines import DueItem, deadline_for, status_items
 from generator.errors import CongkhaiError
 from generator.log import read_log, seal, serialise
 from generator.site import Site
