@@ -26,12 +26,12 @@ from generator.errors import CongkhaiError, Problem
 from generator.log import chain_problems
 from generator.plugin import ProblemsError, option_problems, settings_from
 from generator.publish import publish as run_publish
-from generator.publish import verify as run_verify
 from generator.report import build_report, check_year, parse_formats, write_report
 from generator.site import Site
 from generator.skeleton import write_skeleton
 from generator.values import format_date, parse_date
 from generator.values import today as office_today
+from generator.verify import verify as run_verify
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
 
@@ -176,6 +176,8 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         )
     except CongkhaiError as exc:
         _fail(exc)
+    if result.completed:
+        click.echo("Đã hoàn tất lần công bố trước bị ngắt giữa chừng (trang đã triển khai, nhật ký chưa ghi xong).")
     for event in result.events:
         click.echo(f"{event['seq']:>5} {event['event']:<9} v{event['version']} {event['id']}  {event['url']}")
     log_name = pipeline.relpath(settings.log_path, settings.root)
@@ -187,6 +189,10 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         click.echo(f"Không có thay đổi nào cần ghi vào {log_name}.")
     if result.deployed_to:
         click.echo(f"Đã triển khai vào {result.deployed_to}")
+    if result.checkpoint:
+        click.echo(f"Checkpoint mới: {result.checkpoint} sự kiện.")
+    for message in result.unstamped:
+        click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
 
 
 @main.command()
@@ -198,12 +204,28 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
     help="Thư mục trang đã dựng/triển khai cần đối chiếu.",
 )
 @click.option("--url", default=None, help="Địa chỉ gốc của trang đang chạy cần đối chiếu, ví dụ https://…/")
+@click.option(
+    "--pin",
+    "pins",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="Đầu chuỗi đã chép từ một trang lưu trữ; nhật ký phải còn sự kiện đó với đúng mã băm (dùng nhiều lần được).",
+)
+@click.option(
+    "--since",
+    "since",
+    multiple=True,
+    metavar="TỆP|URL",
+    help="Bản nhật ký đã tải về trước đây, hoặc một checkpoint trước đây; nhật ký hiện tại phải mở rộng nó.",
+)
 @click.pass_obj
-def verify(obj: dict[str, str], site_dir: str | None, url: str | None) -> None:
-    """Kiểm tra chuỗi nhật ký, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1."""
+def verify(
+    obj: dict[str, str], site_dir: str | None, url: str | None, pins: tuple[str, ...], since: tuple[str, ...]
+) -> None:
+    """Kiểm tra chuỗi nhật ký, checkpoint, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1."""
     try:
         settings = _settings(obj["config_file"])
-        problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url)
+        problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url, pins, since)
     except CongkhaiError as exc:
         _fail(exc)
     for problem in problems:

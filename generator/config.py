@@ -35,6 +35,17 @@ class Settings:
     domain), which the privacy guard lets through (see :mod:`generator.privacy`)."""
     max_attachment_bytes: int = MAX_ATTACHMENT_MB * 1024 * 1024
     """Attachments larger than this are refused by ``check``."""
+    log_origin: str = ""
+    """The name of the log in its checkpoints (default: ``site_url``'s host and path +
+    ``nhat-ky-cong-khai``)."""
+    signing_key: str = ""
+    """Path of the office's Ed25519 key (PEM) that signs checkpoints; empty: the variable
+    ``CONGKHAI_SIGNING_KEY``, or unsigned checkpoints."""
+    timestamping: tuple[dict[str, str], ...] = ()
+    """The time-stamping authorities asked for an RFC 3161 token on every new checkpoint:
+    ``{name, url, ca}`` each (``ca`` relative to the project)."""
+    max_timestamp_delay_hours: int = 24
+    """``verify`` reports an event whose attested time is later than its ``at`` by more."""
 
     def url_for(self, url_path: str) -> str:
         """The absolute permanent URL of ``url_path`` (e.g. ``tiep-cong-dan/2026/x/``)."""

@@ -167,6 +167,7 @@ def chain_problems(log: Log, name: str | None = None) -> list[Problem]:
     out: list[Problem] = []
     prev_hash = GENESIS
     prev_at: dt.datetime | None = None
+    raw_lines = log.raw.split(b"\n")
     for index, event in enumerate(log.events):
         expected_seq = index + 1
         seq = event.get("seq")
@@ -175,6 +176,14 @@ def chain_problems(log: Log, name: str | None = None) -> list[Problem]:
 
         def fault(key: str, message: str, line: int = line, who: str = who) -> None:
             out.append(Problem(name, line, key, f"{who}: {message}"))
+
+        raw = raw_lines[line - 1] if 0 < line <= len(raw_lines) else b""
+        if raw and serialise(event) != raw + b"\n":
+            twice = _repeated_keys(raw)
+            if twice:
+                fault("log", f"khóa {', '.join(twice)} xuất hiện hai lần trong dòng (dòng đã bị sửa)")
+            else:
+                fault("log", "dòng không ở dạng chuẩn (khóa xếp theo thứ tự, không khoảng trắng); dòng đã bị sửa")
 
         missing = [k for k in REQUIRED_KEYS if k not in event]
         if missing:
@@ -197,6 +206,22 @@ def chain_problems(log: Log, name: str | None = None) -> list[Problem]:
             prev_at = at
         prev_hash = event.get("hash", "")
     return out
+
+
+def _repeated_keys(raw: bytes) -> list[str]:
+    """Keys that appear more than once in an object of the JSON line ``raw``."""
+    seen: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        seen.extend(sorted({k for k in keys if keys.count(k) > 1}))
+        return dict(items)
+
+    try:
+        json.loads(raw.decode("utf-8"), object_pairs_hook=pairs)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    return seen
 
 
 def line_of_seq(log: Log, seq: int) -> int:

@@ -16,6 +16,10 @@ LOG_JSONL = f"{LOG_PAGE}publication-log.jsonl"
 """The log file as served: the same bytes as the repository's log."""
 LOG_CSV = f"{LOG_PAGE}publication-log.csv"
 """The log as CSV (UTF-8 with BOM) for spreadsheets."""
+CHECKPOINT = f"{LOG_PAGE}checkpoint"
+"""The latest checkpoint of the log (C2SP tlog-checkpoint, signed when the office has a key)."""
+CHECKPOINTS_DIR = f"{LOG_PAGE}checkpoints/"
+"""Every checkpoint (``<size>``) and every RFC 3161 token (``<size>.<tsa>.tsr``)."""
 CATALOGUE_PAGE = "danh-muc-thong-tin/"
 """The access-to-information catalogue (Luật Tiếp cận thông tin 2016 Điều 19)."""
 SEARCH_PAGE = "tim-kiem/"
@@ -51,6 +55,20 @@ def log_archive_page(first_seq: int) -> str:
 
 def catalogue_year_page(year: int) -> str:
     return f"{CATALOGUE_PAGE}{year}/"
+
+
+def checkpoint_file(size: int) -> str:
+    return f"{CHECKPOINTS_DIR}{size}"
+
+
+def token_file(size: int, tsa: str) -> str:
+    """The RFC 3161 token of TSA ``tsa`` over the checkpoint of ``size`` events."""
+    return f"{CHECKPOINTS_DIR}{size}.{tsa}.tsr"
+
+
+def proof_file(record_url: str, seq: int) -> str:
+    """The C2SP tlog-proof of event ``seq``, beside the record's page."""
+    return f"{record_url}proof-{seq}.tlog-proof"
 
 
 def feed(category: str | None = None) -> str:

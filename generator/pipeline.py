@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import feeds, paths, search
+from generator import checkpoints, feeds, paths, search
 from generator.categories import load_categories, load_common
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
@@ -43,7 +43,7 @@ from generator.log import plan_events as _plan_events
 from generator.privacy import Allow, Guard, content_problems, site_problems
 from generator.records import Record, load_records
 from generator.render import Renderer, expand_markers
-from generator.site import Site
+from generator.site import Anchors, Site
 from generator.values import format_local
 from generator.values import today as office_today
 
@@ -95,7 +95,14 @@ def load(settings: Settings, today: dt.date | None = None) -> Site:
     problems += _check(settings, records, log, broken, today)
     if problems:
         raise CongkhaiError(problems)
-    return Site(settings, categories, common, records, log, today)
+    return Site(settings, categories, common, records, log, today, load_anchors(settings))
+
+
+def load_anchors(settings: Settings) -> Anchors:
+    """The checkpoints and tokens kept beside the log."""
+    store = checkpoints.Store(checkpoints.store_dir(settings.log_path))
+    sizes = store.sizes()
+    return Anchors({n: store.note(n) for n in sizes}, {n: store.tokens(n) for n in sizes})
 
 
 def _check(settings: Settings, records: list[Record], log: Log, broken: set[str], today: dt.date) -> list[Problem]:
@@ -160,6 +167,18 @@ def plan(site: Site, at: str, commit: str | None) -> list[dict[str, Any]]:
     return seal(site.log, _plan_events(site.records, site.log, site.settings, at, commit))
 
 
+def origin(settings: Settings) -> str:
+    """The log's name in its checkpoints."""
+    return settings.log_origin or checkpoints.default_origin(settings.site_url)
+
+
+def checkpoint(site: Site) -> bytes:
+    """The checkpoint note of ``site``'s log as it stands (signed with the office's key
+    when it has one)."""
+    key = checkpoints.load_signing_key(site.settings.signing_key, site.settings.root)
+    return checkpoints.make(origin(site.settings), len(site.log.events), site.tree.head(), key)
+
+
 # --- render ---------------------------------------------------------------------------
 
 
@@ -176,6 +195,7 @@ def outputs(site: Site) -> list[Output]:
             out.append(Output(dest, data=content))
     out.append(Output(paths.LOG_JSONL, data=site.log.raw))
     out.append(Output(paths.LOG_CSV, data=log_csv(site.log.events, site.settings.timezone)))
+    out += _anchor_outputs(site)
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
     return out
@@ -209,6 +229,33 @@ def theme_dir() -> Path:
         if not (THEME_DIR / name).is_file():
             raise CongkhaiError(f"thiếu tệp {THEME_DIR / name} của congkhai: bản cài đặt bị hỏng, hãy cài lại congkhai")
     return THEME_DIR
+
+
+def _anchor_outputs(site: Site) -> list[Output]:
+    """The checkpoints, their tokens, and one proof file per logged event of a public record
+    (against the first checkpoint that contains the event, the one its tokens cover)."""
+    anchors = site.anchors
+    if anchors.latest is None:
+        return []
+    out = [Output(paths.CHECKPOINT, data=anchors.notes[anchors.latest])]
+    for size in sorted(anchors.notes):
+        out.append(Output(paths.checkpoint_file(size), data=anchors.notes[size]))
+        out += [Output(paths.token_file(size, tsa), data=token) for tsa, token in sorted(anchors.tokens[size].items())]
+    public = {r.key: r for r in site.public_records}
+    tree = site.tree
+    for index, event in enumerate(site.log.events):
+        record = public.get(event.get("id"))
+        size = anchors.covering(index + 1)
+        if record is None or size is None or size > tree.size:
+            continue
+        proof = tree.inclusion_proof(index, size)
+        out.append(
+            Output(
+                paths.proof_file(record.url_path, index + 1),
+                data=checkpoints.proof_file(index, proof, anchors.notes[size]),
+            )
+        )
+    return out
 
 
 def _theme_outputs() -> list[Output]:

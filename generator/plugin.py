@@ -61,6 +61,14 @@ class CongkhaiConfig(base.Config):
     """The office's own phone numbers and e-mails that may appear on the site (in quotes)."""
     max_attachment_mb = c.Type(int, default=MAX_ATTACHMENT_MB)
     """Largest attachment accepted, in megabytes."""
+    log_origin = c.Type(str, default="")
+    """The log's name in its checkpoints (default: the site's host and path + ``nhat-ky-cong-khai``)."""
+    signing_key = c.Type(str, default="")
+    """Path (outside the repository) of the Ed25519 key that signs checkpoints; or set ``CONGKHAI_SIGNING_KEY``."""
+    timestamping = c.ListOfItems(c.Type(dict), default=[])
+    """Time-stamping authorities: ``- {name: …, url: …, ca: tsa/root.pem}``; each new checkpoint gets a token from each."""
+    max_timestamp_delay = c.Type(int, default=24)
+    """Hours an event may wait for its timestamp before ``verify`` reports it."""
 
 
 class ProblemsError(PluginError):
@@ -149,6 +157,10 @@ def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
         agency=options.agency or config.site_name,
         privacy_allow=tuple(_allow_entry(v) for v in options.privacy_allow),
         max_attachment_bytes=options.max_attachment_mb * 1024 * 1024,
+        log_origin=options.log_origin,
+        signing_key=options.signing_key,
+        timestamping=tuple(dict(t) for t in options.timestamping),
+        max_timestamp_delay_hours=options.max_timestamp_delay,
     )
 
 

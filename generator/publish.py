@@ -11,23 +11,26 @@ edited during the publish cannot be logged with one hash and shown from another 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import errno
 import os
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
-from generator import pipeline
+from generator import checkpoints, paths, pipeline
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.log import Log, chain_problems, commit_pending, line_of_seq, locked, read_log, write_pending
+from generator.log import (
+    chain_problems,
+    commit_pending,
+    fsync_dir,
+    locked,
+    write_pending,
+)
 from generator.site import Site
 from generator.values import now_rfc3339, parse_instant
 
@@ -36,6 +39,8 @@ KEEP_RELEASES = 5
 
 Build = Callable[[Site, Path | None], Any]
 """``build(site as logged, out_dir or None for the configured one)``."""
+Stamp = Callable[[bytes], tuple[dict[str, bytes], list[str]]]
+"""``stamp(checkpoint note) -> (tsa name -> token, messages of the TSAs that failed)``."""
 
 
 @dataclass
@@ -43,6 +48,12 @@ class PublishResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     site_dir: Path | None = None
     deployed_to: Path | None = None
+    completed: bool = False
+    """An interrupted publish (deployed, log not yet final) was completed first."""
+    checkpoint: int | None = None
+    """The size of the new checkpoint, if one was written."""
+    unstamped: list[str] = field(default_factory=list)
+    """TSAs that gave no token for the new checkpoint (``congkhai timestamp`` asks again)."""
 
 
 def git_commit(root: Path) -> str | None:
@@ -86,17 +97,83 @@ def _prune(target: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _disk_full(exc: OSError, where: Path) -> CongkhaiError:
+    return CongkhaiError(
+        f"không đủ chỗ trên đĩa để ghi {where} ({exc.strerror or exc}); hãy giải phóng dung lượng rồi chạy lại",
+        "nhật ký công bố và trang đang phục vụ chưa thay đổi; bản dựng dở đã được xóa",
+    )
+
+
+def _deployed_log(deploy_to: Path | None) -> bytes | None:
+    """The log the deployed site serves, if there is a deployed site."""
+    if deploy_to is None:
+        return None
+    served = deploy_to.absolute() / paths.LOG_JSONL
+    return served.read_bytes() if served.is_file() else None
+
+
+def _pending_anchors(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.pending")) if folder.is_dir() else []
+
+
+def _finish_interrupted(log_path: Path, deploy_to: Path | None) -> bool:
+    """A publish killed after its deploy and before its log was final left a ``.pending``
+    log that the served site already shows: make it final now, so that the next events
+    extend what readers and auditors saw (no fork). A ``.pending`` that was never deployed
+    is discarded. Returns True when an interrupted publish was completed."""
+    pending = log_path.with_name(log_path.name + ".pending")
+    anchors = _pending_anchors(checkpoints.store_dir(log_path))
+    if not pending.exists():
+        for leftover in anchors:
+            leftover.unlink()
+        return False
+    data = pending.read_bytes()
+    old = log_path.read_bytes() if log_path.exists() else b""
+    if data.startswith(old) and data == _deployed_log(deploy_to):
+        for leftover in anchors:
+            os.replace(leftover, leftover.with_suffix(""))
+        os.replace(pending, log_path)
+        fsync_dir(log_path.parent)
+        return True
+    pending.unlink()
+    for leftover in anchors:
+        leftover.unlink()
+    return False
+
+
+def _write_anchors(folder: Path, size: int, note: bytes, tokens: dict[str, bytes]) -> list[Path]:
+    """Write the new checkpoint and its tokens as ``*.pending`` files (made final with the log)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {str(size): note, **{f"{size}.{tsa}.tsr": token for tsa, token in tokens.items()}}
+    written = []
+    for name, data in files.items():
+        target = folder / f"{name}.pending"
+        with open(target, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        written.append(target)
+    return written
+
+
 def publish(
     settings: Settings,
     build: Build,
     deploy_to: Path | None = None,
     allow_sample: bool = False,
     at: str | None = None,
+    stamp: Stamp | None = None,
 ) -> PublishResult:
-    """Build, deploy, then append the new events. Raises :class:`CongkhaiError`."""
+    """Build, deploy, then append the new events and the new checkpoint. Raises
+    :class:`CongkhaiError`. ``stamp(note)`` returns the RFC 3161 tokens over a new checkpoint
+    (``tsa name -> token``) and the TSAs that did not answer; none by default."""
     settings.log_path.parent.mkdir(parents=True, exist_ok=True)
     with locked(settings.log_path):
         checkpoint("locked")
+        completed = _finish_interrupted(settings.log_path, deploy_to)
         site = pipeline.load(settings)
         samples = [r.relpath for r in site.public_records if r.sample]
         if samples and not allow_sample:
@@ -116,31 +193,49 @@ def publish(
             )
         events = pipeline.plan(site, at, git_commit(settings.root))
         checkpoint("planned")
-        pending = write_pending(log, events)
         logged = site.with_logged(events)
+        result = PublishResult(events, completed=completed)
+        size = len(logged.log.events)
+        anchors: list[Path] = []
+        pending = settings.log_path.with_name(settings.log_path.name + ".pending")
+        release: Path | None = None
         try:
-            result = PublishResult(events)
+            if size and logged.anchors.latest != size:  # a new checkpoint, with its tokens
+                note = pipeline.checkpoint(logged)
+                tokens, result.unstamped = stamp(note) if stamp else ({}, [])
+                logged = site.with_logged(events, note, tokens)
+                anchors = _write_anchors(checkpoints.store_dir(settings.log_path), size, note, tokens)
+                result.checkpoint = size
+            pending = write_pending(log, events)
             if deploy_to is None:
                 build(logged, None)
             else:
                 deploy_to = deploy_to.absolute()
-                stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-                release = releases_dir(deploy_to) / stamp
+                name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+                release = releases_dir(deploy_to) / name
                 release.parent.mkdir(parents=True, exist_ok=True)
                 build(logged, release)
                 checkpoint("built")
                 deploy(release, deploy_to)
                 result.site_dir = release
                 result.deployed_to = deploy_to
-        except CongkhaiError as exc:
+        except BaseException as exc:
             pending.unlink(missing_ok=True)
-            exc.changed = exc.changed or "nhật ký công bố và trang đang phục vụ chưa thay đổi"
-            raise
-        except BaseException:
-            pending.unlink(missing_ok=True)
+            for leftover in anchors:
+                leftover.unlink(missing_ok=True)
+            if release is not None and result.deployed_to is None:
+                shutil.rmtree(release, ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+                raise _disk_full(exc, Path(exc.filename or settings.log_path.parent)) from None
+            if isinstance(exc, CongkhaiError):
+                exc.changed = exc.changed or "nhật ký công bố và trang đang phục vụ chưa thay đổi"
             raise
         try:
             commit_pending(log, pending)
+            for leftover in anchors:
+                os.replace(leftover, leftover.with_suffix(""))
+            if anchors:
+                fsync_dir(anchors[0].parent)
         except CongkhaiError as exc:  # the new site is already served: say so
             exc.changed = f"trang mới đã được triển khai nhưng nhật ký chưa được ghi; tệp {pending.name} được giữ lại"
             raise
@@ -148,80 +243,3 @@ def publish(
     if deploy_to is not None:
         _prune(deploy_to)
     return result
-
-
-def _served(site_dir: Path | None, base_url: str | None, rel: str) -> tuple[bytes | None, str | None]:
-    """(bytes, problem) of the file at ``rel`` below the served root; a path ending in
-    ``/`` means that page's ``index.html``."""
-    if site_dir is not None:
-        target = site_dir / rel / "index.html" if rel.endswith("/") or not rel else site_dir / rel
-        if not target.is_file():
-            return None, "không có trong thư mục trang"
-        return target.read_bytes(), None
-    assert base_url is not None
-    url = base_url.rstrip("/") + "/" + quote(rel)
-    try:
-        with urllib.request.urlopen(url, timeout=15) as response:
-            return response.read(), None
-    except urllib.error.HTTPError as exc:
-        return None, f"máy chủ trả về lỗi {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return None, f"không truy cập được ({exc})"
-
-
-def verify(settings: Settings, site_dir: Path | None = None, url: str | None = None) -> tuple[list[Problem], Log]:
-    """Check the log chain, the files in the repository and, given a site folder or
-    URL, that every published, not withdrawn page is served and shows its logged hash.
-
-    Returns (problems, log). Each problem names the log line of the event it concerns:
-    ``<log>:<line>: <key>: seq N: …``."""
-    name = pipeline.relpath(settings.log_path, settings.root)
-    log = read_log(settings.log_path, name)
-    problems = chain_problems(log, name)
-    try:
-        current = {r.key: r for r in pipeline.load(settings).records}
-    except CongkhaiError as exc:
-        problems += exc.problems
-        current = {}
-    base_path = urlsplit(settings.site_url or "/").path
-    for key, history in sorted(log.histories().items()):
-        latest = history.latest
-        seq = latest["seq"]
-
-        def fault(field: str, message: str, seq: int = seq) -> None:
-            problems.append(Problem(name, line_of_seq(log, seq), field, f"seq {seq}: {message}"))
-
-        record = current.get(key)
-        if record is None:
-            if current:
-                fault("id", f"{key}: không còn bản ghi trong kho")
-        elif record.sha256 != latest["content_sha256"]:
-            fault(
-                "content_sha256",
-                f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
-            )
-        if history.withdrawn or (site_dir is None and url is None):
-            continue
-        path = urlsplit(latest["url"]).path
-        rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
-        data, problem = _served(site_dir, url, rel)
-        where = (url.rstrip("/") + "/" + rel) if url else latest["url"]
-        if problem:
-            fault("url", f"{where}: {problem}")
-        elif latest["content_sha256"] not in data.decode("utf-8", errors="replace"):
-            fault(
-                "content_sha256",
-                f"{where}: trang không hiển thị mã SHA-256 {latest['content_sha256']} đã ghi trong nhật ký",
-            )
-        for index, attachment in enumerate(latest.get("attachments") or [], start=1):
-            data, problem = _served(site_dir, url, rel + attachment["file"])
-            field = f"attachments[{index}].sha256"
-            if problem:
-                fault(field, f"{where}{attachment['file']}: {problem}")
-            elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
-                fault(
-                    field,
-                    f"{where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
-                    f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
-                )
-    return problems, log

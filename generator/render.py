@@ -393,6 +393,8 @@ class Renderer:
             labels=EVENT_LABELS,
             local=self.local,
             permalink=self.site.settings.url_for(record.url_path),
+            covering=self.site.anchors.covering,
+            tokens=self.site.anchors.tokens,
         )
 
 

@@ -15,11 +15,33 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from generator import merkle
 from generator.categories import Category, Field
 from generator.config import Settings
 from generator.log import Log, RecordHistory
 from generator.records import Record
 from generator.values import today
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """The log's checkpoints (note bytes by tree size) and the RFC 3161 tokens over them
+    (``size -> tsa name -> token``), as kept beside the log."""
+
+    notes: dict[int, bytes] = field(default_factory=dict)
+    tokens: dict[int, dict[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> int | None:
+        return max(self.notes) if self.notes else None
+
+    def covering(self, seq: int) -> int | None:
+        """The first checkpoint that contains event ``seq`` (its size), if any."""
+        sizes = [size for size in self.notes if size >= seq]
+        return min(sizes) if sizes else None
+
+    def with_checkpoint(self, size: int, note: bytes, tokens: dict[str, bytes]) -> Anchors:
+        return Anchors({**self.notes, size: note}, {**self.tokens, size: dict(tokens)})
 
 
 @dataclass(frozen=True)
@@ -34,11 +56,25 @@ class Site:
     log: Log
     today: dt.date = field(default_factory=today)
     """The build day in the office's time zone ("next session", calendar window)."""
+    anchors: Anchors = field(default_factory=Anchors)
+    """Checkpoints and timestamps of the log."""
 
-    def with_logged(self, events: list[dict[str, Any]]) -> Site:
+    def with_logged(
+        self, events: list[dict[str, Any]], note: bytes | None = None, tokens: dict[str, bytes] | None = None
+    ) -> Site:
         """This site as it stands once ``events`` (sealed by a publish) are appended to the
-        log: a new ``Site``; this one and its log are unchanged."""
-        return dataclasses.replace(self, log=self.log.extended(events))
+        log, with the new checkpoint ``note`` and its ``tokens``: a new ``Site``; this one and
+        its log are unchanged."""
+        log = self.log.extended(events)
+        anchors = self.anchors
+        if note is not None:
+            anchors = anchors.with_checkpoint(len(log.events), note, tokens or {})
+        return dataclasses.replace(self, log=log, anchors=anchors)
+
+    @cached_property
+    def tree(self) -> merkle.Tree:
+        """The Merkle tree over the log's lines."""
+        return merkle.Tree(merkle.log_leaves(self.log.raw))
 
     @cached_property
     def histories(self) -> dict[str, RecordHistory]:

@@ -255,6 +255,10 @@ def test_plugin_defaults_build_without_warning(tmp_path, theme):
             "nav": True,
             "privacy_allow": [],
             "max_attachment_mb": 50,
+            "log_origin": "",
+            "signing_key": "",
+            "timestamping": [],
+            "max_timestamp_delay": 24,
         }
         mkdocs_build(config)
     finally:

@@ -1,0 +1,393 @@
+"""``congkhai verify``: what an auditor checks, without taking the office's word.
+
+In the repository (SPEC §4, §4a):
+
+- the chain (``seq``, ``prev``, ``hash``, ``at`` never going back) and that every line is in
+  canonical form (:func:`generator.log.chain_problems`);
+- every record's latest logged ``content_sha256`` against its file;
+- every checkpoint kept beside the log: it must be a tree head of the log's first ``size``
+  lines (a rewritten, truncated or forked log no longer matches), with the log's origin,
+  and signed by the office's key when one is configured;
+- outside copies: ``--pin SEQ:HASH`` (a head copied from an archived page) and ``--since``
+  (an earlier download of the log, or an earlier checkpoint) must be extended by the log.
+
+On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
+
+- the served ``publication-log.jsonl`` is byte for byte the repository's, and the served
+  checkpoint is the latest one kept;
+- every published record (withdrawn ones too, with their banner) is served, shows its
+  logged hash, and the footer head of its page is a head of the log;
+- the dates and figures a record page shows (dd/mm/yyyy dates, amounts with thousands
+  dots, SHA-256 hashes) are those of the page rendered from its logged version;
+- every logged attachment is served with its logged SHA-256.
+
+Every problem names the log line of the event it concerns: ``<log>:<line>: <key>: seq N: …``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from generator import checkpoints, merkle, paths, pipeline
+from generator.config import Settings
+from generator.errors import CongkhaiError, Problem
+from generator.log import Log, chain_problems, line_of_seq, read_log
+from generator.render import Renderer
+from generator.site import Site
+
+MAX_FETCH = 64 * 1024 * 1024
+"""Largest file fetched from a served site."""
+_FACT = re.compile(r"\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b")
+_TAG = re.compile(r"<[^>]+>")
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
+_FOOTER_HEAD = re.compile(r'class="ck-loghead__seq">(\d+)</span>.*?class="ck-loghead__hash">([0-9a-f]{64})<', re.S)
+
+
+class Served:
+    """Files of a served site: a folder, or a URL fetched over HTTP."""
+
+    def __init__(self, site_dir: Path | None, url: str | None):
+        self.site_dir, self.url = site_dir, url
+
+    def where(self, rel: str, logged_url: str) -> str:
+        return (self.url.rstrip("/") + "/" + rel) if self.url else logged_url
+
+    def get(self, rel: str) -> tuple[bytes | None, str | None]:
+        """(bytes, problem) of the file at ``rel``; a path ending in ``/`` is that page's
+        ``index.html``."""
+        if self.site_dir is not None:
+            target = self.site_dir / rel / "index.html" if rel.endswith("/") or not rel else self.site_dir / rel
+            if not target.is_file():
+                return None, "không có trong thư mục trang"
+            return target.read_bytes(), None
+        assert self.url is not None
+        address = self.url.rstrip("/") + "/" + quote(rel)
+        try:
+            with urllib.request.urlopen(address, timeout=15) as response:
+                data = response.read(MAX_FETCH + 1)
+        except urllib.error.HTTPError as exc:
+            return None, f"máy chủ trả về lỗi {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            return None, f"không truy cập được ({exc})"
+        if len(data) > MAX_FETCH:
+            return None, f"tệp lớn hơn {MAX_FETCH // (1024 * 1024)} MB"
+        return data, None
+
+
+def verify(
+    settings: Settings,
+    site_dir: Path | None = None,
+    url: str | None = None,
+    pins: Sequence[str] = (),
+    since: Sequence[str] = (),
+) -> tuple[list[Problem], Log]:
+    """Every check of the module doc that applies; returns (problems, log)."""
+    name = pipeline.relpath(settings.log_path, settings.root)
+    log = read_log(settings.log_path, name)
+    problems = chain_problems(log, name)
+    try:
+        site: Site | None = pipeline.load(settings)
+    except CongkhaiError as exc:
+        problems += exc.problems
+        site = None
+    anchors = pipeline.load_anchors(settings)
+    tree = merkle.Tree(merkle.log_leaves(log.raw))
+    problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
+    problems += _pin_problems(log, pins, name)
+    problems += _since_problems(log, tree, since, name)
+    current = {r.key: r for r in site.records} if site else {}
+    for key, history in sorted(log.histories().items()):
+        latest = history.latest
+        record = current.get(key)
+        if record is None:
+            if site is not None:
+                problems.append(_about(log, name, latest["seq"], "id", f"{key}: không còn bản ghi trong kho"))
+        elif record.sha256 != latest["content_sha256"]:
+            problems.append(
+                _about(
+                    log,
+                    name,
+                    latest["seq"],
+                    "content_sha256",
+                    f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
+                )
+            )
+    if site_dir is not None or url is not None:
+        problems += _served_problems(settings, log, site, anchors.notes, Served(site_dir, url), name)
+    return problems, log
+
+
+def _about(log: Log, name: str, seq: int, field: str, message: str) -> Problem:
+    return Problem(name, line_of_seq(log, seq), field, f"seq {seq}: {message}")
+
+
+# --- the repository ---------------------------------------------------------------------
+
+
+def _checkpoint_problems(
+    settings: Settings, log: Log, tree: merkle.Tree, notes: dict[int, bytes], name: str
+) -> list[Problem]:
+    out = []
+    folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    origin = pipeline.origin(settings)
+    key = checkpoints.load_signing_key(settings.signing_key, settings.root)
+    for size, note in sorted(notes.items()):
+        where = f"{folder}/{size}"
+        try:
+            found = checkpoints.parse(note, where)
+        except CongkhaiError as exc:
+            out += exc.problems
+            continue
+        if found.size != size:
+            out.append(Problem(where, 2, "size", f"checkpoint ghi {found.size} sự kiện nhưng tên tệp là {size}"))
+        elif size > tree.size:
+            out.append(
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "log",
+                    f"checkpoint {size} có {size} sự kiện nhưng nhật ký chỉ còn {tree.size}: nhật ký đã bị cắt bớt",
+                )
+            )
+        elif tree.head(0, size) != found.root:
+            out.append(
+                Problem(
+                    name,
+                    line_of_seq(log, size),
+                    "log",
+                    f"{size} sự kiện đầu của nhật ký không còn khớp checkpoint {where}: nhật ký đã bị viết lại",
+                )
+            )
+        if found.origin != origin:
+            out.append(Problem(where, 1, "origin", f"nguồn '{found.origin}' khác nguồn của nhật ký '{origin}'"))
+        if key is not None and not checkpoints.signed_by(found, origin, key.public_key()):
+            out.append(Problem(where, 4, "signature", "không có chữ ký hợp lệ của cơ quan (khóa signing_key)"))
+    return out
+
+
+def _pin_problems(log: Log, pins: Sequence[str], name: str) -> list[Problem]:
+    out = []
+    for pin in pins:
+        seq_text, _, wanted = pin.partition(":")
+        if not seq_text.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", wanted):
+            out.append(Problem("--pin", 0, "pin", f"'{pin}' không đúng dạng SEQ:HASH (số thứ tự và 64 ký tự hex)"))
+            continue
+        seq = int(seq_text)
+        if seq > len(log.events):
+            out.append(
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "log",
+                    f"đầu chuỗi đã ghim seq {seq} không còn trong nhật ký ({len(log.events)} sự kiện): nhật ký đã bị cắt bớt",
+                )
+            )
+        elif log.events[seq - 1].get("hash") != wanted:
+            out.append(_about(log, name, seq, "hash", f"khác mã băm đã ghim {wanted}: nhật ký đã bị viết lại"))
+    return out
+
+
+def _read_outside(source: str) -> bytes:
+    if source.startswith(("http://", "https://")):
+        try:
+            with urllib.request.urlopen(source, timeout=15) as response:
+                return response.read(MAX_FETCH)
+        except (urllib.error.URLError, OSError) as exc:
+            raise CongkhaiError(f"{source}: không tải được bản sao ({exc})") from None
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise CongkhaiError(f"{source}: không đọc được bản sao ({exc.strerror or exc})") from None
+
+
+def _since_problems(log: Log, tree: merkle.Tree, sources: Sequence[str], name: str) -> list[Problem]:
+    """An earlier download of the log (JSON Lines) must be a prefix of the log; an earlier
+    checkpoint must be a tree head of the log's first lines."""
+    out = []
+    for source in sources:
+        try:
+            data = _read_outside(source)
+        except CongkhaiError as exc:
+            out += exc.problems
+            continue
+        if data.startswith(b"{") or not data:
+            earlier = merkle.log_leaves(data)
+            if not log.raw.startswith(data) or len(earlier) > tree.size:
+                same = 0
+                while same < min(len(earlier), tree.size) and earlier[same] == tree.leaves[same]:
+                    same += 1
+                if same < len(earlier) and same < tree.size:
+                    out.append(
+                        _about(
+                            log,
+                            name,
+                            same + 1,
+                            "log",
+                            f"khác dòng {same + 1} của bản sao {source}: nhật ký đã bị viết lại",
+                        )
+                    )
+                else:
+                    out.append(
+                        Problem(
+                            name,
+                            max(len(log.events), 1),
+                            "log",
+                            f"bản sao {source} có {len(earlier)} sự kiện, nhật ký chỉ còn {tree.size}: nhật ký đã bị cắt bớt",
+                        )
+                    )
+            continue
+        try:
+            found = checkpoints.parse(data, source)
+        except CongkhaiError as exc:
+            out += exc.problems
+            continue
+        if found.size > tree.size:
+            out.append(
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "log",
+                    f"checkpoint {source} có {found.size} sự kiện, nhật ký chỉ còn {tree.size}: nhật ký đã bị cắt bớt",
+                )
+            )
+        elif tree.head(0, found.size) != found.root:
+            out.append(
+                Problem(
+                    name,
+                    line_of_seq(log, found.size),
+                    "log",
+                    f"nhật ký không còn mở rộng checkpoint {source} ({found.size} sự kiện): nhật ký đã bị viết lại",
+                )
+            )
+    return out
+
+
+# --- the served site --------------------------------------------------------------------
+
+
+def _facts(markup: str) -> Counter[str]:
+    """Dates, amounts and hashes in the text of ``markup``."""
+    return Counter(_FACT.findall(html.unescape(_TAG.sub(" ", markup))))
+
+
+def _served_problems(
+    settings: Settings, log: Log, site: Site | None, notes: dict[int, bytes], served: Served, name: str
+) -> list[Problem]:
+    out = []
+    last = len(log.events) or 1
+    data, problem = served.get(paths.LOG_JSONL)
+    where = served.where(paths.LOG_JSONL, settings.url_for(paths.LOG_JSONL))
+    if problem:
+        out.append(Problem(name, last, "log", f"{where}: {problem}"))
+    elif data != log.raw:
+        out.append(Problem(name, last, "log", f"{where}: nhật ký đang phục vụ khác nhật ký trong kho (khác từng byte)"))
+    if notes:
+        data, problem = served.get(paths.CHECKPOINT)
+        where = served.where(paths.CHECKPOINT, settings.url_for(paths.CHECKPOINT))
+        if problem:
+            out.append(Problem(name, last, "log", f"{where}: {problem}"))
+        elif data != notes[max(notes)]:
+            out.append(
+                Problem(name, last, "log", f"{where}: checkpoint đang phục vụ khác checkpoint mới nhất trong kho")
+            )
+    heads = {(e.get("seq"), e.get("hash")) for e in log.events}
+    base_path = urlsplit(settings.site_url or "/").path
+    current = {r.key: r for r in site.records} if site else {}
+    renderer = Renderer(site) if site else None
+    for key, history in sorted(log.histories().items()):
+        latest = history.latest
+        seq = latest["seq"]
+        path = urlsplit(latest["url"]).path
+        rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
+        page_where = served.where(rel, latest["url"])
+        data, problem = served.get(rel)
+        if problem:
+            out.append(_about(log, name, seq, "url", f"{page_where}: {problem}"))
+        else:
+            page = data.decode("utf-8", errors="replace")
+            if latest["content_sha256"] not in page:
+                out.append(
+                    _about(
+                        log,
+                        name,
+                        seq,
+                        "content_sha256",
+                        f"{page_where}: trang không hiển thị mã SHA-256 {latest['content_sha256']} đã ghi trong nhật ký",
+                    )
+                )
+            footer = _FOOTER_HEAD.search(page)
+            if footer is None or (int(footer.group(1)), footer.group(2)) not in heads:
+                shown = f"seq {footer.group(1)} {footer.group(2)}" if footer else "không có"
+                out.append(
+                    _about(
+                        log,
+                        name,
+                        seq,
+                        "hash",
+                        f"{page_where}: đầu chuỗi ở chân trang ({shown}) không phải một đầu chuỗi của nhật ký",
+                    )
+                )
+            if history.withdrawn and "Đã thu hồi" not in page:
+                out.append(
+                    _about(
+                        log,
+                        name,
+                        seq,
+                        "event",
+                        f"{page_where}: thông tin đã thu hồi nhưng trang không có thông báo thu hồi",
+                    )
+                )
+            record = current.get(key)
+            if (
+                renderer is not None
+                and record is not None
+                and record.sha256 == latest["content_sha256"]
+                and record.public
+            ):
+                out += _content_problems(log, name, seq, page_where, page, renderer.render_record(record))
+        for index, attachment in enumerate(latest.get("attachments") or [], start=1):
+            data, problem = served.get(rel + attachment["file"])
+            field = f"attachments[{index}].sha256"
+            if problem:
+                out.append(_about(log, name, seq, field, f"{page_where}{attachment['file']}: {problem}"))
+            elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
+                out.append(
+                    _about(
+                        log,
+                        name,
+                        seq,
+                        field,
+                        f"{page_where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
+                        f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
+                    )
+                )
+    return out
+
+
+def _content_problems(log: Log, name: str, seq: int, where: str, page: str, expected_markdown: str) -> list[Problem]:
+    """The dates, amounts and hashes of the served page's article must be those of the page
+    rendered from the logged version (a date or a figure edited on the server is caught)."""
+    article = _ARTICLE.search(page)
+    shown = _facts(article.group(0) if article else page)
+    expected = _facts(expected_markdown)
+    extra, missing = shown - expected, expected - shown
+    if not extra and not missing:
+        return []
+    parts = []
+    if extra:
+        parts.append("có thêm " + ", ".join(sorted(extra)))
+    if missing:
+        parts.append("thiếu " + ", ".join(sorted(missing)))
+    return [
+        _about(
+            log, name, seq, "content_sha256", f"{where}: trang khác phiên bản đã ghi trong nhật ký ({'; '.join(parts)})"
+        )
+    ]
