@@ -31,6 +31,7 @@ from generator.site import Site
 from generator.skeleton import write_skeleton
 from generator.values import format_date, parse_date
 from generator.values import today as office_today
+from generator.verify import valid_pin
 from generator.verify import verify as run_verify
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
@@ -195,6 +196,13 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
 
 
+def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:
+    for pin in values:
+        if not valid_pin(pin):
+            raise click.BadParameter(f"'{pin}' không đúng dạng SEQ:HASH (số thứ tự và 64 ký tự hex)")
+    return values
+
+
 @main.command()
 @click.option(
     "--site",
@@ -209,6 +217,7 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
     "pins",
     multiple=True,
     metavar="SEQ:HASH",
+    callback=lambda ctx, param, values: _check_pins(values),
     help="Đầu chuỗi đã chép từ một trang lưu trữ; nhật ký phải còn sự kiện đó với đúng mã băm (dùng nhiều lần được).",
 )
 @click.option(

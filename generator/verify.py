@@ -173,12 +173,18 @@ def _checkpoint_problems(
     return out
 
 
+def valid_pin(pin: str) -> bool:
+    """``SEQ:HASH``: a sequence number and 64 hex digits."""
+    seq, _, wanted = pin.partition(":")
+    return seq.isdigit() and int(seq) > 0 and re.fullmatch(r"[0-9a-f]{64}", wanted) is not None
+
+
 def _pin_problems(log: Log, pins: Sequence[str], name: str) -> list[Problem]:
     out = []
     for pin in pins:
         seq_text, _, wanted = pin.partition(":")
-        if not seq_text.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", wanted):
-            out.append(Problem("--pin", 0, "pin", f"'{pin}' không đúng dạng SEQ:HASH (số thứ tự và 64 ký tự hex)"))
+        if not valid_pin(pin):
+            out.append(Problem("", 0, "", f"--pin '{pin}' không đúng dạng SEQ:HASH (số thứ tự và 64 ký tự hex)"))
             continue
         seq = int(seq_text)
         if seq > len(log.events):

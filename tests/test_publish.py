@@ -417,8 +417,11 @@ def test_publish_killed_at_every_point_leaves_old_or_new(make_project, tmp_path)
     assert _publish_subprocess(reference, None) == 0
     new_pages = {k for k in _tree(reference / "www")}
     killed = 0
+    downloads = []  # what an auditor could have downloaded from the served site after each kill
     for point in range(1, 200):
         code = _publish_subprocess(root, point)
+        served = root / "www/nhat-ky-cong-khai/publication-log.jsonl"
+        downloads.append(served.read_bytes())
         log = read_log(root / "publication-log.jsonl")
         assert chain_problems(log) == [], point
         current = (root / "publication-log.jsonl").read_bytes()
@@ -439,8 +442,11 @@ def test_publish_killed_at_every_point_leaves_old_or_new(make_project, tmp_path)
             break
         assert (root / "www/index.html").is_file()
     assert killed >= 20, killed
-    # whatever the kill point, one more publish completes the work exactly once
+    # whatever the kill point, one more publish completes the work exactly once, and the log
+    # extends every copy that was served on the way (no fork)
     assert _publish_subprocess(root, None) == 0
+    final = (root / "publication-log.jsonl").read_bytes()
+    assert all(final.startswith(download) for download in downloads)
     assert len(read_log(root / "publication-log.jsonl").events) == len(
         read_log(reference / "publication-log.jsonl").events
     )
