@@ -170,14 +170,10 @@ def verify_token(token: bytes, data: bytes, ca_pem: bytes) -> dt.datetime:
     the critical extendedKeyUsage timeStamping, was valid at ``genTime`` and chains to a
     certificate of ``ca_pem``. Otherwise :class:`TimestampError` with the reason."""
     response = _decode(token)
-    try:
-        roots = x509.load_pem_x509_certificates(ca_pem)
-    except ValueError as exc:
-        raise TimestampError("tệp chứng thư gốc không đọc được (cần chứng thư dạng PEM)") from exc
     status = response.status
     if status != PKIStatus.GRANTED:
         text = "; ".join(response.status_string)
-        raise TimestampError(f"đơn vị cấp dấu thời gian đã từ chối (trạng thái {status}{': ' + text if text else ''})")
+        raise TimestampError(f"yêu cầu bị từ chối (trạng thái {status}{': ' + text if text else ''})")
     info = response.tst_info
     imprint = info.message_imprint
     if imprint.hash_algorithm != SHA256_OID:
@@ -192,6 +188,10 @@ def verify_token(token: bytes, data: bytes, ca_pem: bytes) -> dt.datetime:
         )
     gen_time = info.gen_time
     gen_time = gen_time.replace(tzinfo=dt.UTC) if gen_time.tzinfo is None else gen_time.astimezone(dt.UTC)
+    try:
+        roots = x509.load_pem_x509_certificates(ca_pem)
+    except ValueError as exc:
+        raise TimestampError("tệp chứng thư gốc không đọc được (cần chứng thư dạng PEM)") from exc
     signer, embedded = _signer(response)
     who = f"chứng thư số của đơn vị cấp dấu thời gian ({signer.subject.rfc4514_string()})"
     _check_usage(signer, who)

@@ -268,6 +268,17 @@ def test_oversize_answer(make_openssl_tsa, mode):
     )
 
 
+def test_rejected_request(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.mode = "reject"
+    with pytest.raises(TimestampError) as caught:
+        request_token(server.tsa("openssl"), DATA)
+    assert str(caught.value) == (
+        f"Đơn vị cấp dấu thời gian openssl ({server.url}): yêu cầu bị từ chối "
+        "(trạng thái 2: Message digest algorithm is not supported.)"
+    )
+
+
 def test_replayed_answer_is_refused_by_nonce(make_openssl_tsa):
     server = make_openssl_tsa()
     first = request_token(server.tsa("openssl"), DATA)

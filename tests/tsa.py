@@ -195,7 +195,7 @@ class _TSAHandler(http.server.BaseHTTPRequestHandler):
         if mode == "replay" and owner.last_reply is not None:
             return self._send(200, "application/timestamp-reply", owner.last_reply)
         try:
-            reply = owner.reply(query)
+            reply = owner.reply(query, owner.reject_config if mode == "reject" else None)
         except subprocess.CalledProcessError as exc:
             return self._send(500, "text/plain", exc.stderr or b"openssl failed")
         owner.last_reply = reply
@@ -220,7 +220,8 @@ class OpenSSLTSA(_Server):
     seconds before answering), ``"html"`` (an HTML page, status 200), ``"error"`` (HTTP
     503), ``"huge"`` (``huge_size`` bytes of a would-be token, with Content-Length),
     ``"huge-stream"`` (the same without Content-Length), ``"replay"`` (the last reply
-    again, whatever the query: an old token with another nonce)."""
+    again, whatever the query: an old token with another nonce), ``"reject"`` (OpenSSL
+    configured for SHA-512 imprints only: a real rejection, status 2, badAlg)."""
 
     CONFIG = """\
 [ tsa ]
@@ -250,7 +251,11 @@ ess_cert_id_alg = sha256
         self.ca_pem = ca_pem
         self.cert = cert
         self.config = directory / "openssl.cnf"
-        self.config.write_text(self.CONFIG.format(dir=directory, cert=cert, ca=ca_pem, key=key), encoding="utf-8")
+        config = self.CONFIG.format(dir=directory, cert=cert, ca=ca_pem, key=key)
+        self.config.write_text(config, encoding="utf-8")
+        # mode "reject": the same TSA accepting only SHA-512 imprints refuses ours (badAlg)
+        self.reject_config = directory / "openssl-sha512-only.cnf"
+        self.reject_config.write_text(config.replace("digests = sha256, sha384, sha512", "digests = sha512"), "utf-8")
         (directory / "serial").write_text("01\n", encoding="ascii")
         self.mode = "ok"
         self.delay = 5.0
@@ -264,13 +269,13 @@ ess_cert_id_alg = sha256
         self.httpd.owner = self
         self.start()
 
-    def reply(self, query: bytes) -> bytes:
+    def reply(self, query: bytes, config: Path | None = None) -> bytes:
         """The DER TimeStampResp ``openssl ts -reply`` gives for the DER ``query``."""
         with self._lock, tempfile.TemporaryDirectory(dir=self.dir) as work:
             query_file, reply_file = Path(work) / "q.tsq", Path(work) / "r.tsr"
             query_file.write_bytes(query)
             subprocess.run(
-                ["openssl", "ts", "-reply", "-config", str(self.config), "-queryfile", str(query_file)]
+                ["openssl", "ts", "-reply", "-config", str(config or self.config), "-queryfile", str(query_file)]
                 + ["-out", str(reply_file)],
                 check=True,
                 capture_output=True,
