@@ -136,7 +136,7 @@ def _post(tsa: TSA, query: bytes, timeout: float) -> tuple[bytes, str]:
             declared = answer.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                 raise TimestampError(_too_big(), tsa)
-            for chunk in answer.iter_raw():
+            for chunk in answer.iter_bytes():
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
                     raise TimestampError(_too_big(), tsa)
@@ -214,7 +214,9 @@ def verify_token(token: bytes, data: bytes, ca_pem: bytes) -> dt.datetime:
     try:
         builder.build().verify(response, digest)
     except (VerificationError, ValueError) as exc:
-        raise TimestampError(f"chữ ký hoặc chuỗi chứng thư không kiểm tra được ({exc})") from exc
+        reasons = re.findall(r'reason: "([^"]+)"', str(exc))  # OpenSSL's error stack, shortened
+        detail = f"OpenSSL: {'; '.join(reasons)}" if reasons else str(exc)
+        raise TimestampError(f"chữ ký hoặc chuỗi chứng thư không hợp lệ ({detail})") from exc
     return gen_time
 
 

@@ -199,6 +199,24 @@ def test_token_from_another_tsa(openssl_tsa, certomancer_tsa, tsa_material, tmp_
     )
 
 
+def test_edited_gen_time_breaks_the_signature(openssl_tsa, tmp_path):
+    """A token whose genTime is moved a year back (same length) no longer verifies."""
+    token = request_token(openssl_tsa.tsa("openssl"), DATA)
+    info = tsp.TimeStampResp.load(token)["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
+    encoded = info["gen_time"].dump()
+    year = info["gen_time"].native.year
+    edited = token.replace(encoded, encoded.replace(str(year).encode(), str(year - 1).encode(), 1))
+    assert edited != token and len(edited) == len(token)
+    assert token_time(edited).year == year - 1
+    with pytest.raises(TimestampError) as caught:
+        verify_token(edited, DATA, openssl_tsa.ca_pem.read_bytes())
+    assert str(caught.value) == (
+        "Dấu thời gian không hợp lệ: chữ ký hoặc chuỗi chứng thư không hợp lệ "
+        "(OpenSSL: digest failure; signature failure)"
+    )
+    assert_openssl_fails(openssl_verify(tmp_path, edited, DATA, openssl_tsa.ca_pem), "signature failure")
+
+
 def test_not_a_token_and_not_a_certificate(openssl_tsa):
     with pytest.raises(TimestampError) as caught:
         verify_token(b"<html>", DATA, openssl_tsa.ca_pem.read_bytes())
