@@ -239,10 +239,13 @@ def test_tsa_down_fails_quickly(make_openssl_tsa):
     start = time.monotonic()
     with pytest.raises(TimestampError) as caught:
         request_token(tsa, DATA, timeout=5)
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 1.5  # refused at once, not after the 5 s timeout
     assert str(caught.value) == (
         f"Đơn vị cấp dấu thời gian openssl ({tsa.url}): không kết nối được (máy chủ không trả lời hoặc từ chối kết nối)"
     )
+    server.restart()  # back on the same URL: the token can be had later
+    assert server.url == tsa.url
+    verify_token(request_token(tsa, DATA), DATA, server.ca_pem.read_bytes())
 
 
 def test_slow_tsa_times_out(make_openssl_tsa):
@@ -251,7 +254,7 @@ def test_slow_tsa_times_out(make_openssl_tsa):
     start = time.monotonic()
     with pytest.raises(TimestampError) as caught:
         request_token(server.tsa("cham"), DATA, timeout=0.5)
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 2  # 0.5 s, not the 5 s the TSA takes
     assert str(caught.value) == f"Đơn vị cấp dấu thời gian cham ({server.url}): không trả lời trong 0.5 giây"
 
 

@@ -11,13 +11,19 @@ Two independent implementations, both real, neither mocked:
   (:meth:`CertomancerTSA.set_time`) to issue backdated tokens.
 
 Both serve on a random free port in a thread and can be stopped (a TSA that is down:
-connection refused). :class:`OpenSSLTSA` can also misbehave (``mode``): answer slowly,
-answer an HTML page, or answer more bytes than any token.
+connection refused) and restarted on the same URL. :class:`OpenSSLTSA` can also misbehave
+(``mode``): answer slowly, answer an HTML page or an HTTP error, more bytes than any
+token, an old reply again, or a real rejection. OpenSSL's TSA refuses to sign with a
+certificate without the critical timeStamping usage (``invalid signer certificate
+purpose``), so a token without that usage comes from certomancer's ``tsa-no-eku``.
 
-Session-scoped fixtures in ``tests/conftest.py`` build them once: ``openssl_tsa``,
-``openssl_tsa_no_eku``, ``openssl_tsa_expired``, ``certomancer_tsa`` (and
-``tsa_material`` for the certificates). Each has ``.url``, ``.ca_pem`` (the path of
-its root certificate, PEM) and ``.tsa(name)`` (a :class:`generator.timestamps.TSA`).
+Fixtures in ``tests/conftest.py``: ``tsa_material`` (the certificates, made once per
+session), ``openssl_tsa`` (one shared OpenSSL TSA: leave it running and in mode "ok"),
+``make_openssl_tsa`` (a factory of OpenSSL TSAs of one's own, ``"good"``, ``"no_eku"``
+or ``"expired"``, stopped after the test; change their ``mode`` or stop them freely) and
+``certomancer_tsa`` (shared; its clock is reset after each test). Each TSA has ``.url``,
+``.ca_pem`` (the path of its root certificate, PEM) and ``.tsa(name)`` (a
+:class:`generator.timestamps.TSA` for :func:`generator.timestamps.request_token`).
 """
 
 from __future__ import annotations
@@ -136,22 +142,34 @@ class CA:
 
 
 class _Server:
-    """A threaded server on 127.0.0.1 with a random free port; ``stop()`` closes the port."""
+    """A threaded server on 127.0.0.1 with a random free port. ``stop()`` closes the port
+    (a TSA that is down: connection refused); ``restart()`` serves again on the same port
+    (the same URL), e.g. for ``congkhai timestamp`` after a publish with the TSA down."""
 
-    httpd: Any
+    httpd: Any = None
     url_path = "/"
+    ca_pem: Path
 
-    def start(self) -> None:
+    def _bind(self, port: int) -> Any:
+        raise NotImplementedError
+
+    def start(self, port: int = 0) -> None:
+        self.httpd = self._bind(port)
+        self._port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     @property
     def port(self) -> int:
-        return self.httpd.server_address[1]
+        return self._port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.url_path}"
+
+    @property
+    def running(self) -> bool:
+        return self.httpd is not None
 
     def stop(self) -> None:
         """Stop serving and close the socket: later requests get "connection refused"."""
@@ -162,10 +180,14 @@ class _Server:
         self._thread.join(timeout=5)
         self.httpd = None
 
-    def tsa(self, name: str) -> TSA:
-        return TSA(name=name, url=self.url, ca=self.ca_pem)
+    def restart(self) -> None:
+        """Serve again on the same port after :meth:`stop`."""
+        if self.httpd is None:
+            self.start(self._port)
 
-    ca_pem: Path
+    def tsa(self, name: str) -> TSA:
+        """This TSA as the option ``timestamping`` describes it (``ca``: its root, PEM)."""
+        return TSA(name=name, url=self.url, ca=self.ca_pem)
 
 
 class _TSAHandler(http.server.BaseHTTPRequestHandler):
@@ -264,10 +286,13 @@ ess_cert_id_alg = sha256
         self.last_reply: bytes | None = None
         self.stopping = threading.Event()
         self._lock = threading.Lock()  # openssl ts -reply updates the serial file
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TSAHandler)
-        self.httpd.daemon_threads = True
-        self.httpd.owner = self
         self.start()
+
+    def _bind(self, port: int) -> Any:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), _TSAHandler)
+        httpd.daemon_threads = True
+        httpd.owner = self
+        return httpd
 
     def reply(self, query: bytes, config: Path | None = None) -> bytes:
         """The DER TimeStampResp ``openssl ts -reply`` gives for the DER ``query``."""
@@ -284,8 +309,12 @@ ess_cert_id_alg = sha256
             return reply_file.read_bytes()
 
     def stop(self) -> None:
-        self.stopping.set()
+        self.stopping.set()  # a "slow" answer in progress ends now
         super().stop()
+
+    def restart(self) -> None:
+        self.stopping.clear()
+        super().restart()
 
 
 # --- certomancer ----------------------------------------------------------------------
@@ -372,13 +401,16 @@ class CertomancerTSA(_Server):
         self.ca_pem.write_bytes(root.public_bytes(serialization.Encoding.PEM))
         self.animator = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False, allow_time_override=False)
         self.url_path = f"/congkhai/tsa/{label}"
-        self.httpd = wsgiref.simple_server.make_server(
-            "127.0.0.1", 0, self.animator, server_class=_ThreadingWSGIServer, handler_class=_QuietWSGIHandler
-        )
         self.start()
 
+    def _bind(self, port: int) -> Any:
+        return wsgiref.simple_server.make_server(
+            "127.0.0.1", port, self.animator, server_class=_ThreadingWSGIServer, handler_class=_QuietWSGIHandler
+        )
+
     def with_label(self, label: str) -> CertomancerTSA:
-        """The same running server, another of its services (``"tsa-no-eku"``)."""
+        """The same running server, another of its services (``"tsa-no-eku"``); stop and
+        restart the original, not this view."""
         other = object.__new__(CertomancerTSA)
         other.__dict__.update(self.__dict__)
         other.url_path = f"/congkhai/tsa/{label}"
