@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,29 @@ def request_token(tsa: TSA, data: bytes, timeout: float = 10.0) -> bytes:
 
 
 def _post(tsa: TSA, query: bytes, timeout: float) -> tuple[bytes, str]:
-    """POST the query; the body (capped) and its Content-Type, or TimestampError."""
+    """POST the query; the body (capped) and its Content-Type, or TimestampError, within
+    ``timeout`` seconds in all. httpx's timeouts are per operation (a server sending its
+    headers a byte at a time never trips them), so the exchange runs in a daemon thread
+    and is given up at the deadline; the thread ends by itself on httpx's own timeouts."""
+    outcome: list[Any] = []
+
+    def exchange() -> None:
+        try:
+            outcome.append(_exchange(tsa, query, timeout))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=exchange, name=f"tsa-{tsa.name}", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.25)
+    if not outcome:
+        raise TimestampError(_too_slow(timeout), tsa)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _exchange(tsa: TSA, query: bytes, timeout: float) -> tuple[bytes, str]:
     deadline = time.monotonic() + timeout
     chunks: list[bytes] = []
     size = 0

@@ -258,6 +258,16 @@ def test_slow_tsa_times_out(make_openssl_tsa):
     assert str(caught.value) == f"Đơn vị cấp dấu thời gian cham ({server.url}): không trả lời trong 0.5 giây"
 
 
+def test_tsa_dripping_its_headers_times_out(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.mode = "drip"
+    start = time.monotonic()
+    with pytest.raises(TimestampError) as caught:
+        request_token(server.tsa("nho-giot"), DATA, timeout=0.5)
+    assert time.monotonic() - start < 2  # the whole exchange is bounded, not each read
+    assert str(caught.value) == f"Đơn vị cấp dấu thời gian nho-giot ({server.url}): không trả lời trong 0.5 giây"
+
+
 def test_html_answer(make_openssl_tsa):
     server = make_openssl_tsa()
     server.mode = "html"

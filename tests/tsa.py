@@ -204,6 +204,8 @@ class _TSAHandler(http.server.BaseHTTPRequestHandler):
         mode = owner.mode
         if mode == "slow":
             owner.stopping.wait(owner.delay)
+        if mode == "drip":  # headers one byte at a time: never idle long enough for a read timeout
+            return self._drip(owner)
         if mode == "html":
             return self._send(
                 200, "text/html; charset=utf-8", "<!doctype html><title>Bảo trì</title><p>Bảo trì</p>".encode()
@@ -222,6 +224,16 @@ class _TSAHandler(http.server.BaseHTTPRequestHandler):
             return self._send(500, "text/plain", exc.stderr or b"openssl failed")
         owner.last_reply = reply
         self._send(200, "application/timestamp-reply", reply)
+
+    def _drip(self, owner: OpenSSLTSA) -> None:
+        try:
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+            end = threading.Event()
+            while not owner.stopping.is_set() and not end.wait(0.1):
+                self.wfile.write(b"a")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _send(self, status: int, content_type: str, body: bytes, length: bool = True) -> None:
         try:
@@ -242,7 +254,8 @@ class OpenSSLTSA(_Server):
     seconds before answering), ``"html"`` (an HTML page, status 200), ``"error"`` (HTTP
     503), ``"huge"`` (``huge_size`` bytes of a would-be token, with Content-Length),
     ``"huge-stream"`` (the same without Content-Length), ``"replay"`` (the last reply
-    again, whatever the query: an old token with another nonce), ``"reject"`` (OpenSSL
+    again, whatever the query: an old token with another nonce), ``"drip"`` (headers
+    a byte every 0.1 s, without end), ``"reject"`` (OpenSSL
     configured for SHA-512 imprints only: a real rejection, status 2, badAlg)."""
 
     CONFIG = """\
