@@ -201,3 +201,59 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+# --- real RFC 3161 time-stamping authorities on 127.0.0.1 (tests/tsa.py) ---------------
+
+
+@pytest.fixture(scope="session")
+def tsa_material(tmp_path_factory):
+    """CA and TSA certificates for the OpenSSL TSAs, made once (tests/tsa.py, TSAMaterial)."""
+    from tests.tsa import TSAMaterial
+
+    return TSAMaterial.make(tmp_path_factory.mktemp("tsa-pki"))
+
+
+@pytest.fixture(scope="session")
+def openssl_tsa(tsa_material, tmp_path_factory):
+    """`openssl ts -reply` behind HTTP on 127.0.0.1, TSA certificate with the critical
+    timeStamping usage; shared by the session: do not stop it or change its mode (use
+    make_openssl_tsa for that). `.url`, `.ca_pem`, `.tsa(name)`."""
+    server = tsa_material.openssl_tsa(tmp_path_factory.mktemp("openssl-tsa"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_openssl_tsa(tsa_material, tmp_path):
+    """A factory of OpenSSL TSAs of one's own (stopped after the test):
+    `make_openssl_tsa("good" | "no_eku" | "expired")`; set `.mode` ("slow", "html",
+    "error", "huge") or call `.stop()` (TSA down) freely."""
+    servers = []
+
+    def make(which: str = "good"):
+        server = tsa_material.openssl_tsa(tmp_path / f"openssl-tsa-{len(servers)}", which)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _certomancer_server(tmp_path_factory):
+    from tests.tsa import CertomancerTSA
+
+    server = CertomancerTSA(tmp_path_factory.mktemp("certomancer"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def certomancer_tsa(_certomancer_server):
+    """certomancer's time-stamping service on 127.0.0.1 (its own CA), shared by the
+    session; `.set_time(datetime)` fixes its clock for this test (reset afterwards).
+    `.with_label("tsa-no-eku")` is its service whose certificate lacks timeStamping."""
+    yield _certomancer_server
+    _certomancer_server.set_time(None)
