@@ -18,7 +18,7 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import pipeline
+from generator import attest, pipeline
 from generator.categories import load_categories, load_common
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
@@ -174,6 +174,7 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
             lambda site, out: _build_site(obj["config_file"], out, site),
             Path(deploy_to) if deploy_to else None,
             allow_sample,
+            stamp=lambda note: attest.stamp(settings, note),
         )
     except CongkhaiError as exc:
         _fail(exc)
@@ -277,6 +278,29 @@ def serve(obj: dict[str, str], dev_addr: str) -> None:
     except (Abort, BuildError) as exc:
         click.echo(f"Không xem trước được: {exc}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.pass_obj
+def timestamp(obj: dict[str, str]) -> None:
+    """Lấy dấu thời gian RFC 3161 còn thiếu cho các checkpoint (khi đơn vị cấp dấu thời gian
+    không trả lời lúc công bố). Tệp mới nằm cạnh nhật ký; trang có chúng từ lần dựng sau."""
+    try:
+        settings = _settings(obj["config_file"])
+        if not settings.timestamping:
+            raise CongkhaiError("chưa khai báo đơn vị cấp dấu thời gian (timestamping) trong mkdocs.yml")
+        added, failed = attest.fill_missing(settings, pipeline.load_anchors(settings))
+    except CongkhaiError as exc:
+        _fail(exc)
+    for line in added:
+        click.echo(f"Đã lấy {line}.")
+    for line in failed:
+        click.echo(line, err=True)
+    if failed:
+        click.echo(f"Còn {len(failed)} dấu thời gian chưa lấy được; chạy lại lệnh sau.", err=True)
+        sys.exit(1)
+    if not added:
+        click.echo("Mọi checkpoint đã có đủ dấu thời gian.")
 
 
 @main.command()

@@ -26,6 +26,7 @@ Every problem names the log line of the event it concerns: ``<log>:<line>: <key>
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import re
@@ -36,12 +37,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from generator import checkpoints, merkle, paths, pipeline
+from generator import attest, checkpoints, merkle, paths, pipeline
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.log import Log, chain_problems, line_of_seq, read_log
 from generator.render import Renderer
-from generator.site import Site
+from generator.site import Anchors, Site
+from generator.values import format_local, parse_instant
 
 MAX_FETCH = 64 * 1024 * 1024
 """Largest file fetched from a served site."""
@@ -101,6 +103,7 @@ def verify(
     anchors = pipeline.load_anchors(settings)
     tree = merkle.Tree(merkle.log_leaves(log.raw))
     problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
+    problems += _time_problems(settings, log, anchors, name)
     problems += _pin_problems(log, pins, name)
     problems += _since_problems(log, tree, since, name)
     current = {r.key: r for r in site.records} if site else {}
@@ -170,6 +173,56 @@ def _checkpoint_problems(
             out.append(Problem(where, 1, "origin", f"nguồn '{found.origin}' khác nguồn của nhật ký '{origin}'"))
         if key is not None and not checkpoints.signed_by(found, origin, key.public_key()):
             out.append(Problem(where, 4, "signature", "không có chữ ký hợp lệ của cơ quan (khóa signing_key)"))
+    return out
+
+
+def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) -> list[Problem]:
+    """Every token must verify; every event's ``at`` must not be later than its attested
+    time, nor earlier by more than ``max_timestamp_delay``; with TSAs configured, every
+    event must be covered by a token."""
+    if not anchors.tokens and not settings.timestamping:
+        return []
+    folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    per_checkpoint, bad = attest.attestations(settings, anchors)
+    out = [Problem(f"{folder}/{size}.{tsa}.tsr", 1, "token", reason) for size, tsa, reason in bad]
+    limit = dt.timedelta(hours=settings.max_timestamp_delay_hours)
+    for seq, event in enumerate(log.events, start=1):
+        found = attest.attested(seq, per_checkpoint)
+        if found is None:
+            if settings.timestamping:
+                out.append(
+                    _about(
+                        log, name, seq, "at", "chưa có dấu thời gian nào bao gồm sự kiện này; chạy congkhai timestamp"
+                    )
+                )
+            continue
+        try:
+            at = parse_instant(str(event.get("at")))
+        except ValueError:
+            continue  # reported by the chain check
+        when = format_local(found.when.isoformat(), settings.timezone, with_time=True)
+        if at > found.when:
+            out.append(
+                _about(
+                    log,
+                    name,
+                    seq,
+                    "at",
+                    f"{event['at']} muộn hơn thời điểm được chứng thực {when} ({found.tsa}, checkpoint {found.size})",
+                )
+            )
+        elif found.when - at > limit:
+            hours = int((found.when - at).total_seconds() // 3600)
+            out.append(
+                _about(
+                    log,
+                    name,
+                    seq,
+                    "at",
+                    f"{event['at']} sớm hơn thời điểm được chứng thực {when} ({found.tsa}) {hours} giờ, quá "
+                    f"{settings.max_timestamp_delay_hours} giờ cho phép: ngày công bố chỉ là lời của cơ quan (có thể đã ghi lùi ngày)",
+                )
+            )
     return out
 
 
