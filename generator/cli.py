@@ -362,6 +362,7 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
                 ]
             )
         made = build_report(site, site.log, year)
+        made.verification = [str(p) for p in run_verify(settings)[0]]
         written = write_report(made, Path(out), chosen)
     except CongkhaiError as exc:
         _fail(exc)
@@ -436,10 +437,19 @@ def status(obj: dict[str, str], today: dt.date | None) -> None:
                 line += f" [{item.record_key}]"
             if item.published is not None:
                 line += f"; công bố {format_date(item.published)}"
+                if item.attested_by:
+                    line += f" (theo dấu thời gian {item.attested_by})"
+                elif settings.timestamping:
+                    line += " (chỉ theo đồng hồ của cơ quan)"
                 if item.state == "late":
                     line += f", muộn {item.days_late} ngày"
             click.echo(line)
             click.echo(f"      căn cứ: {item.basis}")
+    anchors = site.anchors
+    unstamped = [size for size in sorted(anchors.notes) if settings.timestamping and not anchors.tokens.get(size)]
+    if unstamped:
+        click.echo(f"\nCheckpoint chưa có dấu thời gian ({len(unstamped)}): " + ", ".join(map(str, unstamped)))
+        click.echo("      chạy congkhai timestamp để lấy dấu thời gian còn thiếu")
     counts = {state: sum(1 for i in items if i.state == state) for state in STATES}
     click.echo(
         f"\nTổng cộng: {counts['missing']} thiếu, {counts['late']} công bố muộn, "

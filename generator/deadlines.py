@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from generator import attest
 from generator.deadline_rules import (
     Expectation,
     Rule,
@@ -77,7 +79,10 @@ class DueItem:
     basis: str
     """The rule in Vietnamese with its legal source."""
     published: dt.date | None = None
-    """First publication (local date of the record's first log event), if any."""
+    """First publication (local date of the record's first log event, or of its attested
+    time when a timestamp covers it), if any."""
+    attested_by: str = ""
+    """The TSA whose token dates the publication; empty: the office's clock only."""
 
     @property
     def days_late(self) -> int:
@@ -114,15 +119,22 @@ class _Status:
         self.horizon = today + dt.timedelta(days=window_days)
         self.timezone = site.settings.timezone
         self.histories = log.histories()
+        self.attested = attest.attestations(site.settings, site.anchors)[0] if site.anchors.tokens else {}
         self.items: list[DueItem] = []
 
-    def published(self, record: Record) -> dt.date | None:
-        """First publication as of ``today`` (a later event did not yet happen)."""
+    def published(self, record: Record) -> tuple[dt.date | None, str]:
+        """First publication as of ``today`` (a later event did not yet happen): the attested
+        date when a timestamp covers it (and the TSA), else the office's own date."""
         history = self.histories.get(record.key)
         if history is None or not history.events:
-            return None
+            return None, ""
         day = local_date(history.first_published, self.timezone)
-        return day if day <= self.today else None
+        if day > self.today:
+            return None, ""
+        found = attest.attested(history.events[0]["seq"], self.attested)
+        if found is not None:
+            return found.when.astimezone(ZoneInfo(self.timezone)).date(), found.tsa
+        return day, ""
 
     def relevant(self, item: DueItem) -> bool:
         """This year's deadlines, what is still unpublished, and what is coming soon."""
@@ -147,12 +159,12 @@ class _Status:
             if found is None:
                 continue
             due, basis = found
-            published = self.published(record)
+            published, by = self.published(record)
             if published is not None:
                 state = "ok" if published <= due else "late"
             else:
                 state = "unpublished" if due < self.today else "upcoming"
-            self.add(DueItem(record.category.slug, record.title, due, state, record.key, basis, published))
+            self.add(DueItem(record.category.slug, record.title, due, state, record.key, basis, published, by))
 
     def expected(self, category: Category, rules: Rules) -> None:
         public = [r for r in self.site.public_records if r.category is category]

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from generator import attest
 from generator.categories import evidence_kinds
 from generator.deadlines import deadline_for
 from generator.errors import CongkhaiError
@@ -77,6 +80,24 @@ class Row:
     deadline: dt.date | None = None
     deadline_rule: str = ""
     notes: list[str] = field(default_factory=list)
+    seq: int | None = None
+    """The log event of the first publication (public rows)."""
+    event_hash: str = ""
+    attested: dt.datetime | None = None
+    """The attested time of that event (earliest valid RFC 3161 token covering it), in the
+    office's time zone; None: the date is only the office's clock."""
+    attested_by: str = ""
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+    """Evidence files: ``(name, link, SHA-256)``."""
+
+    @property
+    def time_source(self) -> str:
+        """Where the publication date comes from, said in the table."""
+        if self.internal:
+            return ""
+        if self.attested is not None:
+            return f"Dấu thời gian {self.attested_by} ({self.attested.strftime('%d/%m/%Y %H:%M')})"
+        return "Chỉ theo đồng hồ của cơ quan"
 
     @property
     def internal(self) -> bool:
@@ -131,6 +152,15 @@ class Report:
     columns of the evidence present."""
     unpublished: list[str] = field(default_factory=list)
     """Titles of public records dated in the year but not published by its end."""
+    verification: list[str] = field(default_factory=list)
+    """What ``congkhai verify`` found in the repository when the report was made (empty:
+    the log, its checkpoints and timestamps and the record files all check)."""
+
+    @property
+    def verified(self) -> str:
+        if not self.verification:
+            return "Hợp lệ (chuỗi, checkpoint, dấu thời gian, tệp bản ghi)"
+        return f"{len(self.verification)} vấn đề: " + "; ".join(self.verification)
 
     @property
     def title(self) -> str:
@@ -171,13 +201,20 @@ def build_report(site: Site, log: Log, year: int, now: dt.datetime | None = None
     order = {slug: position for position, slug in enumerate(site.categories)}
     histories = log.histories()
     by_key = {r.key: r for r in site.records}
+    per_checkpoint = attest.attestations(site.settings, site.anchors)[0] if site.anchors.tokens else {}
     rows: list[Row] = []
     for key, history in histories.items():
         events = [e for e in history.events if local_date(e["at"], tz).year <= year]
         changes = [e for e in events if e["event"] in ("published", "updated")]
         if not any(local_date(e["at"], tz).year == year for e in changes):
             continue
-        rows.append(_public_row(site, evidence, by_key.get(key), key, events, changes))
+        row = _public_row(site, evidence, by_key.get(key), key, events, changes)
+        first = attest.attested(events[0]["seq"], per_checkpoint)
+        if first is not None:  # the publication date is the attested one, not the office's word
+            row.attested = first.when.astimezone(ZoneInfo(tz))
+            row.attested_by = first.tsa
+            row.first_published = row.attested.date()
+        rows.append(row)
     for record in site.records:
         if not record.public and (day := _internal_date(record)) is not None and day.year == year:
             rows.append(_internal_row(evidence, record))
@@ -222,6 +259,12 @@ def _public_row(
         last_updated=local_date(changes[-1]["at"], tz),
         version=int(latest["version"]),
         url=latest.get("url") or "",
+        seq=events[0]["seq"],
+        event_hash=events[0]["hash"],
+        files=[
+            (a.file, f"{latest.get('url') or ''}{quote(a.file)}", a.sha256)
+            for a in (record.attachments if record else [])
+        ],
         **evidence.of(record, category),
     )
     if latest["event"] == "withdrawn":
@@ -365,8 +408,16 @@ _LEADING: list[Column] = [
     Column("Cập nhật lần cuối", 12, lambda row, _: row.last_updated),
     Column("Phiên bản", 9, lambda row, _: row.version),
     Column("Đường dẫn", 45, lambda row, _: row.url),
+    Column("Sự kiện nhật ký", 9, lambda row, _: row.seq),
+    Column("Mã băm sự kiện", 30, lambda row, _: row.event_hash),
+    Column("Nguồn thời điểm công bố", 24, lambda row, _: row.time_source),
 ]
 _TRAILING: list[Column] = [
+    Column(
+        "Tệp minh chứng (SHA-256)",
+        50,
+        lambda row, _: "; ".join(f"{name} {link} {sha}" for name, link, sha in row.files),
+    ),
     Column("Còn thiếu", 30, lambda row, _: "; ".join(row.missing)),
     Column("Hạn công bố", 12, lambda row, _: row.deadline),
     Column("Đúng hạn", 12, lambda row, _: row.timeliness),
@@ -468,6 +519,7 @@ def _about(report: Report) -> list[tuple[str, Any]]:
         ("Báo cáo", report.title),
         ("Cơ quan", report.agency),
         ("Lập từ nhật ký công bố", head),
+        ("Kết quả congkhai verify", report.verified),
         ("Thời điểm lập", report.generated_at.strftime("%d/%m/%Y %H:%M %z")),
         ("Số dòng", s.rows),
         ("Thông tin công khai trên trang", s.public),
@@ -504,9 +556,14 @@ WRITERS: dict[str, Callable[[Report, Path], Path]] = {"html": write_html, "csv":
 
 
 def write_report(report: Report, out: Path, formats: list[str]) -> list[Path]:
-    """Write the report in each format into ``out`` (created if missing)."""
+    """Write the report in each format into ``out`` (created if missing), and
+    ``bao-cao-b1-YYYY.sha256`` with the SHA-256 of each file (``sha256sum -c`` reads it): a
+    document cannot hold its own hash, so the report's hashes travel beside it."""
     out.mkdir(parents=True, exist_ok=True)
-    return [WRITERS[fmt](report, out) for fmt in formats]
+    written = [WRITERS[fmt](report, out) for fmt in formats]
+    sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in written)
+    written.append(_write(out / file_name(report.year, "sha256"), sums.encode()))
+    return written
 
 
 def _write(path: Path, data: bytes) -> Path:

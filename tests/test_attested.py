@@ -4,6 +4,7 @@ down then ``congkhai timestamp``, a backdated publish, a token from another TSA.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -75,6 +76,9 @@ def test_a_tsa_down_never_blocks_a_publish_and_timestamp_fills_it_later(make_pro
         f"{LOG}:1: at: seq 1: chưa có dấu thời gian nào bao gồm sự kiện này; chạy congkhai timestamp"
         in result.output.splitlines()
     )
+    status = run_cli(root, "status")
+    assert f"Checkpoint chưa có dấu thời gian (1): {size}" in status.output.splitlines()
+    assert "(chỉ theo đồng hồ của cơ quan)" in status.output
     result = run_cli(root, "timestamp")
     assert result.exit_code == 1
     tsa.restart()
@@ -84,6 +88,9 @@ def test_a_tsa_down_never_blocks_a_publish_and_timestamp_fills_it_later(make_pro
     assert (root / STORE / f"{size}.openssl.tsr").is_file()
     assert run_cli(root, "verify").exit_code == 0
     assert run_cli(root, "timestamp").output.strip() == "Mọi checkpoint đã có đủ dấu thời gian."
+    status = run_cli(root, "status")
+    assert "Checkpoint chưa có dấu thời gian" not in status.output
+    assert "(theo dấu thời gian openssl)" in status.output
 
 
 def test_a_backdated_publish_is_caught_by_its_attested_time(make_project, certomancer_tsa):
@@ -149,3 +156,40 @@ def test_a_token_from_another_tsa_is_refused(make_project, openssl_tsa, certoman
     ), result.output
     site = pipeline.load(_settings(str(root / "mkdocs.yml")))
     assert set(site.anchors.tokens[size]) == {"openssl", "certo"}
+
+
+def test_the_report_judges_by_attested_time_and_says_whose_clock(make_project, certomancer_tsa, tmp_path):
+    import csv
+    import io
+
+    root = make_project()
+    with_tsas(root, ("certo", certomancer_tsa))
+    certomancer_tsa.set_time(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
+    settings = _settings(str(root / "mkdocs.yml"))
+    from generator import attest
+
+    publish_api(
+        settings,
+        lambda site, out: _build_site(str(root / "mkdocs.yml"), out, site),
+        root / "www",
+        allow_sample=True,
+        at="2026-05-06T08:30:00+07:00",
+        stamp=lambda note: attest.stamp(settings, note),
+    )
+    out = tmp_path / "bao-cao"
+    result = run_cli(root, "report", "--year", "2026", "--format", "csv,html", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / "bao-cao-b1-2026.csv").read_bytes().decode("utf-8-sig")
+    rows = {r["Tên thông tin"]: r for r in csv.DictReader(io.StringIO(text))}
+    lich = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
+    event = next(json.loads(line) for line in (root / LOG).read_text().splitlines() if "lich-thang-05" in line)
+    assert lich["Sự kiện nhật ký"] == str(event["seq"]) and lich["Mã băm sự kiện"] == event["hash"]
+    assert lich["Nguồn thời điểm công bố"] == "Dấu thời gian certo (20/11/2026 09:00)"
+    assert lich["Công bố lần đầu"] == "20/11/2026"  # not the office's 06/05/2026
+    assert lich["Đúng hạn"].startswith("Trễ ")
+    pdf = hashlib.sha256((root / "disclosures/tiep-cong-dan/2026/thong-bao.pdf").read_bytes()).hexdigest()
+    assert lich["Tệp minh chứng (SHA-256)"] == (
+        f"thong-bao.pdf https://congkhai.example.gov.vn/tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf {pdf}"
+    )
+    page = (out / "bao-cao-b1-2026.html").read_text(encoding="utf-8")
+    assert "Kết quả congkhai verify" in page and "sha256sum -c bao-cao-b1-2026.sha256" in page

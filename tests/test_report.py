@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -80,11 +81,15 @@ HEADERS = [
     "Cập nhật lần cuối",
     "Phiên bản",
     "Đường dẫn",
+    "Sự kiện nhật ký",
+    "Mã băm sự kiện",
+    "Nguồn thời điểm công bố",
     "Quyết định công khai",
     "Biên bản niêm yết",
     "Văn bản triển khai",
     "Báo cáo kết quả",
     "Văn bản gốc (bản chụp có chữ ký)",
+    "Tệp minh chứng (SHA-256)",
     "Còn thiếu",
     "Hạn công bố",
     "Đúng hạn",
@@ -174,13 +179,25 @@ def test_writes_three_formats_and_prints_their_paths(project):
         str(project / "out" / "bao-cao-b1-2026.html"),
         str(project / "out" / "bao-cao-b1-2026.csv"),
         str(project / "out" / "bao-cao-b1-2026.xlsx"),
+        str(project / "out" / "bao-cao-b1-2026.sha256"),
     ]
     assert "Năm 2026: 6 dòng (5 công khai, 1 nội bộ)" in result.stderr
     assert sorted(p.name for p in (project / "out").iterdir()) == [
         "bao-cao-b1-2026.csv",
         "bao-cao-b1-2026.html",
+        "bao-cao-b1-2026.sha256",
         "bao-cao-b1-2026.xlsx",
     ]
+    # the report's own hashes travel beside it, in the format sha256sum -c reads
+    sums = (project / "out" / "bao-cao-b1-2026.sha256").read_text(encoding="utf-8").splitlines()
+    assert [line.split("  ")[1] for line in sums] == [
+        "bao-cao-b1-2026.html",
+        "bao-cao-b1-2026.csv",
+        "bao-cao-b1-2026.xlsx",
+    ]
+    for line in sums:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((project / "out" / name).read_bytes()).hexdigest() == digest
 
 
 def test_default_out_is_the_current_folder(project, tmp_path, monkeypatch):
@@ -189,8 +206,8 @@ def test_default_out_is_the_current_folder(project, tmp_path, monkeypatch):
     monkeypatch.chdir(here)
     result = run_cli(project, "report", "--year", "2026", "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["bao-cao-b1-2026.csv"]
-    assert [p.name for p in here.iterdir()] == ["bao-cao-b1-2026.csv"]
+    assert result.stdout.splitlines() == ["bao-cao-b1-2026.csv", "bao-cao-b1-2026.sha256"]
+    assert sorted(p.name for p in here.iterdir()) == ["bao-cao-b1-2026.csv", "bao-cao-b1-2026.sha256"]
 
 
 @pytest.mark.parametrize(
