@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator import filetypes
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
@@ -376,6 +377,8 @@ def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES)
                     "hoặc tăng max_attachment_mb trong mkdocs.yml",
                 )
             )
+        elif (wrong := filetypes.problem(target, name)) is not None:
+            problems.append(record.problem(where, wrong))
         else:
             record.attachments.append(
                 Attachment(

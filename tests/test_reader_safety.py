@@ -10,13 +10,16 @@ attribute, no ``<meta http-equiv>``, no ``javascript:`` address, and the page's
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from generator import categories, records
+from tests.conftest import BASE_FILES as REPO_CONFTEST_BASE
 from tests.conftest import run_cli
 
 ATTACK = (
@@ -146,3 +149,103 @@ def test_every_field_with_every_dangerous_character_lands_escaped(hostile_site):
 def test_the_search_page_and_feeds_hold_the_values_as_data(hostile_site):
     feed = (hostile_site / "atom.xml").read_text(encoding="utf-8")
     assert "<script>" not in feed and "<img" not in feed
+
+
+# --- route 3: attachments by content ----------------------------------------------------
+
+
+def _zip(entries: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+DOCX = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
+XLSX = _zip({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"})
+ODS = _zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"})
+DOCM = _zip({"[Content_Types].xml": "<Types macroEnabled/>", "word/vbaProject.bin": "x"})
+
+LICH = "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
+FOLDER = "disclosures/tiep-cong-dan/2026/"
+
+
+def _with_attachment(make_project, name: str, data: bytes):
+    record = (REPO_CONFTEST_BASE[LICH]).replace("file: thong-bao.pdf", f"file: {json.dumps(name)}")
+    return make_project({LICH: record, FOLDER + name: data})
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("quyet-dinh.pdf", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n"),
+        ("so-do.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        ("anh.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+        ("ke-hoach.docx", DOCX),
+        ("du-toan.xlsx", XLSX),
+        ("du-toan.ods", ODS),
+    ],
+)
+def test_documents_and_images_are_attached(make_project, name, data):
+    root = _with_attachment(make_project, name, data)
+    result = run_cli(root, "check")
+    assert result.exit_code == 0, result.output
+
+
+WHERE = f"{LICH}:17: attachments[1].file: "
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        (
+            "so-do.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "tệp 'so-do.svg' là ảnh SVG, có thể chứa mã chạy trên trang; hãy đính kèm bản PDF hoặc ảnh PNG, JPEG",
+        ),
+        (
+            "so-do.png",
+            b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "tệp 'so-do.png' là ảnh SVG, có thể chứa mã chạy trên trang; hãy đính kèm bản PDF hoặc ảnh PNG, JPEG",
+        ),
+        (
+            "trang.html",
+            b"<!DOCTYPE html><script>alert(1)</script>",
+            "tệp 'trang.html' là trang HTML, có thể chứa mã chạy trên trang; hãy đính kèm bản PDF hoặc ảnh PNG, JPEG",
+        ),
+        (
+            "trang.xhtml",
+            b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+            "tệp 'trang.xhtml' là trang HTML, có thể chứa mã chạy trên trang; hãy đính kèm bản PDF hoặc ảnh PNG, JPEG",
+        ),
+        ("rong.pdf", b"", "tệp 'rong.pdf' là tệp rỗng (0 byte); hãy chép lại bản đầy đủ"),
+        (
+            "quyet-dinh.pdf",
+            DOCX,
+            "tệp 'quyet-dinh.pdf' thực chất là tài liệu Word (.docx), không khớp phần mở rộng '.pdf'; "
+            "hãy đổi tên tệp thành 'quyet-dinh.docx' hoặc xuất ra PDF",
+        ),
+        (
+            "ke-hoach.docm",
+            DOCM,
+            "tệp 'ke-hoach.docm' là tài liệu Office có macro (mã chạy được); hãy lưu lại thành .docx, .xlsx hoặc xuất ra PDF",
+        ),
+        (
+            "cai-dat.js",
+            b"alert(document.cookie)\n",
+            "tệp 'cai-dat.js' không phải loại tệp được phép; chỉ đính kèm PDF, ảnh PNG hoặc JPEG, tài liệu Word, "
+            "Excel, PowerPoint (.docx, .xlsx, .pptx) hoặc OpenDocument (.odt, .ods, .odp)",
+        ),
+        (
+            "quyet-dinh.PDF",
+            b"%PDF-1.4\n",
+            "tệp 'quyet-dinh.PDF' có phần mở rộng viết hoa; hãy đổi tên tệp thành 'quyet-dinh.pdf' (và sửa trong attachments)",
+        ),
+    ],
+)
+def test_active_content_and_renamed_files_are_refused(make_project, name, data, message):
+    root = _with_attachment(make_project, name, data)
+    result = run_cli(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == WHERE + message
