@@ -31,6 +31,8 @@ MD_BASE_SCRIPT = f"{ASSETS_DIR}ck-md-base.js"
 MD_CONTENT_SCRIPT = f"{ASSETS_DIR}ck-md-content.js"
 """The theme's two small inline scripts, as files (the Content-Security-Policy allows no
 inline script)."""
+LOG_FILTER_SCRIPT = f"{ASSETS_DIR}ck-log-filter.js"
+"""The filters of the log page."""
 SITE_FEED = "atom.xml"
 """Name of an Atom feed (site root, and in each category folder)."""
 CALENDAR = "lich.ics"

@@ -49,7 +49,14 @@ from generator.values import today as office_today
 
 THEME_DIR = Path(__file__).parent / "theme"
 """congkhai's theme overrides (templates) and assets, put in front of Material's."""
-THEME_ASSETS = (paths.CSS, paths.SCRIPT, paths.SEARCH_SCRIPT, paths.MD_BASE_SCRIPT, paths.MD_CONTENT_SCRIPT)
+THEME_ASSETS = (
+    paths.CSS,
+    paths.SCRIPT,
+    paths.SEARCH_SCRIPT,
+    paths.MD_BASE_SCRIPT,
+    paths.MD_CONTENT_SCRIPT,
+    paths.LOG_FILTER_SCRIPT,
+)
 """The styles and scripts every page uses; a missing one is an error, never skipped."""
 THEME_TEMPLATES = (
     "main.html",
