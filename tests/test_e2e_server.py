@@ -31,8 +31,6 @@ from tests.conftest import BASE_FILES, run_cli
 CONFIG = Path(__file__).resolve().parent.parent / "generator" / "server" / "nginx.conf"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
-pytestmark = pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed (scripts/setup installs it)")
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -43,6 +41,8 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def nginx(root: Path, work: Path) -> Iterator[str]:
     """Real nginx on 127.0.0.1 serving ``root`` with congkhai's configuration."""
+    if not shutil.which("nginx"):
+        pytest.fail("nginx is missing: scripts/setup installs it")
     work.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     user = "user root;" if os.geteuid() == 0 else ""  # workers must read the 0700 tmp_path
@@ -299,3 +299,23 @@ def test_route_6_libreoffice_reads_the_log_csv_as_text(make_project, tmp_path):
     cells = [cell for row in book.active.iter_rows() for cell in row]
     assert not [cell.value for cell in cells if cell.data_type == "f"]
     assert any(cell.value in (formula, "'" + formula) for cell in cells)
+
+
+def test_apache_gives_the_same_policy_as_nginx():
+    """Apache httpd is not installed here: its file must at least say what nginx's says."""
+    import re
+
+    apache = (CONFIG.parent / "apache.conf").read_text(encoding="utf-8")
+    ours = CONFIG.read_text(encoding="utf-8")
+    policy = re.compile(r'Content-Security-Policy "(default-src \'self\'[^"]*)"')
+    assert set(policy.findall(apache)) == set(policy.findall(ours)) and len(set(policy.findall(ours))) == 1
+    for needle in (
+        "text/calendar; charset=utf-8",
+        "application/atom+xml; charset=utf-8",
+        "text/csv; charset=utf-8",
+        "application/jsonl; charset=utf-8",
+        "nosniff",
+        "max-age=31536000, immutable",
+        "/404.html",
+    ):
+        assert needle in apache and needle in ours, needle
