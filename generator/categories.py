@@ -558,6 +558,7 @@ class _Definition:
         if isinstance(value, str) and path[-1:] != ("pattern",):  # a regular expression
             for position, message in html_problems(value):
                 line = _line_for(self.lines, path) + value.count("\n", 0, position)
+                message = message.replace("bản ghi không được chứa HTML", "tệp chuyên mục không được chứa HTML")
                 self.problems.append(Problem(self.source, line, field_name(path), message))
         elif isinstance(value, dict):
             for key, sub in value.items():

@@ -149,6 +149,7 @@ _LINE_MISTAKES: list[tuple[re.Pattern[str], str]] = [
         "giá trị có dấu ': ' phải đặt trong dấu nháy; viết {0}: \"{1}\"",
     ),
 ]
+_NBSP_INDENT = _LINE_MISTAKES[1][0]
 _PROBLEMS = {
     "mapping values are not allowed": "có dấu ':' không đúng chỗ: thụt lề không đều với dòng trên, hoặc giá trị có dấu ':' chưa đặt trong dấu nháy",
     "could not find expected ':'": "thiếu dấu ':' sau tên trường, hoặc thụt lề không đều với dòng trên",
@@ -197,6 +198,9 @@ def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[
     ``line_offset`` is added to every line (front matter starts after the ``---``).
     """
     reader = _Reader(relpath, line_offset)
+    for number, content in enumerate(text.split("\n"), start=1):
+        if _NBSP_INDENT.match(content):  # YAML takes it for text: the field would silently change
+            return None, {}, [Problem(relpath, number + line_offset, _key_of(content), _LINE_MISTAKES[1][1])]
     try:
         limit = _precheck(text, relpath, line_offset)
         if limit is not None:

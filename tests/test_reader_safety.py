@@ -97,7 +97,7 @@ def hostile_site(make_project, monkeypatch):
     return root / "site"
 
 
-SITE_SCRIPTS = ("assets/javascripts/bundle.", "assets/congkhai.js", "assets/search.js")
+SITE_SCRIPTS = ("assets/javascripts/bundle.", "assets/congkhai.js", "assets/search.js", "assets/ck-")
 
 
 def _injected(page: Path) -> list[str]:
@@ -263,7 +263,7 @@ def test_html_in_a_category_file_is_refused_at_its_line(make_project):
     result = run_cli(root, "check")
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
-        f"{NEW_CATEGORY}:2: description: có mã HTML <img> viết bằng mã ký tự (&lt;, &#60;…); bản ghi không "
+        f"{NEW_CATEGORY}:2: description: có mã HTML <img> viết bằng mã ký tự (&lt;, &#60;…); tệp chuyên mục không "
         "được chứa HTML, chỉ viết chữ hoặc Markdown"
     )
 
