@@ -26,8 +26,10 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
+from generator import paths
 from generator.deadline_rules import Rules, parse_rules
 from generator.errors import CongkhaiError, Problem
+from generator.sanitize import html_problems
 from generator.values import PARSERS
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
@@ -550,6 +552,21 @@ class _Definition:
     def problem(self, path: FieldPath, message: str) -> None:
         self.problems.append(Problem(self.source, _line_for(self.lines, path), field_name(path), message))
 
+    def html(self, value: Any, path: FieldPath) -> None:
+        """Titles, labels, help and messages reach every page's menu and the staff guide:
+        no HTML in them, as in a record."""
+        if isinstance(value, str) and path[-1:] != ("pattern",):  # a regular expression
+            for position, message in html_problems(value):
+                line = _line_for(self.lines, path) + value.count("\n", 0, position)
+                message = message.replace("bản ghi không được chứa HTML", "tệp chuyên mục không được chứa HTML")
+                self.problems.append(Problem(self.source, line, field_name(path), message))
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                self.html(sub, (*path, key))
+        elif isinstance(value, list):
+            for index, sub in enumerate(value):
+                self.html(sub, (*path, index))
+
     def kind_list(self, names: list[str], path: FieldPath) -> tuple[str, ...]:
         for n, kind in enumerate(names):
             if kind not in self.kinds:
@@ -582,6 +599,7 @@ class _Definition:
 
     def category(self) -> Category:
         raw = self.raw
+        self.html(raw, ())
         for f in self.fields.values():
             self.kind_list(f.kinds or [], ("fields", f.name, "kinds"))
         deadlines, problems = parse_rules(raw.get("rules"), self.kinds, self.source, self.lines)
@@ -767,9 +785,76 @@ def load_categories(disclosures: Path, root: Path) -> dict[str, Category]:
         for path in sorted(disclosures.glob(f"*/{CATEGORY_FILE}")):
             slug = path.parent.name
             source = path.relative_to(root).as_posix()
-            raw, lines = _read_definition(path.read_text("utf-8-sig"), source, _CATEGORY_META_SCHEMA)
+            raw, lines = _read_definition(_read_category_file(path, source), source, _CATEGORY_META_SCHEMA)
             found[slug] = _make_category(slug, raw, source, lines, common)
     return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def site_path_problems(categories: dict[str, Category], docs_dir: Path, root: Path) -> list[Problem]:
+    """A category's folder name is the first part of its pages' addresses: it may not be a
+    folder the site already uses (the log, the catalogue, search, the theme's assets, a
+    hand-written page), or one would silently replace the other."""
+    taken = {
+        paths.LOG_PAGE.strip("/"): "trang nhật ký công khai",
+        paths.CATALOGUE_PAGE.strip("/"): "trang danh mục thông tin",
+        paths.SEARCH_PAGE.strip("/"): "trang tìm kiếm",
+        paths.ASSETS_DIR.strip("/"): "thư mục giao diện (assets)",
+        "search": "thư mục giao diện (search)",
+    }
+    if docs_dir.is_dir():
+        for path in sorted(docs_dir.rglob("*")):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(docs_dir).as_posix()
+            top = paths.page_url(rel).split("/")[0] if rel.endswith(".md") else rel.split("/")[0]
+            if top:
+                taken.setdefault(top, f"trang viết tay {_display_path(path, root)}")
+    problems = []
+    for slug, category in categories.items():
+        if slug not in taken:
+            continue
+        if not category.source.startswith("generator/"):
+            problems.append(
+                Problem(
+                    category.source,
+                    1,
+                    "category",
+                    f"tên thư mục chuyên mục '{slug}' trùng với đường dẫn /{slug}/ của {taken[slug]}; "
+                    "hãy đổi tên thư mục chuyên mục",
+                )
+            )
+        elif taken[slug].startswith("trang viết tay "):
+            problems.append(
+                Problem(
+                    taken[slug].removeprefix("trang viết tay "),
+                    1,
+                    "trang",
+                    f"đường dẫn /{slug}/ của trang này trùng với chuyên mục '{category.title}'; hãy đổi tên tệp hoặc thư mục",
+                )
+            )
+    return problems
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _read_category_file(path: Path, source: str) -> str:
+    """The text of an office's category file (UTF-8, BOM allowed), or a clear refusal."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CongkhaiError(
+            [Problem(source, line, "category", "tệp không phải văn bản UTF-8; hãy lưu lại với bảng mã UTF-8")]
+        ) from None
+    if "\x00" in text:
+        raise CongkhaiError([Problem(source, 1, "category", "tệp nhị phân hoặc UTF-16; hãy lưu lại với bảng mã UTF-8")])
+    return text.replace("\r\n", "\n")
 
 
 def _line_for(lines: dict[FieldPath, int], path: FieldPath) -> int:

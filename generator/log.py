@@ -12,7 +12,6 @@ exclusive lock so that two publishes cannot interleave.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import fcntl
 import hashlib
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from generator.config import TIMEZONE
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.values import format_local, parse_instant
+from generator.values import SpreadsheetWriter, format_local, parse_instant
 
 if TYPE_CHECKING:
     from generator.config import Settings
@@ -306,7 +305,7 @@ def log_csv(events: list[dict[str, Any]], timezone: str = TIMEZONE) -> bytes:
     """The log as CSV for spreadsheets: UTF-8 with BOM (Excel then shows Vietnamese),
     one row per event, local time added beside the RFC 3339 time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SpreadsheetWriter(buffer)  # a cell starting with =, +, -, @ is never a formula
     writer.writerow(
         [
             "seq",

@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from generator import checkpoints, feeds, paths, search
-from generator.categories import load_categories, load_common
+from generator.categories import load_categories, load_common, site_path_problems
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.log import Log, log_csv, read_log, seal
 from generator.log import plan_events as _plan_events
-from generator.privacy import Allow, Guard, content_problems, site_problems
+from generator.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
 from generator.records import Record, load_records
 from generator.render import Renderer, expand_markers
 from generator.site import Anchors, Site
@@ -49,10 +49,23 @@ from generator.values import today as office_today
 
 THEME_DIR = Path(__file__).parent / "theme"
 """congkhai's theme overrides (templates) and assets, put in front of Material's."""
-THEME_ASSETS = (paths.CSS, paths.SCRIPT, paths.SEARCH_SCRIPT)
+THEME_ASSETS = (
+    paths.CSS,
+    paths.SCRIPT,
+    paths.SEARCH_SCRIPT,
+    paths.MD_BASE_SCRIPT,
+    paths.MD_CONTENT_SCRIPT,
+    paths.LOG_FILTER_SCRIPT,
+)
 """The styles and scripts every page uses; a missing one is an error, never skipped."""
-THEME_TEMPLATES = ("main.html", "partials/header.html")
-"""congkhai's overrides of Material's templates (hotline banner, log head, search form)."""
+THEME_TEMPLATES = (
+    "main.html",
+    "partials/header.html",
+    "partials/javascripts/base.html",
+    "partials/javascripts/content.html",
+)
+"""congkhai's overrides of Material's templates (hotline banner, log head, search form,
+the theme's inline scripts as files)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ def load(settings: Settings, today: dt.date | None = None) -> Site:
     records, problems, broken = load_records(
         settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes
     )
+    problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
     log = read_log(settings.log_path, relpath(settings.log_path, settings.root))
     problems += _check(settings, records, log, broken, today)
     if problems:
@@ -106,11 +120,12 @@ def load_anchors(settings: Settings) -> Anchors:
 
 
 def _check(settings: Settings, records: list[Record], log: Log, broken: set[str], today: dt.date) -> list[Problem]:
-    """The checks across records: the privacy guard over public records and hand-written
-    pages, and the permanence of published URLs."""
+    """The checks across records: the privacy guard over public records, hand-written
+    pages and the office's category files, and the permanence of published URLs."""
     guard = Guard.for_records(settings, records, today)
     problems = guard.check(records)
     problems += content_problems(settings.docs_dir, settings.root, guard.allow, today)
+    problems += category_file_problems(settings.disclosures_dir, settings.root, guard.allow, today)
     problems += permanence_problems(records, log, settings, broken)
     return problems
 

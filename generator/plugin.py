@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from markupsafe import Markup, escape
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
@@ -232,7 +233,9 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         nav: list[Any] = []
         if (docs_dir / "index.md").is_file():
             nav.append({"Trang chủ": "index.md"})
-        nav += [{c.title: paths.page_source(paths.category_page(slug))} for slug, c in self.site.categories.items()]
+        nav += [
+            {escape(c.title): paths.page_source(paths.category_page(slug))} for slug, c in self.site.categories.items()
+        ]
         nav += [
             {"Danh mục thông tin": paths.page_source(paths.CATALOGUE_PAGE)},
             {"Nhật ký công khai": paths.page_source(paths.LOG_PAGE)},
@@ -283,6 +286,18 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         env.globals["congkhai_paths"] = paths
         env.filters["tel"] = tel_link
         return env
+
+    def on_page_markdown(self, markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """The theme writes the page's ``title``, ``description`` and ``author`` into
+        ``<title>``, ``<meta content="…">`` and links without escaping them: hand them over
+        escaped (as :class:`~markupsafe.Markup`, so a template that escapes does not do it
+        twice), a description on one line. Done as soon as the page is read, before any
+        template runs (the navigation and the footer of other pages show this page's title)."""
+        for key in ("title", "description", "author"):
+            value = page.meta.get(key)
+            if isinstance(value, str) and not isinstance(value, Markup):
+                page.meta[key] = escape(" ".join(value.split()) if key != "title" else value)
+        return markdown
 
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
         checkpoint("page-written")

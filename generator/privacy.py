@@ -73,10 +73,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from generator.categories import CATEGORY_FILE
 from generator.errors import Problem
 from generator.values import today as office_today
 from generator.yamltext import Path as FieldPath
-from generator.yamltext import field_name
+from generator.yamltext import field_name, read_yaml
 
 if TYPE_CHECKING:
     from generator.records import Record
@@ -452,6 +453,26 @@ def content_problems(docs_dir: Path, root: Path, allow: Allow, today: dt.date | 
             line = text.count("\n", 0, hit.start) + 1
             problems.append(Problem(rel, line, "trang", message(hit, False)))
     return problems
+
+
+def category_file_problems(disclosures: Path, root: Path, allow: Allow, today: dt.date | None = None) -> list[Problem]:
+    """Personal data in an office's category files (``<slug>/_category.yml``): their
+    titles, labels and help reach every page's menu and the staff guide."""
+    problems = []
+    for path in sorted(disclosures.glob(f"*/{CATEGORY_FILE}")) if disclosures.is_dir() else []:
+        rel = _display(path, root)
+        value, lines, _ = read_yaml(path.read_text(encoding="utf-8-sig", errors="replace"), rel)
+        for where, text in strings(value):
+            for hit in find(text, allow, False, today):
+                line = text_line(_field_line(lines, where), text, hit.start, False)
+                problems.append(Problem(rel, line, field_name(where), message(hit, False)))
+    return problems
+
+
+def _field_line(lines: dict[FieldPath, int], path: FieldPath) -> int:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
 
 
 # --- the built site -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator import filetypes
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
@@ -213,6 +214,9 @@ def load_record(
     value, lines, problems = read_yaml(text, relpath, offset)
     if problems:
         return None, problems
+    problems = invisible_problems(value, lines, relpath)
+    if problems:
+        return None, problems
     if value is None:
         return None, [Problem(relpath, 1, "record", "tệp rỗng; một bản ghi phải có ít nhất trường title")]
     if body and isinstance(value, dict) and "body" in value:
@@ -254,6 +258,47 @@ def load_record(
     )
     problems = _attach_files(record, max_attachment_bytes) + _check_rules(record) + _html_problems(record)
     return (None if problems else record), problems
+
+
+INVISIBLE = {
+    "\u00a0": "dấu cách không ngắt",
+    "\u200b": "dấu cách độ rộng 0",
+    "\u200c": "ký tự nối độ rộng 0",
+    "\u200d": "ký tự nối độ rộng 0",
+    "\u2060": "ký tự nối từ ẩn",
+    "\u00ad": "dấu gạch nối mềm",
+    "\ufeff": "ký tự BOM",
+}
+"""Characters that Word and web pages paste invisibly: a value holding one looks right but
+is not what it seems (a date followed by U+200B is not a date)."""
+
+
+def invisible_problems(value: Any, lines: dict[FieldPath, int], relpath: str) -> list[Problem]:
+    """One message per value that holds an invisible character, naming it and where it is."""
+    problems = []
+    for path, text in _text_values(value):
+        for position, char in enumerate(text):
+            if char in INVISIBLE:
+                before = text[max(0, position - 20) : position].rsplit("\n", 1)[-1]
+                where = f"sau '{before}'" if before.strip() else "ở đầu giá trị"
+                line = _line_in(lines, path) + text.count("\n", 0, position) + (1 if "\n" in text.rstrip("\n") else 0)
+                problems.append(
+                    Problem(
+                        relpath,
+                        line,
+                        field_name(path),
+                        f"có ký tự ẩn U+{ord(char):04X} ({INVISIBLE[char]}, thường do dán từ Word) ở vị trí "
+                        f"{position + 1}, {where}; xóa ký tự đó hoặc gõ lại giá trị",
+                    )
+                )
+                break
+    return problems
+
+
+def _line_in(lines: dict[FieldPath, int], path: FieldPath) -> int:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
 
 
 def _kb(size: int) -> str:
@@ -376,6 +421,8 @@ def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES)
                     "hoặc tăng max_attachment_mb trong mkdocs.yml",
                 )
             )
+        elif (wrong := filetypes.problem(target, name)) is not None:
+            problems.append(record.problem(where, wrong))
         else:
             record.attachments.append(
                 Attachment(

@@ -14,7 +14,6 @@ the same thing whenever it is made; only the log head it names moves on.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -31,7 +30,7 @@ from generator.categories import evidence_kinds
 from generator.deadlines import deadline_for
 from generator.errors import CongkhaiError
 from generator.templating import render
-from generator.values import format_date, local_date
+from generator.values import SpreadsheetWriter, format_date, local_date
 
 if TYPE_CHECKING:
     from generator.categories import Category
@@ -452,7 +451,7 @@ def _safe_url(url: str) -> bool:
 def render_csv(report: Report) -> bytes:
     """UTF-8 with BOM (Excel then reads Vietnamese correctly), comma-separated, CRLF."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetWriter(out)  # a cell starting with =, +, -, @ is never a formula
     writer.writerow([c.header for c in columns(report)])
     for cells in table(report):
         writer.writerow(["" if v is None else format_date(v) if isinstance(v, dt.date) else v for v in cells])
@@ -481,7 +480,7 @@ def render_xlsx(report: Report) -> bytes:
         for cell in line:
             if isinstance(cell.value, dt.date):
                 cell.number_format = "dd/mm/yyyy"
-            elif isinstance(cell.value, str) and cell.value.startswith("="):
+            elif isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         link = line[link_column - 1]

@@ -35,6 +35,14 @@ _REMOTE = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 _REMOTE_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 """A Markdown image whose address is on another site: the page would make every reader's
 browser ask that site for it (a third party learns who reads what)."""
+_REFERENCE = re.compile(r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?((?:[a-z][a-z0-9+.-]*:|//)\S*)", re.IGNORECASE | re.MULTILINE)
+"""A Markdown link reference definition to another site: ``[r]: https://…``."""
+_IMAGE_REFERENCE = re.compile(r"!\[([^\]\n]*)\](?:\[([^\]\n]*)\])?")
+"""A reference-style image: ``![alt][r]``, ``![alt][]`` or ``![alt]``."""
+REMOTE_IMAGE_MESSAGE = (
+    "có ảnh lấy từ trang web khác; trang công khai không tải gì từ bên thứ ba: "
+    "đặt tệp ảnh cạnh bản ghi, khai báo trong attachments và dẫn bằng tên tệp, ví dụ ![Sơ đồ](so-do.png)"
+)
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -56,21 +64,20 @@ _VOID = {"br", "hr", "img"}
 def html_problems(text: str) -> list[tuple[int, str]]:
     """``(position, message)`` for each piece of raw HTML or dangerous address in ``text``."""
     found = []
-    for match in _TAG.finditer(text):
-        if _AUTOLINK.match(text, match.start()):
-            continue
-        shown = match.group().replace(" ", "")
-        shown = shown if shown.startswith("<!--") else shown + ">"
-        found.append((match.start(), f"có mã HTML {shown}; bản ghi không được chứa HTML, chỉ viết chữ hoặc Markdown"))
-        break  # one message per value is enough
-    for match in list(_REMOTE_IMAGE.finditer(text))[:1]:
+    tag = _first_tag(text)
+    if tag is not None:
+        found.append((tag[0], f"có mã HTML {tag[1]}; bản ghi không được chứa HTML, chỉ viết chữ hoặc Markdown"))
+    elif "&" in text and (tag := _first_tag(html.unescape(text))) is not None:
         found.append(
             (
-                match.start(),
-                "có ảnh lấy từ trang web khác; trang công khai không tải gì từ bên thứ ba: "
-                "đặt tệp ảnh cạnh bản ghi, khai báo trong attachments và dẫn bằng tên tệp, ví dụ ![Sơ đồ](so-do.png)",
+                text.index("&"),
+                f"có mã HTML {tag[1]} viết bằng mã ký tự (&lt;, &#60;…); bản ghi không được chứa HTML, "
+                "chỉ viết chữ hoặc Markdown",
             )
         )
+    remote = [m.start() for m in _REMOTE_IMAGE.finditer(text)] + _remote_reference_images(text)
+    if remote:
+        found.append((min(remote), REMOTE_IMAGE_MESSAGE))
     schemes = list(_SCHEME.finditer(text)) or list(_SCHEME.finditer(html.unescape(text)))
     for match in schemes[:1]:
         scheme = re.sub(r"\s", "", match.group()).lower()
@@ -82,6 +89,30 @@ def html_problems(text: str) -> list[tuple[int, str]]:
             )
         )
     return sorted(found)
+
+
+def _first_tag(text: str) -> tuple[int, str] | None:
+    """The position and the shown form of the first HTML tag or comment in ``text``."""
+    for match in _TAG.finditer(text):
+        if _AUTOLINK.match(text, match.start()):
+            continue
+        shown = match.group().replace(" ", "")
+        return match.start(), shown if shown.startswith("<!--") else shown + ">"
+    return None
+
+
+def _remote_reference_images(text: str) -> list[int]:
+    """Positions of reference-style images (``![a][r]`` with ``[r]: https://…``) whose
+    address is on another site."""
+    remote = {" ".join(m.group(1).lower().split()) for m in _REFERENCE.finditer(text)}
+    if not remote:
+        return []
+    found = []
+    for match in _IMAGE_REFERENCE.finditer(text):
+        label = match.group(2) or match.group(1)
+        if " ".join(label.lower().split()) in remote:
+            found.append(match.start())
+    return found
 
 
 def clean_html(fragment: str) -> str:

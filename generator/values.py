@@ -7,6 +7,7 @@ Schema format checks (``ck-<type>``) and as converters, so the rule lives in one
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import unicodedata
@@ -225,3 +226,25 @@ def slugify(text: str) -> str:
 def format_money(value: int) -> str:
     """``1250000`` -> ``1.250.000`` (Vietnamese thousands separator)."""
     return f"{value:,}".replace(",", ".")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A cell for a CSV file that a spreadsheet opens: text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so that it is shown as
+    text and never run as a formula (OWASP, CSV injection). Other values are unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class SpreadsheetWriter:
+    """:func:`csv.writer` whose text cells pass through :func:`spreadsheet_text`."""
+
+    def __init__(self, stream: Any):
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: Any) -> Any:
+        return self._writer.writerow([spreadsheet_text(cell) for cell in row])

@@ -13,6 +13,7 @@ composer recurses and would crash the interpreter on ``[[[[…`` thousands deep)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -127,24 +128,88 @@ def _precheck(text: str, relpath: str, line_offset: int) -> Problem | None:
     return None
 
 
+_CHECK_HINT = "kiểm tra thụt lề (dùng dấu cách, không dùng Tab), dấu ':' sau tên trường và các dấu nháy"
+_KEY = re.compile(r"^[ \t\u00a0]*(?:-[ \t\u00a0]+)?([A-Za-z_][\w.-]*)[ \t]*:")
+_LINE_MISTAKES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^ *\t"), "dòng thụt lề bằng phím Tab; dùng dấu cách thay cho Tab (mỗi cấp 2 dấu cách)"),
+    (
+        re.compile(r"^[ \t]*\u00a0"),
+        "dòng thụt lề bằng dấu cách không ngắt (U+00A0, thường do dán từ Word); xóa rồi gõ lại bằng dấu cách thường",
+    ),
+    (
+        re.compile(r"^[ ]*(?:- +)?[A-Za-z_][\w-]*:\u00a0"),
+        "sau dấu ':' là dấu cách không ngắt (U+00A0, thường do dán từ Word); xóa rồi gõ lại bằng dấu cách thường",
+    ),
+    (
+        re.compile(r"^[ ]*(?:- +)?([A-Za-z_][\w-]*):(?![ /\n]|$)(\S.*)$"),
+        "thiếu dấu cách sau dấu ':'; viết '{0}: {1}'",
+    ),
+    (
+        re.compile(r"^[ ]*(?:- +)?([A-Za-z_][\w-]*): +([^\s\"'\[{|>#&*!][^#]*?: .*)$"),
+        "giá trị có dấu ': ' phải đặt trong dấu nháy; viết {0}: \"{1}\"",
+    ),
+]
+_NBSP_INDENT = _LINE_MISTAKES[1][0]
+_PROBLEMS = {
+    "mapping values are not allowed": "có dấu ':' không đúng chỗ: thụt lề không đều với dòng trên, hoặc giá trị có dấu ':' chưa đặt trong dấu nháy",
+    "could not find expected ':'": "thiếu dấu ':' sau tên trường, hoặc thụt lề không đều với dòng trên",
+    "did not find expected key": "thụt lề không đều với các dòng trên (mỗi cấp 2 dấu cách), hoặc thiếu '- ' trước mục danh sách",
+    "did not find expected '-' indicator": "thụt lề không đều trong danh sách; mỗi mục bắt đầu bằng '- ' thẳng hàng",
+    "did not find expected ',' or ']'": "thiếu dấu ']' đóng danh sách mở bằng '[' (hoặc thiếu dấu ',' giữa các mục)",
+    "did not find expected ',' or '}'": "thiếu dấu '}' đóng cặp mở bằng '{' (hoặc thiếu dấu ',' giữa các mục)",
+    "found unexpected end of stream": "thiếu dấu nháy đóng của giá trị mở bằng dấu nháy",
+    "found unknown escape character": "trong dấu nháy kép, dấu '\\' phải viết hai lần ('\\\\'), hoặc dùng dấu nháy đơn",
+    "expected <block end>, but found '<block mapping start>'": "thụt lề không đều với các dòng trên (mỗi cấp 2 dấu cách)",
+    "expected <block end>, but found '-'": "thụt lề không đều trong danh sách; mỗi mục bắt đầu bằng '- ' thẳng hàng",
+}
+_FLOW_OPEN = ("did not find expected ',' or ']'", "did not find expected ',' or '}'", "found unexpected end of stream")
+
+
+def syntax_problem(text: str, exc: yaml.MarkedYAMLError, relpath: str, line_offset: int = 0) -> Problem:
+    """A YAML syntax error as a clerk can act on it: in Vietnamese, on the line of the
+    mistake (the parser often notices it one line later), named by its field."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = exc.problem or ""
+    if problem in _FLOW_OPEN and exc.context_mark is not None:
+        line = exc.context_mark.line + 1  # where the bracket or quote was opened
+    lines = text.split("\n")
+    for number, content in enumerate(lines[:line], start=1):
+        for pattern, message in _LINE_MISTAKES:
+            match = pattern.match(content)
+            if match:
+                return Problem(relpath, number + line_offset, _key_of(content), message.format(*match.groups()))
+    what = next((vi for en, vi in _PROBLEMS.items() if problem.startswith(en)), None)
+    if what is None and "'\\t'" in problem:
+        what = _LINE_MISTAKES[0][1]
+    content = lines[line - 1] if 0 < line <= len(lines) else ""
+    return Problem(relpath, line + line_offset, _key_of(content), what or "lỗi cú pháp YAML; " + _CHECK_HINT)
+
+
+def _key_of(line: str) -> str:
+    """The field named on a line (``  - host: …`` -> ``host``), else ``yaml``."""
+    match = _KEY.match(line)
+    return match.group(1) if match else "yaml"
+
+
 def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[Path, int], list[Problem]]:
     """Parse one YAML document. Returns (value, lines by field path, problems).
 
     ``line_offset`` is added to every line (front matter starts after the ``---``).
     """
     reader = _Reader(relpath, line_offset)
+    for number, content in enumerate(text.split("\n"), start=1):
+        if _NBSP_INDENT.match(content):  # YAML takes it for text: the field would silently change
+            return None, {}, [Problem(relpath, number + line_offset, _key_of(content), _LINE_MISTAKES[1][1])]
     try:
         limit = _precheck(text, relpath, line_offset)
         if limit is not None:
             return None, {}, [limit]
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 if mark else 1) + line_offset
-        what = exc.problem or exc.context or "lỗi cú pháp"
-        return None, {}, [Problem(relpath, line, "yaml", f"lỗi cú pháp YAML: {what}")]
-    except yaml.YAMLError as exc:
-        return None, {}, [Problem(relpath, 1 + line_offset, "yaml", f"lỗi cú pháp YAML: {exc}")]
+        return None, {}, [syntax_problem(text, exc, relpath, line_offset)]
+    except yaml.YAMLError:
+        return None, {}, [Problem(relpath, 1 + line_offset, "yaml", "lỗi cú pháp YAML; " + _CHECK_HINT)]
     if node is None:
         return None, {}, []
     value = reader.convert(node, ())

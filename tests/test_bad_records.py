@@ -11,7 +11,9 @@ LICH = "disclosures/tiep-cong-dan/2026/x.yml"
 CASES = {
     "yaml-syntax": (
         {LICH: "title: Lịch\nkind: lich\nmonth: [2026-05\n"},
-        ["disclosures/tiep-cong-dan/2026/x.yml:4: yaml: lỗi cú pháp YAML: did not find expected ',' or ']'"],
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:3: month: thiếu dấu ']' đóng danh sách mở bằng '[' (hoặc thiếu dấu ',' giữa các mục)"
+        ],
     ),
     "wrong-type-list-for-text": (
         {LICH: "title:\n  - Lịch\nkind: lich\nmonth: 2026-05\nsessions: [{date: 2026-05-15, start: '07:30'}]\n"},
