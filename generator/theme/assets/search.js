@@ -328,7 +328,8 @@
       docs.forEach(function (d, id) {
         var score = d.score;
         if (d.titles === ts.length) score += m.r.allTitle;
-        if (m.l && m.l[id]) score += (m.r.cover * Math.min(d.titles, m.l[id])) / m.l[id];
+        var length = m.l ? m.l.charCodeAt(id) - 97 : 0; // "b" = 1 … "z" = 25 words
+        if (length > 0) score += (m.r.cover * Math.min(d.titles, length)) / length;
         if (d.withdrawn) score *= m.r.withdrawn;
         out.push([id, d.count, score]);
       });
