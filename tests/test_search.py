@@ -205,7 +205,7 @@ def test_shards_are_small_named_by_content_and_complete(index):
     names = {p.name for p in idx.files}
     assert len(names) == len(keys) + len(idx.manifest["d"]) + 1  # nothing else in the folder
     for name in names:
-        assert re.fullmatch(r"(manifest|t-[a-z0-9_~]+|d-\d+)\.[0-9a-f]{10}\.json", name), name
+        assert re.fullmatch(r"(manifest|t-[a-z0-9_~]+|d-\d+)\.[a-z]{10}\.json", name), name
 
 
 def test_pages_first_then_records_newest_first_in_chunks(index):
