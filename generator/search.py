@@ -328,7 +328,7 @@ def record_doc(record: Record, category_index: int) -> Doc:
         category=category_index,
         kind=record.kind,
         number=number,
-        date=format_date(date) if date else None,
+        date=format_date(shown) if (shown := record.document.get("date") or date) else None,
         summary=_short(record.data.get("summary")),
         withdrawn=bool(record.data.get("withdrawn")),
     )

@@ -169,7 +169,7 @@ def test_record_tokens_are_in_their_shards_with_field_bits(index):
     may = idx.doc_id(MAY)
     doc = idx.docs[may]
     assert doc["t"] == "Thông báo lịch tiếp công dân tháng 5/2026"
-    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "01/05/2026" and doc["k"] == "lich"
+    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "05/05/2026" and doc["k"] == "lich"  # the notice date, not the month
     assert idx.manifest["c"][doc["c"]][:2] == ["tiep-cong-dan", "Tiếp công dân"]
     for token in tokens(doc["t"]):
         assert idx.postings(token)[may] & TITLE, token
@@ -186,6 +186,14 @@ def test_record_tokens_are_in_their_shards_with_field_bits(index):
     minutes = idx.doc_id("tiep-cong-dan/2026/bien-ban-thang-04/")
     assert idx.postings("dung")[minutes] == TEXT  # "Buổi tiếp diễn ra đúng lịch."
     assert idx.manifest["l"][may] == "g" and len(set(analyse(doc["t"], query=True))) == 6  # "a" + 6
+
+
+def test_category_list_shows_the_notice_date_not_the_month(index):
+    site, _ = index
+    html = (site / "tiep-cong-dan" / "index.html").read_text("utf-8")
+    item = html[html.index('href="2026/lich-thang-05/"') :]
+    meta = item[: item.index("</span>")]
+    assert "Số 45/TB-BQLKKT · 05/05/2026" in meta and "01/05/2026" not in meta, meta
 
 
 def test_shards_are_small_named_by_content_and_complete(index):
