@@ -124,3 +124,19 @@ def test_drawer_and_cards_stay_accessible(chromium, site_url, width):
         page.goto(site_url + path)
         assert axe_violations(page) == [], path
     page.context.close()
+
+
+def test_print_keeps_headings_with_their_text_and_prints_attachment_addresses(chromium, site_url):
+    page, _ = open_page(chromium)
+    page.goto(site_url + "tiep-cong-dan/2026/lich-thang-05/")
+    page.emulate_media(media="print")
+    for selector in ("h1", "h2", "dt"):
+        value = page.evaluate(f"getComputedStyle(document.querySelector('.md-typeset {selector}')).breakAfter")
+        assert value == "avoid", (selector, value)
+    link = page.locator(".ck-attachments a").first
+    address = link.get_attribute("data-url")
+    assert address.endswith("tiep-cong-dan/2026/lich-thang-05/lich-thang-05-bien-ban-niem-yet.pdf"), address
+    shown = page.evaluate("getComputedStyle(document.querySelector('.ck-attachments a'), '::after').content")
+    assert shown == f'" <{address}>"', shown
+    assert not page.locator(".ck-drawer-button").is_visible()
+    page.context.close()
