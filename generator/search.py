@@ -1,17 +1,22 @@
 """Site search as static files: a small index that a phone downloads only in part.
 
 Everything is folded to unaccented lowercase ASCII (``Đường dây nóng`` -> ``duong day
-nong``) and cut into syllables and numbers (``45/TB-BQLKKT`` -> ``45 tb bqlkkt``, ``5/2026``
--> ``5 2026``; leading zeros dropped, so ``05`` is ``5``), so a query typed with or without
-diacritics finds the same records. Indexed per document: title, document number, summary,
-category title, kind title, year and tags (records); title, description and headings
-(category pages, the catalogue and log pages, hand-written pages).
+nong``) and cut into syllables and numbers (``45/TB-BQLKKT`` -> ``45 tb bqlkkt``; leading
+zeros dropped, so ``05`` is ``5``), so a query typed with or without diacritics finds the
+same records. :func:`analyse` adds the tokens of months, years and quarters (``thang11``,
+``nam2026``, ``quy3``), of codes (``bqlld01``) and of synonym groups (``~…``, from
+:data:`SYNONYMS`); the client (``search.js``) analyses a query the same way, with those
+tokens in place of the words they come from. Indexed per document: title, document number
+and procedure code, summary, category title, kind title, year, tags, body and shown field
+values (records); title, description and headings (category pages, the catalogue and log
+pages, hand-written pages).
 
 Files written under :data:`INDEX_DIR` (every name carries a hash of its content, so a
 browser may cache them for ever and a new build never mixes with an old one):
 
 - ``manifest.<hash>.json``: the shard keys and file hashes, the chunk hashes, the
-  categories (slug, title, kind titles) and the ranking weights;
+  categories (slug, title, kind titles), the ranking weights, the synonym phrases and the
+  title lengths (one letter a document);
 - ``t-<key>.<hash>.json``: the postings of every token whose longest shard-key prefix is
   ``<key>`` (``t-_`` for the empty key): ``{token: [doc delta, field mask, doc delta,
   field mask, ...]}``; shards are split by one more character until each is small
