@@ -169,7 +169,8 @@ def test_record_tokens_are_in_their_shards_with_field_bits(index):
     may = idx.doc_id(MAY)
     doc = idx.docs[may]
     assert doc["t"] == "Thông báo lịch tiếp công dân tháng 5/2026"
-    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "05/05/2026" and doc["k"] == "lich"  # the notice date, not the month
+    # the date shown is the notice date, not the month the record is filed under
+    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "05/05/2026" and doc["k"] == "lich"
     assert idx.manifest["c"][doc["c"]][:2] == ["tiep-cong-dan", "Tiếp công dân"]
     for token in tokens(doc["t"]):
         assert idx.postings(token)[may] & TITLE, token
