@@ -67,6 +67,12 @@ QUERIES = [
     "ngan sach 2026",
     "45/TB",
     "bao cao",
+    "lịch tiếp dân tháng 11 năm 2026",
+    "hotline",
+    "tố cáo tham nhũng",
+    "thoong bao tuyen dung",
+    "BQL-LD-01",
+    "ke hoach phong chong tham nhung nam 2024",
 ]
 GZIP_TYPES = {
     ".html": "text/html",

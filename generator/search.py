@@ -1,17 +1,22 @@
 """Site search as static files: a small index that a phone downloads only in part.
 
 Everything is folded to unaccented lowercase ASCII (``Đường dây nóng`` -> ``duong day
-nong``) and cut into syllables and numbers (``45/TB-BQLKKT`` -> ``45 tb bqlkkt``, ``5/2026``
--> ``5 2026``; leading zeros dropped, so ``05`` is ``5``), so a query typed with or without
-diacritics finds the same records. Indexed per document: title, document number, summary,
-category title, kind title, year and tags (records); title, description and headings
-(category pages, the catalogue and log pages, hand-written pages).
+nong``) and cut into syllables and numbers (``45/TB-BQLKKT`` -> ``45 tb bqlkkt``; leading
+zeros dropped, so ``05`` is ``5``), so a query typed with or without diacritics finds the
+same records. :func:`analyse` adds the tokens of months, years and quarters (``thang11``,
+``nam2026``, ``quy3``), of codes (``bqlld01``) and of synonym groups (``~…``, from
+:data:`SYNONYMS`); the client (``search.js``) analyses a query the same way, with those
+tokens in place of the words they come from. Indexed per document: title, document number
+and procedure code, summary, category title, kind title, year, tags, body and shown field
+values (records); title, description and headings (category pages, the catalogue and log
+pages, hand-written pages).
 
 Files written under :data:`INDEX_DIR` (every name carries a hash of its content, so a
 browser may cache them for ever and a new build never mixes with an old one):
 
 - ``manifest.<hash>.json``: the shard keys and file hashes, the chunk hashes, the
-  categories (slug, title, kind titles) and the ranking weights;
+  categories (slug, title, kind titles), the ranking weights, the synonym phrases and the
+  title lengths (one letter a document);
 - ``t-<key>.<hash>.json``: the postings of every token whose longest shard-key prefix is
   ``<key>`` (``t-_`` for the empty key): ``{token: [doc delta, field mask, doc delta,
   field mask, ...]}``; shards are split by one more character until each is small
@@ -42,6 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from generator import paths
 from generator.errors import CongkhaiError
 from generator.templating import render
@@ -63,31 +70,167 @@ SHARD_BYTES = 6000
 SUMMARY_CHARS = 180
 """Summaries are cut to this many characters in the display data."""
 
-# Field bits of a posting's mask, with their weights (sent in the manifest).
+# Field bits of a posting's mask, with their weights (sent in the manifest). TEXT is the
+# body and the shown field values.
 TITLE, NUMBER, SUMMARY, CATEGORY, KIND, YEAR, TAGS = (1 << i for i in range(7))
-WEIGHTS = [10, 8, 2, 3, 4, 1, 1]
 WITHDRAWN = 1 << 7
 """Set in every posting of a withdrawn record."""
+TEXT = 1 << 8
+WEIGHTS = [10, 8, 2, 3, 4, 1, 1, 0, 1]
 RANKING = {
-    "w": WEIGHTS,
+    "w": WEIGHTS,  # a term scores the weight of the best field it is in,
+    "rest": 0.1,  # plus this part of the weights of the other fields it is in
     "prefix": 0.6,  # a token matched only as a prefix of a longer one (last word typed)
+    "typo": 0.5,  # a token one edit away from a word of 5 letters or more
+    "typoMin": 5,  # the shortest word whose typos are forgiven
     "allTitle": 6,  # every query word is in the title
+    "cover": 6,  # times the part of the title's words the query matched (short titles first)
     "withdrawn": 0.5,  # factor for withdrawn records
 }
+SYNONYMS = Path(__file__).parent / "search_synonyms.yml"
+"""Groups of phrases the search treats as one (data, shipped in the package)."""
+GROUP = "~"
+"""First character of a synonym group's token (never produced by typed text)."""
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+_CHUNK = re.compile(r"[a-z0-9]+(?:[/:.\-][a-z0-9]+)*")
+_SEPARATOR = re.compile(r"[/:.\-]")
+_PIECE = re.compile(r"[a-z]+|[0-9]+")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _MARKUP = re.compile(r"[*_`\[\]]|\]\([^)]*\)|\{[^}]*\}")
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+"""Quarters written in Roman numerals (quý III)."""
+
+
+def _number(piece: str) -> str:
+    return (piece.lstrip("0") or "0") if piece.isdigit() else piece
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """``(token, role)`` of a text, in order. Role ``m``/``y``: the month and year of a
+    date written ``d/m/yyyy`` or ``m/yyyy``; ``code``: a code such as ``BQL-LD-01``
+    joined into one token (its parts follow as plain tokens); otherwise ``""``."""
+    out: list[tuple[str, str]] = []
+    for chunk in _CHUNK.findall(fold(text)):
+        parts = _SEPARATOR.split(chunk)
+        seps = set(_SEPARATOR.findall(chunk))
+        if (
+            seps == {"/"}
+            and len(parts) in (2, 3)
+            and all(p.isdigit() for p in parts)
+            and len(parts[-1]) == 4
+            and 1 <= int(parts[-2]) <= 12
+            and (len(parts) == 2 or 1 <= int(parts[0]) <= 31)
+        ):
+            if len(parts) == 3:
+                out.append((_number(parts[0]), ""))
+            out += [(_number(parts[-2]), "m"), (parts[-1], "y")]
+            continue
+        if seps == {"-"} and re.search("[a-z]", chunk) and re.search("[0-9]", chunk):
+            out.append((chunk.replace("-", ""), "code"))
+        out += [(_number(p), "") for part in parts for p in _PIECE.findall(part)]
+    return out
+
+
+class Synonyms:
+    """Phrase -> group token, from :data:`SYNONYMS` (or ``groups``)."""
+
+    def __init__(self, groups: list[list[str]] | None = None):
+        if groups is None:
+            groups = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8")) or []
+        self.phrases: dict[str, str] = {}
+        for group in groups:
+            words = [" ".join(t for t, _ in _pieces(str(p))) for p in group]
+            token = GROUP + words[0].replace(" ", "")
+            for phrase in words:
+                if phrase in self.phrases and self.phrases[phrase] != token:
+                    raise CongkhaiError(f"{SYNONYMS.name}: '{phrase}' đứng trong hai nhóm từ đồng nghĩa")
+                self.phrases[phrase] = token
+        self.longest = max((p.count(" ") + 1 for p in self.phrases), default=0)
+
+    def at(self, tokens: list[str], i: int) -> tuple[str, int] | None:
+        """The group token and length of the longest phrase starting at ``tokens[i]``."""
+        for n in range(min(self.longest, len(tokens) - i), 0, -1):
+            token = self.phrases.get(" ".join(tokens[i : i + n]))
+            if token:
+                return token, n
+        return None
+
+
+_DEFAULT_SYNONYMS: Synonyms | None = None
+
+
+def default_synonyms() -> Synonyms:
+    global _DEFAULT_SYNONYMS
+    if _DEFAULT_SYNONYMS is None:
+        _DEFAULT_SYNONYMS = Synonyms()
+    return _DEFAULT_SYNONYMS
+
+
+def analyse(text: str, synonyms: Synonyms | None = None, query: bool = False) -> list[str]:
+    """The search tokens of a text, in order (``search.js`` does the same to a query).
+
+    Folded syllables and numbers (no leading zeros); plus, for the index (``query=False``),
+    the tokens that make months, years, quarters, codes and synonyms findable:
+    ``tháng 11``, ``11/2026`` and ``16/11/2026`` give ``thang11`` (and ``nam2026``),
+    ``năm 2026`` gives ``nam2026``, ``quý 3`` and ``quý III`` give ``quy3``, ``BQL-LD-01``
+    gives ``bqlld01``, a phrase of a synonym group gives the group's token (``~…``). In a
+    query (``query=True``) these tokens *replace* the words they come from, so "năm 2026"
+    never matches "thứ Năm" and "tháng 11" never matches "11:00".
+    """
+    synonyms = synonyms or default_synonyms()
+    items = _pieces(text)
+    plain = [t if role == "" else "" for t, role in items]
+    grouped: list[tuple[str, str]] = []
+    i = 0
+    while i < len(items):
+        found = synonyms.at(plain, i) if plain[i] else None
+        if found:
+            token, n = found
+            if not query:
+                grouped += items[i : i + n]
+            grouped.append((token, "group"))
+            i += n
+        else:
+            grouped.append(items[i])
+            i += 1
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(grouped):
+        token, role = grouped[i]
+        after = grouped[i + 1] if i + 1 < len(grouped) else ("", "-")
+        if role in ("m", "y"):
+            word = "thang" if role == "m" else "nam"
+            if query:
+                if out and out[-1] == (word, ""):
+                    out.pop()
+            else:
+                out.append((token, ""))
+            out.append((word + token, "c"))
+            i += 1
+            continue
+        compound = None
+        if role == "" and after[1] == "":
+            nxt = after[0]
+            if token == "thang" and nxt.isdigit() and 1 <= int(nxt) <= 12:
+                compound = "thang" + nxt
+            elif token == "nam" and nxt.isdigit() and len(nxt) == 4:
+                compound = "nam" + nxt
+            elif token in ("quy", "qui") and (nxt in ROMAN or nxt in ("1", "2", "3", "4")):
+                compound = "quy" + ROMAN.get(nxt, nxt)
+        if compound:
+            if not query:
+                out += [(token, ""), after]
+            out.append((compound, "c"))
+            i += 2
+            continue
+        out.append((token, role))
+        i += 1
+    return [t for t, _ in out]
 
 
 def tokens(text: str) -> list[str]:
     """Folded syllables and numbers, in order; numbers without leading zeros."""
-    out = []
-    for token in _TOKEN.findall(fold(text)):
-        if token.isdigit():
-            token = token.lstrip("0") or "0"
-        out.append(token)
-    return out
+    return [t for t, role in _pieces(text) if role != "code"]
 
 
 @dataclass
@@ -145,6 +288,25 @@ def _plain(markdown: str) -> str:
     return _MARKUP.sub("", markdown).strip()
 
 
+_UNSHOWN = {"title", "summary", "tags", "kind", "visibility", "sample", "file", "minutes", "body"}
+"""Keys whose values are indexed elsewhere or never shown as text (file names, flags)."""
+
+
+def _shown_values(value: Any, key: str = "") -> list[str]:
+    """The texts of a record's shown field values (dates as dd/mm/yyyy), nested maps and
+    lists included; private fields are already out of ``record.data``."""
+    if key in _UNSHOWN or isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in _shown_values(v, str(k))]
+    if isinstance(value, list):
+        return [t for v in value for t in _shown_values(v, key)]
+    if isinstance(value, dt.date):
+        return [format_date(value)]
+    text = str(value)
+    return [] if text.startswith(("http://", "https://", "mailto:", "tel:")) else [text]
+
+
 def record_doc(record: Record, category_index: int) -> Doc:
     """A public record as a search document."""
     category = record.category
@@ -152,14 +314,16 @@ def record_doc(record: Record, category_index: int) -> Doc:
     number = record.document.get("number")
     kind_title = category.kind_label(record.kind)
     tags = record.data.get("tags") or []
+    code = record.data.get("code")
     fields = {
         TITLE: [record.title],
-        NUMBER: [number] if number else [],
+        NUMBER: [str(v) for v in (number, code) if v],
         SUMMARY: [record.data.get("summary") or ""],
         CATEGORY: [category.title],
         KIND: [kind_title] if kind_title else [],
-        YEAR: [str(date.year)] if date else [],
+        YEAR: [f"năm {date.year}"] if date else [],
         TAGS: [str(t) for t in tags],
+        TEXT: [_plain(record.body or ""), *_shown_values(record.data)],
     }
     return Doc(
         url=record.url_path,
@@ -169,7 +333,7 @@ def record_doc(record: Record, category_index: int) -> Doc:
         category=category_index,
         kind=record.kind,
         number=number,
-        date=format_date(date) if date else None,
+        date=format_date(shown) if (shown := record.document.get("date") or date) else None,
         summary=_short(record.data.get("summary")),
         withdrawn=bool(record.data.get("withdrawn")),
     )
@@ -262,17 +426,26 @@ def _json(value: Any) -> bytes:
 
 
 def _hashed(stem: str, data: bytes) -> str:
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.json"
+    """``stem.<10 letters>.json``: the content's SHA-256 written in letters a–z, so that a
+    file name never holds a run of digits the privacy guard would take for a phone or ID
+    number (a hex prefix is all digits for about one file in a hundred)."""
+    number = int.from_bytes(hashlib.sha256(data).digest()[:8], "big")
+    letters = ""
+    for _ in range(10):
+        number, digit = divmod(number, 26)
+        letters += chr(ord("a") + digit)
+    return f"{stem}.{letters}.json"
 
 
-def postings(docs: list[Doc]) -> dict[str, list[int]]:
+def postings(docs: list[Doc], synonyms: Synonyms | None = None) -> dict[str, list[int]]:
     """``token -> [doc delta, mask, doc delta, mask, ...]`` (doc ids ascending)."""
+    synonyms = synonyms or default_synonyms()
     masks: dict[str, dict[int, int]] = defaultdict(dict)
     for doc_id, doc in enumerate(docs):
         flag = WITHDRAWN if doc.withdrawn else 0
         for bit, texts in doc.fields.items():
             for text in texts:
-                for token in tokens(text):
+                for token in analyse(text, synonyms):
                     masks[token][doc_id] = masks[token].get(doc_id, flag) | bit
     out = {}
     for token, by_doc in masks.items():
@@ -317,11 +490,19 @@ def shard_of(token: str, keys: Any) -> str:
     return max((k for k in keys if token.startswith(k)), key=len)
 
 
+def _title_length(title: str, synonyms: Synonyms) -> str:
+    """The number of query terms of a title (1–25, more counted as 25), as one letter
+    (``b`` = 1, ``z`` = 25): a string of letters, never a run of digits that the privacy
+    guard would take for a phone or ID number."""
+    return chr(ord("a") + min(len(set(analyse(title, synonyms, query=True))), 25))
+
+
 def build_index(site: Site) -> SearchIndex:
     """The search index files of ``site``."""
     docs = collect_docs(site)
     result = SearchIndex(docs=docs)
-    index = postings(docs)
+    synonyms = Synonyms()
+    index = postings(docs, synonyms)
     shards = {}
     for key, members in shard_keys(index).items():
         data = _json({t: index[t] for t in members})
@@ -335,10 +516,12 @@ def build_index(site: Site) -> SearchIndex:
         result.files[INDEX_DIR + name] = data
         chunks.append(name.split(".")[1])
     manifest = {
-        "v": 1,
+        "v": 2,
         "n": len(docs),
         "chunk": CHUNK,
         "r": RANKING,
+        "y": synonyms.phrases,
+        "l": "".join(_title_length(d.title, synonyms) for d in docs),
         "c": [[c.slug, c.title, c.kinds] for c in site.categories.values()],
         "s": shards,
         "d": chunks,

@@ -74,11 +74,11 @@ def open_page(browser, width: int = 1280, height: int = 900, javascript: bool = 
 
 
 def axe_violations(page) -> list[dict]:
-    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; return its violations."""
+    """Run axe-core (WCAG 2.0, 2.1 and 2.2 A and AA rules, target-size included) on the page; return its violations."""
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate(
         """async () => await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
             resultTypes: ['violations'],
         })"""
     )

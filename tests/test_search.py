@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from generator.errors import CongkhaiError
 from generator.search import (
     CATEGORY,
     CHUNK,
@@ -18,8 +19,12 @@ from generator.search import (
     NUMBER,
     SHARD_BYTES,
     SUMMARY,
+    TEXT,
     TITLE,
     WITHDRAWN,
+    YEAR,
+    Synonyms,
+    analyse,
     fold,
     shard_keys,
     shard_of,
@@ -99,6 +104,56 @@ def test_tokens_split_numbers_and_document_numbers():
     assert tokens("Số 0 và 007, quý I") == ["so", "0", "va", "7", "quy", "i"]
 
 
+@pytest.mark.parametrize(
+    ("text", "indexed", "asked"),
+    [
+        (
+            "lịch tiếp dân tháng 11 năm 2026",
+            ["lich", "tiep", "dan", "~tiepcongdan", "thang", "11", "thang11", "nam", "2026", "nam2026"],
+            ["lich", "~tiepcongdan", "thang11", "nam2026"],
+        ),
+        (
+            "thứ Năm, ngày 16/11/2026, từ 07:30 đến 11:00",
+            ["thu", "nam", "ngay", "16", "11", "thang11", "2026", "nam2026", "tu", "7", "30", "den", "11", "0"],
+            ["thu", "nam", "ngay", "16", "thang11", "nam2026", "tu", "7", "30", "den", "11", "0"],
+        ),
+        (
+            "tiep cong dan thang12",
+            ["tiep", "cong", "dan", "~tiepcongdan", "thang", "12", "thang12"],
+            ["~tiepcongdan", "thang12"],
+        ),
+        ("tháng 11/2026", ["thang", "11", "thang11", "2026", "nam2026"], ["thang11", "nam2026"]),
+        ("quý III năm 2026", ["quy", "iii", "quy3", "nam", "2026", "nam2026"], ["quy3", "nam2026"]),
+        ("quy 3", ["quy", "3", "quy3"], ["quy3"]),
+        ("6 tháng đầu năm", ["6", "thang", "dau", "nam"], ["6", "thang", "dau", "nam"]),
+        ("tháng 13, 45/2026", ["thang", "13", "45", "2026"], ["thang", "13", "45", "2026"]),
+        ("BQL-LD-01", ["bqlld01", "bql", "ld", "1"], ["bqlld01", "bql", "ld", "1"]),
+        ("45/TB-BQLKKT", ["45", "tb", "bqlkkt"], ["45", "tb", "bqlkkt"]),
+        ("Hotline", ["hotline", "~duongdaynong"], ["~duongdaynong"]),
+        ("tố cáo tham nhũng", ["to", "cao", "~tocao", "tham", "nhung", "~thamnhung"], ["~tocao", "~thamnhung"]),
+    ],
+)
+def test_analyse_months_years_quarters_codes_and_synonyms(text, indexed, asked):
+    assert analyse(text) == indexed
+    assert analyse(text, query=True) == asked
+
+
+def test_synonyms_are_data_and_a_phrase_stands_in_one_group():
+    groups = Synonyms([["đường dây nóng", "Hotline"], ["tiếp dân", "tiep cong dan"]])
+    assert groups.phrases == {
+        "duong day nong": "~duongdaynong",
+        "hotline": "~duongdaynong",
+        "tiep dan": "~tiepdan",
+        "tiep cong dan": "~tiepdan",
+    }
+    assert analyse("số hotline", groups, query=True) == ["so", "~duongdaynong"]
+    with pytest.raises(CongkhaiError, match="'hotline' đứng trong hai nhóm từ đồng nghĩa"):
+        Synonyms([["đường dây nóng", "hotline"], ["HOTLINE", "tổng đài"]])
+    shipped = Synonyms()  # generator/search_synonyms.yml
+    assert shipped.phrases["hotline"] == shipped.phrases["duong day nong"]
+    assert shipped.phrases["tiep dan"] == shipped.phrases["tiep cong dan"]
+
+
 def test_shard_keys_split_big_prefixes_and_keep_the_longest_prefix_rule():
     index = {f"th{c}{i}": [1, 1] * 200 for c in "aou" for i in range(5)} | {"th": [1, 1], "an": [1, 1]}
     keys = shard_keys(index, limit=10000)
@@ -114,7 +169,8 @@ def test_record_tokens_are_in_their_shards_with_field_bits(index):
     may = idx.doc_id(MAY)
     doc = idx.docs[may]
     assert doc["t"] == "Thông báo lịch tiếp công dân tháng 5/2026"
-    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "01/05/2026" and doc["k"] == "lich"
+    # the date shown is the notice date, not the month the record is filed under
+    assert doc["n"] == "45/TB-BQLKKT" and doc["d"] == "05/05/2026" and doc["k"] == "lich"
     assert idx.manifest["c"][doc["c"]][:2] == ["tiep-cong-dan", "Tiếp công dân"]
     for token in tokens(doc["t"]):
         assert idx.postings(token)[may] & TITLE, token
@@ -122,6 +178,23 @@ def test_record_tokens_are_in_their_shards_with_field_bits(index):
         assert idx.postings(token)[may] & NUMBER, token
     assert idx.postings("truong")[may] & SUMMARY  # summary: "Trưởng ban tiếp công dân …"
     assert may not in idx.postings("tuyen")
+    assert idx.postings("thang5")[may] & TITLE and idx.postings("nam2026")[may] & YEAR
+    assert idx.postings("~tiepcongdan")[may] & TITLE
+    # shown field values (the session's place, the signer) are indexed; file names are not
+    assert idx.postings("tru")[may] & TEXT and idx.postings("thang5")[may] & TEXT
+    assert may not in idx.postings("pdf")
+    # a body
+    minutes = idx.doc_id("tiep-cong-dan/2026/bien-ban-thang-04/")
+    assert idx.postings("dung")[minutes] == TEXT  # "Buổi tiếp diễn ra đúng lịch."
+    assert idx.manifest["l"][may] == "g" and len(set(analyse(doc["t"], query=True))) == 6  # "a" + 6
+
+
+def test_category_list_shows_the_notice_date_not_the_month(index):
+    site, _ = index
+    html = (site / "tiep-cong-dan" / "index.html").read_text("utf-8")
+    item = html[html.index('href="2026/lich-thang-05/"') :]
+    meta = item[: item.index("</span>")]
+    assert "Số 45/TB-BQLKKT · 05/05/2026" in meta and "01/05/2026" not in meta, meta
 
 
 def test_shards_are_small_named_by_content_and_complete(index):
@@ -141,7 +214,7 @@ def test_shards_are_small_named_by_content_and_complete(index):
     names = {p.name for p in idx.files}
     assert len(names) == len(keys) + len(idx.manifest["d"]) + 1  # nothing else in the folder
     for name in names:
-        assert re.fullmatch(r"(manifest|t-[a-z0-9_]+|d-\d+)\.[0-9a-f]{10}\.json", name), name
+        assert re.fullmatch(r"(manifest|t-[a-z0-9_~]+|d-\d+)\.[a-z]{10}\.json", name), name
 
 
 def test_pages_first_then_records_newest_first_in_chunks(index):

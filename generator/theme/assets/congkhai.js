@@ -30,6 +30,68 @@
     var none = document.querySelector(".ck-next-none");
     if (none && sessions.length && !left) none.hidden = false;
   }
+  // The ☰ control: a button the keyboard reaches, toggling the theme's drawer checkbox.
+  // While the drawer is off-canvas (narrow screens) and closed, its links are inert: out of
+  // the tab order and hidden from screen readers (WCAG 2.4.3). Escape closes it and gives
+  // the focus back to the button.
+  function drawer() {
+    var toggle = document.getElementById("__drawer");
+    var button = document.querySelector(".ck-drawer-button");
+    var label = document.querySelector(".ck-drawer-label");
+    var panel = document.querySelector(".md-sidebar--primary");
+    if (!toggle || !button || !panel) return;
+    panel.id = panel.id || "ck-drawer";
+    button.setAttribute("aria-controls", panel.id);
+    if (label) label.hidden = true;
+    button.hidden = false;
+    var offCanvas = window.matchMedia("(max-width: 76.1875em)");
+    function sync() {
+      var open = toggle.checked;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      if (offCanvas.matches && !open) panel.setAttribute("inert", "");
+      else panel.removeAttribute("inert");
+    }
+    function set(open) {
+      if (toggle.checked === open) return;
+      toggle.checked = open;
+      toggle.dispatchEvent(new Event("change", { bubbles: true }));
+      sync();
+    }
+    button.addEventListener("click", function () {
+      set(!toggle.checked);
+      if (toggle.checked) {
+        var first = panel.querySelector("a[href], input, button, [tabindex='0']");
+        if (first) first.focus();
+      }
+    });
+    toggle.addEventListener("change", sync);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.checked && offCanvas.matches) {
+        set(false);
+        button.focus();
+      }
+    });
+    if (offCanvas.addEventListener) offCanvas.addEventListener("change", sync);
+    sync();
+  }
+  // Tables of record bodies get their header as data-label on each cell, so that on a
+  // phone they stack as label–value cards like the generated tables (congkhai.css).
+  function labelCells() {
+    var tables = document.querySelectorAll(".md-typeset table");
+    for (var i = 0; i < tables.length; i++) {
+      var heads = tables[i].querySelectorAll("thead th");
+      if (!heads.length || tables[i].querySelector("td[data-label]")) continue;
+      var rows = tables[i].querySelectorAll("tbody tr");
+      for (var r = 0; r < rows.length; r++) {
+        var cells = rows[r].children;
+        for (var c = 0; c < cells.length && c < heads.length; c++) {
+          cells[c].setAttribute("data-label", heads[c].textContent.trim());
+        }
+      }
+    }
+  }
+  drawer();
+  labelCells();
   dropPassedSessions();
   if (document.readyState === "complete") {
     markScrollable();

@@ -43,38 +43,165 @@
     return text.toLowerCase().replace(/đ/g, "d").normalize("NFD").replace(/\p{M}/gu, "");
   }
 
+  var ROMAN = { i: "1", ii: "2", iii: "3", iv: "4" };
+
+  function number(piece) {
+    return /^[0-9]+$/.test(piece) ? piece.replace(/^0+/, "") || "0" : piece;
+  }
+
+  /* [token, role] of a text, as generator/search.py's _pieces: role "m"/"y" for the
+   * month and year of d/m/yyyy or m/yyyy, "code" for BQL-LD-01 joined, else "". */
+  function pieces(text) {
+    var out = [];
+    (fold(text).match(/[a-z0-9]+(?:[\/:.\-][a-z0-9]+)*/g) || []).forEach(function (chunk) {
+      var parts = chunk.split(/[\/:.\-]/);
+      var seps = chunk.replace(/[a-z0-9]/g, "");
+      var digits = parts.every(function (p) {
+        return /^[0-9]+$/.test(p);
+      });
+      if (
+        /^\/+$/.test(seps) &&
+        (parts.length === 2 || parts.length === 3) &&
+        digits &&
+        parts[parts.length - 1].length === 4 &&
+        +parts[parts.length - 2] >= 1 &&
+        +parts[parts.length - 2] <= 12 &&
+        (parts.length === 2 || (+parts[0] >= 1 && +parts[0] <= 31))
+      ) {
+        if (parts.length === 3) out.push([number(parts[0]), ""]);
+        out.push([number(parts[parts.length - 2]), "m"], [parts[parts.length - 1], "y"]);
+        return;
+      }
+      if (/^-+$/.test(seps) && /[a-z]/.test(chunk) && /[0-9]/.test(chunk)) out.push([chunk.replace(/-/g, ""), "code"]);
+      parts.forEach(function (part) {
+        (part.match(/[a-z]+|[0-9]+/g) || []).forEach(function (p) {
+          out.push([number(p), ""]);
+        });
+      });
+    });
+    return out;
+  }
+
+  /* A query's tokens, as generator/search.py's analyse(text, query=True): synonym
+   * phrases become their group's token, months, years and quarters their compounds. */
+  function analyse(text, phrases) {
+    var items = pieces(text);
+    var plain = items.map(function (it) {
+      return it[1] === "" ? it[0] : "";
+    });
+    var longest = 0;
+    Object.keys(phrases).forEach(function (p) {
+      longest = Math.max(longest, p.split(" ").length);
+    });
+    var grouped = [];
+    var i = 0;
+    while (i < items.length) {
+      var found = null;
+      if (plain[i]) {
+        for (var n = Math.min(longest, items.length - i); n > 0 && !found; n--) {
+          var phrase = plain.slice(i, i + n).join(" ");
+          if (Object.prototype.hasOwnProperty.call(phrases, phrase) && plain.slice(i, i + n).indexOf("") < 0) {
+            found = [phrases[phrase], n];
+          }
+        }
+      }
+      if (found) {
+        grouped.push([found[0], "group"]);
+        i += found[1];
+      } else grouped.push(items[i++]);
+    }
+    var out = [];
+    for (i = 0; i < grouped.length; i++) {
+      var token = grouped[i][0];
+      var role = grouped[i][1];
+      if (role === "m" || role === "y") {
+        var word = role === "m" ? "thang" : "nam";
+        var last = out[out.length - 1];
+        if (last && last[0] === word && last[1] === "") out.pop();
+        out.push([word + token, "c"]);
+        continue;
+      }
+      var after = grouped[i + 1];
+      var compound = null;
+      if (role === "" && after && after[1] === "") {
+        var next = after[0];
+        if (token === "thang" && /^[0-9]+$/.test(next) && +next >= 1 && +next <= 12) compound = "thang" + next;
+        else if (token === "nam" && /^[0-9]{4}$/.test(next)) compound = "nam" + next;
+        else if ((token === "quy" || token === "qui") && (ROMAN[next] || /^[1-4]$/.test(next))) {
+          compound = "quy" + (ROMAN[next] || next);
+        }
+      }
+      if (compound) {
+        out.push([compound, "c"]);
+        i++;
+        continue;
+      }
+      out.push([token, role]);
+    }
+    return out;
+  }
+
   function tokens(text) {
-    return (fold(text).match(/[a-z0-9]+/g) || []).map(function (t) {
-      return /^[0-9]+$/.test(t) ? t.replace(/^0+/, "") || "0" : t;
+    return pieces(text).map(function (it) {
+      return it[0];
     });
   }
 
-  /* The query's terms: distinct tokens; the last one is a prefix unless the query ends
-   * with a space, is a number, or is a single letter. */
-  function terms(query) {
+  /* The query's terms: distinct tokens; the last one is a prefix when it is a plain word
+   * of two letters or more and the query does not end with a space. Plain words of
+   * typoMin letters or more forgive one typo when nothing matches them exactly. */
+  function terms(query, m) {
     var seen = {};
     var out = [];
-    tokens(query).forEach(function (t) {
-      if (!seen[t]) out.push({ token: t, prefix: false });
-      seen[t] = true;
+    analyse(query, m.y || {}).forEach(function (it) {
+      if (seen[it[0]]) return;
+      seen[it[0]] = true;
+      var word = it[1] === "" && /^[a-z]+$/.test(it[0]);
+      out.push({ token: it[0], prefix: false, typo: word && it[0].length >= m.r.typoMin, plain: word });
     });
     var last = out[out.length - 1];
-    if (last && /[a-z]/.test(last.token) && last.token.length >= 2 && !/\s$/.test(query)) {
+    var items = analyse(query, m.y || {});
+    var lastItem = items[items.length - 1];
+    if (last && last.plain && lastItem && lastItem[0] === last.token && last.token.length >= 2 && !/\s$/.test(query)) {
       last.prefix = true;
     }
     return out;
   }
 
-  /* Shard keys holding a term: the longest key that prefixes it, and for a prefix term
-   * also every key that starts with it. */
-  function shardsFor(term, keys) {
+  /* The shard key holding a token: the longest key that prefixes it. */
+  function keyOf(token, keys) {
     var best = null;
-    var out = [];
     keys.forEach(function (k) {
-      if (term.token.indexOf(k) === 0 && (best === null || k.length > best.length)) best = k;
-      if (term.prefix && k.length > term.token.length && k.indexOf(term.token) === 0) out.push(k);
+      if (token.indexOf(k) === 0 && (best === null || k.length > best.length)) best = k;
     });
+    return best;
+  }
+
+  /* Shard keys holding a term: its own, and for a prefix term also every key that
+   * starts with it. */
+  function shardsFor(term, keys) {
+    var out = [];
+    if (term.prefix) {
+      keys.forEach(function (k) {
+        if (k.length > term.token.length && k.indexOf(term.token) === 0) out.push(k);
+      });
+    }
+    var best = keyOf(term.token, keys);
     if (best !== null) out.push(best);
+    return out;
+  }
+
+  /* Keys of the shards where a typo of the first letters would put the right word:
+   * the word without one of its first three letters, or with two of them swapped. */
+  function typoShards(term, keys) {
+    var w = term.token;
+    var variants = [w.slice(1), w[0] + w.slice(2), w.slice(0, 2) + w.slice(3), w[1] + w[0] + w.slice(2)];
+    variants.push(w[0] + w[2] + w[1] + w.slice(3));
+    var out = [];
+    variants.forEach(function (v) {
+      var k = keyOf(v, keys);
+      if (k !== null && out.indexOf(k) < 0) out.push(k);
+    });
     return out;
   }
 
@@ -86,26 +213,55 @@
     return base + "d-" + n + "." + m.d[n] + ".json";
   }
 
-  function weight(mask, w) {
-    var sum = 0;
-    for (var bit = 0; bit < w.length; bit++) if (mask & (1 << bit)) sum += w[bit];
-    return sum;
+  function fetchShards(m, keys) {
+    return Promise.all(
+      keys.map(function (k) {
+        return get(shardUrl(m, k));
+      }),
+    );
   }
 
-  /* doc id -> {score, title, withdrawn} for one term, from the shards downloaded. */
-  function match(term, shards, m) {
+  /* A posting's weight: its best field's, plus a little for every other field holding
+   * the word (a page about it mentions it in several places). */
+  function weight(mask, w, rest) {
+    var best = 0;
+    var sum = 0;
+    for (var bit = 0; bit < w.length; bit++) {
+      if (!(mask & (1 << bit))) continue;
+      sum += w[bit];
+      if (w[bit] > best) best = w[bit];
+    }
+    return best + rest * (sum - best);
+  }
+
+  /* One edit apart (insert, delete, substitute or swap two neighbours)? */
+  function near(a, b) {
+    if (a === b || Math.abs(a.length - b.length) > 1) return false;
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (a.length === b.length) {
+      return (
+        a.slice(i + 1) === b.slice(i + 1) ||
+        (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2))
+      );
+    }
+    return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+
+  /* doc id -> {score, title, withdrawn} for one term, from the shards given; accept(tok)
+   * gives the factor of a shard token (0: no match). */
+  function collect(shards, m, accept) {
     var hits = new Map();
     shards.forEach(function (shard) {
       Object.keys(shard).forEach(function (tok) {
-        var exact = tok === term.token;
-        if (!exact && !(term.prefix && tok.indexOf(term.token) === 0)) return;
-        var factor = exact ? 1 : m.r.prefix;
+        var factor = accept(tok);
+        if (!factor) return;
         var flat = shard[tok];
         var id = 0;
         for (var i = 0; i < flat.length; i += 2) {
           id += flat[i];
           var mask = flat[i + 1];
-          var score = weight(mask, m.r.w) * factor;
+          var score = weight(mask, m.r.w, m.r.rest) * factor;
           var hit = hits.get(id);
           if (!hit) hits.set(id, { score: score, title: (mask & 1) !== 0, withdrawn: (mask & 128) !== 0 });
           else {
@@ -118,44 +274,67 @@
     return hits;
   }
 
-  /* [[doc id, score], ...], best first, newest (lowest id) first on ties. */
+  function exact(term, m) {
+    return function (tok) {
+      if (tok === term.token) return 1;
+      return term.prefix && tok.indexOf(term.token) === 0 ? m.r.prefix : 0;
+    };
+  }
+
+  function typo(term, m) {
+    return function (tok) {
+      return /^[a-z]+$/.test(tok) && near(term.token, tok) ? m.r.typo : 0;
+    };
+  }
+
+  /* The hits of one term: exact (or prefix) matches; when there are none and the word
+   * is long enough, the words one typo away, in its shards and those of its variants. */
+  function matchTerm(term, m, keys) {
+    var own = shardsFor(term, keys);
+    return fetchShards(m, own).then(function (shards) {
+      var hits = collect(shards, m, exact(term, m));
+      if (hits.size || !term.typo) return hits;
+      var more = typoShards(term, keys).filter(function (k) {
+        return own.indexOf(k) < 0;
+      });
+      return fetchShards(m, more).then(function (extra) {
+        return collect(shards.concat(extra), m, typo(term, m));
+      });
+    });
+  }
+
+  /* [[doc id, words matched, score], ...]: most query words matched first, then the
+   * best score, then the newest (lowest id). */
   function rank(query, m) {
-    var ts = terms(query);
+    var ts = terms(query, m);
     if (!ts.length) return Promise.resolve([]);
     var keys = Object.keys(m.s);
-    var needed = ts.map(function (t) {
-      return shardsFor(t, keys);
-    });
-    var pending = needed.map(function (ks) {
-      return Promise.all(
-        ks.map(function (k) {
-          return get(shardUrl(m, k));
-        }),
-      );
-    });
-    return Promise.all(pending).then(function (shardLists) {
-      var maps = ts.map(function (t, i) {
-        return match(t, shardLists[i], m);
-      });
-      maps.sort(function (a, b) {
-        return a.size - b.size;
+    return Promise.all(
+      ts.map(function (t) {
+        return matchTerm(t, m, keys);
+      }),
+    ).then(function (maps) {
+      var docs = new Map();
+      maps.forEach(function (hits) {
+        hits.forEach(function (hit, id) {
+          var d = docs.get(id);
+          if (!d) docs.set(id, (d = { count: 0, score: 0, titles: 0, withdrawn: hit.withdrawn }));
+          d.count++;
+          d.score += hit.score;
+          if (hit.title) d.titles++;
+        });
       });
       var out = [];
-      maps[0].forEach(function (first, id) {
-        var score = first.score;
-        var allTitle = first.title;
-        for (var i = 1; i < maps.length; i++) {
-          var hit = maps[i].get(id);
-          if (!hit) return;
-          score += hit.score;
-          allTitle = allTitle && hit.title;
-        }
-        if (allTitle) score += m.r.allTitle;
-        if (first.withdrawn) score *= m.r.withdrawn;
-        out.push([id, score]);
+      docs.forEach(function (d, id) {
+        var score = d.score;
+        if (d.titles === ts.length) score += m.r.allTitle;
+        var length = m.l ? m.l.charCodeAt(id) - 97 : 0; // "b" = 1 … "z" = 25 words
+        if (length > 0) score += (m.r.cover * Math.min(d.titles, length)) / length;
+        if (d.withdrawn) score *= m.r.withdrawn;
+        out.push([id, d.count, score]);
       });
       out.sort(function (a, b) {
-        return b[1] - a[1] || a[0] - b[0];
+        return b[1] - a[1] || b[2] - a[2] || a[0] - b[0];
       });
       return out;
     });
@@ -165,7 +344,7 @@
     status.textContent = text;
   }
 
-  function number(n) {
+  function count(n) {
     return n.toLocaleString("vi-VN");
   }
 
@@ -233,7 +412,7 @@
       state.shown += slice.length;
       var left = state.ranked.length - state.shown;
       moreBox.hidden = left <= 0;
-      moreButton.textContent = "Xem thêm kết quả (còn " + number(left) + ")";
+      moreButton.textContent = "Xem thêm kết quả (còn " + count(left) + ")";
       if (focusFirst && first) first.querySelector("a").focus();
     });
   }
@@ -265,7 +444,7 @@
             return;
           }
           return showMore(seq, false).then(function () {
-            if (seq === current) say("Tìm thấy " + number(ranked.length) + " kết quả cho " + shown + ".");
+            if (seq === current) say("Tìm thấy " + count(ranked.length) + " kết quả cho " + shown + ".");
           });
         });
       })
@@ -292,6 +471,7 @@
     if (state) showMore(current, true);
   });
   window.addEventListener("popstate", fromAddress);
+  window.congkhaiSearch = { analyse: analyse }; // for the tests: the same words as the index
   box.classList.add("ck-search--ready");
   fromAddress();
 })();
