@@ -168,6 +168,28 @@ def test_every_page_type_loads_through_nginx_without_csp_violation(served, chrom
         page.context.close()
 
 
+def test_tapping_add_to_calendar_gives_the_calendar_file(served, chromium):
+    """On the home page, the "Thêm lịch tiếp công dân" link hands the phone the iCalendar
+    file (text/calendar), and the feed link an Atom feed with its charset."""
+    url, site = served
+    page, visit = open_page(chromium, width=375, height=667)
+    page.goto(url)
+    link = page.get_by_role("link", name="Thêm lịch tiếp công dân vào lịch của bạn (tệp iCalendar)")
+    href = link.get_attribute("href")
+    with page.expect_download() as caught:  # Chromium hands a text/calendar answer to the system
+        link.click()
+    download = caught.value
+    assert download.suggested_filename == "lich.ics"
+    assert Path(download.path()).read_bytes() == (site / "tiep-cong-dan/lich.ics").read_bytes()
+    status, headers = _head(url + href.lstrip("./"))
+    assert (status, headers["content-type"]) == (200, "text/calendar; charset=utf-8")
+    feed = page.get_by_role("link", name="Theo dõi thông tin mới (Atom)").get_attribute("href")
+    status, headers = _head(url + feed.lstrip("./"))
+    assert (status, headers["content-type"]) == (200, "application/atom+xml; charset=utf-8")
+    assert visit.hosts == {"127.0.0.1"}
+    page.context.close()
+
+
 # --- the seven reader routes, in the browser ------------------------------------------------
 
 ATTACK_TITLE = "&lt;img src=x onerror=alert(1)&gt; &#60;script&#62;alert(2)&#60;/script&#62;"
