@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from generator import pipeline
+from generator import attest, pipeline
 from generator.cli import _build_site, _settings
 from generator.publish import publish as publish_api
 from generator.timestamps import openssl_verify_command
@@ -29,6 +29,19 @@ def with_tsas(root: Path, *servers) -> None:
     option = "      timestamping: " + json.dumps(entries) + "\n"
     config.write_text(text.replace("      agency:", option + "      agency:"), encoding="utf-8")
     assert yaml.safe_load(config.read_text(encoding="utf-8"))  # still YAML
+
+
+def publish_at(root: Path, at: str) -> None:
+    """Publish with the office's clock saying ``at`` (the TSAs keep their own clocks)."""
+    settings = _settings(str(root / "mkdocs.yml"))
+    publish_api(
+        settings,
+        lambda site, out: _build_site(str(root / "mkdocs.yml"), out, site),
+        root / "www",
+        allow_sample=True,
+        at=at,
+        stamp=lambda note: attest.stamp(settings, note),
+    )
 
 
 def size_of(root: Path) -> int:
@@ -99,17 +112,7 @@ def test_a_backdated_publish_is_caught_by_its_attested_time(make_project, certom
     root = make_project()
     with_tsas(root, ("certo", certomancer_tsa))
     certomancer_tsa.set_time(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC))
-    settings = _settings(str(root / "mkdocs.yml"))
-    from generator import attest
-
-    publish_api(
-        settings,
-        lambda site, out: _build_site(str(root / "mkdocs.yml"), out, site),
-        root / "www",
-        allow_sample=True,
-        at="2026-01-26T08:30:00+07:00",
-        stamp=lambda note: attest.stamp(settings, note),
-    )
+    publish_at(root, "2026-01-26T08:30:00+07:00")
     result = run_cli(root, "verify")
     assert result.exit_code == 1
     assert (
@@ -122,17 +125,7 @@ def test_an_event_dated_after_its_token_is_caught(make_project, certomancer_tsa)
     root = make_project()
     with_tsas(root, ("certo", certomancer_tsa))
     certomancer_tsa.set_time(dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC))
-    settings = _settings(str(root / "mkdocs.yml"))
-    from generator import attest
-
-    publish_api(
-        settings,
-        lambda site, out: _build_site(str(root / "mkdocs.yml"), out, site),
-        root / "www",
-        allow_sample=True,
-        at="2026-06-05T08:30:00+07:00",
-        stamp=lambda note: attest.stamp(settings, note),
-    )
+    publish_at(root, "2026-06-05T08:30:00+07:00")
     result = run_cli(root, "verify")
     assert (
         f"{LOG}:1: at: seq 1: 2026-06-05T08:30:00+07:00 muộn hơn thời điểm được chứng thực 01/01/2026 07:00 (certo, checkpoint {size_of(root)})"
@@ -165,17 +158,7 @@ def test_the_report_judges_by_attested_time_and_says_whose_clock(make_project, c
     root = make_project()
     with_tsas(root, ("certo", certomancer_tsa))
     certomancer_tsa.set_time(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
-    settings = _settings(str(root / "mkdocs.yml"))
-    from generator import attest
-
-    publish_api(
-        settings,
-        lambda site, out: _build_site(str(root / "mkdocs.yml"), out, site),
-        root / "www",
-        allow_sample=True,
-        at="2026-05-06T08:30:00+07:00",
-        stamp=lambda note: attest.stamp(settings, note),
-    )
+    publish_at(root, "2026-05-06T08:30:00+07:00")
     out = tmp_path / "bao-cao"
     result = run_cli(root, "report", "--year", "2026", "--format", "csv,html", "--out", str(out))
     assert result.exit_code == 0, result.output
