@@ -190,7 +190,9 @@ def _truncate_log(folder: Path) -> str:
     lines = log.read_bytes().splitlines(keepends=True)
     log.write_bytes(b"".join(lines[:-1]))
     size = len(lines)
-    return f"nhat-ky/checkpoints/{size}:2: checkpoint: checkpoint có {size} sự kiện nhưng nhật ký chỉ có {size - 1} dòng"
+    return (
+        f"nhat-ky/checkpoints/{size}:2: checkpoint: checkpoint có {size} sự kiện nhưng nhật ký chỉ có {size - 1} dòng"
+    )
 
 
 @pytest.mark.parametrize("tamper", [_edit_log_line, _replace_attachment, _swap_token, _truncate_log])
