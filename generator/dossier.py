@@ -51,6 +51,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
 from generator import attest, paths, pipeline
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
@@ -492,6 +495,18 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path) -> str:
         source = e.row.time_source or "—"
         missing = "; ".join(e.row.missing) or "—"
         lines.append(f"| `{e.folder}/` | {_cell(e.row.title)} | {when} | {_cell(source)} | {_cell(missing)} |")
+    lines += ["", "## Chứng thư gốc của đơn vị cấp dấu thời gian", ""]
+    roots = sorted((work / LOG_DIR / "tsa").glob("*.pem"))
+    if roots:
+        lines += [
+            "Dấu thời gian chỉ có giá trị khi chứng thư gốc đúng là của đơn vị cấp dấu thời gian, không phải do "
+            "cơ quan tự tạo: đối chiếu vân tay SHA-256 dưới đây với vân tay đơn vị đó công bố (`openssl x509 "
+            "-in nhat-ky/tsa/TÊN.pem -noout -subject -fingerprint -sha256` in lại đúng các giá trị này).",
+            "",
+        ]
+        lines += [f"- `{LOG_DIR}/tsa/{pem.name}`: {_root_line(pem)}" for pem in roots]
+    else:
+        lines.append("Không khai báo đơn vị cấp dấu thời gian nào (tùy chọn `timestamping`).")
     lines += ["", "## Kiểm tra từng dấu thời gian bằng OpenSSL", ""]
     tokens = sorted((work / CHECKPOINTS).glob("*.tsr"), key=lambda p: (int(p.name.split(".")[0]), p.name))
     if not tokens:
@@ -530,6 +545,16 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _root_line(pem: Path) -> str:
+    try:
+        cert = x509.load_pem_x509_certificate(pem.read_bytes())
+    except ValueError:
+        return "không đọc được chứng thư (PEM)"
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex().upper()
+    pairs = ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2))
+    return f"{cert.subject.rfc4514_string()}; vân tay SHA-256 `{pairs}`"
 
 
 def _cell(text: str) -> str:

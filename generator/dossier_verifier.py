@@ -79,6 +79,8 @@ class Dossier:
         self.valid_checkpoints: set[int] = set()
         self.attested: dict[int, tuple[dt.datetime, str]] = {}  # size -> earliest (genTime, tsa)
         self.counts: dict[str, int] = {}
+        self.ids: set[str] = set()
+        self.roots: list[str] = []
 
     def fail(self, path: str, line: int, field: str, message: str) -> None:
         self.problems.append(f"{path}:{line}: {field}: {message}")
@@ -242,6 +244,27 @@ class Dossier:
             if best is None or when < best[0]:
                 self.attested[size] = (when, tsa)
 
+    def describe_roots(self, openssl: str | None) -> None:
+        """Who each shipped TSA root is, with its SHA-256 fingerprint: the inspector compares
+        it with the one the TSA publishes (a root made by the office itself proves nothing)."""
+        folder = self.root / TSA_DIR
+        for pem in sorted(folder.glob("*.pem")) if folder.is_dir() and openssl else []:
+            rel = f"{TSA_DIR}/{pem.name}"
+            done = subprocess.run(
+                [openssl, "x509", "-in", rel, "-noout", "-subject", "-fingerprint", "-sha256"],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                self.fail(rel, 1, "tsa", "không phải chứng thư số dạng PEM")
+                continue
+            found = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+            subject = found.get("subject", "").strip()
+            fingerprint = next((v for k, v in found.items() if "Fingerprint" in k), "").strip()
+            self.roots.append(f"{pem.stem}: {subject}; SHA-256 {fingerprint}")
+
     def check_times(self) -> None:
         """Each event's attested time: the earliest valid token on a checkpoint holding it."""
         unstamped = 0
@@ -316,6 +339,11 @@ class Dossier:
                 elif mine != theirs:
                     self.fail(rel, 1, "checkpoint", f"khác với {CHECKPOINTS}/{Path(rel).name}")
             logged = {a.get("file"): a.get("sha256") for a in (latest.get(key, {}).get("attachments") or [])}
+            shipped = {item.get("tep") for item in record.get("dinh_kem", [])}
+            for name in (
+                sorted(set(logged) - shipped) if public and latest.get(key, {}).get("event") != "withdrawn" else []
+            ):
+                self.fail(INDEX, 1, f"{field}.dinh_kem", f"{key}: thiếu tệp đính kèm {name} mà nhật ký ghi")
             for item in record.get("dinh_kem", []):
                 attachments += 1
                 rel, name = item.get("duong_dan", ""), item.get("tep", "")
@@ -336,6 +364,7 @@ class Dossier:
                         )
                 elif digest != item.get("sha256"):
                     self.fail(rel, 1, "sha256", f"{key}: SHA-256 {digest} khác với mục lục (hồ sơ nội bộ)")
+        self.ids = {str(r.get("id", "")) for r in records}
         self.counts.update(records=len(records), proofs=proofs, attachments=attachments, copies=copies, pages=pages)
 
     def check_proof(self, rel: str, key: str) -> None:
@@ -401,6 +430,10 @@ class Dossier:
             event = self.events[seq - 1] if 0 < seq <= len(self.events) else {}
             if event.get("hash") != row[hash_at]:
                 self.fail(rel, number, "Mã băm sự kiện", f"dòng báo cáo nêu sự kiện {row[seq_at]} không khớp {LOG}")
+            elif event.get("id") not in self.ids:
+                self.fail(
+                    rel, number, "Đường dẫn", f"hồ sơ {event.get('id')} có trong báo cáo nhưng không có trong {INDEX}"
+                )
         self.counts["report_rows"] = len(rows) - 1
         sums = self.root / "bao-cao" / (found[0].stem + ".sha256")
         self.check_sums(f"bao-cao/{sums.name}", "bao-cao")
@@ -553,6 +586,7 @@ def main(argv: list[str]) -> int:
     dossier.check_checkpoints()
     dossier.check_tokens()
     dossier.check_times()
+    dossier.describe_roots(shutil.which("openssl"))
     dossier.check_records()
     dossier.check_report()
     dossier.check_all_sums()
@@ -564,6 +598,10 @@ def main(argv: list[str]) -> int:
     print(f"- Checkpoint: {c.get('checkpoints', 0)}, khớp mã gốc Merkle với nhật ký: {len(dossier.valid_checkpoints)}")
     stamped = ", ".join(f"{size}: {_local(w)} ({tsa})" for size, (w, tsa) in sorted(dossier.attested.items()))
     print(f"- Dấu thời gian: {c.get('tokens', 0)} tệp; thời điểm được chứng thực: {stamped or 'không có'}")
+    for root_line in dossier.roots:
+        print(f"  Chứng thư gốc {root_line}")
+    if dossier.roots:
+        print("  (đối chiếu vân tay SHA-256 trên với vân tay do đơn vị cấp dấu thời gian công bố)")
     if c.get("unstamped"):
         print(f"  {c['unstamped']} sự kiện chưa có dấu thời gian nào: ngày của chúng chỉ theo đồng hồ của cơ quan")
     print(

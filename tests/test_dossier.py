@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.values import format_local
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.test_attested import with_tsas
 
@@ -121,6 +122,7 @@ def test_the_dossier_holds_the_report_the_log_and_each_record(dossier):
         assert archive.read("ho-so-2026/nhat-ky/publication-log.jsonl") == log
     guide = (out / "HUONG-DAN-KIEM-TRA.md").read_text(encoding="utf-8")
     assert "python3 kiem-tra.py" in guide and "Thời điểm được chứng thực là gì" in guide
+    assert "- `nhat-ky/tsa/openssl.pem`: CN=Congkhai Test Root," in guide
     for n in sizes:
         line = next(x for x in guide.splitlines() if x.startswith(f"openssl ts -verify -in nhat-ky/checkpoints/{n}."))
         assert f"-data nhat-ky/checkpoints/{n} -CAfile nhat-ky/tsa/openssl.pem -attime " in line
@@ -136,6 +138,10 @@ def test_the_pdfs_show_what_a_reader_sees(dossier):
     assert URL in page
     assert "Công bố lần đầu" in page and "Lịch sử cập nhật" in page and "Ghi rõ nơi tiếp." in page
     assert "Ngày ban hành 05/05/2026" in page  # the document's date, dd/mm/yyyy
+    log = (root / "publication-log.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(next(x for x in log if "lich-thang-05" in x))
+    assert f"Công bố lần đầu {format_local(first['at'])}" in page
+    assert f"{format_local(first['at'], with_time=True)} — Công bố, phiên bản 1" in page
     assert f"Mã SHA-256 nội dung {hashlib.sha256(record.read_bytes()).hexdigest()}" in page
     assert "Phiên bản 2" in page and "Bằng chứng trong nhật ký (tlog-proof)" in page
     report = pdf_text(out / "bao-cao/bao-cao-b1-2026.pdf")
@@ -154,6 +160,7 @@ def test_the_verifier_passes_offline_and_says_what_it_checked(dossier):
     assert lines[0] == f"Kiểm tra hồ sơ minh chứng: {out}"
     assert any(x.startswith("- Nhật ký công bố: ") for x in lines)
     assert any(x.startswith("- Dấu thời gian: 2 tệp; thời điểm được chứng thực: ") for x in lines)
+    assert any(x.startswith("  Chứng thư gốc openssl: ") and "SHA-256 " in x for x in lines)
     assert lines[-1].startswith("KẾT QUẢ: ĐẠT.")
 
 
