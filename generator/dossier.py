@@ -487,14 +487,20 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path) -> str:
         "",
         "Mỗi chuyên mục (nhiệm vụ của Kế hoạch) một thư mục, trong đó mỗi loại thông tin một thư mục.",
         "",
-        "| thư mục | hồ sơ | công bố lần đầu | nguồn thời điểm | còn thiếu |",
-        "|---|---|---|---|---|",
+        "| chuyên mục, loại | thư mục | hồ sơ | công bố lần đầu | nguồn thời điểm | còn thiếu |",
+        "|---|---|---|---|---|---|",
     ]
+    by_key = {r.key: r for r in site.records}
     for e in entries:
+        record = by_key.get(e.row.key)
+        kind = record.category.kind_label(record.kind) if record else ""
+        task = e.row.category + (f", {kind}" if kind else "")
         when = format_date(e.row.first_published) if e.row.first_published else "(nội bộ, không đăng trang)"
         source = e.row.time_source or "—"
         missing = "; ".join(e.row.missing) or "—"
-        lines.append(f"| `{e.folder}/` | {_cell(e.row.title)} | {when} | {_cell(source)} | {_cell(missing)} |")
+        lines.append(
+            f"| {_cell(task)} | `{e.folder}/` | {_cell(e.row.title)} | {when} | {_cell(source)} | {_cell(missing)} |"
+        )
     lines += ["", "## Chứng thư gốc của đơn vị cấp dấu thời gian", ""]
     roots = sorted((work / LOG_DIR / "tsa").glob("*.pem"))
     if roots:
