@@ -146,9 +146,10 @@ class Dossier:
         self.counts["log"] = len(lines)
 
     def head(self) -> str:
-        if not self.events:
+        valid = [e for e in self.events if e]
+        if not valid:
             return "nhật ký trống"
-        last = self.events[-1]
+        last = valid[-1]
         return f"seq {last.get('seq')}, hash {last.get('hash')}"
 
     # --- 2. checkpoints --------------------------------------------------------------------
@@ -582,14 +583,21 @@ def main(argv: list[str]) -> int:
         print(f"{root}: không phải thư mục hồ sơ minh chứng (không có {LOG} và {INDEX})")
         return 1
     dossier = Dossier(root, int(delays[-1]) if delays else DEFAULT_MAX_DELAY_HOURS)
-    dossier.check_log()
-    dossier.check_checkpoints()
-    dossier.check_tokens()
-    dossier.check_times()
-    dossier.describe_roots(shutil.which("openssl"))
-    dossier.check_records()
-    dossier.check_report()
-    dossier.check_all_sums()
+    steps = [
+        (LOG, dossier.check_log),
+        (CHECKPOINTS, dossier.check_checkpoints),
+        (CHECKPOINTS, dossier.check_tokens),
+        (LOG, dossier.check_times),
+        (TSA_DIR, lambda: dossier.describe_roots(shutil.which("openssl"))),
+        (INDEX, dossier.check_records),
+        ("bao-cao", dossier.check_report),
+        (SUMS, dossier.check_all_sums),
+    ]
+    for where, step in steps:
+        try:
+            step()
+        except Exception as exc:  # a file so malformed that a check could not finish: a failure, never a traceback
+            dossier.fail(where, 1, "kiem-tra", f"không kiểm tra hết được ({type(exc).__name__}: {exc}); tệp bị hỏng")
     c = dossier.counts
     print(f"Kiểm tra hồ sơ minh chứng: {root}")
     for problem in dossier.problems:

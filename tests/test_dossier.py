@@ -202,7 +202,12 @@ def _truncate_log(folder: Path) -> str:
     )
 
 
-@pytest.mark.parametrize("tamper", [_edit_log_line, _replace_attachment, _swap_token, _truncate_log])
+def _break_index(folder: Path) -> str:
+    (folder / "muc-luc.json").write_text('{"ban_ghi": [1]}', encoding="utf-8")
+    return "muc-luc.json:1: kiem-tra: không kiểm tra hết được"
+
+
+@pytest.mark.parametrize("tamper", [_edit_log_line, _replace_attachment, _swap_token, _truncate_log, _break_index])
 def test_a_tampered_dossier_fails_naming_the_file(dossier, tmp_path, tamper):
     _, out = dossier
     folder = _copy(out, tmp_path)
