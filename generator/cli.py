@@ -22,6 +22,7 @@ from generator import attest, pipeline
 from generator.categories import load_categories, load_common
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
+from generator.dossier import make_dossier
 from generator.errors import CongkhaiError, Problem
 from generator.log import chain_problems
 from generator.plugin import ProblemsError, option_problems, settings_from
@@ -376,6 +377,41 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
         + f", {s.late} công bố trễ hạn.",
         err=True,
     )
+
+
+@main.command()
+@click.option("--year", "year_text", required=True, metavar="YYYY", help="Năm đánh giá, ví dụ 2026.")
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Thư mục ghi hồ sơ, phải chưa có hoặc trống (mặc định: ho-so-minh-chung-YYYY); tệp .zip nằm cạnh nó.",
+)
+@click.pass_obj
+def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
+    """Hồ sơ minh chứng của một năm gửi Thanh tra: báo cáo B1 (PDF, Excel), trang của mỗi hồ sơ in
+    ra PDF, tệp đính kèm, bằng chứng, dấu thời gian, nhật ký, hướng dẫn và chương trình kiểm tra."""
+    try:
+        settings = _settings(obj["config_file"])
+        year = check_year(year_text, office_today(settings.timezone))
+        made = make_dossier(
+            settings,
+            year,
+            Path(out or f"ho-so-minh-chung-{year}"),
+            lambda folder: _build_site(obj["config_file"], folder),
+        )
+    except CongkhaiError as exc:
+        _fail(exc)
+    click.echo(f"Đã lập hồ sơ minh chứng năm {year}: {made.folder} ({made.files} tệp, {len(made.entries)} hồ sơ)")
+    click.echo(f"Bản nén: {made.archive}")
+    click.echo(made.check_output.rstrip())
+    if made.report.verification:
+        click.echo(
+            f"Cảnh báo: congkhai verify có {len(made.report.verification)} vấn đề (ghi trong báo cáo).", err=True
+        )
+    if made.check_code != 0:
+        click.echo("Hồ sơ vừa lập không qua chương trình kiểm tra của chính nó; xem các lỗi ở trên.", err=True)
+        sys.exit(1)
 
 
 _STATUS_HEADINGS = {

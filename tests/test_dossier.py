@@ -1,0 +1,232 @@
+"""The yearly evidence dossier (``congkhai evidence``): a project published twice with a real
+OpenSSL TSA on 127.0.0.1, its dossier made by the real command in a child process (Chromium
+prints the PDFs), read back with ``pdftotext``, checked offline by its own ``kiem-tra.py``
+(``python3 -I``, no PYTHONPATH), then tampered with in copies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from generator.values import format_local
+from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
+from tests.test_attested import with_tsas
+
+YEAR = "2026"
+LICH = "ho-so/05-tiep-cong-dan/lich/2026/lich-thang-05"
+URL = "https://congkhai.example.gov.vn/tiep-cong-dan/2026/lich-thang-05/"
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+
+
+def congkhai(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real command line in a child process (this checkout's ``generator``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "-f", str(root / "mkdocs.yml"), *args],
+        env={**_env(), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def check(folder: Path) -> subprocess.CompletedProcess:
+    """The dossier's verifier as an inspector runs it: plain ``python3 -I`` in the folder."""
+    return subprocess.run(
+        ["python3", "-I", "kiem-tra.py"], cwd=folder, env=_env(), capture_output=True, text=True, timeout=120
+    )
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text in reading order (table cells whole), whitespace collapsed."""
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def dossier(tmp_path_factory, openssl_tsa):
+    """(project, dossier folder): published twice (the schedule updated), then the dossier."""
+    root = tmp_path_factory.mktemp("dossier") / "project"
+    root.mkdir()
+    (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    write_files(root, BASE_FILES)
+    with_tsas(root, ("openssl", openssl_tsa))
+    www = str(root / "www")
+    assert run_cli(root, "publish", "--allow-sample", "--deploy-to", www).exit_code == 0
+    lich = root / "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
+    lich.write_text(
+        lich.read_text(encoding="utf-8").replace("ngày 15/5/2026.", "ngày 15/5/2026 tại trụ sở Ban.")
+        + "change_note: Ghi rõ nơi tiếp.\n",
+        encoding="utf-8",
+    )
+    (root / "disclosures/tiep-cong-dan/2026/thong-bao.pdf").write_bytes(b"%PDF-1.4 ban moi\n")
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", www)
+    assert result.exit_code == 0, result.output
+    out = root.parent / "ho-so-2026"
+    done = congkhai(root, "evidence", "--year", YEAR, "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Đã lập hồ sơ minh chứng năm 2026: {out}" in done.stdout
+    assert f"Bản nén: {out}.zip" in done.stdout
+    assert "KẾT QUẢ: ĐẠT." in done.stdout
+    return root, out
+
+
+def test_the_dossier_holds_the_report_the_log_and_each_record(dossier):
+    root, out = dossier
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    sizes = sorted(int(p.name) for p in (root / "publication-log.checkpoints").iterdir() if p.name.isdigit())
+    assert len(sizes) == 2
+    expected = {
+        "HUONG-DAN-KIEM-TRA.md",
+        "kiem-tra.py",
+        "muc-luc.json",
+        "tong-kiem.sha256",
+        *(f"bao-cao/bao-cao-b1-2026.{ext}" for ext in ("html", "pdf", "xlsx", "csv", "sha256")),
+        "nhat-ky/publication-log.jsonl",
+        "nhat-ky/checkpoint",
+        "nhat-ky/tsa/openssl.pem",
+        *(f"nhat-ky/checkpoints/{n}" for n in sizes),
+        *(f"nhat-ky/checkpoints/{n}.openssl.tsr" for n in sizes),
+        f"{LICH}/trang.pdf",
+        f"{LICH}/dinh-kem/thong-bao.pdf",
+        *(f"{LICH}/checkpoints/{n}" for n in sizes),
+        *(f"{LICH}/checkpoints/{n}.openssl.tsr" for n in sizes),
+        "ho-so/05-tiep-cong-dan/bien-ban/2026/bien-ban-thang-04/trang.pdf",
+        "ho-so/04-duong-day-nong/2026/duong-day-nong/trang.pdf",
+        # the internal record of the posting: no page, kept for the inspectorate
+    }
+    assert expected <= files, sorted(expected - files)
+    log = (root / "publication-log.jsonl").read_bytes()
+    assert (out / "nhat-ky/publication-log.jsonl").read_bytes() == log
+    seqs = [json.loads(line)["seq"] for line in log.splitlines() if b"lich-thang-05" in line]
+    assert len(seqs) == 2
+    assert {f"{LICH}/proof-{s}.tlog-proof" for s in seqs} <= files
+    assert (out / f"{LICH}/dinh-kem/thong-bao.pdf").read_bytes() == b"%PDF-1.4 ban moi\n"
+    index = json.loads((out / "muc-luc.json").read_text(encoding="utf-8"))
+    assert [r["pham_vi"] for r in index["ban_ghi"]].count("noi-bo") == 1
+    # the zip holds the same files, under the folder's name
+    with zipfile.ZipFile(f"{out}.zip") as archive:
+        names = {n.removeprefix("ho-so-2026/") for n in archive.namelist()}
+        assert names == files
+        assert archive.read("ho-so-2026/nhat-ky/publication-log.jsonl") == log
+    guide = (out / "HUONG-DAN-KIEM-TRA.md").read_text(encoding="utf-8")
+    assert "python3 kiem-tra.py" in guide and "Thời điểm được chứng thực là gì" in guide
+    assert "- `nhat-ky/tsa/openssl.pem`: CN=Congkhai Test Root," in guide
+    for n in sizes:
+        line = next(x for x in guide.splitlines() if x.startswith(f"openssl ts -verify -in nhat-ky/checkpoints/{n}."))
+        assert f"-data nhat-ky/checkpoints/{n} -CAfile nhat-ky/tsa/openssl.pem -attime " in line
+        done = subprocess.run(line.split(), cwd=out, capture_output=True, text=True)  # the command as written
+        assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_pdfs_show_what_a_reader_sees(dossier):
+    root, out = dossier
+    page = pdf_text(out / LICH / "trang.pdf")
+    record = root / "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
+    assert "Thông báo lịch tiếp công dân tháng 5/2026" in page
+    assert URL in page
+    assert "Công bố lần đầu" in page and "Lịch sử cập nhật" in page and "Ghi rõ nơi tiếp." in page
+    assert "Ngày ban hành 05/05/2026" in page  # the document's date, dd/mm/yyyy
+    log = (root / "publication-log.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(next(x for x in log if "lich-thang-05" in x))
+    assert f"Công bố lần đầu {format_local(first['at'])}" in page
+    assert f"{format_local(first['at'], with_time=True)} — Công bố, phiên bản 1" in page
+    assert f"Mã SHA-256 nội dung {hashlib.sha256(record.read_bytes()).hexdigest()}" in page
+    assert "Phiên bản 2" in page and "Bằng chứng trong nhật ký (tlog-proof)" in page
+    report = pdf_text(out / "bao-cao/bao-cao-b1-2026.pdf")
+    head = json.loads((root / "publication-log.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert "BẢNG TÀI LIỆU KIỂM CHỨNG TIÊU CHÍ B1 NĂM 2026" in report
+    assert "Thông báo lịch tiếp công dân tháng 5/2026" in report
+    assert f"sự kiện số {head['seq']}, mã băm {head['hash']}" in report
+    assert "05/05/2026" in report  # dd/mm/yyyy
+
+
+def test_the_verifier_passes_offline_and_says_what_it_checked(dossier):
+    _, out = dossier
+    done = check(out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"Kiểm tra hồ sơ minh chứng: {out}"
+    assert any(x.startswith("- Nhật ký công bố: ") for x in lines)
+    assert any(x.startswith("- Dấu thời gian: 2 tệp; thời điểm được chứng thực: ") for x in lines)
+    assert any(x.startswith("  Chứng thư gốc openssl: ") and "SHA-256 " in x for x in lines)
+    assert lines[-1].startswith("KẾT QUẢ: ĐẠT.")
+
+
+def _copy(out: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "ban-sao"
+    shutil.copytree(out, copy)
+    return copy
+
+
+def _edit_log_line(folder: Path) -> str:
+    log = folder / "nhat-ky/publication-log.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace("Đường dây nóng", "Đường dây nóng mới")
+    log.write_text("".join(lines), encoding="utf-8")
+    return "nhat-ky/publication-log.jsonl:1: hash: seq 1: không khớp nội dung (dòng đã bị sửa)"
+
+
+def _replace_attachment(folder: Path) -> str:
+    (folder / LICH / "dinh-kem/thong-bao.pdf").write_bytes(b"%PDF-1.4 ban da sua\n")
+    return f"{LICH}/dinh-kem/thong-bao.pdf:1: sha256: tiep-cong-dan/2026/lich-thang-05: SHA-256 "
+
+
+def _swap_token(folder: Path) -> str:
+    store = folder / "nhat-ky/checkpoints"
+    first, second = sorted((p for p in store.glob("*.tsr")), key=lambda p: int(p.name.split(".")[0]))
+    data = first.read_bytes()
+    first.write_bytes(second.read_bytes())
+    second.write_bytes(data)
+    return f"nhat-ky/checkpoints/{first.name}:1: token: openssl ts -verify thất bại"
+
+
+def _truncate_log(folder: Path) -> str:
+    log = folder / "nhat-ky/publication-log.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:-1]))
+    size = len(lines)
+    return (
+        f"nhat-ky/checkpoints/{size}:2: checkpoint: checkpoint có {size} sự kiện nhưng nhật ký chỉ có {size - 1} dòng"
+    )
+
+
+def _break_index(folder: Path) -> str:
+    (folder / "muc-luc.json").write_text('{"ban_ghi": [1]}', encoding="utf-8")
+    return "muc-luc.json:1: kiem-tra: không kiểm tra hết được"
+
+
+@pytest.mark.parametrize("tamper", [_edit_log_line, _replace_attachment, _swap_token, _truncate_log, _break_index])
+def test_a_tampered_dossier_fails_naming_the_file(dossier, tmp_path, tamper):
+    _, out = dossier
+    folder = _copy(out, tmp_path)
+    expected = tamper(folder)
+    done = check(folder)
+    assert done.returncode == 1, done.stdout
+    assert any(line.startswith(expected) for line in done.stdout.splitlines()), done.stdout
+    assert done.stdout.splitlines()[-1].startswith("KẾT QUẢ: KHÔNG ĐẠT")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_bad_input_gives_one_message_and_no_traceback(dossier, tmp_path):
+    root, out = dossier
+    done = congkhai(root, "evidence", "--year", YEAR, "--out", str(out))
+    assert done.returncode == 1
+    assert f"{out} đã có và không trống; chọn thư mục khác hoặc xóa nó trước" in done.stderr
+    done = congkhai(root, "evidence", "--year", "20x6", "--out", str(tmp_path / "x"))
+    assert done.returncode == 1 and "năm '20x6' không hợp lệ" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()
+    done = subprocess.run(["python3", "-I", str(out / "kiem-tra.py"), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 1 and "không phải thư mục hồ sơ minh chứng" in done.stdout
