@@ -53,6 +53,8 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 from generator import attest, paths, pipeline
 from generator.config import Settings
@@ -274,13 +276,6 @@ def _print(
 def _print_with_chromium(
     built: Path, jobs: list[tuple[str, Path, str]], header: str, report_html: Path, report_pdf: Path
 ) -> None:
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise CongkhaiError(
-            "cần Playwright để in trang ra PDF: python3 -m pip install playwright (trình duyệt là Chromium của Debian)"
-        ) from None
     if not Path(CHROMIUM).is_file():
         raise CongkhaiError(
             f"không tìm thấy Chromium tại {CHROMIUM}: cài gói chromium của Debian (hoặc đặt biến CONGKHAI_CHROMIUM)"
