@@ -30,14 +30,12 @@ import datetime as dt
 import hashlib
 import html
 import re
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from generator import attest, checkpoints, merkle, paths, pipeline
+from generator import attest, checkpoints, http, merkle, paths, pipeline
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.log import Log, chain_problems, line_of_seq, read_log
@@ -58,6 +56,14 @@ class Served:
 
     def __init__(self, site_dir: Path | None, url: str | None):
         self.site_dir, self.url = site_dir, url
+        self._client = http.client(timeout=15) if url is not None else None
+
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
 
     def where(self, rel: str, logged_url: str) -> str:
         return (self.url.rstrip("/") + "/" + rel) if self.url else logged_url
@@ -73,14 +79,13 @@ class Served:
         assert self.url is not None
         address = self.url.rstrip("/") + "/" + quote(rel)
         try:
-            with urllib.request.urlopen(address, timeout=15) as response:
-                data = response.read(MAX_FETCH + 1)
-        except urllib.error.HTTPError as exc:
-            return None, f"máy chủ trả về lỗi {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            return None, f"không truy cập được ({exc})"
-        if len(data) > MAX_FETCH:
-            return None, f"tệp lớn hơn {MAX_FETCH // (1024 * 1024)} MB"
+            data = http.get(self._client, address, MAX_FETCH, deadline=120).body
+        except http.FetchError as exc:
+            if exc.status is not None:
+                return None, f"máy chủ trả về lỗi {exc.status}"
+            if exc.reason.startswith("tệp lớn hơn"):
+                return None, f"tệp lớn hơn {MAX_FETCH // (1024 * 1024)} MB"
+            return None, f"không truy cập được ({exc.reason})"
         return data, None
 
 
@@ -124,7 +129,8 @@ def verify(
                 )
             )
     if site_dir is not None or url is not None:
-        problems += _served_problems(settings, log, site, anchors.notes, Served(site_dir, url), name)
+        with Served(site_dir, url) as served:
+            problems += _served_problems(settings, log, site, anchors.notes, served, name)
     return problems, log
 
 
@@ -257,10 +263,10 @@ def _pin_problems(log: Log, pins: Sequence[str], name: str) -> list[Problem]:
 def _read_outside(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
         try:
-            with urllib.request.urlopen(source, timeout=15) as response:
-                return response.read(MAX_FETCH)
-        except (urllib.error.URLError, OSError) as exc:
-            raise CongkhaiError(f"{source}: không tải được bản sao ({exc})") from None
+            with http.client(timeout=15) as client:
+                return http.get(client, source, MAX_FETCH, deadline=120).body
+        except http.FetchError as exc:
+            raise CongkhaiError(f"{source}: không tải được bản sao ({exc.reason})") from None
     try:
         return Path(source).read_bytes()
     except OSError as exc:
