@@ -18,7 +18,7 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, pipeline
+from generator import attest, pipeline, witness
 from generator.categories import load_categories, load_common
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
@@ -492,6 +492,39 @@ def status(obj: dict[str, str], today: dt.date | None) -> None:
         f"{counts['unpublished']} chưa công bố, {counts['upcoming']} sắp đến hạn, {counts['ok']} đúng hạn."
     )
     if failing(items):
+        sys.exit(1)
+
+
+@main.group(name="witness")
+def witness_group() -> None:
+    """Phía Thanh tra tỉnh: theo dõi nhật ký công bố của nhiều cơ quan (witness.yml)."""
+
+
+WITNESS_CONFIG_HELP = "Tệp danh sách cơ quan cần theo dõi."
+WITNESS_STORE_HELP = "Thư mục lưu những gì đã thấy (tệp thường, có thể đưa vào git)."
+
+
+@witness_group.command(name="sync")
+@click.option("--config", "config_path", default="witness.yml", show_default=True, help=WITNESS_CONFIG_HELP)
+@click.option("--store", default="witness-store", show_default=True, help=WITNESS_STORE_HELP)
+def witness_sync(config_path: str, store: str) -> None:
+    """Tải checkpoint và phần mới của nhật ký của từng cơ quan, kiểm tra chuỗi, sự nhất quán
+    với mọi checkpoint đã thấy và dấu thời gian; lưu lại những gì đã thấy.
+
+    \b
+    Mã thoát:
+      0  mọi cơ quan đều khớp
+      1  có cơ quan lỗi (không truy cập được, trả lời sai) hoặc xung đột
+         (nhật ký bị viết lại, cắt bớt), hoặc witness.yml có lỗi
+    """
+    try:
+        config = witness.load_config(Path(config_path), config_path)
+    except CongkhaiError as exc:
+        _fail(exc)
+    outcomes = witness.sync(config, Path(store), progress=lambda o: click.echo(o.line()))
+    bad = [o for o in outcomes if o.state != witness.OK]
+    click.echo(f"Đã kiểm tra {len(outcomes)} cơ quan: {len(outcomes) - len(bad)} đạt, {len(bad)} có vấn đề.")
+    if bad:
         sys.exit(1)
 
 

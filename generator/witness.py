@@ -1,0 +1,687 @@
+"""The inspectorate as witness (SPEC §7): follow many offices' logs and keep what was seen.
+
+``witness.yml`` lists the offices (``agencies: [{name, url, key?}]``), the time-stamping
+authorities the inspectorate trusts (``tsa: [{name, ca}]``) and the seconds a server may
+take (``timeout``). :func:`sync` visits every office, at most :data:`WORKERS` at a time,
+with :mod:`generator.http` (timeouts, size limits, few redirects; HTML refused):
+
+1. the latest ``checkpoint``: parsed, same origin as before, signed when ``key`` is set;
+2. only the new part of ``publication-log.jsonl`` (``Range: bytes=<held size>-``; a server
+   that ignores Range sends the whole file, whose first bytes must then be the held ones);
+3. the chain over the held and new lines (:func:`generator.log.chain_problems`), the new
+   checkpoint's root against the log, and the root of the first ``size`` lines against
+   **every** checkpoint seen before;
+4. the tokens ``checkpoints/<size>.<tsa>.tsr`` of the new checkpoint (and of recent ones
+   still without), against the trusted roots.
+
+The store (plain files, fit for git), one folder per office named after its address::
+
+    <store>/<office>/log.jsonl            the held copy of the log (only ever extended)
+                     checkpoints/<size>   every checkpoint accepted, and its valid tokens
+                     seen.jsonl           {size, root, seen_at, sha256} of each, when first seen
+                     tokens.jsonl         {size, tsa, gen_time, sha256, fetched_at} of each token
+                     state.json           last attempt, last success, last error, head
+                     conflicts/<time>/    two checkpoints that cannot both be true, and why
+
+A log that no longer extends what was seen is a **conflict**: both checkpoints (the one
+held, with its tokens, and the one served now, with the served log when it could be had)
+go into ``conflicts/<time>/`` with ``GIAI-THICH.txt``; the held copy is never replaced.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.x509 import load_pem_x509_certificates
+
+from generator import checkpoints, http, merkle, paths
+from generator.config import TIMEZONE
+from generator.errors import CongkhaiError, Problem
+from generator.log import Log, chain_problems
+from generator.timestamps import MAX_RESPONSE_BYTES, NAME_PATTERN, TimestampError, verify_token
+from generator.values import format_local, now_rfc3339, slugify
+from generator.yamltext import read_yaml
+
+WORKERS = 8
+"""Offices visited at the same time."""
+MAX_CHECKPOINT = 64 * 1024
+MAX_LOG = 64 * 1024 * 1024
+"""Largest log accepted (a log of 100,000 events is about 60 MB)."""
+TOKEN_RETRIES = 3
+"""Earlier checkpoints still without a token whose token is asked for again at each sync."""
+LOG_NAME = "publication-log.jsonl"
+OK, ERROR, CONFLICT = "ok", "error", "conflict"
+STATE_WORDS = {OK: "ĐẠT", ERROR: "LỖI", CONFLICT: "XUNG ĐỘT"}
+
+
+# --- witness.yml ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    url: str
+    """The site's root, ending with ``/``."""
+    slug: str
+    """The office's folder in the store: its host (and port, path) as a slug."""
+    key_name: str | None = None
+    key: Ed25519PublicKey | None = None
+
+
+@dataclass(frozen=True)
+class TrustedTSA:
+    name: str
+    ca: bytes
+    """The TSA's root certificate(s), PEM."""
+
+
+@dataclass(frozen=True)
+class Config:
+    agencies: list[Agency]
+    tsas: list[TrustedTSA] = field(default_factory=list)
+    timeout: float = http.TIMEOUT
+
+
+def agency_slug(url: str) -> str:
+    """``https://bqlkkt.angiang.gov.vn/`` -> ``bqlkkt-angiang-gov-vn``."""
+    parts = urlsplit(url)
+    return slugify(f"{parts.hostname or ''} {parts.port or ''} {parts.path}") or "co-quan"
+
+
+def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
+    """A C2SP note verifier key ``<name>+<key ID hex>+<base64(0x01 || key)>``."""
+    name, _, rest = text.strip().partition("+")
+    kid, _, blob = rest.partition("+")
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("phần cuối không phải base64") from None
+    if not name or len(kid) != 8 or len(raw) != 33 or raw[:1] != checkpoints.ED25519:
+        raise ValueError("phải có dạng <tên>+<mã khóa 8 ký tự hex>+<base64 của khóa Ed25519>")
+    public = Ed25519PublicKey.from_public_bytes(raw[1:])
+    if checkpoints.key_id(name, public).hex() != kid.lower():
+        raise ValueError("mã khóa không khớp tên và khóa")
+    return name, public
+
+
+def load_config(path: Path, relpath: str | None = None) -> Config:
+    """Read and check ``witness.yml``; :class:`CongkhaiError` with ``path:line: field: message``."""
+    relpath = relpath or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CongkhaiError(
+            f"không tìm thấy tệp cấu hình giám sát {relpath}; hãy tạo nó (xem README, Cho Thanh tra tỉnh)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CongkhaiError(f"{relpath}: không đọc được tệp ({exc})") from None
+    data, lines, problems = read_yaml(text, relpath)
+    if problems:
+        raise CongkhaiError(problems)
+
+    def line(*where: str | int) -> int:
+        for cut in range(len(where), -1, -1):
+            if where[:cut] in lines:
+                return lines[where[:cut]]
+        return 1
+
+    def bad(where: tuple[str | int, ...], message: str) -> None:
+        name = "".join(f"[{p + 1}]" if isinstance(p, int) else (("." if i else "") + p) for i, p in enumerate(where))
+        problems.append(Problem(relpath, line(*where), name or "witness", message))
+
+    if not isinstance(data, dict):
+        bad((), "tệp phải có khóa agencies: danh sách các cơ quan {name, url}")
+        raise CongkhaiError(problems)
+    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout")):
+        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout")
+    agencies: list[Agency] = []
+    raw_agencies = data.get("agencies")
+    if not isinstance(raw_agencies, list) or not raw_agencies:
+        bad(("agencies",), "phải là danh sách ít nhất một cơ quan, mỗi mục có name và url")
+        raw_agencies = []
+    slugs: dict[str, int] = {}
+    for i, entry in enumerate(raw_agencies):
+        if not isinstance(entry, dict):
+            bad(("agencies", i), "phải có dạng {name: …, url: …}")
+            continue
+        for key in sorted(k for k in entry if k not in ("name", "url", "key")):
+            bad(("agencies", i, key), "khóa không được hỗ trợ; chỉ dùng name, url, key")
+        name, url, key = entry.get("name"), entry.get("url"), entry.get("key")
+        ok = True
+        if not isinstance(name, str) or not name.strip():
+            bad(("agencies", i, "name"), "phải là tên cơ quan")
+            ok = False
+        if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            bad(("agencies", i, "url"), "phải là địa chỉ gốc của trang, http:// hoặc https://")
+            ok = False
+        key_name = public = None
+        if key is not None:
+            try:
+                key_name, public = parse_verifier_key(str(key))
+            except ValueError as exc:
+                bad(("agencies", i, "key"), f"khóa kiểm tra chữ ký không hợp lệ: {exc}")
+                ok = False
+        if not ok:
+            continue
+        url = url if url.endswith("/") else url + "/"
+        slug = agency_slug(url)
+        if slug in slugs:
+            bad(("agencies", i, "url"), f"trùng địa chỉ với cơ quan thứ {slugs[slug] + 1}")
+            continue
+        slugs[slug] = i
+        agencies.append(Agency(name.strip(), url, slug, key_name, public))
+    tsas: list[TrustedTSA] = []
+    raw_tsas = data.get("tsa") or []
+    if not isinstance(raw_tsas, list):
+        bad(("tsa",), "phải là danh sách {name, ca}")
+        raw_tsas = []
+    for i, entry in enumerate(raw_tsas):
+        if not isinstance(entry, dict):
+            bad(("tsa", i), "phải có dạng {name: …, ca: …}")
+            continue
+        for key in sorted(k for k in entry if k not in ("name", "ca")):
+            bad(("tsa", i, key), "khóa không được hỗ trợ; chỉ dùng name, ca")
+        name, ca = entry.get("name"), entry.get("ca")
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            bad(
+                ("tsa", i, "name"),
+                "phải là tên gồm chữ cái không dấu, chữ số và dấu gạch ngang, như trong tên tệp .tsr",
+            )
+            continue
+        if not isinstance(ca, str) or not ca.strip():
+            bad(("tsa", i, "ca"), "phải là đường dẫn tệp chứng thư gốc (PEM) của đơn vị cấp dấu thời gian")
+            continue
+        ca_path = Path(ca) if Path(ca).is_absolute() else path.parent / ca
+        try:
+            pem = ca_path.read_bytes()
+            load_pem_x509_certificates(pem)
+        except OSError as exc:
+            bad(("tsa", i, "ca"), f"{ca}: không đọc được ({exc.strerror or exc})")
+            continue
+        except ValueError:
+            bad(("tsa", i, "ca"), f"{ca}: không phải chứng thư số dạng PEM")
+            continue
+        tsas.append(TrustedTSA(name, pem))
+    timeout = http.TIMEOUT
+    if "timeout" in data:
+        try:
+            timeout = float(str(data["timeout"]))
+        except ValueError:
+            timeout = -1
+        if not 0.1 <= timeout <= 300:
+            bad(("timeout",), "phải là số giây chờ mỗi máy chủ, từ 0.1 đến 300")
+    if problems:
+        raise CongkhaiError(problems)
+    return Config(agencies, tsas, timeout)
+
+
+# --- the store --------------------------------------------------------------------------
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def append_line(path: Path, item: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as handle:
+        handle.write(json.dumps(item, ensure_ascii=False, sort_keys=True).encode() + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_bytes().splitlines():
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(item, dict):
+            out.append(item)
+    return out
+
+
+@dataclass(frozen=True)
+class OfficeStore:
+    """One office's folder in the store."""
+
+    folder: Path
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "log.jsonl"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.folder / "checkpoints"
+
+    @property
+    def conflicts(self) -> Path:
+        return self.folder / "conflicts"
+
+    def held(self) -> bytes:
+        return self.log_path.read_bytes() if self.log_path.is_file() else b""
+
+    def notes(self) -> dict[int, bytes]:
+        return {
+            size: checkpoints.Store(self.checkpoints).note(size) for size in checkpoints.Store(self.checkpoints).sizes()
+        }
+
+    def tokens(self, size: int) -> dict[str, bytes]:
+        return checkpoints.Store(self.checkpoints).tokens(size)
+
+    def seen(self) -> list[dict[str, Any]]:
+        return read_lines(self.folder / "seen.jsonl")
+
+    def token_times(self) -> list[dict[str, Any]]:
+        return read_lines(self.folder / "tokens.jsonl")
+
+    def state(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        write_atomically(self.folder / "state.json", text.encode())
+
+
+# --- one office -------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    agency: Agency
+    state: str
+    message: str
+    size: int = 0
+    new_events: int = 0
+    conflict: Path | None = None
+    range_used: bool = False
+
+    def line(self) -> str:
+        return f"{STATE_WORDS[self.state]}  {self.agency.name} ({self.agency.url}): {self.message}"
+
+
+class _Failed(Exception):
+    """The office could not be checked this time (stays as held)."""
+
+
+class _Conflict(Exception):
+    """The served log does not extend the checkpoint of ``held_size`` seen before."""
+
+    def __init__(self, reason: str, held_size: int, served_note: bytes, served_log: bytes | None = None):
+        self.reason, self.held_size, self.served_note, self.served_log = reason, held_size, served_note, served_log
+        super().__init__(reason)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _root(note: bytes) -> bytes:
+    return checkpoints.parse(note).root
+
+
+def _log_of(raw: bytes) -> Log:
+    events, lines, problems = [], [], []
+    for number, line in enumerate(raw.split(b"\n")[:-1], start=1):
+        try:
+            event = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            problems.append(Problem(LOG_NAME, number, "log", "dòng không phải JSON hợp lệ"))
+            continue
+        if not isinstance(event, dict):
+            problems.append(Problem(LOG_NAME, number, "log", "mỗi dòng phải là một đối tượng JSON"))
+            continue
+        events.append(event)
+        lines.append(number)
+    if problems:
+        raise CongkhaiError(problems)
+    return Log(Path(LOG_NAME), events, lines, raw)
+
+
+class _Visit:
+    """One sync of one office."""
+
+    def __init__(self, agency: Agency, config: Config, store: OfficeStore, client: httpx.Client, now: str):
+        self.agency, self.config, self.store, self.client, self.now = agency, config, store, client, now
+        self.base = agency.url
+        self.deadline = max(config.timeout * 3, 5.0)
+        self.range_used = False
+
+    def get(self, rel: str, what: str, limit: int, **kwargs: Any) -> http.Response:
+        try:
+            answer = http.get(self.client, self.base + rel, limit, deadline=self.deadline, **kwargs)
+        except http.FetchError as exc:
+            raise _Failed(f"{what}: {exc.reason}") from None
+        if answer.status in (200, 206) and answer.looks_like_html():
+            raise _Failed(f"{what}: máy chủ trả về một trang HTML thay vì tệp {rel.rsplit('/', 1)[-1]}")
+        return answer
+
+    def evidence_log(self) -> bytes | None:
+        """The whole served log for a conflict's evidence, if it can be had."""
+        try:
+            return self.whole_log()
+        except _Failed:
+            return None
+
+    def whole_log(self) -> bytes:
+        return self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG).body
+
+    def new_log(self, held: bytes) -> bytes:
+        """The served log: the held bytes and what follows them (Range), or the whole file."""
+        if not held:
+            return self.whole_log()
+        answer = self.get(
+            paths.LOG_JSONL, "nhật ký", MAX_LOG, headers={"Range": f"bytes={len(held)}-"}, ok=(200, 206, 416)
+        )
+        if answer.status == 206:
+            match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", answer.headers.get("Content-Range", ""))
+            if not match or int(match.group(1)) != len(held):
+                raise _Failed("nhật ký: máy chủ trả về một đoạn khác đoạn đã hỏi (Content-Range sai)")
+            self.range_used = True
+            return held + answer.body
+        if answer.status == 416:  # nothing after the held bytes: the same log, or a shorter one
+            return self.whole_log()
+        return answer.body  # the server ignored Range
+
+    def run(self) -> Outcome:
+        held = self.store.held()
+        notes = self.store.notes()
+        answer = self.get(paths.CHECKPOINT, "checkpoint", MAX_CHECKPOINT)
+        try:
+            served = checkpoints.parse(answer.body, "checkpoint")
+        except CongkhaiError as exc:
+            raise _Failed(str(exc.problems[0].message)) from None
+        if notes:
+            first = checkpoints.parse(notes[min(notes)])
+            if served.origin != first.origin:
+                raise _Failed(f"checkpoint: nguồn '{served.origin}' khác nguồn đã thấy '{first.origin}'")
+        if self.agency.key is not None and not checkpoints.signed_by(
+            served, self.agency.key_name or "", self.agency.key
+        ):
+            raise _Failed(f"checkpoint {served.size}: không có chữ ký hợp lệ của cơ quan (khóa {self.agency.key_name})")
+        largest = max(notes) if notes else 0
+        if served.size in notes and _root(notes[served.size]) != served.root:
+            raise _Conflict(
+                f"checkpoint {served.size} đang phục vụ có mã gốc khác checkpoint {served.size} đã thấy: "
+                "cùng số sự kiện nhưng nội dung khác, nhật ký đã bị viết lại",
+                served.size,
+                served.note,
+                self.evidence_log(),
+            )
+        if served.size < largest:
+            kind = "cắt bớt" if merkle.Tree(merkle.log_leaves(held)).head(0, served.size) == served.root else "viết lại"
+            raise _Conflict(
+                f"checkpoint đang phục vụ chỉ có {served.size} sự kiện, ít hơn checkpoint {largest} đã thấy: "
+                f"nhật ký đã bị {kind}",
+                largest,
+                served.note,
+                self.evidence_log(),
+            )
+        if served.size == largest and notes.get(largest) == served.note and held.count(b"\n") == served.size:
+            tokens = self.fetch_tokens(served.size, notes)
+            return self.accepted(held, held, served, tokens)
+        raw = self.new_log(held)
+        if not raw.startswith(held):
+            raise _Conflict(
+                "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại hoặc cắt bớt",
+                largest,
+                served.note,
+                raw,
+            )
+        try:
+            problem = self.check(raw, served, notes)
+        except _Failed:
+            if not self.range_used:
+                raise
+            whole = self.whole_log()  # the tail did not fit: look at the whole served log
+            if not whole.startswith(held):
+                raise _Conflict(
+                    "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại",
+                    largest,
+                    served.note,
+                    whole,
+                ) from None
+            raise
+        if problem is not None:
+            raise _Conflict(problem[0], problem[1], served.note, raw)
+        notes[served.size] = served.note
+        tokens = self.fetch_tokens(served.size, notes)
+        return self.accepted(held, raw, served, tokens)
+
+    def check(self, raw: bytes, served: checkpoints.Checkpoint, notes: dict[int, bytes]) -> tuple[str, int] | None:
+        """Raise _Failed if ``raw`` is not a sound log matching ``served``; return
+        (reason, size) of a seen checkpoint it does not extend, or None."""
+        if raw and not raw.endswith(b"\n"):
+            raise _Failed("nhật ký: dòng cuối bị cắt dở (câu trả lời không trọn vẹn hoặc tệp đang ghi dở)")
+        try:
+            log = _log_of(raw)
+        except CongkhaiError as exc:
+            raise _Failed(f"nhật ký: {exc.problems[0]}") from None
+        chain = chain_problems(log, LOG_NAME)
+        if chain:
+            more = f" (và {len(chain) - 1} lỗi khác)" if len(chain) > 1 else ""
+            raise _Failed(f"chuỗi nhật ký hỏng: {chain[0]}{more}")
+        tree = merkle.Tree(merkle.log_leaves(raw))
+        if served.size > tree.size:
+            raise _Failed(f"checkpoint có {served.size} sự kiện nhưng nhật ký đang phục vụ chỉ có {tree.size}")
+        if tree.head(0, served.size) != served.root:
+            raise _Failed(f"checkpoint {served.size} không khớp {served.size} dòng đầu của nhật ký đang phục vụ")
+        for size, note in sorted(notes.items()):
+            if size > tree.size or tree.head(0, size) != _root(note):
+                return f"nhật ký đang phục vụ không còn khớp checkpoint {size} đã thấy: nhật ký đã bị viết lại", size
+        return None
+
+    def fetch_tokens(self, size: int, notes: dict[int, bytes]) -> list[str]:
+        """Fetch and verify the tokens of checkpoint ``size`` (and of a few earlier ones
+        still without); store the valid ones. Returns the problems."""
+        problems: list[str] = []
+        known = {(t.get("size"), t.get("tsa")) for t in self.store.token_times()}
+        for tsa in self.config.tsas:
+            wanted = [size] + [s for s in sorted(notes, reverse=True) if s != size and (s, tsa.name) not in known][
+                :TOKEN_RETRIES
+            ]
+            for at_size in wanted:
+                if (at_size, tsa.name) in known:
+                    continue
+                rel = paths.token_file(at_size, tsa.name)
+                try:
+                    answer = self.get(
+                        rel, f"dấu thời gian {tsa.name} của checkpoint {at_size}", MAX_RESPONSE_BYTES, ok=(200, 404)
+                    )
+                except _Failed as exc:
+                    problems.append(str(exc))
+                    continue
+                if answer.status == 404:
+                    continue
+                try:
+                    when = verify_token(answer.body, notes[at_size], tsa.ca)
+                except TimestampError as exc:
+                    problems.append(f"dấu thời gian {tsa.name} của checkpoint {at_size} không hợp lệ: {exc.reason}")
+                    continue
+                write_atomically(self.store.checkpoints / f"{at_size}.{tsa.name}.tsr", answer.body)
+                append_line(
+                    self.store.folder / "tokens.jsonl",
+                    {
+                        "size": at_size,
+                        "tsa": tsa.name,
+                        "gen_time": when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+                        "sha256": _sha(answer.body),
+                        "fetched_at": self.now,
+                    },
+                )
+                known.add((at_size, tsa.name))
+        return problems
+
+    def accepted(self, held: bytes, raw: bytes, served: checkpoints.Checkpoint, problems: list[str]) -> Outcome:
+        if raw != held:
+            write_atomically(self.store.log_path, raw)
+        note_path = self.store.checkpoints / str(served.size)
+        if not note_path.is_file():
+            write_atomically(note_path, served.note)
+            append_line(
+                self.store.folder / "seen.jsonl",
+                {
+                    "size": served.size,
+                    "root": base64.b64encode(served.root).decode(),
+                    "seen_at": self.now,
+                    "sha256": _sha(served.note),
+                },
+            )
+        new = raw.count(b"\n") - held.count(b"\n")
+        stamped = sorted(t["tsa"] for t in self.store.token_times() if t.get("size") == served.size)
+        total = raw.count(b"\n")
+        words = f"{total} sự kiện (" + (f"thêm {new}" if new else "không có gì mới") + ")"
+        words += f", checkpoint {served.size}"
+        words += (
+            f", dấu thời gian: {', '.join(stamped)}"
+            if stamped
+            else (", chưa có dấu thời gian" if self.config.tsas else "")
+        )
+        if self.range_used:
+            words += ", chỉ tải phần mới"
+        if problems:
+            return Outcome(
+                self.agency, ERROR, words + "; " + "; ".join(problems), served.size, new, None, self.range_used
+            )
+        return Outcome(self.agency, OK, words, served.size, new, None, self.range_used)
+
+    def record_conflict(self, conflict: _Conflict) -> Path:
+        """Write both checkpoints into ``conflicts/<time>/`` (once per pair) with an explanation."""
+        held_note, served_note = self.store.notes()[conflict.held_size], conflict.served_note
+        pair = _sha(held_note + b"\n--\n" + served_note)
+        if self.store.conflicts.is_dir():
+            for folder in sorted(self.store.conflicts.iterdir()):
+                if (folder / "cap.sha256").is_file() and (folder / "cap.sha256").read_text().strip() == pair:
+                    return folder
+        stamp = re.sub(r"[^0-9T]", "", self.now[:19])
+        folder = self.store.conflicts / stamp
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = self.store.conflicts / f"{stamp}-{n}"
+        folder.mkdir(parents=True)
+        served_cp = checkpoints.parse(served_note)
+        held_name = f"checkpoint-da-thay-{conflict.held_size}"
+        served_name = f"checkpoint-dang-phuc-vu-{served_cp.size}"
+        (folder / held_name).write_bytes(held_note)
+        (folder / served_name).write_bytes(served_note)
+        for tsa, token in self.store.tokens(conflict.held_size).items():
+            (folder / f"{held_name}.{tsa}.tsr").write_bytes(token)
+        if conflict.served_log is not None:
+            (folder / "nhat-ky-dang-phuc-vu.jsonl").write_bytes(conflict.served_log)
+        seen = {item.get("size"): item.get("seen_at") for item in self.store.seen()}
+        when = seen.get(conflict.held_size)
+        lines = [
+            f"Cơ quan: {self.agency.name} ({self.agency.url})",
+            f"Phát hiện lúc: {format_local(self.now, TIMEZONE, with_time=True)} ({self.now})",
+            "",
+            f"Kết luận: {conflict.reason}.",
+            "",
+            "Hai checkpoint dưới đây không thể cùng đúng với một nhật ký chỉ được ghi thêm:",
+            f"- {held_name}: Thanh tra đã thấy và lưu"
+            + (f" lúc {format_local(when, TIMEZONE, with_time=True)} ({when})" if when else "")
+            + f"; SHA-256 {_sha(held_note)}; bản nhật ký tương ứng là log.jsonl của thư mục cơ quan trong kho.",
+            f"- {served_name}: cơ quan đang phục vụ tại {self.agency.url}{paths.CHECKPOINT}; SHA-256 {_sha(served_note)}.",
+            "",
+            f"Mã gốc (Merkle) của {conflict.held_size} dòng đầu của nhật ký đang phục vụ không bằng mã gốc của "
+            f"{held_name}, hoặc nhật ký đang phục vụ có ít dòng hơn: các sự kiện đã công bố đã bị sửa, xóa hoặc "
+            "viết lại (ví dụ đổi ngày về trước), rồi nhật ký được tính lại từ đầu.",
+            "Bản đã lưu không bị thay thế; mỗi lần đồng bộ sau vẫn so với checkpoint đã thấy.",
+            "",
+            "Kiểm tra lại: chạy đoạn mã Python trong README (For auditors) với log.jsonl và checkpoint đã thấy (khớp),",
+            "rồi với nhat-ky-dang-phuc-vu.jsonl (nếu có) và checkpoint đã thấy (không khớp).",
+            "Dấu thời gian (.tsr) kèm theo chứng minh checkpoint đã thấy tồn tại từ thời điểm ghi trong đó:",
+            f"  openssl ts -verify -in {held_name}.<tsa>.tsr -data {held_name} -CAfile <chứng thư gốc của TSA>",
+        ]
+        (folder / "GIAI-THICH.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / "cap.sha256").write_text(pair + "\n")
+        return folder
+
+
+def sync_office(agency: Agency, config: Config, store: Path, client: httpx.Client, now: str | None = None) -> Outcome:
+    """Visit one office; every failure is this office's outcome, never an exception."""
+    now = now or now_rfc3339()
+    office = OfficeStore(store / agency.slug)
+    office.folder.mkdir(parents=True, exist_ok=True)
+    state = office.state()
+    state.update(name=agency.name, url=agency.url, last_attempt=now)
+    visit = _Visit(agency, config, office, client, now)
+    try:
+        outcome = visit.run()
+    except _Failed as exc:
+        outcome = Outcome(agency, ERROR, str(exc))
+    except _Conflict as exc:
+        try:
+            folder = visit.record_conflict(exc)
+        except (CongkhaiError, OSError, KeyError) as again:
+            outcome = Outcome(agency, CONFLICT, f"{exc.reason}; không ghi được bằng chứng ({again})")
+        else:
+            outcome = Outcome(agency, CONFLICT, f"{exc.reason}; bằng chứng: {folder}", conflict=folder)
+    except Exception as exc:  # one office's surprise never stops the others
+        outcome = Outcome(agency, ERROR, f"lỗi không lường trước khi kiểm tra ({exc.__class__.__name__}: {exc})")
+    state["state"] = outcome.state
+    if outcome.state == OK:
+        state["last_ok"] = now
+        state["last_error"] = None
+    else:
+        state["last_error"] = {"at": now, "message": outcome.message}
+    if outcome.conflict is not None:
+        state["conflicts"] = sorted({*state.get("conflicts", []), outcome.conflict.name})
+    held = office.held()
+    if held:
+        last = json.loads(held[:-1].rsplit(b"\n", 1)[-1])
+        state["head"] = {"seq": last.get("seq"), "hash": last.get("hash"), "at": last.get("at")}
+        state["size"] = held.count(b"\n")
+    office.write_state(state)
+    return outcome
+
+
+def sync(
+    config: Config,
+    store: Path,
+    workers: int = WORKERS,
+    progress: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Visit every office, at most ``workers`` at a time; outcomes in the order of ``witness.yml``."""
+    store.mkdir(parents=True, exist_ok=True)
+    now = now_rfc3339()
+    with (
+        http.client(timeout=config.timeout, max_redirects=3, connections=workers * 2) as client,
+        ThreadPoolExecutor(max_workers=max(1, min(workers, WORKERS))) as pool,
+    ):
+        futures = [pool.submit(sync_office, agency, config, store, client, now) for agency in config.agencies]
+        outcomes = []
+        for future in futures:
+            outcome = future.result()
+            if progress is not None:
+                progress(outcome)
+            outcomes.append(outcome)
+    return outcomes
