@@ -18,7 +18,7 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, pipeline, witness
+from generator import attest, pipeline, witness, witness_report
 from generator.categories import load_categories, load_common
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
@@ -526,6 +526,17 @@ def witness_sync(config_path: str, store: str) -> None:
     click.echo(f"Đã kiểm tra {len(outcomes)} cơ quan: {len(outcomes) - len(bad)} đạt, {len(bad)} có vấn đề.")
     if bad:
         sys.exit(1)
+
+
+@witness_group.command(name="report")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Thư mục ghi trang tổng quan.")
+@click.option("--store", default="witness-store", show_default=True, help=WITNESS_STORE_HELP)
+def witness_report_command(out: str, store: str) -> None:
+    """Trang tổng quan tĩnh (HTML, CSV, XLSX) từ những gì đã lưu: mỗi cơ quan một dòng và một trang."""
+    if not Path(store).is_dir():
+        _fail(CongkhaiError(f"không có thư mục lưu {store}; hãy chạy congkhai witness sync trước"))
+    offices = witness_report.write_report(Path(store), Path(out))
+    click.echo(f"Đã lập trang tổng quan của {len(offices)} cơ quan: {Path(out) / 'index.html'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

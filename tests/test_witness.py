@@ -329,6 +329,12 @@ def check_report(out: Path, names: list[str]) -> None:
         detail = BeautifulSoup((out / link).read_text(encoding="utf-8"), "html.parser")
         assert detail.select_one("h1").get_text(strip=True) == row.select_one("th").get_text(strip=True)
         assert detail.select("a[href$='publication-log.jsonl']")
+        if row.select_one("th").get_text(strip=True) == names[2]:
+            # deadlines by attested time: the tokens (today) say the 12/2025 schedule is late
+            months = {m.select_one("th").get_text(strip=True): m for m in detail.select("table.ck-months tbody tr")}
+            states = [s["data-state"] for s in months["12/2025"].select("[data-state]")]
+            assert states == ["late", "missing"] and "dấu thời gian openssl" in months["12/2025"].get_text()
+            assert [s["data-state"] for s in months["01/2026"].select("[data-state]")] == ["missing", "missing"]
     import csv
 
     with open(out / "tong-quan.csv", encoding="utf-8-sig", newline="") as handle:
