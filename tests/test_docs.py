@@ -111,11 +111,17 @@ def cli_words() -> dict[str, set[str]]:
     words = {"": _spellings(main) | set(main.get_help_option(ctx).opts)}
     for name, command in main.commands.items():
         words[name] = _spellings(command)
+        for sub, subcommand in getattr(command, "commands", {}).items():  # a group: congkhai witness sync
+            words[f"{name} {sub}"] = _spellings(subcommand)
     return words
 
 
 CLI = cli_words()
-CLI_ITEMS = [(command, word) for command, words in CLI.items() for word in ["", *sorted(words)]]
+GROUPS = {name for name, command in main.commands.items() if isinstance(command, click.Group)}
+"""Groups (``witness``) are documented by their commands (``witness sync``)."""
+CLI_ITEMS = [
+    (command, word) for command, words in CLI.items() if command not in GROUPS for word in ["", *sorted(words)]
+]
 
 
 def documented_cli(path: Path, header: str) -> dict[str, set[str]]:
@@ -126,9 +132,13 @@ def documented_cli(path: Path, header: str) -> dict[str, set[str]]:
         if not words or words[0] != "congkhai":
             continue
         command = next((w for w in words[1:] if w in CLI and w), "")
+        if command:
+            rest = words[words.index(command) + 1 :]
+            if rest and f"{command} {rest[0]}" in CLI:  # a group's command: congkhai witness sync
+                command = f"{command} {rest[0]}"
         names = set(OPTION.findall(span))
         if command:  # placeholders right after the command: its arguments
-            after = words[words.index(command) + 1 :]
+            after = words[words.index(command.split()[-1]) + 1 :]
             for n, word in enumerate(after, 1):
                 if word.startswith(("-", "[")) or not word.isupper():
                     break
