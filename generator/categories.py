@@ -68,6 +68,8 @@ class Field:
     fields: dict[str, Field] = field(default_factory=dict)
     pattern: str | None = None
     pattern_help: str | None = None
+    max_length: int | None = None
+    """For ``text``: the most characters a value may have (``max_length: "500"``)."""
     notice: bool = False
     """A ``bool`` field whose label is shown as a notice when true."""
     private: bool = False
@@ -83,12 +85,17 @@ class Field:
             return _object_schema(self.fields.values())
         if self.type == "list":
             items = _object_schema(self.fields.values()) if self.fields else _scalar_schema(self.of or "text")
-            return {"type": "array", "items": items}
+            out: dict[str, Any] = {"type": "array", "items": items}
+            if self.required:  # a required list needs an item: `sessions: []` says nothing
+                out["minItems"] = 1
+            return out
         if self.type == "enum":
             return {"type": "string", "enum": list(self.values)}
         out = _scalar_schema(self.type)
         if self.pattern:
             out["pattern"] = self.pattern
+        if self.max_length:
+            out["maxLength"] = self.max_length
         return out
 
     def convert(self, value: Any) -> Any:
@@ -137,7 +144,13 @@ def _object_schema(fields: Any, extra_required: tuple[str, ...] = ()) -> dict[st
 
 ORDERED_TYPES = ("date", "time", "month", "int", "year", "money")
 """Value types a ``checks`` rule of kind ``order`` can compare."""
-CHECK_KEYS = {"order": ("first", "then"), "in_month": ("field", "month"), "forbids": ("when", "field")}
+CHECK_KEYS = {
+    "order": ("first", "then"),
+    "in_month": ("field", "month"),
+    "forbids": ("when", "field"),
+    "min_days": ("first", "then", "days"),
+    "zero_needs": ("field", "needs"),
+}
 """Each kind of cross-field check and the keys it needs (besides ``rule`` and ``message``)."""
 
 
@@ -165,7 +178,11 @@ class Check:
       list of maps (``sessions.start``/``sessions.end``) item by item;
     - ``in_month``: every date at ``field`` falls in the month of the ``month`` field
       (``{month}`` in the message becomes ``05/2026``);
-    - ``forbids``: when the ``when`` field is true, ``field`` must be empty (0, no items).
+    - ``forbids``: when the ``when`` field is true, ``field`` must be empty (0, no items);
+    - ``min_days``: from ``first`` to ``then`` (two dates, both days counted) there are at
+      least ``days`` days (``{count}`` in the message becomes the days there are);
+    - ``zero_needs``: when ``field`` is 0 (or an empty list), the bool field ``needs`` must
+      be true (``visitors: 0`` needs ``no_visitors: true``).
     """
 
     rule: str
@@ -175,6 +192,8 @@ class Check:
     field: str = ""
     month: str = ""
     when: str = ""
+    days: str = ""
+    needs: str = ""
 
     def problems(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
         """``(field path, message)`` for each value of ``data`` that breaks the rule."""
@@ -194,6 +213,16 @@ class Check:
                         out.append((path, text))
         elif self.rule == "forbids" and any(value is True for _, value in _expand(data, self.when)):
             out += [(path, self.message) for path, value in _expand(data, self.field) if value]
+        elif self.rule == "min_days":
+            firsts = {_indexes(path): value for path, value in _expand(data, self.first)}
+            for path, value in _expand(data, self.then):
+                before = firsts.get(_indexes(path))
+                if isinstance(before, dt.date) and isinstance(value, dt.date) and before <= value:
+                    count = (value - before).days + 1
+                    if count < int(self.days):
+                        out.append((path, self.message.replace("{count}", str(count)).replace("{days}", self.days)))
+        elif self.rule == "zero_needs" and not any(value is True for _, value in _expand(data, self.needs)):
+            out += [(path, self.message) for path, value in _expand(data, self.field) if value in (0, [])]
         return out
 
 
@@ -410,6 +439,7 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
                 "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
                 "pattern": {"type": "string"},
                 "pattern_help": {"type": "string"},
+                "max_length": {"type": "string", "pattern": "^[1-9][0-9]*$"},
                 "notice": {"enum": ["true", "false"]},
                 "private": {"enum": ["true", "false"]},
             },
@@ -512,6 +542,7 @@ def _parse_field(name: str, raw: dict[str, Any]) -> Field:
         fields={k: _parse_field(k, v) for k, v in sub.items()},
         pattern=raw.get("pattern"),
         pattern_help=raw.get("pattern_help"),
+        max_length=int(raw["max_length"]) if raw.get("max_length") else None,
         notice=raw.get("notice") == "true",
         private=raw.get("private") == "true",
     )
@@ -658,9 +689,19 @@ class _Definition:
             _, lists = self.typed(raw["month"], (*path, "month"), ("month",))
             if lists:
                 self.problem((*path, "month"), "trường tháng không được nằm trong danh sách")
-        else:
+        elif rule == "forbids":
             self.typed(raw["when"], (*path, "when"), ("bool",))
             self.lookup(raw["field"], (*path, "field"))
+        elif rule == "min_days":
+            self.typed(raw["first"], (*path, "first"), ("date",))
+            self.typed(raw["then"], (*path, "then"), ("date",))
+            if not raw["days"].isascii() or not raw["days"].isdigit():
+                self.problem((*path, "days"), f"'{raw['days']}' không phải là số nguyên không âm")
+        else:
+            found, _ = self.lookup(raw["field"], (*path, "field"))
+            if found is not None and found.type not in ("int", "list"):
+                self.problem((*path, "field"), f"trường '{raw['field']}' có kiểu {found.type}; cần kiểu int hoặc list")
+            self.typed(raw["needs"], (*path, "needs"), ("bool",))
         return Check(rule, raw["message"], **{key: raw[key] for key in needed})
 
     def calendar(self, raw: dict[str, Any]) -> CalendarSpec | None:
@@ -940,6 +981,16 @@ def schema_problems(
             spec = fields and path and isinstance(path[0], str) and fields.get(path[0])
             hint = spec.find(path[1:]).pattern_help if spec and spec.find(path[1:]) else None
             message = f"giá trị '{error.instance}' không hợp lệ" + (f"; {hint}" if hint else "")
+            problems.add(Problem(relpath, line, field_name(path), message))
+        elif kind == "minItems":
+            label = label_of(path)
+            message = "danh sách không được để trống" + (f" ({label})" if label else "") + "; thêm ít nhất một mục"
+            problems.add(Problem(relpath, line, field_name(path), message))
+        elif kind == "maxLength":
+            message = (
+                f"dài {len(error.instance)} ký tự, quá giới hạn {error.validator_value} ký tự; "
+                "viết ngắn lại, đưa phần chi tiết vào summary hoặc nội dung (body)"
+            )
             problems.add(Problem(relpath, line, field_name(path), message))
         else:  # pragma: no cover - schema keywords we generate are all handled above
             problems.add(Problem(relpath, line, field_name(path), error.message))
