@@ -30,7 +30,7 @@ from generator import paths
 from generator.deadline_rules import Rules, parse_rules
 from generator.errors import CongkhaiError, Problem
 from generator.sanitize import html_problems
-from generator.values import PARSERS
+from generator.values import PARSERS, curly_quoted, fold
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
 
@@ -931,6 +931,8 @@ def schema_problems(
 ) -> list[Problem]:
     """Run ``validator`` and turn each error into one ``Problem`` in Vietnamese."""
     problems: set[Problem] = set()
+    meant: set[str] = set()
+    """Fields written by their Vietnamese label: not also reported missing."""
 
     def label_of(path: FieldPath) -> str:
         if not fields or not path or not isinstance(path[0], str) or path[0] not in fields:
@@ -959,8 +961,13 @@ def schema_problems(
                     message = "trường này chỉ dùng cho loại: " + ", ".join(other_kind_fields[name])
                 else:
                     message = "trường không được hỗ trợ"
+                    scope = _scope(fields, path)
+                    hint = _vietnamese_key(name, scope) if scope else None
                     close = difflib.get_close_matches(name, allowed, n=1)
-                    if close:
+                    if hint:
+                        message += "; tên trường viết bằng tiếng Anh: " + hint[0]
+                        meant.add(field_name((*path, hint[1])))
+                    elif close:
                         message += f"; có phải ý bạn là '{close[0]}'?"
                 problems.add(Problem(relpath, where, field_name(sub), message))
         elif kind == "type":
@@ -970,6 +977,8 @@ def schema_problems(
                 expected = error.validator_value
                 message = _TYPE_WORDS.get(expected, f"phải có kiểu {expected}").format(got=_describe(error.instance))
             problems.add(Problem(relpath, line, field_name(path), message))
+        elif kind in ("enum", "format", "pattern") and isinstance(error.instance, str) and curly_quoted(error.instance):
+            problems.add(Problem(relpath, line, field_name(path), curly_quoted(error.instance) or ""))
         elif kind == "enum":
             choices = ", ".join(str(v) for v in error.validator_value)
             message = f"giá trị {_describe(error.instance)} không hợp lệ; chọn một trong: {choices}"
@@ -994,7 +1003,55 @@ def schema_problems(
             problems.add(Problem(relpath, line, field_name(path), message))
         else:  # pragma: no cover - schema keywords we generate are all handled above
             problems.add(Problem(relpath, line, field_name(path), error.message))
-    return sorted(problems)
+    return sorted(p for p in problems if not (p.field in meant and p.message.startswith("thiếu trường bắt buộc")))
+
+
+def _scope(fields: dict[str, Field] | None, path: FieldPath) -> dict[str, Field]:
+    """The fields allowed at ``path`` (list positions skipped): the record's, or a map's."""
+    if not fields:
+        return {}
+    if not path:
+        return fields
+    if not isinstance(path[0], str) or path[0] not in fields:
+        return {}
+    found = fields[path[0]].find(path[1:])
+    return found.fields if found else {}
+
+
+def _vietnamese_key(name: str, scope: dict[str, Field]) -> tuple[str, str] | None:
+    """A field written by its Vietnamese label (``đơn vị:``, ``Tiêu đề:``) instead of its key:
+    the key whose label it is (diacritics and case aside; the start of a longer label
+    counts: ``đơn vị`` for "Đơn vị chủ trì"), also one level down (``số ký hiệu`` is
+    ``number`` in ``document``)."""
+    if name.isascii() and " " not in name:
+        return None
+    wanted = " ".join(fold(name).replace("_", " ").split())
+    if not wanted:
+        return None
+
+    def matches(found: dict[str, Field]) -> list[Field]:
+        exact = [f for f in found.values() if fold(f.label) == wanted]
+        return exact or [f for f in found.values() if fold(f.label).startswith(wanted + " ")]
+
+    here = matches(scope)
+    if len(here) == 1:
+        return f"có phải ý bạn là '{here[0].name}' ({here[0].label})?", here[0].name
+    if here:
+        return "có phải ý bạn là " + " hoặc ".join(f"'{f.name}' ({f.label})" for f in here) + "?", ""
+    for parent in scope.values():
+        below = matches(parent.fields) if parent.type == "map" else []
+        if len(below) == 1:
+            name = below[0].name
+            return (
+                f"có phải ý bạn là '{name}' ({below[0].label}) trong '{parent.name}', viết {parent.name}: {{{name}: …}}?",
+                "",
+            )
+    labels = {fold(f.label): f for f in scope.values()}
+    close = difflib.get_close_matches(wanted, list(labels), n=1, cutoff=0.75)
+    if close:
+        found = labels[close[0]]
+        return f"có phải ý bạn là '{found.name}' ({found.label})?", found.name
+    return None
 
 
 def validate_record(

@@ -547,20 +547,28 @@ def _other_category(
     for other in categories.values():
         if other.slug == category.slug:
             continue
-        if any(key not in common and key not in other.fields for key in value):
+        own = [key for key in value if key not in common]
+        if any(key not in other.fields for key in own):
             continue
-        if (kind is not None and kind not in other.kinds) or (kind is None and other.kinds):
+        if kind is not None and kind not in other.kinds:
+            continue
+        if kind is None and not own:
             continue
         where: FieldPath = ("kind",) if kind is not None else (unknown[0],)
         folder = relpath[: len(relpath) - len(below)].rstrip("/")
         target = folder[: len(folder) - len(category.slug)] + other.slug + "/" + below
-        what = f"loại '{kind}' và các trường" if kind is not None else "các trường"
+        what = f"loại '{kind}' và các trường" if kind is not None else "các trường " + ", ".join(own)
+        fix = f"chuyển tệp vào {target}"
+        if kind is None and other.kinds:
+            kinds = [k for k in other.kinds if all(other.fields[key].applies_to(k) for key in own)]
+            if len(kinds) == 1:
+                fix += f" và thêm kind: {kinds[0]}"
         return Problem(
             relpath,
             lines.get(where, 1),
             field_name(where),
-            f"trông giống bản ghi của chuyên mục '{other.slug}' ({other.title}): {what} của bản ghi thuộc chuyên mục đó, "
-            f"không thuộc '{category.slug}'; chuyển tệp vào {target}",
+            f"trông giống bản ghi của chuyên mục '{other.slug}' ({other.title}): {what} thuộc chuyên mục đó, "
+            f"không thuộc '{category.slug}'; {fix}",
         )
     return None
 
