@@ -22,7 +22,8 @@ from generator import filetypes
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
-from generator.values import PARSERS, human_size, slugify
+from generator.skeleton import PLACEHOLDER
+from generator.values import PARSERS, fold, human_size, slugify
 from generator.values import today as office_today
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
@@ -228,6 +229,9 @@ def load_record(
         return None, [
             Problem(relpath, line, "body", "tệp .md đã có nội dung sau khối ---; không khai báo thêm trường body")
         ]
+    problems = unfilled_problems(value, body, lines, relpath, category, common, body_line)
+    if problems:
+        return None, problems
     data, problems = validate_record(category, common, value, lines, relpath)
     if problems and others:
         moved = _other_category(value, lines, relpath, category, others, common, default_id + path.suffix)
@@ -270,6 +274,54 @@ def load_record(
     problems = _attach_files(record, max_attachment_bytes) + far + checked + _html_problems(record)
     problems += _pasted_tables(record)
     return (None if problems else record), problems
+
+
+_PLACEHOLDERS = (PLACEHOLDER, "...")
+
+
+def unfilled_problems(
+    value: Any,
+    body: str,
+    lines: dict[FieldPath, int],
+    relpath: str,
+    category: Category,
+    common: dict[str, Field],
+    body_line: int = 1,
+) -> list[Problem]:
+    """A skeleton of ``congkhai new`` not filled in: a placeholder ``…`` left in a field or
+    the text, or a field holding its own label (``title: Tiêu đề``)."""
+    problems = []
+    for path, text in _text_values(value):
+        if text.strip() in _PLACEHOLDERS:
+            problems.append(
+                Problem(
+                    relpath,
+                    _line_in(lines, path),
+                    field_name(path),
+                    f"chưa điền: thay '{text.strip()}' bằng giá trị thật (ghi chú cuối dòng nói cần viết gì), "
+                    "hoặc thêm dấu # ở đầu dòng nếu không dùng trường này",
+                )
+            )
+    if body.strip() in _PLACEHOLDERS:
+        problems.append(
+            Problem(
+                relpath, body_line, "body", f"chưa điền nội dung: thay '{body.strip()}' sau dòng --- bằng nội dung thật"
+            )
+        )
+    if isinstance(value, dict):
+        kind = value.get("kind") if isinstance(value.get("kind"), str) else None
+        for name, spec in category.all_fields(common, kind).items():
+            text = value.get(name)
+            if spec.type == "text" and isinstance(text, str) and fold(text.strip()) == fold(spec.label):
+                problems.append(
+                    Problem(
+                        relpath,
+                        _line_in(lines, (name,)),
+                        name,
+                        f"chưa điền: '{text.strip()}' là tên của trường ({spec.label}); hãy viết nội dung thật",
+                    )
+                )
+    return problems
 
 
 INVISIBLE = {
