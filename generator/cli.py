@@ -22,6 +22,7 @@ from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
 from generator import attest, pipeline
 from generator.categories import load_categories, load_common
+from generator.cautions import cautions
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
 from generator.errors import CongkhaiError, Problem
@@ -224,11 +225,24 @@ def check(obj: dict[str, str]) -> None:
     click.echo(
         f"Đã kiểm tra {len(site.records)} bản ghi ({public} công khai, {len(site.records) - public} nội bộ): không có lỗi."
     )
+    _warn(cautions(site))
 
 
-def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None = None) -> Path:
+def _warn(found: list[Problem]) -> None:
+    """Print warnings (valid but probably a slip) after a command's success; exit status
+    stays 0."""
+    for problem in found:
+        click.echo(str(problem), err=True)
+    if found:
+        click.echo(f"Có {len(found)} cảnh báo; không chặn việc dựng trang và công bố, nhưng hãy xem lại.", err=True)
+
+
+def _build_site(
+    config_file: str, site_dir: str | Path | None, site: Site | None = None, built: list[Site] | None = None
+) -> Path:
     """Run the strict MkDocs build (the plugin runs the pipeline); problems become
-    :class:`CongkhaiError`. ``site``: already loaded and checked (``publish``), used as is."""
+    :class:`CongkhaiError`. ``site``: already loaded and checked (``publish``), used as is;
+    ``built`` receives the site that was built (for its warnings)."""
     overrides: dict[str, Any] = {"strict": True}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
@@ -250,6 +264,8 @@ def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
+    if built is not None and isinstance(getattr(plugin, "site", None), Site):
+        built.append(plugin.site)
     return Path(config.site_dir)
 
 
@@ -258,11 +274,13 @@ def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None
 @click.pass_obj
 def build(obj: dict[str, str], site_dir: str | None) -> None:
     """Dựng trang, chế độ nghiêm ngặt: mọi cảnh báo là lỗi."""
+    built: list[Site] = []
     try:
-        out = _build_site(obj["config_file"], site_dir)
+        out = _build_site(obj["config_file"], site_dir, built=built)
     except CongkhaiError as exc:
         _fail(exc)
     click.echo(f"Đã dựng trang vào {out}")
+    _warn(cautions(built[-1]) if built else [])
 
 
 @main.command()
@@ -278,11 +296,12 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
+    built: list[Site] = []
     try:
         settings = _settings(obj["config_file"])
         result = run_publish(
             settings,
-            lambda site, out: _build_site(obj["config_file"], out, site),
+            lambda site, out: _build_site(obj["config_file"], out, site, built),
             Path(deploy_to) if deploy_to else None,
             allow_sample,
             stamp=lambda note: attest.stamp(settings, note),
@@ -306,6 +325,8 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         click.echo(f"Checkpoint mới: {result.checkpoint} sự kiện.")
     for message in result.unstamped:
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
+    new = {event["id"] for event in result.events if event["event"] == "published"}
+    _warn(cautions(built[-1], new) if built else [])
 
 
 def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:
