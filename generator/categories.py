@@ -1023,7 +1023,7 @@ def _vietnamese_key(name: str, scope: dict[str, Field]) -> tuple[str, str] | Non
     the key whose label it is (diacritics and case aside; the start of a longer label
     counts: ``đơn vị`` for "Đơn vị chủ trì"), also one level down (``số ký hiệu`` is
     ``number`` in ``document``)."""
-    if name.isascii() and " " not in name:
+    if name.isascii() and " " not in name and "_" not in name:
         return None
     wanted = " ".join(fold(name).replace("_", " ").split())
     if not wanted:

@@ -122,6 +122,12 @@ def read_text(raw: bytes, relpath: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (with or without BOM), normalise line ends and Unicode to NFC."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [Problem(relpath, 1, "record", "tệp được lưu bằng bảng mã UTF-16; hãy lưu lại với bảng mã UTF-8")]
+    if b"\x00" in raw and _utf16_without_bom(raw):
+        return None, [
+            Problem(
+                relpath, 1, "record", "tệp được lưu bằng bảng mã UTF-16 (không có BOM); hãy lưu lại với bảng mã UTF-8"
+            )
+        ]
     if b"\x00" in raw:
         return None, [Problem(relpath, 1, "record", "tệp nhị phân, không phải bản ghi văn bản")]
     try:
@@ -145,6 +151,22 @@ def read_text(raw: bytes, relpath: str) -> tuple[str | None, list[Problem]]:
             )
         ]
     return unicodedata.normalize("NFC", text), []
+
+
+def _utf16_without_bom(raw: bytes) -> bool:
+    """Text saved as UTF-16 without its BOM (Notepad's "Unicode"): the high byte of most
+    characters (ASCII, and Latin letters with accents) is zero, the low byte almost never,
+    and it decodes to printable text."""
+    head = raw[:4096]
+    for offset, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+        zeros = head[offset::2].count(0)
+        if zeros * 2 >= len(head) // 2 and head[1 - offset :: 2].count(0) * 100 <= len(head) // 2:
+            try:
+                text = raw[: len(raw) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                return False
+            return text.isprintable() or all(c.isprintable() or c in "\n\r\t" for c in text)
+    return False
 
 
 def split_front_matter(text: str, relpath: str) -> tuple[str, str, int, list[Problem]]:
@@ -289,7 +311,7 @@ def unfilled_problems(
     body_line: int = 1,
 ) -> list[Problem]:
     """A skeleton of ``congkhai new`` not filled in: a placeholder ``…`` left in a field or
-    the text, or a field holding its own label (``title: Tiêu đề``)."""
+    the text, or the title left as its own label (``title: Tiêu đề``)."""
     problems = []
     for path, text in _text_values(value):
         if text.strip() in _PLACEHOLDERS:
@@ -309,10 +331,10 @@ def unfilled_problems(
             )
         )
     if isinstance(value, dict):
-        kind = value.get("kind") if isinstance(value.get("kind"), str) else None
-        for name, spec in category.all_fields(common, kind).items():
+        for name in ("title",):  # the title the skeleton once wrote: "Tiêu đề"
+            spec = common.get(name)
             text = value.get(name)
-            if spec.type == "text" and isinstance(text, str) and fold(text.strip()) == fold(spec.label):
+            if spec is not None and isinstance(text, str) and fold(text.strip()) == fold(spec.label):
                 problems.append(
                     Problem(
                         relpath,
