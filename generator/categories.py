@@ -30,7 +30,7 @@ from generator import paths
 from generator.deadline_rules import Rules, parse_rules
 from generator.errors import CongkhaiError, Problem
 from generator.sanitize import html_problems
-from generator.values import PARSERS
+from generator.values import PARSERS, curly_quoted, fold
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
 
@@ -68,6 +68,8 @@ class Field:
     fields: dict[str, Field] = field(default_factory=dict)
     pattern: str | None = None
     pattern_help: str | None = None
+    max_length: int | None = None
+    """For ``text``: the most characters a value may have (``max_length: "500"``)."""
     notice: bool = False
     """A ``bool`` field whose label is shown as a notice when true."""
     private: bool = False
@@ -83,12 +85,17 @@ class Field:
             return _object_schema(self.fields.values())
         if self.type == "list":
             items = _object_schema(self.fields.values()) if self.fields else _scalar_schema(self.of or "text")
-            return {"type": "array", "items": items}
+            out: dict[str, Any] = {"type": "array", "items": items}
+            if self.required:  # a required list needs an item: `sessions: []` says nothing
+                out["minItems"] = 1
+            return out
         if self.type == "enum":
             return {"type": "string", "enum": list(self.values)}
         out = _scalar_schema(self.type)
         if self.pattern:
             out["pattern"] = self.pattern
+        if self.max_length:
+            out["maxLength"] = self.max_length
         return out
 
     def convert(self, value: Any) -> Any:
@@ -137,7 +144,13 @@ def _object_schema(fields: Any, extra_required: tuple[str, ...] = ()) -> dict[st
 
 ORDERED_TYPES = ("date", "time", "month", "int", "year", "money")
 """Value types a ``checks`` rule of kind ``order`` can compare."""
-CHECK_KEYS = {"order": ("first", "then"), "in_month": ("field", "month"), "forbids": ("when", "field")}
+CHECK_KEYS = {
+    "order": ("first", "then"),
+    "in_month": ("field", "month"),
+    "forbids": ("when", "field"),
+    "min_days": ("first", "then", "days"),
+    "zero_needs": ("field", "needs"),
+}
 """Each kind of cross-field check and the keys it needs (besides ``rule`` and ``message``)."""
 
 
@@ -165,7 +178,11 @@ class Check:
       list of maps (``sessions.start``/``sessions.end``) item by item;
     - ``in_month``: every date at ``field`` falls in the month of the ``month`` field
       (``{month}`` in the message becomes ``05/2026``);
-    - ``forbids``: when the ``when`` field is true, ``field`` must be empty (0, no items).
+    - ``forbids``: when the ``when`` field is true, ``field`` must be empty (0, no items);
+    - ``min_days``: from ``first`` to ``then`` (two dates, both days counted) there are at
+      least ``days`` days (``{count}`` in the message becomes the days there are);
+    - ``zero_needs``: when ``field`` is 0 (or an empty list), the bool field ``needs`` must
+      be true (``visitors: 0`` needs ``no_visitors: true``).
     """
 
     rule: str
@@ -175,6 +192,8 @@ class Check:
     field: str = ""
     month: str = ""
     when: str = ""
+    days: str = ""
+    needs: str = ""
 
     def problems(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
         """``(field path, message)`` for each value of ``data`` that breaks the rule."""
@@ -194,6 +213,16 @@ class Check:
                         out.append((path, text))
         elif self.rule == "forbids" and any(value is True for _, value in _expand(data, self.when)):
             out += [(path, self.message) for path, value in _expand(data, self.field) if value]
+        elif self.rule == "min_days":
+            firsts = {_indexes(path): value for path, value in _expand(data, self.first)}
+            for path, value in _expand(data, self.then):
+                before = firsts.get(_indexes(path))
+                if isinstance(before, dt.date) and isinstance(value, dt.date) and before <= value:
+                    count = (value - before).days + 1
+                    if count < int(self.days):
+                        out.append((path, self.message.replace("{count}", str(count)).replace("{days}", self.days)))
+        elif self.rule == "zero_needs" and not any(value is True for _, value in _expand(data, self.needs)):
+            out += [(path, self.message) for path, value in _expand(data, self.field) if value in (0, [])]
         return out
 
 
@@ -410,6 +439,7 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
                 "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
                 "pattern": {"type": "string"},
                 "pattern_help": {"type": "string"},
+                "max_length": {"type": "string", "pattern": "^[1-9][0-9]*$"},
                 "notice": {"enum": ["true", "false"]},
                 "private": {"enum": ["true", "false"]},
             },
@@ -512,6 +542,7 @@ def _parse_field(name: str, raw: dict[str, Any]) -> Field:
         fields={k: _parse_field(k, v) for k, v in sub.items()},
         pattern=raw.get("pattern"),
         pattern_help=raw.get("pattern_help"),
+        max_length=int(raw["max_length"]) if raw.get("max_length") else None,
         notice=raw.get("notice") == "true",
         private=raw.get("private") == "true",
     )
@@ -658,9 +689,19 @@ class _Definition:
             _, lists = self.typed(raw["month"], (*path, "month"), ("month",))
             if lists:
                 self.problem((*path, "month"), "trường tháng không được nằm trong danh sách")
-        else:
+        elif rule == "forbids":
             self.typed(raw["when"], (*path, "when"), ("bool",))
             self.lookup(raw["field"], (*path, "field"))
+        elif rule == "min_days":
+            self.typed(raw["first"], (*path, "first"), ("date",))
+            self.typed(raw["then"], (*path, "then"), ("date",))
+            if not raw["days"].isascii() or not raw["days"].isdigit():
+                self.problem((*path, "days"), f"'{raw['days']}' không phải là số nguyên không âm")
+        else:
+            found, _ = self.lookup(raw["field"], (*path, "field"))
+            if found is not None and found.type not in ("int", "list"):
+                self.problem((*path, "field"), f"trường '{raw['field']}' có kiểu {found.type}; cần kiểu int hoặc list")
+            self.typed(raw["needs"], (*path, "needs"), ("bool",))
         return Check(rule, raw["message"], **{key: raw[key] for key in needed})
 
     def calendar(self, raw: dict[str, Any]) -> CalendarSpec | None:
@@ -890,6 +931,8 @@ def schema_problems(
 ) -> list[Problem]:
     """Run ``validator`` and turn each error into one ``Problem`` in Vietnamese."""
     problems: set[Problem] = set()
+    meant: set[str] = set()
+    """Fields written by their Vietnamese label: not also reported missing."""
 
     def label_of(path: FieldPath) -> str:
         if not fields or not path or not isinstance(path[0], str) or path[0] not in fields:
@@ -918,8 +961,13 @@ def schema_problems(
                     message = "trường này chỉ dùng cho loại: " + ", ".join(other_kind_fields[name])
                 else:
                     message = "trường không được hỗ trợ"
+                    scope = _scope(fields, path)
+                    hint = _vietnamese_key(name, scope) if scope else None
                     close = difflib.get_close_matches(name, allowed, n=1)
-                    if close:
+                    if hint:
+                        message += "; tên trường viết bằng tiếng Anh: " + hint[0]
+                        meant.add(field_name((*path, hint[1])))
+                    elif close:
                         message += f"; có phải ý bạn là '{close[0]}'?"
                 problems.add(Problem(relpath, where, field_name(sub), message))
         elif kind == "type":
@@ -929,6 +977,8 @@ def schema_problems(
                 expected = error.validator_value
                 message = _TYPE_WORDS.get(expected, f"phải có kiểu {expected}").format(got=_describe(error.instance))
             problems.add(Problem(relpath, line, field_name(path), message))
+        elif kind in ("enum", "format", "pattern") and isinstance(error.instance, str) and curly_quoted(error.instance):
+            problems.add(Problem(relpath, line, field_name(path), curly_quoted(error.instance) or ""))
         elif kind == "enum":
             choices = ", ".join(str(v) for v in error.validator_value)
             message = f"giá trị {_describe(error.instance)} không hợp lệ; chọn một trong: {choices}"
@@ -941,9 +991,67 @@ def schema_problems(
             hint = spec.find(path[1:]).pattern_help if spec and spec.find(path[1:]) else None
             message = f"giá trị '{error.instance}' không hợp lệ" + (f"; {hint}" if hint else "")
             problems.add(Problem(relpath, line, field_name(path), message))
+        elif kind == "minItems":
+            label = label_of(path)
+            message = "danh sách không được để trống" + (f" ({label})" if label else "") + "; thêm ít nhất một mục"
+            problems.add(Problem(relpath, line, field_name(path), message))
+        elif kind == "maxLength":
+            message = (
+                f"dài {len(error.instance)} ký tự, quá giới hạn {error.validator_value} ký tự; "
+                "viết ngắn lại, đưa phần chi tiết vào summary hoặc nội dung (body)"
+            )
+            problems.add(Problem(relpath, line, field_name(path), message))
         else:  # pragma: no cover - schema keywords we generate are all handled above
             problems.add(Problem(relpath, line, field_name(path), error.message))
-    return sorted(problems)
+    return sorted(p for p in problems if not (p.field in meant and p.message.startswith("thiếu trường bắt buộc")))
+
+
+def _scope(fields: dict[str, Field] | None, path: FieldPath) -> dict[str, Field]:
+    """The fields allowed at ``path`` (list positions skipped): the record's, or a map's."""
+    if not fields:
+        return {}
+    if not path:
+        return fields
+    if not isinstance(path[0], str) or path[0] not in fields:
+        return {}
+    found = fields[path[0]].find(path[1:])
+    return found.fields if found else {}
+
+
+def _vietnamese_key(name: str, scope: dict[str, Field]) -> tuple[str, str] | None:
+    """A field written by its Vietnamese label (``đơn vị:``, ``Tiêu đề:``) instead of its key:
+    the key whose label it is (diacritics and case aside; the start of a longer label
+    counts: ``đơn vị`` for "Đơn vị chủ trì"), also one level down (``số ký hiệu`` is
+    ``number`` in ``document``)."""
+    if name.isascii() and " " not in name and "_" not in name:
+        return None
+    wanted = " ".join(fold(name).replace("_", " ").split())
+    if not wanted:
+        return None
+
+    def matches(found: dict[str, Field]) -> list[Field]:
+        exact = [f for f in found.values() if fold(f.label) == wanted]
+        return exact or [f for f in found.values() if fold(f.label).startswith(wanted + " ")]
+
+    here = matches(scope)
+    if len(here) == 1:
+        return f"có phải ý bạn là '{here[0].name}' ({here[0].label})?", here[0].name
+    if here:
+        return "có phải ý bạn là " + " hoặc ".join(f"'{f.name}' ({f.label})" for f in here) + "?", ""
+    for parent in scope.values():
+        below = matches(parent.fields) if parent.type == "map" else []
+        if len(below) == 1:
+            name = below[0].name
+            return (
+                f"có phải ý bạn là '{name}' ({below[0].label}) trong '{parent.name}', viết {parent.name}: {{{name}: …}}?",
+                "",
+            )
+    labels = {fold(f.label): f for f in scope.values()}
+    close = difflib.get_close_matches(wanted, list(labels), n=1, cutoff=0.75)
+    if close:
+        found = labels[close[0]]
+        return f"có phải ý bạn là '{found.name}' ({found.label})?", found.name
+    return None
 
 
 def validate_record(

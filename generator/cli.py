@@ -7,7 +7,9 @@ Exit status: 0 success, 1 a check failed (problems are printed as
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,6 +22,7 @@ from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
 from generator import attest, pipeline, witness, witness_report
 from generator.categories import load_categories, load_common
+from generator.cautions import cautions
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
 from generator.dossier import make_dossier
@@ -29,8 +32,8 @@ from generator.plugin import ProblemsError, option_problems, settings_from
 from generator.publish import publish as run_publish
 from generator.report import build_report, check_year, parse_formats, write_report
 from generator.site import Site
-from generator.skeleton import write_skeleton
-from generator.values import format_date, parse_date
+from generator.skeleton import FORMATS, write_skeleton
+from generator.values import format_date, parse_date, slugify
 from generator.values import today as office_today
 from generator.verify import valid_pin
 from generator.verify import verify as run_verify
@@ -91,10 +94,119 @@ def _settings(config_file: str) -> Settings:
     return settings_from(config, plugin.config)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, help=CONFIG_HELP)
+HELP_TEXT = "In hướng dẫn này rồi thoát."
+_CLICK_MESSAGES = [
+    (re.compile(r"^Missing command\.$"), "thiếu lệnh; xem danh sách các lệnh: congkhai -h"),
+    (re.compile(r"^No such command '(.+)'\.$"), "không có lệnh '{0}'"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), "thừa tham số: {0}"),
+    (re.compile(r"^Option '(.+)' requires an argument\.$"), "tùy chọn {0} cần một giá trị"),
+    (re.compile(r"^Option '(.+)' does not take a value\.$"), "tùy chọn {0} không nhận giá trị"),
+    (re.compile(r"^'(.+)' is not one of (.+)\.$"), "'{0}' không hợp lệ; chọn một trong: {1}"),
+    (re.compile(r"^'(.+)' is not a valid (?:choice|integer)\.?$"), "'{0}' không hợp lệ"),
+    (re.compile(r"^Directory '(.+)' does not exist\.$"), "thư mục '{0}' không tồn tại"),
+    (re.compile(r"^(?:File|Path) '(.+)' does not exist\.$"), "tệp '{0}' không tồn tại"),
+    (re.compile(r"^(?:File|Path) '(.+)' is a file\.$"), "'{0}' là một tệp, cần một thư mục"),
+]
+
+
+def _vietnamese(error: click.UsageError) -> str:
+    """click's usage error in Vietnamese (our own messages already are)."""
+    if isinstance(error, click.NoSuchOption):
+        close = sorted(error.possibilities or [])
+        return f"không có tùy chọn {error.option_name}" + (f"; có phải ý bạn là {', '.join(close)}?" if close else "")
+    if isinstance(error, click.MissingParameter) and error.param is not None:
+        if error.param.param_type_name == "argument":
+            return f"thiếu tham số {error.param.human_readable_name}"
+        return f"thiếu tùy chọn {error.param.opts[-1]}"
+    message = error.message
+    if isinstance(error, click.BadParameter):
+        for pattern, text in _CLICK_MESSAGES:
+            if match := pattern.match(message):
+                message = text.format(*match.groups())
+        hint = error.param_hint or (error.param.get_error_hint(error.ctx) if error.param and error.ctx else "")
+        if isinstance(hint, (list, tuple)):
+            hint = " / ".join(hint)
+        return f"giá trị không hợp lệ cho {hint}: {message}" if hint else message
+    for pattern, text in _CLICK_MESSAGES:
+        if match := pattern.match(message):
+            return text.format(*match.groups())
+    return message
+
+
+class _Vietnamese(click.Command):
+    """A command whose help and usage speak Vietnamese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[TÙY_CHỌN]")
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Cách dùng: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [row for param in self.get_params(ctx) if (row := param.get_help_record(ctx)) is not None]
+        rows = [(name, help.replace("[default: ", "[mặc định: ")) for name, help in rows]
+        if rows:
+            with formatter.section("Tùy chọn"):
+                formatter.write_dl(rows)
+
+
+class _VietnameseGroup(_Vietnamese, click.Group):
+    """The ``congkhai`` group: Vietnamese help, usage and errors (``Cách dùng:``, ``Lỗi:``)
+    instead of click's English ``Usage:``/``Error:``; exit status 2 for a usage error."""
+
+    command_class = _Vietnamese
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subcommand_metavar", "LỆNH [THAM_SỐ]...")
+        super().__init__(*args, **kwargs)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _Vietnamese.format_options(self, ctx, formatter)
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Lệnh"):
+                formatter.write_dl(rows)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            ctx = exc.ctx
+            if ctx is not None:
+                usage = " ".join(ctx.command.collect_usage_pieces(ctx))
+                click.echo(f"Cách dùng: {ctx.command_path} {usage}".rstrip(), err=True)
+                click.echo(f"Xem hướng dẫn: {ctx.command_path} -h", err=True)
+                click.echo("", err=True)
+            click.echo(f"Lỗi: {_vietnamese(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Lỗi: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Đã dừng.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_VietnameseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-f", "--config-file", default="mkdocs.yml", help=CONFIG_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="In thêm thông tin khi dựng trang.")
-@click.version_option(package_name="congkhai")
+@click.version_option(
+    package_name="congkhai", help="In phiên bản rồi thoát.", message="%(prog)s, phiên bản %(version)s"
+)
 @click.pass_context
 def main(ctx: click.Context, config_file: str, verbose: bool) -> None:
     """congkhai: công khai thông tin và nhật ký công bố có thể kiểm chứng."""
@@ -114,11 +226,24 @@ def check(obj: dict[str, str]) -> None:
     click.echo(
         f"Đã kiểm tra {len(site.records)} bản ghi ({public} công khai, {len(site.records) - public} nội bộ): không có lỗi."
     )
+    _warn(cautions(site))
 
 
-def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None = None) -> Path:
+def _warn(found: list[Problem]) -> None:
+    """Print warnings (valid but probably a slip) after a command's success; exit status
+    stays 0."""
+    for problem in found:
+        click.echo(str(problem), err=True)
+    if found:
+        click.echo(f"Có {len(found)} cảnh báo; không chặn việc dựng trang và công bố, nhưng hãy xem lại.", err=True)
+
+
+def _build_site(
+    config_file: str, site_dir: str | Path | None, site: Site | None = None, built: list[Site] | None = None
+) -> Path:
     """Run the strict MkDocs build (the plugin runs the pipeline); problems become
-    :class:`CongkhaiError`. ``site``: already loaded and checked (``publish``), used as is."""
+    :class:`CongkhaiError`. ``site``: already loaded and checked (``publish``), used as is;
+    ``built`` receives the site that was built (for its warnings)."""
     overrides: dict[str, Any] = {"strict": True}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
@@ -140,6 +265,8 @@ def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
+    if built is not None and isinstance(getattr(plugin, "site", None), Site):
+        built.append(plugin.site)
     return Path(config.site_dir)
 
 
@@ -148,11 +275,13 @@ def _build_site(config_file: str, site_dir: str | Path | None, site: Site | None
 @click.pass_obj
 def build(obj: dict[str, str], site_dir: str | None) -> None:
     """Dựng trang, chế độ nghiêm ngặt: mọi cảnh báo là lỗi."""
+    built: list[Site] = []
     try:
-        out = _build_site(obj["config_file"], site_dir)
+        out = _build_site(obj["config_file"], site_dir, built=built)
     except CongkhaiError as exc:
         _fail(exc)
     click.echo(f"Đã dựng trang vào {out}")
+    _warn(cautions(built[-1]) if built else [])
 
 
 @main.command()
@@ -168,11 +297,12 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
+    built: list[Site] = []
     try:
         settings = _settings(obj["config_file"])
         result = run_publish(
             settings,
-            lambda site, out: _build_site(obj["config_file"], out, site),
+            lambda site, out: _build_site(obj["config_file"], out, site, built),
             Path(deploy_to) if deploy_to else None,
             allow_sample,
             stamp=lambda note: attest.stamp(settings, note),
@@ -196,6 +326,8 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         click.echo(f"Checkpoint mới: {result.checkpoint} sự kiện.")
     for message in result.unstamped:
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
+    new = {event["id"] for event in result.events if event["event"] == "published"}
+    _warn(cautions(built[-1], new) if built else [])
 
 
 def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -304,12 +436,29 @@ def timestamp(obj: dict[str, str]) -> None:
         click.echo("Mọi checkpoint đã có đủ dấu thời gian.")
 
 
+def _suggest(wanted: str, choices: list[str]) -> str | None:
+    """The choice ``wanted`` was meant to be: the same without diacritics or case
+    (``lịch`` -> ``lich``), or a close spelling."""
+    folded = slugify(wanted)
+    if folded in choices:
+        return folded
+    close = difflib.get_close_matches(folded or wanted, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 @main.command()
 @click.argument("category")
 @click.option("--kind", default=None, help="Loại thông tin trong chuyên mục.")
-@click.option("--title", default="Tiêu đề", help="Tiêu đề của thông tin.")
+@click.option("--title", default="", help="Tiêu đề của thông tin (cũng là tên tệp, tối đa 80 ký tự).")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(FORMATS),
+    default="yml",
+    help="yml: tệp YAML (mặc định); md: các trường giữa hai dòng --- rồi nội dung viết bằng Markdown.",
+)
 @click.pass_obj
-def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> None:
+def new(obj: dict[str, str], category: str, kind: str | None, title: str, form: str) -> None:
     """Tạo khung một bản ghi mới và in đường dẫn của nó."""
     try:
         settings = _settings(obj["config_file"])
@@ -317,15 +466,27 @@ def new(obj: dict[str, str], category: str, kind: str | None, title: str) -> Non
     except CongkhaiError as exc:
         _fail(exc)
     if category not in categories:
-        raise click.UsageError(f"chuyên mục '{category}' không tồn tại; chọn một trong: {', '.join(categories)}")
+        guess = _suggest(category, list(categories))
+        raise click.UsageError(
+            f"chuyên mục '{category}' không tồn tại; "
+            + (f"có phải ý bạn là '{guess}'? " if guess else "")
+            + f"chọn một trong: {', '.join(categories)}"
+        )
     cat = categories[category]
-    if cat.kinds and kind not in cat.kinds:
+    kinds = ", ".join(f"{slug} ({label})" for slug, label in cat.kinds.items())
+    if cat.kinds and kind is None:
         raise click.UsageError(f"cần --kind, một trong: {', '.join(cat.kinds)}")
+    if cat.kinds and kind not in cat.kinds:
+        guess = _suggest(kind or "", list(cat.kinds))
+        hint = f"có phải ý bạn là --kind {guess}? " if guess else ""
+        raise click.UsageError(
+            f"loại '{kind}' không có trong chuyên mục {category}; {hint}cần --kind, một trong: {', '.join(cat.kinds)}"
+            + f" ({kinds})"
+        )
     if not cat.kinds and kind:
         raise click.UsageError(f"chuyên mục '{category}' không chia loại; bỏ --kind")
-    own = tuple(v for v in settings.privacy_allow if "@" not in v)
     path = write_skeleton(
-        settings.disclosures_dir, cat, load_common(), kind, title, office_today(settings.timezone), own
+        settings.disclosures_dir, cat, load_common(), kind, title, office_today(settings.timezone), form=form
     )
     click.echo(path.relative_to(settings.root).as_posix())
 

@@ -14,7 +14,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,7 +22,9 @@ from generator import filetypes
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
-from generator.values import PARSERS, human_size, slugify
+from generator.skeleton import PLACEHOLDER
+from generator.values import PARSERS, fold, human_size, slugify
+from generator.values import today as office_today
 from generator.yamltext import Path as FieldPath
 from generator.yamltext import field_name, read_yaml
 
@@ -120,6 +122,12 @@ def read_text(raw: bytes, relpath: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (with or without BOM), normalise line ends and Unicode to NFC."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [Problem(relpath, 1, "record", "tệp được lưu bằng bảng mã UTF-16; hãy lưu lại với bảng mã UTF-8")]
+    if b"\x00" in raw and _utf16_without_bom(raw):
+        return None, [
+            Problem(
+                relpath, 1, "record", "tệp được lưu bằng bảng mã UTF-16 (không có BOM); hãy lưu lại với bảng mã UTF-8"
+            )
+        ]
     if b"\x00" in raw:
         return None, [Problem(relpath, 1, "record", "tệp nhị phân, không phải bản ghi văn bản")]
     try:
@@ -143,6 +151,22 @@ def read_text(raw: bytes, relpath: str) -> tuple[str | None, list[Problem]]:
             )
         ]
     return unicodedata.normalize("NFC", text), []
+
+
+def _utf16_without_bom(raw: bytes) -> bool:
+    """Text saved as UTF-16 without its BOM (Notepad's "Unicode"): the high byte of most
+    characters (ASCII, and Latin letters with accents) is zero, the low byte almost never,
+    and it decodes to printable text."""
+    head = raw[:4096]
+    for offset, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+        zeros = head[offset::2].count(0)
+        if zeros * 2 >= len(head) // 2 and head[1 - offset :: 2].count(0) * 100 <= len(head) // 2:
+            try:
+                text = raw[: len(raw) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                return False
+            return text.isprintable() or all(c.isprintable() or c in "\n\r\t" for c in text)
+    return False
 
 
 def split_front_matter(text: str, relpath: str) -> tuple[str, str, int, list[Problem]]:
@@ -183,8 +207,11 @@ def load_record(
     common: dict[str, Field],
     default_id: str,
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
+    today: dt.date | None = None,
+    others: dict[str, Category] | None = None,
 ) -> tuple[Record | None, list[Problem]]:
-    """Read and validate one record file."""
+    """Read and validate one record file. ``others``: every category, to say which one a
+    record put in the wrong folder belongs to; ``today``: for dates too far ahead."""
     relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
     size = path.stat().st_size
     if size > MAX_RECORD_BYTES:
@@ -224,7 +251,14 @@ def load_record(
         return None, [
             Problem(relpath, line, "body", "tệp .md đã có nội dung sau khối ---; không khai báo thêm trường body")
         ]
+    problems = unfilled_problems(value, body, lines, relpath, category, common, body_line)
+    if problems:
+        return None, problems
     data, problems = validate_record(category, common, value, lines, relpath)
+    if problems and others:
+        moved = _other_category(value, lines, relpath, category, others, common, default_id + path.suffix)
+        if moved is not None:
+            return None, [moved]
     if problems:
         return None, problems
     record_id = data.get("id", default_id)
@@ -256,8 +290,60 @@ def load_record(
         body_line=body_line,
         private=private,
     )
-    problems = _attach_files(record, max_attachment_bytes) + _check_rules(record) + _html_problems(record)
+    far = _far_dates(record, common, today or office_today())
+    mistyped = {(p.line, p.field) for p in far}  # a year typed 2062 breaks other rules too: say it once
+    checked = [p for p in _check_rules(record) if (p.line, p.field) not in mistyped]
+    problems = _attach_files(record, max_attachment_bytes) + far + checked + _html_problems(record)
+    problems += _pasted_tables(record)
     return (None if problems else record), problems
+
+
+_PLACEHOLDERS = (PLACEHOLDER, "...")
+
+
+def unfilled_problems(
+    value: Any,
+    body: str,
+    lines: dict[FieldPath, int],
+    relpath: str,
+    category: Category,
+    common: dict[str, Field],
+    body_line: int = 1,
+) -> list[Problem]:
+    """A skeleton of ``congkhai new`` not filled in: a placeholder ``…`` left in a field or
+    the text, or the title left as its own label (``title: Tiêu đề``)."""
+    problems = []
+    for path, text in _text_values(value):
+        if text.strip() in _PLACEHOLDERS:
+            problems.append(
+                Problem(
+                    relpath,
+                    _line_in(lines, path),
+                    field_name(path),
+                    f"chưa điền: thay '{text.strip()}' bằng giá trị thật (ghi chú cuối dòng nói cần viết gì), "
+                    "hoặc thêm dấu # ở đầu dòng nếu không dùng trường này",
+                )
+            )
+    if body.strip() in _PLACEHOLDERS:
+        problems.append(
+            Problem(
+                relpath, body_line, "body", f"chưa điền nội dung: thay '{body.strip()}' sau dòng --- bằng nội dung thật"
+            )
+        )
+    if isinstance(value, dict):
+        for name in ("title",):  # the title the skeleton once wrote: "Tiêu đề"
+            spec = common.get(name)
+            text = value.get(name)
+            if spec is not None and isinstance(text, str) and fold(text.strip()) == fold(spec.label):
+                problems.append(
+                    Problem(
+                        relpath,
+                        _line_in(lines, (name,)),
+                        name,
+                        f"chưa điền: '{text.strip()}' là tên của trường ({spec.label}); hãy viết nội dung thật",
+                    )
+                )
+    return problems
 
 
 INVISIBLE = {
@@ -412,7 +498,11 @@ def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES)
                 record.problem(where, f"tệp '{name}' nằm ngoài thư mục của bản ghi; hãy đặt tệp cạnh bản ghi")
             )
         elif not target.is_file():
-            problems.append(record.problem(where, f"không tìm thấy tệp '{name}' cạnh bản ghi"))
+            problems.append(
+                record.problem(where, f"không tìm thấy tệp '{name}' cạnh bản ghi" + _near_name(folder, name))
+            )
+        elif (badly := attachment_name_problem(name)) is not None:
+            problems.append(record.problem(where, badly))
         elif target.stat().st_size > max_bytes:
             problems.append(
                 record.problem(
@@ -441,6 +531,62 @@ def _attach_files(record: Record, max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES)
     return problems
 
 
+_NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def safe_attachment_name(name: str) -> str:
+    """The name a file should have on the site: each part an ASCII slug, the extension in
+    lower case (``Quyết định số 45.PDF`` -> ``quyet-dinh-so-45.pdf``)."""
+    parts = name.split("/")
+    last = PurePosixPath(parts[-1])
+    stem = slugify(last.stem) or "tep"
+    return "/".join([*(slugify(p) or p for p in parts[:-1]), stem + last.suffix.lower()])
+
+
+def attachment_name_problem(name: str) -> str | None:
+    """An attachment's name becomes part of its address: spaces, letters with diacritics,
+    other signs and upper-case extensions are refused, with the name to rename it to."""
+    text = unicodedata.normalize("NFC", name)
+    reasons = []
+    if " " in text:
+        reasons.append("dấu cách")
+    if any(not c.isascii() and c.isalpha() for c in text):
+        reasons.append("chữ có dấu")
+    if any(not c.isalpha() and c not in " /" and not _NAME_CHARS.match(c) for c in text):
+        reasons.append("ký tự đặc biệt")
+    suffix = PurePosixPath(text).suffix
+    if suffix != suffix.lower():
+        reasons.append("phần mở rộng viết hoa")
+    if not reasons:
+        return None
+    wanted = safe_attachment_name(text)
+    return f"tệp '{text}' có {', '.join(reasons)}; hãy đổi tên tệp thành '{wanted}' (và sửa trong attachments)"
+
+
+def _near_name(folder: Path, name: str) -> str:
+    """When a listed file is missing: a file next to the record whose name differs only in
+    capitals (``QUYET-DINH.PDF`` for ``quyet-dinh.pdf``), or by spaces and diacritics."""
+    target = folder / name
+    if not target.parent.is_dir():
+        return ""
+    wanted = unicodedata.normalize("NFC", target.name)
+    siblings = [unicodedata.normalize("NFC", s.name) for s in sorted(target.parent.iterdir()) if s.is_file()]
+    for sibling in siblings:
+        if sibling.lower() == wanted.lower():
+            fix = safe_attachment_name(wanted)
+            return (
+                f"; có tệp '{sibling}' khác nhau chữ hoa, chữ thường (máy chủ web phân biệt chữ hoa): "
+                f"đổi tên tệp thành '{fix}'" + ("" if fix == wanted else " và sửa trong attachments")
+            )
+    for sibling in siblings:
+        if safe_attachment_name(sibling) == safe_attachment_name(wanted):
+            fix = safe_attachment_name(wanted)
+            return f"; có tệp '{sibling}' gần giống: đổi tên tệp thành '{fix}'" + (
+                "" if fix == wanted else " và sửa trong attachments"
+            )
+    return ""
+
+
 COMMON_CHECKS = (
     Check("order", "ngày hết hiệu lực trước ngày có hiệu lực", first="valid_from", then="valid_until"),
     Check("order", "ngày kết thúc niêm yết trước ngày bắt đầu", first="posting.from", then="posting.to"),
@@ -453,6 +599,128 @@ def _check_rules(record: Record) -> list[Problem]:
     """Rules across fields that a schema cannot say."""
     found = run_checks(COMMON_CHECKS, record.data) + record.category.check(record.data)
     return [record.problem(path, message) for path, message in found]
+
+
+def _other_category(
+    value: Any,
+    lines: dict[FieldPath, int],
+    relpath: str,
+    category: Category,
+    categories: dict[str, Category],
+    common: dict[str, Field],
+    below: str,
+) -> Problem | None:
+    """A record in the wrong category's folder (a reception schedule under ``tuyen-dung``)
+    gets one message naming the category it looks like, instead of one per field."""
+    if not isinstance(value, dict):
+        return None
+    kind = value.get("kind") if isinstance(value.get("kind"), str) else None
+    unknown = [key for key in value if key not in common and key not in category.fields]
+    if not unknown and (kind is None or kind in category.kinds or not category.kinds):
+        return None
+    for other in categories.values():
+        if other.slug == category.slug:
+            continue
+        own = [key for key in value if key not in common]
+        if any(key not in other.fields for key in own):
+            continue
+        if kind is not None and kind not in other.kinds:
+            continue
+        if kind is None and not own:
+            continue
+        where: FieldPath = ("kind",) if kind is not None else (unknown[0],)
+        folder = relpath[: len(relpath) - len(below)].rstrip("/")
+        target = folder[: len(folder) - len(category.slug)] + other.slug + "/" + below
+        what = f"loại '{kind}' và các trường" if kind is not None else "các trường " + ", ".join(own)
+        fix = f"chuyển tệp vào {target}"
+        if kind is None and other.kinds:
+            kinds = [k for k in other.kinds if all(other.fields[key].applies_to(k) for key in own)]
+            if len(kinds) == 1:
+                fix += f" và thêm kind: {kinds[0]}"
+        return Problem(
+            relpath,
+            lines.get(where, 1),
+            field_name(where),
+            f"trông giống bản ghi của chuyên mục '{other.slug}' ({other.title}): {what} thuộc chuyên mục đó, "
+            f"không thuộc '{category.slug}'; {fix}",
+        )
+    return None
+
+
+_FAR_DAYS = 2 * 365
+"""A date more than this many days (about 2 years) ahead of today is taken for a typo (2062 for 2026)."""
+_FAR_END_DAYS = 10 * 365
+"""The same for the end of a period (``valid_until``, ``apply_until``): a plan may run five years."""
+
+
+def _far_dates(record: Record, common: dict[str, Field], today: dt.date) -> list[Problem]:
+    """Dates years ahead of today: a mistyped year (``2062``) would otherwise put a session,
+    a deadline or a document decades away without a word."""
+    ends = {check.then for check in (*COMMON_CHECKS, *record.category.checks) if check.rule in ("order", "min_days")}
+    fields = record.category.all_fields(common, record.kind)
+    found: list[tuple[FieldPath, dt.date, str]] = []
+    for path, value in _dated(record.data):
+        found.append((path, value, f"ngày {value:%d/%m/%Y}"))
+    for name, spec in fields.items():
+        if spec.type == "year" and isinstance(record.data.get(name), int) and 1 <= record.data[name] <= 9999:
+            found.append(((name,), dt.date(record.data[name], 1, 1), f"năm {record.data[name]}"))
+    for name, spec in fields.items():
+        if spec.type == "month" and isinstance(record.data.get(name), dt.date):
+            found = [(p, d, f"tháng {d:%m/%Y}" if p == (name,) else what) for p, d, what in found]
+    problems = []
+    years = [d.year for _, d, _ in found]
+    for path, value, what in found:
+        dotted = ".".join(part for part in path if isinstance(part, str))
+        limit = _FAR_END_DAYS if dotted in ends else _FAR_DAYS
+        if (value - today).days <= limit:
+            continue
+        near = sorted({y for y in years if abs(y - today.year) <= 1} | {today.year})
+        guess = next((y for y in near if sorted(str(y)) == sorted(str(value.year))), None)
+        hint = f"có phải gõ nhầm năm {guess} thành {value.year}?" if guess else f"có phải gõ nhầm năm {value.year}?"
+        problems.append(record.problem(path, f"{what} còn hơn {limit // 365} năm nữa mới tới; {hint} hãy kiểm tra lại"))
+    return problems
+
+
+def _dated(value: Any, path: FieldPath = ()) -> list[tuple[FieldPath, dt.date]]:
+    if isinstance(value, dt.date):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [found for key, sub in value.items() for found in _dated(sub, (*path, key))]
+    if isinstance(value, list):
+        return [found for index, sub in enumerate(value) for found in _dated(sub, (*path, index))]
+    return []
+
+
+_TABBED = re.compile(r"\S[^\n]*\t")
+
+
+def _pasted_tables(record: Record) -> list[Problem]:
+    """A table pasted from Excel (columns split by Tab) in the body: Markdown shows it as one
+    run-on paragraph. Refused, with how to write it as a Markdown table."""
+    problems = []
+    lines = record.body.split("\n")
+    fenced = False
+    run: list[int] = []
+    for number, line in enumerate([*lines, ""]):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if not fenced and _TABBED.search(line.rstrip()):
+            run.append(number)
+            continue
+        if len(run) >= 2 or (run and lines[run[0]].strip().count("\t") >= 2):
+            columns = max(len(lines[n].strip().split("\t")) for n in run)
+            problems.append(
+                Problem(
+                    record.relpath,
+                    record.body_line + run[0],
+                    "body",
+                    f"có bảng dán từ Excel ({len(run)} dòng, {columns} cột cách nhau bằng phím Tab): trên trang sẽ thành "
+                    f"một đoạn chữ liền; viết lại thành bảng Markdown, mỗi hàng một dòng, các ô cách nhau bằng '|' "
+                    "(ví dụ | STT | Vị trí |), dưới hàng đầu một dòng |---|---|, hoặc đính kèm tệp Excel (.xlsx)",
+                )
+            )
+        run = []
+    return problems
 
 
 def find_record_files(disclosures: Path) -> list[Path]:
@@ -493,6 +761,7 @@ def load_records(
     categories: dict[str, Category],
     common: dict[str, Field],
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
+    today: dt.date | None = None,
 ) -> tuple[list[Record], list[Problem], set[str]]:
     """Load every record; return the valid ones, every problem found, and the keys
     (``<category>/<path without extension>``) of files that exist but failed to load."""
@@ -527,7 +796,7 @@ def load_records(
             )
             continue
         default_id = Path(*parts[1:]).with_suffix("").as_posix()
-        record, found = load_record(path, root, category, common, default_id, max_attachment_bytes)
+        record, found = load_record(path, root, category, common, default_id, max_attachment_bytes, today, categories)
         problems += found
         if record is None:
             broken.add(f"{category.slug}/{default_id}")

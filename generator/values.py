@@ -21,11 +21,30 @@ from generator.config import TIMEZONE
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _VN_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
+_LOOSE_TIME = re.compile(r"^(\d{1,2}) ?(?:[:hHgG.]|giờ) ?(\d{2})?(?: ?(?:phút|p))?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
 _MONEY = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)$")
+
+
+CURLY_QUOTES = "“”‘’„‟«»"
+"""Quotation marks Word puts for typed ones: to YAML they are letters, not quotes."""
+
+
+def curly_quoted(text: str) -> str | None:
+    """When ``text`` is wrapped in curly quotes (“07:30”), the message naming them."""
+    if len(text) >= 2 and text[0] in CURLY_QUOTES and text[-1] in CURLY_QUOTES:
+        inner = text[1:-1]
+        return (
+            f"giá trị {text} nằm trong dấu nháy cong {text[0]} {text[-1]} (thường do Word tự đổi), YAML coi đó là chữ; "
+            f'dùng dấu nháy thẳng: "{inner}"'
+        )
+    return None
+
+
+_SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def parse_date(text: str) -> dt.date:
@@ -34,6 +53,11 @@ def parse_date(text: str) -> dt.date:
         year, month, day = (int(g) for g in m.groups())
     elif m := _VN_DATE.match(text):
         day, month, year = (int(g) for g in m.groups())
+    elif m := _SHORT_DATE.match(text):
+        day, month, year = (int(g) for g in m.groups())
+        raise ValueError(
+            f"ngày '{text}' thiếu số 0 ở đầu: viết {day:02d}/{month:02d}/{year} (hoặc {year}-{month:02d}-{day:02d})"
+        )
     else:
         raise ValueError(f"ngày '{text}' không đúng dạng; viết 2026-06-05 hoặc 05/06/2026")
     try:
@@ -45,9 +69,17 @@ def parse_date(text: str) -> dt.date:
 def parse_time(text: str) -> dt.time:
     """``07:30`` (24-hour clock)."""
     m = _TIME.match(text)
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
-        raise ValueError(f"giờ '{text}' không hợp lệ; viết dạng \"07:30\" (trong dấu nháy)")
-    return dt.time(int(m[1]), int(m[2]))
+    if m and int(m[1]) <= 23 and int(m[2]) <= 59:
+        return dt.time(int(m[1]), int(m[2]))
+    loose = _LOOSE_TIME.match(text.strip())
+    if loose and int(loose[1]) <= 23 and int(loose[2] or 0) <= 59:
+        written = f"{int(loose[1]):02d}:{int(loose[2] or 0):02d}"
+        if text.strip() == f"{int(loose[1])}:{loose[2]}":
+            raise ValueError(f"giờ '{text}' thiếu số 0 ở đầu: viết \"{written}\"")
+        raise ValueError(f"giờ '{text}' không đúng dạng; viết giờ:phút theo 24 giờ, hai chữ số mỗi phần: \"{written}\"")
+    raise ValueError(
+        f'giờ \'{text}\' không hợp lệ; viết giờ:phút theo 24 giờ, hai chữ số mỗi phần, ví dụ "07:30", "13:30"'
+    )
 
 
 def parse_month(text: str) -> dt.date:

@@ -106,14 +106,22 @@ def _precheck(text: str, relpath: str, line_offset: int) -> Problem | None:
     """Stream the events once: refuse aliases, too deep nesting and too many values
     before any tree is built (stops at the first offending event)."""
     depth = nodes = 0
+    rows = text.split("\n")
+
+    def at(event: yaml.Event) -> str:  # the field of the event's line, only when reported
+        row = event.start_mark.line
+        return _key_of(rows[row], rows[:row]) if row < len(rows) else "yaml"
+
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 + line_offset
         if isinstance(event, yaml.AliasEvent):
-            return Problem(relpath, line, "yaml", "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị")
+            return Problem(
+                relpath, line, at(event), "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị"
+            )
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                return Problem(relpath, line, "yaml", f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
+                return Problem(relpath, line, at(event), f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)):
@@ -122,7 +130,7 @@ def _precheck(text: str, relpath: str, line_offset: int) -> Problem | None:
                 return Problem(
                     relpath,
                     line,
-                    "yaml",
+                    at(event),
                     f"quá nhiều giá trị (hơn {MAX_NODES:,}); một bản ghi phải ngắn gọn hơn".replace(",", "."),
                 )
     return None
@@ -143,6 +151,10 @@ _LINE_MISTAKES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^[ ]*(?:- +)?([A-Za-z_][\w-]*):(?![ /\n]|$)(\S.*)$"),
         "thiếu dấu cách sau dấu ':'; viết '{0}: {1}'",
+    ),
+    (
+        re.compile(r"^[ ]*(?:- +)?([A-Za-z_][\w-]*): +[“”‘’„]([^#“”‘’„]*?: [^#“”‘’„]*)[“”‘’„]? *$"),
+        'dấu nháy cong “ ” (thường do Word tự đổi) không phải dấu nháy của YAML; dùng dấu nháy thẳng: viết {0}: "{1}"',
     ),
     (
         re.compile(r"^[ ]*(?:- +)?([A-Za-z_][\w-]*): +([^\s\"'\[{|>#&*!][^#]*?: .*)$"),
@@ -178,18 +190,39 @@ def syntax_problem(text: str, exc: yaml.MarkedYAMLError, relpath: str, line_offs
         for pattern, message in _LINE_MISTAKES:
             match = pattern.match(content)
             if match:
-                return Problem(relpath, number + line_offset, _key_of(content), message.format(*match.groups()))
+                return Problem(
+                    relpath,
+                    number + line_offset,
+                    _key_of(content, lines[: number - 1]),
+                    message.format(*match.groups()),
+                )
     what = next((vi for en, vi in _PROBLEMS.items() if problem.startswith(en)), None)
     if what is None and "'\\t'" in problem:
         what = _LINE_MISTAKES[0][1]
     content = lines[line - 1] if 0 < line <= len(lines) else ""
-    return Problem(relpath, line + line_offset, _key_of(content), what or "lỗi cú pháp YAML; " + _CHECK_HINT)
+    return Problem(
+        relpath, line + line_offset, _key_of(content, lines[: line - 1]), what or "lỗi cú pháp YAML; " + _CHECK_HINT
+    )
 
 
-def _key_of(line: str) -> str:
-    """The field named on a line (``  - host: …`` -> ``host``), else ``yaml``."""
+def _key_of(line: str, above: list[str] | None = None) -> str:
+    """The field named on a line (``  - host: …`` -> ``host``); on a line without one (a
+    list item, a continued value), the field it belongs to: the nearest line above that is
+    less indented and names one (``tags`` for ``  - x``). ``yaml`` when there is none."""
     match = _KEY.match(line)
-    return match.group(1) if match else "yaml"
+    if match:
+        return match.group(1)
+    indent = len(line) - len(line.lstrip(" \t\u00a0"))
+    for previous in reversed(above or []):
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        depth = len(previous) - len(previous.lstrip(" \t\u00a0"))
+        found = _KEY.match(previous)
+        if found and (depth < indent or (depth == indent and line.lstrip().startswith("- "))):
+            return found.group(1)
+        if depth == 0 and not line.strip():
+            break
+    return "yaml"
 
 
 def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[Path, int], list[Problem]]:

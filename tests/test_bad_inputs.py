@@ -5,7 +5,9 @@ traceback, and nothing written to the site or the publication log.
 ``tests/bad_inputs/cases.yml`` maps each case to its file, where it goes in a fresh
 project (``to``), what the test must prepare that git cannot hold (``make``: symlinks,
 files over a size limit, an NFD file name), extra plugin options, and the exact
-``path:line: field: message`` lines expected.
+``path:line: field: message`` lines expected. A case with ``exit: 0`` is valid but
+suspicious: ``check``, ``build`` and ``publish`` succeed and print its ``warnings``
+(``path:line: field: cảnh báo: …``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from tests.conftest import run_cli
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((CORPUS / "cases.yml").read_text(encoding="utf-8"))
+REFUSED = [name for name, case in CASES.items() if case.get("exit", 1) == 1]
+WARNED = [name for name, case in CASES.items() if case.get("exit", 1) == 0]
 
 
 def _prepare(root: Path, case: dict) -> None:
@@ -87,7 +91,7 @@ def test_the_corpus_is_large_and_every_file_is_used():
     assert sum(1 for c in CASES.values() if c["file"].startswith("privacy/")) >= 8
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", REFUSED)
 def test_bad_input_is_refused_with_its_message(make_project, name):
     case = CASES[name]
     root = make_project()
@@ -117,3 +121,25 @@ def test_bad_input_is_refused_with_its_message(make_project, name):
     # the refused value is never printed in full
     for secret in case.get("never_shown", []):
         assert secret not in result.output and secret not in run_cli(root, "check").output
+
+
+def _warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": cảnh báo: " in line]
+
+
+@pytest.mark.parametrize("name", WARNED)
+def test_suspicious_input_is_warned_about(make_project, name):
+    """Valid but probably a slip: every command succeeds and prints the warning."""
+    case = CASES[name]
+    assert case["warnings"] and all(": cảnh báo: " in line for line in case["warnings"])
+    root = make_project()
+    _prepare(root, case)
+    result = run_cli(root, "check")
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "không có lỗi" in result.output
+    assert _warnings(result.output) == case["warnings"]
+    assert result.output.splitlines()[-1].startswith(f"Có {len(case['warnings'])} cảnh báo;")
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0 and _warnings(result.output) == case["warnings"], result.output
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0 and _warnings(result.output) == case["warnings"], result.output

@@ -9,6 +9,7 @@ import time
 import unicodedata
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -143,7 +144,8 @@ def test_nfc_nfd_bom_and_crlf_give_the_same_page(tmp_path_factory, text, bom, ne
 
 
 def test_nfd_attachment_names_and_folders_find_their_files(tmp_path):
-    """A Mac stores file names in NFD; the record (NFC) still finds its attachment."""
+    """A Mac stores file names in NFD; the record (NFC) still finds its attachment, and
+    (a name with diacritics is not a web address) says the exact name to rename it to."""
     root = tmp_path
     folder = root / "disclosures/tiep-cong-dan/2026"
     folder.mkdir(parents=True)
@@ -153,7 +155,9 @@ def test_nfd_attachment_names_and_folders_find_their_files(tmp_path):
         "attachments:\n  - file: quyết-định.pdf\n",
         encoding="utf-8",
     )
-    site = pipeline.load(bare_settings(root))
-    (record,) = site.records
-    assert [a.file for a in record.attachments] == ["quyết-định.pdf"]
-    assert record.attachments[0].size == 9
+    with pytest.raises(CongkhaiError) as caught:
+        pipeline.load(bare_settings(root))
+    assert [str(p) for p in caught.value.problems] == [
+        "disclosures/tiep-cong-dan/2026/lich.yml:6: attachments[1].file: tệp 'quyết-định.pdf' có chữ có dấu; "
+        "hãy đổi tên tệp thành 'quyet-dinh.pdf' (và sửa trong attachments)"
+    ]

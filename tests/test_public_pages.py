@@ -297,19 +297,19 @@ def test_an_attached_image_shows_in_the_body(make_project):
                 kind: thong-bao
                 document: {date: 2026-03-01}
                 attachments:
-                  - {file: so do.png, title: Sơ đồ}
+                  - {file: so-do.png, title: Sơ đồ}
                 ---
-                Xem ![Sơ đồ vị trí](so%20do.png).
+                Xem ![Sơ đồ vị trí](so-do.png).
                 """,
-            "disclosures/tuyen-dung/2026/so do.png": b"\x89PNG\r\n\x1a\n",
+            "disclosures/tuyen-dung/2026/so-do.png": b"\x89PNG\r\n\x1a\n",
         }
     )
     assert run_cli(root, "build", "--site-dir", str(root / "site")).exit_code == 0
     page_dir = root / "site/tuyen-dung/2026/so-do"
     image = page(page_dir / "index.html").select_one("article .ck-body img")
     assert image["alt"] == "Sơ đồ vị trí"
-    assert (page_dir / "so do.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
-    assert image["src"] == "so%20do.png"
+    assert (page_dir / "so-do.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert image["src"] == "so-do.png"
 
 
 def test_the_footer_speaks_vietnamese(built):

@@ -229,7 +229,7 @@ def test_bad_year_exits_1_with_a_message(project, year, message):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "Missing option '--year'"),
+        ([], "Lỗi: thiếu tùy chọn --year"),
         (["--year", "2026", "--format", "csv,pdf"], "định dạng 'pdf' không hỗ trợ; chọn trong: html, csv, xlsx"),
     ],
 )

@@ -203,7 +203,9 @@ def test_render_out_writes_markdown_for_other_engines(make_project, tmp_path):
     assert not list(out.rglob("niem-yet-ke-khai*"))
 
 
-def test_new_writes_a_skeleton_that_checks(make_project):
+def test_new_writes_a_skeleton_that_check_refuses_until_filled(make_project):
+    """An unfilled skeleton fails check, placeholder by placeholder (filled ones pass:
+    tests/test_skeleton.py)."""
     root = make_project()
     for category, kind in [
         ("tiep-cong-dan", "bien-ban"),
@@ -217,8 +219,9 @@ def test_new_writes_a_skeleton_that_checks(make_project):
         path = root / result.output.strip()
         assert path.is_file() and re.match(r"disclosures/[a-z-]+/\d{4}/ban-ghi-thu-", result.output)
     result = run_cli(root, "check")
-    assert result.exit_code == 0, result.output
-    assert "Đã kiểm tra 9 bản ghi (8 công khai, 1 nội bộ): không có lỗi." in result.output
+    assert result.exit_code == 1, result.output
+    problems = result.output.splitlines()[:-1]
+    assert problems and all(": chưa điền" in line and "/ban-ghi-thu-" in line for line in problems), result.output
 
 
 def test_new_refuses_unknown_category_and_kind(make_project):
