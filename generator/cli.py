@@ -26,6 +26,7 @@ from generator.dossier import make_dossier
 from generator.errors import CongkhaiError, Problem
 from generator.log import chain_problems
 from generator.plugin import ProblemsError, option_problems, settings_from
+from generator.project import check_agency, check_site_url, init_project
 from generator.publish import publish as run_publish
 from generator.report import build_report, check_year, parse_formats, write_report
 from generator.site import Site
@@ -412,6 +413,54 @@ def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
     if made.check_code != 0:
         click.echo("Hồ sơ vừa lập không qua chương trình kiểm tra của chính nó; xem các lỗi ở trên.", err=True)
         sys.exit(1)
+
+
+def _checked(check: Any) -> Any:
+    """A click callback running ``check`` (a Vietnamese ``ValueError`` becomes a usage error)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--agency",
+    default=None,
+    callback=_checked(check_agency),
+    help='Tên đầy đủ của cơ quan (chân trang, báo cáo), ví dụ "Sở Tài chính tỉnh An Giang".',
+)
+@click.option(
+    "--site-url",
+    default=None,
+    callback=_checked(check_site_url),
+    help="Địa chỉ cố định của trang, http:// hoặc https://, ví dụ https://congkhai.ten-co-quan.gov.vn/.",
+)
+@click.option("--sample", is_flag=True, help="Chép cả dữ liệu mẫu (sample: true) để chạy thử.")
+@click.option("--force", is_flag=True, help="Ghi vào thư mục không trống (ghi đè tệp cùng tên).")
+def init(folder: str, agency: str | None, site_url: str | None, sample: bool, force: bool) -> None:
+    """Tạo dự án mới cho một cơ quan: cấu hình, sáu nhóm, trang giới thiệu và hướng dẫn,
+    cấu hình máy chủ web, ví dụ CI; không có dữ liệu mẫu trừ khi dùng --sample."""
+    try:
+        made = init_project(Path(folder), agency, site_url, sample, force)
+    except CongkhaiError as exc:
+        _fail(exc)
+    click.echo(
+        f"Đã tạo dự án trong {made.folder} ({len(made.files)} tệp"
+        + (f", {made.samples} hồ sơ mẫu)." if sample else ").")
+    )
+    click.echo("Bước tiếp theo:")
+    click.echo(f"  cd {made.folder}")
+    if agency is None or site_url is None:
+        click.echo("  sửa site_name, site_url và agency trong mkdocs.yml")
+    click.echo("  congkhai check && congkhai serve")
 
 
 _STATUS_HEADINGS = {
