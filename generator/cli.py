@@ -28,6 +28,7 @@ from generator.log import chain_problems
 from generator.plugin import ProblemsError, option_problems, settings_from
 from generator.project import check_agency, check_site_url, init_project
 from generator.publish import publish as run_publish
+from generator.remote import SshTarget, is_ssh, parse_target
 from generator.report import build_report, check_year, parse_formats, write_report
 from generator.site import Site
 from generator.skeleton import write_skeleton
@@ -156,16 +157,30 @@ def build(obj: dict[str, str], site_dir: str | None) -> None:
     click.echo(f"Đã dựng trang vào {out}")
 
 
+def _deploy_target(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | SshTarget | None:
+    if value is None:
+        return None
+    if is_ssh(value):
+        try:
+            return parse_target(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return Path(value)
+
+
 @main.command()
 @click.option(
     "--deploy-to",
-    type=click.Path(file_okay=False),
     default=None,
-    help="Thư mục máy chủ web phục vụ; được thay nguyên khối (liên kết tượng trưng) sau khi dựng xong.",
+    metavar="THƯ-MỤC|ssh://NGƯỜI-DÙNG@MÁY-CHỦ[:CỔNG]/ĐƯỜNG-DẪN",
+    callback=_deploy_target,
+    help="Thư mục máy chủ web phục vụ, trên máy này hoặc trên máy chủ qua SSH (rsync); được thay nguyên khối "
+    "(liên kết tượng trưng) sau khi dựng và chép xong. Khóa SSH: biến CONGKHAI_SSH_KEY; tùy chọn ssh thêm: "
+    "CONGKHAI_SSH_OPTIONS.",
 )
 @click.option("--allow-sample", is_flag=True, help="Cho phép công bố bản ghi dữ liệu mẫu (chỉ để chạy thử).")
 @click.pass_obj
-def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> None:
+def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sample: bool) -> None:
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
@@ -174,7 +189,7 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         result = run_publish(
             settings,
             lambda site, out: _build_site(obj["config_file"], out, site),
-            Path(deploy_to) if deploy_to else None,
+            deploy_to,
             allow_sample,
             stamp=lambda note: attest.stamp(settings, note),
         )
