@@ -29,7 +29,9 @@ from generator.dossier import make_dossier
 from generator.errors import CongkhaiError, Problem
 from generator.log import chain_problems
 from generator.plugin import ProblemsError, option_problems, settings_from
+from generator.project import check_agency, check_site_url, init_project
 from generator.publish import publish as run_publish
+from generator.remote import SshTarget, is_ssh, parse_target
 from generator.report import build_report, check_year, parse_formats, write_report
 from generator.site import Site
 from generator.skeleton import FORMATS, write_skeleton
@@ -284,16 +286,30 @@ def build(obj: dict[str, str], site_dir: str | None) -> None:
     _warn(cautions(built[-1]) if built else [])
 
 
+def _deploy_target(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | SshTarget | None:
+    if value is None:
+        return None
+    if is_ssh(value):
+        try:
+            return parse_target(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return Path(value)
+
+
 @main.command()
 @click.option(
     "--deploy-to",
-    type=click.Path(file_okay=False),
     default=None,
-    help="Thư mục máy chủ web phục vụ; được thay nguyên khối (liên kết tượng trưng) sau khi dựng xong.",
+    metavar="THƯ-MỤC|ssh://NGƯỜI-DÙNG@MÁY-CHỦ[:CỔNG]/ĐƯỜNG-DẪN",
+    callback=_deploy_target,
+    help="Thư mục máy chủ web phục vụ, trên máy này hoặc trên máy chủ qua SSH (rsync); được thay nguyên khối "
+    "(liên kết tượng trưng) sau khi dựng và chép xong. Khóa SSH: biến CONGKHAI_SSH_KEY; tùy chọn ssh thêm: "
+    "CONGKHAI_SSH_OPTIONS.",
 )
 @click.option("--allow-sample", is_flag=True, help="Cho phép công bố bản ghi dữ liệu mẫu (chỉ để chạy thử).")
 @click.pass_obj
-def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> None:
+def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sample: bool) -> None:
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
@@ -303,7 +319,7 @@ def publish(obj: dict[str, str], deploy_to: str | None, allow_sample: bool) -> N
         result = run_publish(
             settings,
             lambda site, out: _build_site(obj["config_file"], out, site, built),
-            Path(deploy_to) if deploy_to else None,
+            deploy_to,
             allow_sample,
             stamp=lambda note: attest.stamp(settings, note),
         )
@@ -573,6 +589,54 @@ def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
     if made.check_code != 0:
         click.echo("Hồ sơ vừa lập không qua chương trình kiểm tra của chính nó; xem các lỗi ở trên.", err=True)
         sys.exit(1)
+
+
+def _checked(check: Any) -> Any:
+    """A click callback running ``check`` (a Vietnamese ``ValueError`` becomes a usage error)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--agency",
+    default=None,
+    callback=_checked(check_agency),
+    help='Tên đầy đủ của cơ quan (chân trang, báo cáo), ví dụ "Sở Tài chính tỉnh An Giang".',
+)
+@click.option(
+    "--site-url",
+    default=None,
+    callback=_checked(check_site_url),
+    help="Địa chỉ cố định của trang, http:// hoặc https://, ví dụ https://congkhai.ten-co-quan.gov.vn/.",
+)
+@click.option("--sample", is_flag=True, help="Chép cả dữ liệu mẫu (sample: true) để chạy thử.")
+@click.option("--force", is_flag=True, help="Ghi vào thư mục không trống (ghi đè tệp cùng tên).")
+def init(folder: str, agency: str | None, site_url: str | None, sample: bool, force: bool) -> None:
+    """Tạo dự án mới cho một cơ quan: cấu hình, sáu nhóm, trang giới thiệu và hướng dẫn,
+    cấu hình máy chủ web, ví dụ CI; không có dữ liệu mẫu trừ khi dùng --sample."""
+    try:
+        made = init_project(Path(folder), agency, site_url, sample, force)
+    except CongkhaiError as exc:
+        _fail(exc)
+    click.echo(
+        f"Đã tạo dự án trong {made.folder} ({len(made.files)} tệp"
+        + (f", {made.samples} hồ sơ mẫu)." if sample else ").")
+    )
+    click.echo("Bước tiếp theo:")
+    click.echo(f"  cd {made.folder}")
+    if agency is None or site_url is None:
+        click.echo("  sửa site_name, site_url và agency trong mkdocs.yml")
+    click.echo("  congkhai check && congkhai serve")
 
 
 _STATUS_HEADINGS = {

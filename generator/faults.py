@@ -2,7 +2,8 @@
 
 When the environment variable ``CONGKHAI_CRASH_AT`` is ``N``, the N-th call to
 :func:`checkpoint` kills the process at once with SIGKILL (no clean-up, like a power
-cut). Unset, :func:`checkpoint` does nothing. The tests kill a publish at every point
+cut); when it is a name (``copied``), the first checkpoint of that name does. Unset,
+:func:`checkpoint` does nothing. The tests kill a publish at every point
 and check that the log verifies and the deployed site is a whole old or whole new one.
 """
 
@@ -21,5 +22,5 @@ def checkpoint(name: str) -> None:
     if not target:
         return
     _count += 1
-    if _count == int(target):
+    if (_count == int(target)) if target.isdigit() else (name == target):
         os.kill(os.getpid(), signal.SIGKILL)

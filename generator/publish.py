@@ -15,12 +15,13 @@ import errno
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator import checkpoints, paths, pipeline
+from generator import checkpoints, paths, pipeline, remote
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
@@ -31,6 +32,7 @@ from generator.log import (
     locked,
     write_pending,
 )
+from generator.remote import SshTarget
 from generator.site import Site
 from generator.values import now_rfc3339, parse_instant
 
@@ -41,13 +43,16 @@ Build = Callable[[Site, Path | None], Any]
 """``build(site as logged, out_dir or None for the configured one)``."""
 Stamp = Callable[[bytes], tuple[dict[str, bytes], list[str]]]
 """``stamp(checkpoint note) -> (tsa name -> token, messages of the TSAs that failed)``."""
+Target = Path | SshTarget
+"""Where a publish deploys: a local folder, or a folder on a web server reached over SSH."""
 
 
 @dataclass
 class PublishResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     site_dir: Path | None = None
-    deployed_to: Path | None = None
+    """The release just built (None when it was built in a temporary folder and copied over SSH)."""
+    deployed_to: Target | None = None
     completed: bool = False
     """An interrupted publish (deployed, log not yet final) was completed first."""
     checkpoint: int | None = None
@@ -107,10 +112,13 @@ def _disk_full(exc: OSError, where: Path) -> CongkhaiError:
     )
 
 
-def _deployed_log(deploy_to: Path | None) -> bytes | None:
-    """The log the deployed site serves, if there is a deployed site."""
+def _deployed_log(deploy_to: Target | None) -> bytes | None:
+    """The log the deployed site serves, if there is a deployed site (over SSH: read there;
+    an unreachable server raises, and the ``.pending`` log is kept for the next try)."""
     if deploy_to is None:
         return None
+    if isinstance(deploy_to, SshTarget):
+        return remote.served_log(deploy_to)
     served = deploy_to.absolute() / paths.LOG_JSONL
     return served.read_bytes() if served.is_file() else None
 
@@ -119,7 +127,7 @@ def _pending_anchors(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.pending")) if folder.is_dir() else []
 
 
-def _finish_interrupted(log_path: Path, deploy_to: Path | None) -> bool:
+def _finish_interrupted(log_path: Path, deploy_to: Target | None) -> bool:
     """A publish killed after its deploy and before its log was final left a ``.pending``
     log that the served site already shows: make it final now, so that the next events
     extend what readers and auditors saw (no fork). A ``.pending`` that was never deployed
@@ -162,7 +170,7 @@ def _write_anchors(folder: Path, size: int, note: bytes, tokens: dict[str, bytes
 def publish(
     settings: Settings,
     build: Build,
-    deploy_to: Path | None = None,
+    deploy_to: Target | None = None,
     allow_sample: bool = False,
     at: str | None = None,
     stamp: Stamp | None = None,
@@ -199,6 +207,10 @@ def publish(
         anchors: list[Path] = []
         pending = settings.log_path.with_name(settings.log_path.name + ".pending")
         release: Path | None = None
+        current = remote.prepare(deploy_to) if isinstance(deploy_to, SshTarget) else None
+        scratch: Path | None = None  # the local build of a release copied over SSH
+        uploaded: PurePosixPath | None = None
+        switching = False
         try:
             if size and logged.anchors.latest != size:  # a new checkpoint, with its tokens
                 note = pipeline.checkpoint(logged)
@@ -209,6 +221,21 @@ def publish(
             pending = write_pending(log, events)
             if deploy_to is None:
                 build(logged, None)
+            elif isinstance(deploy_to, SshTarget):
+                name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+                scratch = Path(tempfile.mkdtemp(prefix="congkhai-release-"))
+                built = scratch / name
+                built.mkdir(mode=0o755)
+                built.chmod(0o755)  # rsync -a gives the server's release folder these modes
+                build(logged, built)
+                checkpoint("built")
+                uploaded = deploy_to.releases / name
+                remote.copy(built, deploy_to, uploaded, current)
+                checkpoint("copied")
+                switching = True  # from here on, the server may show the new site
+                remote.switch(deploy_to, uploaded)
+                checkpoint("deploy-swapped")
+                result.deployed_to = deploy_to
             else:
                 deploy_to = deploy_to.absolute()
                 name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -220,16 +247,29 @@ def publish(
                 result.site_dir = release
                 result.deployed_to = deploy_to
         except BaseException as exc:
+            if switching and result.deployed_to is None and isinstance(exc, CongkhaiError):
+                # the switch over SSH failed without an answer: it may have happened. The
+                # pending log is kept; the next publish compares it with the served log.
+                exc.changed = (
+                    f"chưa rõ máy chủ đã chuyển sang trang mới hay chưa; nhật ký chờ {pending.name} được giữ lại, "
+                    "lần công bố sau sẽ đối chiếu với nhật ký trên máy chủ"
+                )
+                raise
             pending.unlink(missing_ok=True)
             for leftover in anchors:
                 leftover.unlink(missing_ok=True)
             if release is not None and result.deployed_to is None:
                 shutil.rmtree(release, ignore_errors=True)
+            if uploaded is not None and isinstance(deploy_to, SshTarget) and not isinstance(exc, KeyboardInterrupt):
+                remote.remove(deploy_to, uploaded)
             if isinstance(exc, OSError) and exc.errno in NO_SPACE:
                 raise _disk_full(exc, Path(exc.filename or settings.log_path.parent)) from None
             if isinstance(exc, CongkhaiError):
                 exc.changed = exc.changed or "nhật ký công bố và trang đang phục vụ chưa thay đổi"
             raise
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
         try:
             commit_pending(log, pending)
             for leftover in anchors:
@@ -240,6 +280,8 @@ def publish(
             exc.changed = f"trang mới đã được triển khai nhưng nhật ký chưa được ghi; tệp {pending.name} được giữ lại"
             raise
         checkpoint("committed")
-    if deploy_to is not None:
+    if isinstance(deploy_to, SshTarget):
+        remote.prune(deploy_to, KEEP_RELEASES)
+    elif deploy_to is not None:
         _prune(deploy_to)
     return result

@@ -162,6 +162,30 @@ def test_installed_build_is_the_same_site_as_the_checkout(installed, tmp_path):
     assert differ == []
 
 
+def test_installed_init_writes_the_same_project_and_it_builds(installed, tmp_path):
+    """``congkhai init`` from the wheel: the templates are package data, so the project is
+    the checkout's byte for byte, and it builds; ``--sample`` needs the source's records."""
+    args = ["init", "--agency", "Sở Tài chính tỉnh An Giang", "--site-url", "https://congkhai.stc.angiang.gov.vn/"]
+    wheel_project, checkout_project = tmp_path / "wheel", tmp_path / "checkout"
+    _run([installed.congkhai, *args[:1], wheel_project, *args[1:]], installed.outside, _env())
+    _run([sys.executable, "-m", "generator", *args[:1], checkout_project, *args[1:]], installed.outside, _env(REPO))
+    files = {p.relative_to(wheel_project).as_posix() for p in wheel_project.rglob("*") if p.is_file()}
+    assert {".gitignore", ".gitlab-ci.yml", ".gitea/workflows/congkhai.yml", "may-chu/nginx.conf"} <= files
+    assert files == {p.relative_to(checkout_project).as_posix() for p in checkout_project.rglob("*") if p.is_file()}
+    assert all((wheel_project / f).read_bytes() == (checkout_project / f).read_bytes() for f in files)
+    _run([installed.congkhai, "-f", wheel_project / "mkdocs.yml", "build"], installed.outside, _env())
+    assert (wheel_project / "site" / "index.html").is_file()
+    done = subprocess.run(
+        [installed.congkhai, "init", tmp_path / "mau", "--sample"],
+        cwd=installed.outside,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 1 and done.stderr.startswith("bản cài đặt này không kèm dữ liệu mẫu"), done.stderr
+
+
 def test_missing_search_script_is_an_error(make_project, monkeypatch, tmp_path):
     """A theme asset missing from an install stops the build; no silent fallback."""
     missing = tmp_path / "gone" / "search.js"

@@ -1,0 +1,181 @@
+"""``congkhai init``: a new office's project that checks and builds at once (SPEC §8).
+
+The generated configuration files (``mkdocs.yml`` and the two CI examples) are compared
+with ``tests/snapshots/``; after an intended change, refresh them with
+``CONGKHAI_UPDATE_SNAPSHOTS=1 python3 -m pytest tests/test_init.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.project import SERVER_DIR
+from tests.conftest import REPO
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+AGENCY = "Sở Tài chính tỉnh An Giang"
+SITE_URL = "https://congkhai.stc.angiang.gov.vn/"
+CATEGORIES = [
+    "duong-day-nong",
+    "phong-chong-tham-nhung",
+    "tai-chinh-ngan-sach",
+    "thu-tuc-hanh-chinh",
+    "tiep-cong-dan",
+    "tuyen-dung",
+]
+
+
+def cli(*args: str, root: Path | None = None):
+    prefix = ["-f", str(root / "mkdocs.yml")] if root else []
+    return CliRunner().invoke(main, [*prefix, *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("init") / "so-tai-chinh"
+    result = cli("init", str(root), "--agency", AGENCY, "--site-url", SITE_URL)
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_layout(project):
+    files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+    assert files == sorted(
+        [
+            ".gitea/workflows/congkhai.yml",
+            ".gitignore",
+            ".gitlab-ci.yml",
+            "content/gioi-thieu.md",
+            "content/huong-dan/dang-tai-cong-khai.md",
+            "content/index.md",
+            *[f"disclosures/{slug}/.gitkeep" for slug in CATEGORIES],
+            "may-chu/apache.conf",
+            "may-chu/nginx.conf",
+            "mkdocs.yml",
+        ]
+    )
+    assert "<!-- congkhai:home -->" in (project / "content/index.md").read_text("utf-8").splitlines()
+    for conf in ("nginx.conf", "apache.conf"):
+        assert (project / "may-chu" / conf).read_bytes() == (SERVER_DIR / conf).read_bytes()
+    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    assert config["site_url"] == SITE_URL
+    assert config["plugins"] == [
+        {
+            "congkhai": {
+                "disclosures_dir": "disclosures",
+                "log": "publication-log.jsonl",
+                "agency": AGENCY,
+                "privacy_allow": [],
+            }
+        }
+    ]
+
+
+def test_staff_guide_is_the_projects(project):
+    """The new project's guide is the project's own (its field reference marker works);
+    the copy in the package data must follow every change of the guide."""
+    guide = REPO / "content/huong-dan/dang-tai-cong-khai.md"
+    template = REPO / "generator/project_template/content/huong-dan/dang-tai-cong-khai.md"
+    assert template.read_bytes() == guide.read_bytes(), (
+        "cp content/huong-dan/dang-tai-cong-khai.md generator/project_template/content/huong-dan/"
+    )
+    assert (project / "content/huong-dan/dang-tai-cong-khai.md").read_bytes() == guide.read_bytes()
+
+
+def test_checks_and_builds_with_the_agency_and_domain(project):
+    result = cli("check", root=project)
+    assert result.exit_code == 0, result.output
+    assert "Đã kiểm tra 0 bản ghi" in result.output
+    site = project / "site"
+    result = cli("build", "--site-dir", str(site), root=project)
+    assert result.exit_code == 0, result.output
+    home = (site / "index.html").read_text("utf-8")
+    assert f"Công khai thông tin – {AGENCY}" in home
+    assert AGENCY in (site / "gioi-thieu/index.html").read_text("utf-8")
+    assert "https://congkhai.stc.angiang.gov.vn/gioi-thieu/" in (site / "sitemap.xml").read_text("utf-8")
+    guide = (site / "huong-dan/dang-tai-cong-khai/index.html").read_text("utf-8")
+    assert "Tham chiếu đầy đủ các trường" in guide and "phones[].number" in guide
+    for slug in CATEGORIES:
+        assert (site / slug / "index.html").is_file(), slug
+    assert not any((site / slug / "2026").exists() for slug in CATEGORIES)  # no sample data
+
+
+@pytest.mark.parametrize(
+    ("generated", "snapshot"),
+    [
+        ("mkdocs.yml", "init-mkdocs.yml"),
+        (".gitea/workflows/congkhai.yml", "init-gitea-congkhai.yml"),
+        (".gitlab-ci.yml", "init-gitlab-ci.yml"),
+    ],
+)
+def test_generated_configuration_matches_snapshot(project, generated, snapshot):
+    text = (project / generated).read_text("utf-8")
+    if os.environ.get("CONGKHAI_UPDATE_SNAPSHOTS"):
+        (SNAPSHOTS / snapshot).write_text(text, encoding="utf-8")
+    assert text == (SNAPSHOTS / snapshot).read_text("utf-8")
+
+
+def test_ci_examples_check_every_push_and_publish_on_main(project):
+    gitea = yaml.safe_load((project / ".gitea/workflows/congkhai.yml").read_text("utf-8"))
+    jobs = gitea["jobs"]
+    assert any(step.get("run") == "congkhai check" for step in jobs["check"]["steps"])
+    assert "if" not in jobs["check"] and jobs["publish"]["if"] == "github.ref == 'refs/heads/main'"
+    assert any("congkhai publish --deploy-to" in step.get("run", "") for step in jobs["publish"]["steps"])
+    gitlab = yaml.safe_load((project / ".gitlab-ci.yml").read_text("utf-8"))
+    assert "congkhai check" in gitlab["check"]["script"] and "rules" not in gitlab["check"]
+    assert gitlab["publish"]["rules"][0]["if"].startswith("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH")
+    assert any("congkhai publish --deploy-to" in line for line in gitlab["publish"]["script"])
+
+
+def test_sample_project_has_the_sample_records(tmp_path):
+    root = tmp_path / "mau"
+    result = cli("init", str(root), "--sample")
+    assert result.exit_code == 0, result.output
+    assert "hồ sơ mẫu)" in result.output
+    assert (root / "disclosures/tiep-cong-dan/2026/bien-ban-thang-02.pdf").read_bytes() == (
+        REPO / "disclosures/tiep-cong-dan/2026/bien-ban-thang-02.pdf"
+    ).read_bytes()
+    result = cli("build", "--site-dir", str(root / "site"), root=root)
+    assert result.exit_code == 0, result.output
+    assert (root / "site/tiep-cong-dan/2026/bien-ban-thang-02/index.html").is_file()
+    assert "dữ liệu mẫu" in (root / "site/duong-day-nong/2026/duong-day-nong/index.html").read_text("utf-8")
+
+
+def test_refuses_a_non_empty_folder_unless_forced(tmp_path):
+    root = tmp_path / "co-san"
+    root.mkdir()
+    (root / "ghi-chu.txt").write_text("của cơ quan\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(root)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"thư mục {root} không trống; congkhai init chỉ tạo dự án trong thư mục trống hoặc chưa có "
+        "(dùng --force để ghi các tệp của dự án mới vào đó, ghi đè tệp cùng tên)\n"
+        "Có 1 lỗi; chưa có gì được thay đổi.\n"
+    )
+    assert sorted(p.name for p in root.iterdir()) == ["ghi-chu.txt"]
+    result = cli("init", str(root), "--force")
+    assert result.exit_code == 0, result.output
+    assert (root / "ghi-chu.txt").read_text("utf-8") == "của cơ quan\n"
+    assert (root / "mkdocs.yml").is_file()
+
+
+@pytest.mark.parametrize("url", ["ftp://congkhai.gov.vn/", "congkhai.gov.vn", "https://", "https://x.vn/?a=1"])
+def test_site_url_must_be_http(tmp_path, url):
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "moi"), "--site-url", url], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert f"'{url}' không phải địa chỉ trang hợp lệ; cần địa chỉ bắt đầu bằng http:// hoặc https://" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "moi").exists()
+
+
+def test_site_url_gets_its_slash(tmp_path):
+    result = cli("init", str(tmp_path / "moi"), "--site-url", "http://congkhai.ubnd-xa.gov.vn/cong-khai")
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((tmp_path / "moi/mkdocs.yml").read_text("utf-8"))
+    assert config["site_url"] == "http://congkhai.ubnd-xa.gov.vn/cong-khai/"
