@@ -233,8 +233,11 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         nav: list[Any] = []
         if (docs_dir / "index.md").is_file():
             nav.append({"Trang chủ": "index.md"})
+        own = {paths.LOG_PAGE, paths.CATALOGUE_PAGE, paths.SEARCH_PAGE, paths.ASSETS_DIR}
         nav += [
-            {escape(c.title): paths.page_source(paths.category_page(slug))} for slug, c in self.site.categories.items()
+            {escape(c.title): paths.page_source(paths.category_page(slug))}
+            for slug, c in self.site.categories.items()
+            if paths.category_page(slug) not in own  # refused by check; never shadows congkhai's pages
         ]
         nav += [
             {"Danh mục thông tin": paths.page_source(paths.CATALOGUE_PAGE)},

@@ -150,9 +150,11 @@ class Renderer:
         return format_local(at, self.site.settings.timezone, with_time)
 
     def pages(self) -> dict[str, str]:
+        """Every generated page by source path. The log and catalogue pages come last, so
+        that they win over anything of the same path: ``check`` refuses a category named
+        like a page of the site, and should that refusal ever be bypassed, congkhai's own
+        pages still cannot be replaced by a record's."""
         out: dict[str, str] = {}
-        for url, page in {**self.log_pages(), **self.catalogue_pages()}.items():
-            out[paths.page_source(url)] = page
         for category in self.site.categories.values():
             records = self.site.records_in(category)
             taken = {r.url_path for r in records}
@@ -161,6 +163,9 @@ class Renderer:
                     out[paths.page_source(url)] = page
             for record in records:
                 out[f"{category.slug}/{record.id}.md"] = self.render_record(record)
+        for url, page in {**self.log_pages(), **self.catalogue_pages()}.items():
+            out.pop(paths.page_source(url), None)  # keep the order: own pages last
+            out[paths.page_source(url)] = page
         return out
 
     def listing_pages(self, category: Category, records: list[Record]) -> dict[str, str]:

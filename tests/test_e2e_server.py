@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import categories, filetypes, records
+from generator import categories, filetypes, pipeline, records
 from tests.browser import open_page, serve
 from tests.conftest import BASE_FILES, run_cli
 
@@ -231,12 +231,16 @@ def hostile(tmp_path_factory) -> Iterator[tuple[str, str, Path]]:
             "disclosures/tiep-cong-dan/2026/trang.html": HTML,
             "disclosures/chuyen-muc-moi/_category.yml": f"title: {json.dumps(ATTACK_TITLE)}\n",
             "disclosures/chuyen-muc-moi/2026/a.yml": f"title: {json.dumps(ATTACK_TITLE)}\ndocument: {{date: 2026-05-05}}\n",
+            # route 5: a category named like the log page
+            "disclosures/nhat-ky-cong-khai/_category.yml": "title: Nhật ký giả\n",
+            "disclosures/nhat-ky-cong-khai/2026/gia.yml": "title: Trang giả mạo nhật ký\ndocument: {date: 2026-05-05}\n",
         },
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(records, "_html_problems", lambda record: [])
         patch.setattr(filetypes, "problem", lambda path, name: None)
         patch.setattr(categories, "html_problems", lambda text: [])
+        patch.setattr(pipeline, "site_path_problems", lambda *args, **kwargs: [])
         result = run_cli(root, "build", "--site-dir", str(root / "site"))
     assert result.exit_code == 0, result.output
     with serve(root / "site") as plain, nginx(root / "site", root / "nginx") as url:
@@ -279,6 +283,19 @@ def test_a_hostile_record_cannot_act_in_a_readers_browser(hostile, chromium, rou
     assert dialogs == [], route
     assert final == url + path, route
     assert hosts == {"127.0.0.1"}, route
+
+
+def test_route_5_a_category_named_like_a_page_never_replaces_it(hostile, chromium):
+    """With check's refusal bypassed, /nhat-ky-cong-khai/ is still the publication log."""
+    plain, url, _site = hostile
+    for base in (plain, url):
+        page, visit = open_page(chromium)
+        page.goto(base + "nhat-ky-cong-khai/")
+        assert page.locator("h1").first.inner_text() == "Nhật ký công khai"
+        assert page.get_by_text("Tải về toàn bộ nhật ký").count() == 1
+        assert "Trang giả mạo nhật ký" not in page.content()
+        assert visit.hosts == {"127.0.0.1"}
+        page.context.close()
 
 
 @pytest.mark.parametrize("name", ["so-do.svg", "trang.html"])
