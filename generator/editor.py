@@ -31,6 +31,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -106,6 +107,7 @@ def decap_server(root: Path, node_modules: Path, port: int | None = None, origin
     if node is None:
         raise CongkhaiError("không tìm thấy Node.js (lệnh node); cài Node.js rồi chạy lại")
     port = port or free_port()
+    node_modules = node_modules.resolve()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "MODE": "fs",
@@ -131,6 +133,8 @@ def decap_server(root: Path, node_modules: Path, port: int | None = None, origin
             try:
                 api(url, "info")
                 break
+            except CongkhaiError:
+                break  # it answers
             except OSError:
                 if time.monotonic() > deadline:
                     raise CongkhaiError("decap-server không trả lời sau 20 giây") from None
@@ -149,8 +153,11 @@ def api(url: str, action: str, **params: Any) -> Any:
     """One call of decap-server's API (``{"action", "params"}`` posted as JSON)."""
     body = json.dumps({"action": action, "params": {"branch": "main", **params}}).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise CongkhaiError(f"decap-server từ chối {action}: {exc.read().decode(errors='replace')}") from None
 
 
 def _label(categories: dict[str, Category], common: dict[str, Field], problem: Problem) -> str:
