@@ -68,7 +68,9 @@ def test_config_snapshot_local_backend():
     assert config["locale"] == "vi" and config["slug"]["encoding"] == "ascii" and config["slug"]["clean_accents"]
     lich = next(c for c in config["collections"] if c["name"] == "tiep-cong-dan--lich")
     assert lich["folder"] == "disclosures/tiep-cong-dan" and lich["path"] == "{{year}}/{{slug}}"
-    assert lich["extension"] == "yml" and lich["format"] == "yaml" and lich["filter"] == {"field": "kind", "value": "lich"}
+    assert (
+        lich["extension"] == "yml" and lich["format"] == "yaml" and lich["filter"] == {"field": "kind", "value": "lich"}
+    )
     fields = {f["name"]: f for f in lich["fields"]}
     assert fields["kind"] == {"name": "kind", "label": "Loại", "widget": "hidden", "default": "lich"}
     sessions = {f["name"]: f for f in fields["sessions"]["fields"]}
@@ -81,7 +83,9 @@ def test_config_snapshot_local_backend():
     assert attachment["kind"]["widget"] == "select"
     assert fields["withdrawn"]["required"] is False
     assert all(f["required"] is False for f in fields["withdrawn"]["fields"])  # optional map
-    minutes = {f["name"]: f for f in next(c for c in config["collections"] if c["name"] == "tiep-cong-dan--bien-ban")["fields"]}
+    minutes = {
+        f["name"]: f for f in next(c for c in config["collections"] if c["name"] == "tiep-cong-dan--bien-ban")["fields"]
+    }
     assert minutes["visitors"]["widget"] == "number" and minutes["no_visitors"]["widget"] == "boolean"
 
 
@@ -150,9 +154,7 @@ def test_decap_server_writes_a_record_that_check_accepts(project):
             ],
             options={"commitMessage": "x", "useWorkflow": False, "status": "draft"},
         )
-        entries = editor.api(
-            api, "entriesByFolder", folder="disclosures/tiep-cong-dan", extension="yml", depth=2
-        )
+        entries = editor.api(api, "entriesByFolder", folder="disclosures/tiep-cong-dan", extension="yml", depth=2)
         assert [e["file"]["path"] for e in entries] == [path]
     assert (project / path).read_text("utf-8") == SCHEDULE
     assert (project / "disclosures/tiep-cong-dan/2026/lich-thang-5.pdf").read_bytes() == PDF
@@ -224,7 +226,7 @@ def edit_server(project):
 def test_admin_page_in_chromium_shows_problems_after_a_save(edit_server, chromium):
     from tests.browser import open_page
 
-    origin, api, project = edit_server
+    origin, api, _project = edit_server
     with urllib.request.urlopen(origin + "/admin/config.yml") as response:
         config = yaml.safe_load(response.read())
     assert config["local_backend"] == {"url": api}
@@ -233,13 +235,20 @@ def test_admin_page_in_chromium_shows_problems_after_a_save(edit_server, chromiu
     page, visit = open_page(chromium)
     try:
         page.goto(origin + "/admin/")
+        page.get_by_role("button", name="Đăng nhập").click()  # the local backend's login: no account
         page.get_by_text("Thông báo lịch tiếp công dân", exact=False).first.wait_for(timeout=30000)
         page.locator("#congkhai-check").get_by_text("không có lỗi").wait_for(timeout=15000)
         # a bad date saved (here through decap-server's API, as the CMS would): the banner
         # names the record, the field's label and the problem, in Vietnamese
         bad = SCHEDULE.split("attachments:")[0].replace("2026-05-15", "2026-05-45")
         path = "disclosures/tiep-cong-dan/2026/lich-thang-5.yml"
-        editor.api(api, "persistEntry", entry={"slug": "x", "path": path, "raw": bad}, assets=[], options={"commitMessage": "x", "useWorkflow": False, "status": "draft"})
+        editor.api(
+            api,
+            "persistEntry",
+            entry={"slug": "x", "path": path, "raw": bad},
+            assets=[],
+            options={"commitMessage": "x", "useWorkflow": False, "status": "draft"},
+        )
         page.evaluate("window.congkhaiCheck()")
         banner = page.locator("#congkhai-check")
         banner.get_by_text("Các buổi tiếp › Ngày").wait_for(timeout=15000)
