@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import logging
 import re
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -437,6 +438,8 @@ def edit(obj: dict[str, str], dev_addr: str) -> None:
     """Soạn thảo trong trình duyệt: biểu mẫu tại /admin/ và trang xem trước, chỉ trên 127.0.0.1."""
     try:
         host, port = editor.parse_addr(dev_addr)
+        # SIGTERM stops like Ctrl+C, so that decap-server is stopped with the editor
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         settings = _settings(obj["config_file"])
         node_modules = editor.decap_dir(settings.root)
         with tempfile.TemporaryDirectory(prefix="congkhai-edit-") as tmp:
@@ -461,6 +464,8 @@ def edit(obj: dict[str, str], dev_addr: str) -> None:
                     pass
                 finally:
                     server.server_close()
+    except KeyboardInterrupt:
+        pass
     except CongkhaiError as exc:
         _fail(exc)
 
