@@ -10,7 +10,9 @@ import datetime as dt
 import difflib
 import logging
 import re
+import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,7 +22,7 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, pipeline, witness, witness_report
+from generator import attest, cms, editor, pipeline, witness, witness_report
 from generator.categories import load_categories, load_common
 from generator.cautions import cautions
 from generator.config import Settings
@@ -427,6 +429,98 @@ def serve(obj: dict[str, str], dev_addr: str) -> None:
     except (Abort, BuildError) as exc:
         click.echo(f"Không xem trước được: {exc}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Địa chỉ:cổng, chỉ 127.0.0.1.")
+@click.pass_obj
+def edit(obj: dict[str, str], dev_addr: str) -> None:
+    """Soạn thảo trong trình duyệt: biểu mẫu tại /admin/ và trang xem trước, chỉ trên 127.0.0.1."""
+    try:
+        host, port = editor.parse_addr(dev_addr)
+        # SIGTERM stops like Ctrl+C, so that decap-server is stopped with the editor
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        settings = _settings(obj["config_file"])
+        node_modules = editor.decap_dir(settings.root)
+        with tempfile.TemporaryDirectory(prefix="congkhai-edit-") as tmp:
+            origin = f"http://{host}:{port}"
+            with editor.decap_server(settings.root, node_modules, origin=origin) as api_url:
+                state = editor.EditServer(
+                    settings,
+                    node_modules,
+                    api_url,
+                    Path(tmp) / "site",
+                    lambda out: _build_site(obj["config_file"], out),
+                )
+                server = editor.make_server(state, host, port)
+                state.rebuild()
+                click.echo(f"Trình soạn thảo: {origin}/admin/  ·  xem trước: {origin}/")
+                if state.build_error:
+                    click.echo(f"Chưa dựng được trang xem trước:\n{state.build_error}", err=True)
+                click.echo("Nhấn Ctrl+C để dừng. Lưu vào kho bằng: congkhai commit")
+                try:
+                    server.serve_forever()
+                except KeyboardInterrupt:
+                    pass
+                finally:
+                    server.server_close()
+    except KeyboardInterrupt:
+        pass
+    except CongkhaiError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.pass_obj
+def commit(obj: dict[str, str]) -> None:
+    """Kiểm tra như congkhai check rồi ghi một commit git các bản ghi đã thay đổi; có lỗi thì không ghi gì."""
+    try:
+        paths = editor.commit(_settings(obj["config_file"]))
+    except CongkhaiError as exc:
+        _fail(exc)
+    if not paths:
+        click.echo("Không có bản ghi nào thay đổi; không có gì để ghi.")
+        return
+    click.echo(f"Đã kiểm tra và ghi commit {len(paths)} tệp:")
+    for path in paths:
+        click.echo(f"  {path}")
+
+
+@main.command("cms-config")
+@click.option(
+    "--backend",
+    type=click.Choice(sorted(cms.BACKENDS)),
+    required=True,
+    help="Máy chủ git của cơ quan: gitea, forgejo hoặc gitlab.",
+)
+@click.option("--repo", required=True, help="Kho trên máy chủ git, dạng chủ-sở-hữu/tên.")
+@click.option("--base-url", required=True, help="Địa chỉ máy chủ git, ví dụ https://git.example.gov.vn.")
+@click.option("--branch", default="main", show_default=True, help="Nhánh ghi bản ghi.")
+@click.option(
+    "--out", default=None, type=click.Path(dir_okay=False), help="Tệp ghi cấu hình (mặc định: in ra màn hình)."
+)
+@click.pass_obj
+def cms_config(obj: dict[str, str], backend: str, repo: str, base_url: str, branch: str, out: str | None) -> None:
+    """Cấu hình Decap CMS (config.yml) cho người soạn thảo trên máy chủ git của cơ quan."""
+    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)+", repo):
+        raise click.BadParameter(f"'{repo}' không phải dạng chủ-sở-hữu/tên", param_hint="--repo")
+    if not re.match(r"https?://[^/\s]+", base_url):
+        raise click.BadParameter(f"'{base_url}' phải bắt đầu bằng http:// hoặc https://", param_hint="--base-url")
+    try:
+        settings = _settings(obj["config_file"])
+        categories = load_categories(settings.disclosures_dir, settings.root)
+        folder = settings.disclosures_dir.relative_to(settings.root).as_posix()
+        config = cms.cms_config(
+            categories, load_common(), folder, backend=backend, repo=repo, base_url=base_url, branch=branch
+        )
+    except CongkhaiError as exc:
+        _fail(exc)
+    text = cms.config_yaml(config)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Đã ghi cấu hình Decap CMS vào {out}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()
