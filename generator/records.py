@@ -10,6 +10,7 @@ except :class:`~generator.errors.CongkhaiError` carrying all the problems at onc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -94,10 +95,11 @@ class Record:
     def document(self) -> dict[str, Any]:
         return self.data.get("document") or {}
 
-    @property
+    @functools.cached_property
     def date(self) -> dt.date | None:
         """The date the record is filed under: the category's ``sort_date`` fields, then
-        the document date, then ``valid_from``."""
+        the document date, then ``valid_from`` (worked out once: a loaded record does not
+        change)."""
         for name in [*self.category.sort_date, "document.date", "valid_from"]:
             value: Any = self.data
             for part in name.split("."):
