@@ -1,0 +1,64 @@
+"""Progress of long work, shown on a terminal only.
+
+``with task("Đọc hồ sơ", total=n) as bar: ... bar.advance()``: a bar with counts (rich)
+on standard error when it is a terminal; nothing at all otherwise (CI logs, pipes, tests
+run through click's CliRunner), so output that is read by programs never changes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+def shown(stream: TextIO | None = None) -> bool:
+    """Whether progress is shown: standard error (or ``stream``) is a terminal."""
+    stream = stream or sys.stderr
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Bar:
+    """One task's progress; every method does nothing when progress is not shown."""
+
+    def __init__(self, description: str, total: int | None = None):
+        self._progress: Progress | None = None
+        if shown():
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=sys.stderr),
+            )
+            self._task = self._progress.add_task(description, total=total)
+            self._progress.start()
+
+    def advance(self, steps: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, steps)
+
+    def total(self, total: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+@contextmanager
+def task(description: str, total: int | None = None) -> Iterator[Bar]:
+    bar = Bar(description, total)
+    try:
+        yield bar
+    finally:
+        bar.close()
