@@ -8,12 +8,14 @@ run through click's CliRunner), so output that is read by programs never changes
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+T = TypeVar("T")
 
 
 def shown(stream: TextIO | None = None) -> bool:
@@ -62,3 +64,12 @@ def task(description: str, total: int | None = None) -> Iterator[Bar]:
         yield bar
     finally:
         bar.close()
+
+
+def track(items: Iterable[T], description: str) -> Iterator[T]:
+    """``items`` one by one, counted on a terminal (``for x in track(xs, "…")``)."""
+    items = list(items)
+    with task(description, total=len(items)) as bar:
+        for item in items:
+            yield item
+            bar.advance()
