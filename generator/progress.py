@@ -39,6 +39,8 @@ class Bar:
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 console=Console(file=sys.stderr),
+                redirect_stdout=False,  # what a command prints stays on its own stream
+                redirect_stderr=False,
             )
             self._task = self._progress.add_task(description, total=total)
             self._progress.start()
@@ -50,6 +52,14 @@ class Bar:
     def total(self, total: int) -> None:
         if self._progress is not None:
             self._progress.update(self._task, total=total)
+
+    def print(self, line: str) -> bool:
+        """Print ``line`` above the bar when the bar and standard output are both on the
+        terminal; ``False`` (nothing printed) otherwise: the caller prints it as usual."""
+        if self._progress is None or not shown(sys.stdout):
+            return False
+        self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        return True
 
     def close(self) -> None:
         if self._progress is not None:
