@@ -22,7 +22,7 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, cms, editor, pipeline, witness, witness_report
+from generator import attest, cms, editor, pipeline, progress, witness, witness_report
 from generator.categories import load_categories, load_common
 from generator.cautions import cautions
 from generator.config import Settings
@@ -840,7 +840,14 @@ def witness_sync(config_path: str, store: str) -> None:
         config = witness.load_config(Path(config_path), config_path)
     except CongkhaiError as exc:
         _fail(exc)
-    outcomes = witness.sync(config, Path(store), progress=lambda o: click.echo(o.line()))
+    with progress.task("Đồng bộ nhật ký", total=len(config.agencies)) as bar:
+
+        def show(outcome: witness.Outcome) -> None:
+            if not bar.print(outcome.line()):
+                click.echo(outcome.line())
+            bar.advance()
+
+        outcomes = witness.sync(config, Path(store), progress=show)
     bad = [o for o in outcomes if o.state != witness.OK]
     click.echo(f"Đã kiểm tra {len(outcomes)} cơ quan: {len(outcomes) - len(bad)} đạt, {len(bad)} có vấn đề.")
     if bad:

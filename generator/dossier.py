@@ -56,7 +56,7 @@ from cryptography.hazmat.primitives import hashes
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from generator import attest, paths, pipeline
+from generator import attest, paths, pipeline, progress
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.log import chain_problems
@@ -204,7 +204,7 @@ def _lay_out_records(site: Site, report: Report, built: Path, work: Path) -> lis
     by_key = {r.key: r for r in site.records}
     order = {slug: n for n, slug in enumerate(site.categories, start=1)}
     entries = []
-    for row in report.rows:
+    for row in progress.track(report.rows, "Xếp hồ sơ bản ghi"):
         record = by_key.get(row.key)
         slug, _, record_id = row.key.partition("/")
         kind = record.kind if record else None

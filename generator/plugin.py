@@ -31,7 +31,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator import paths, pipeline
+from generator import paths, pipeline, progress
 from generator.config import MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
@@ -268,7 +268,17 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             if existing is not None:
                 files.remove(existing)
             files.append(file)
+        self._close_bar()
+        self.bar = progress.Bar("Dựng trang", total=len(files.documentation_pages()))
         return files
+
+    bar: progress.Bar | None = None
+    """Pages written so far (on a terminal only), advanced by ``on_post_page``."""
+
+    def _close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         assert self.site is not None
@@ -304,10 +314,16 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
 
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
         checkpoint("page-written")
+        if self.bar is not None:
+            self.bar.advance()
         return output
+
+    def on_build_error(self, error: Exception) -> None:
+        self._close_bar()
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         assert self.site is not None
+        self._close_bar()
         try:
             pipeline.scan(Path(config.site_dir), self.settings, self.site.today)
         except CongkhaiError as exc:

@@ -145,6 +145,10 @@ _TITLE_WORDS = {
 }  # fmt: skip
 _PLACE_AFTER_HONORIFIC = {"Rịa", "Đen", "Chiểu", "Triệu", "Điểm", "Hạt", "Quẹo"}
 
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+"""Every hit of :func:`find` outside the strictest rule holds one of these (an e-mail's
+'@', the digits of a number or a date); names and addresses need not."""
+
 _KIND_LABELS = {
     "cccd": "số căn cước công dân",
     "cmnd": "số chứng minh nhân dân",
@@ -264,6 +268,8 @@ def find(text: str, allow: Allow = Allow(), strict: bool = False, today: dt.date
     """Personal data in ``text`` (NFC), not covered by ``allow``; ``strict`` adds names and
     addresses. Overlapping hits are reported once (the first, longest)."""
     text = unicodedata.normalize("NFC", text)
+    if not strict and not _DIGIT_OR_AT.search(text):
+        return []  # every hit outside the strictest rule holds a digit or an '@'
     hits: list[Hit] = []
     taken: list[tuple[int, int]] = []
 
@@ -487,27 +493,72 @@ def _display(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def site_text(path: Path) -> str:
+    """A built file's text as it is scanned: icons (inline ``<svg>``) blanked in HTML,
+    entities decoded in HTML and XML, folded lines joined in iCalendar files."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix == ".html":
+        text = _SVG.sub(lambda m: "\n" * m.group().count("\n"), text)
+    if suffix in (".html", ".xml"):
+        text = html.unescape(text)
+    if suffix == ".ics":  # unfold long lines, or a number could hide across a fold
+        text = re.sub(r"\r?\n[ \t]", "", text).replace("\r\n", "\n")
+    return text
+
+
 def site_problems(site_dir: Path, allow: Allow, root: Path, today: dt.date | None = None) -> list[Problem]:
     """Personal data in any text file of a built site. Icons (inline ``<svg>``) are
     skipped: their geometry is numbers, not text. Entities are decoded in HTML and XML,
     folded lines joined in iCalendar files."""
     problems = []
+    scanner = SiteScanner(allow, today)
     for path in sorted(site_dir.rglob("*")):
         if path.suffix.lower() not in SITE_SUFFIXES or not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        suffix = path.suffix.lower()
-        if suffix == ".html":
-            text = _SVG.sub(lambda m: "\n" * m.group().count("\n"), text)
-        if suffix in (".html", ".xml"):
-            text = html.unescape(text)
-        if suffix == ".ics":  # unfold long lines, or a number could hide across a fold
-            text = re.sub(r"\r?\n[ \t]", "", text).replace("\r\n", "\n")
+        text = site_text(path)
         rel = _display(path, root)
-        for hit in find(text, allow, False, today):
+        for hit in scanner.find(text):
             line = text.count("\n", 0, hit.start) + 1
             problems.append(Problem(rel, line, "trang đã dựng", message(hit, False)))
     return problems
+
+
+_PIECE = re.compile(r'(?<![^<>"])[^<>"]*?[\d@][^<>"]*')
+"""A piece of text between two of ``<``, ``>``, ``"`` (or the ends) that holds a digit or
+an '@'. No pattern of :func:`find` outside the strictest rule consumes one of these three
+characters, and none of its look-arounds tells one of them from the end of the text, so a
+hit never spans two pieces and a piece gives the same hits alone as inside the page.
+(Whitespace is not a border: ``\\s`` can match a line end, so a number, a date of birth
+or the words before an enterprise code may run over several lines.) The lazy scan stops
+at the first digit or '@', and the look-behind fails at once inside a piece, so finding
+the pieces is linear in the text."""
+
+
+class SiteScanner:
+    """:func:`find` (not strict) over many pages with the same allow-list: each page is
+    cut into :data:`_PIECE` pieces and each distinct piece is looked at once (the theme's
+    header, menu and footer repeat on every page). Same hits, same order, as
+    ``find(text, allow, False, today)`` on the whole page."""
+
+    def __init__(self, allow: Allow, today: dt.date | None = None):
+        self.allow = allow
+        self.today = today or office_today()
+        self.seen: dict[str, list[Hit]] = {}
+
+    def find(self, text: str) -> list[Hit]:
+        text = unicodedata.normalize("NFC", text)
+        hits: list[Hit] = []
+        for match in _PIECE.finditer(text):
+            piece = match.group()
+            found = self.seen.get(piece)
+            if found is None:
+                if not unicodedata.is_normalized("NFC", piece):  # cannot happen (the page is NFC)
+                    return find(text, self.allow, False, self.today)
+                found = self.seen[piece] = find(piece, self.allow, False, self.today)
+            offset = match.start()
+            hits += [Hit(h.kind, h.start + offset, h.end + offset, h.masked) for h in found]
+        return hits
 
 
 @dataclass

@@ -10,6 +10,7 @@ except :class:`~generator.errors.CongkhaiError` carrying all the problems at onc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -18,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from generator import filetypes
+from generator import filetypes, progress
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
 from generator.errors import Problem
 from generator.sanitize import html_problems
@@ -94,10 +95,11 @@ class Record:
     def document(self) -> dict[str, Any]:
         return self.data.get("document") or {}
 
-    @property
+    @functools.cached_property
     def date(self) -> dt.date | None:
         """The date the record is filed under: the category's ``sort_date`` fields, then
-        the document date, then ``valid_from``."""
+        the document date, then ``valid_from`` (worked out once: a loaded record does not
+        change)."""
         for name in [*self.category.sort_date, "document.date", "valid_from"]:
             value: Any = self.data
             for part in name.split("."):
@@ -769,42 +771,47 @@ def load_records(
     problems, refused = _links_out(disclosures, root)
     seen: dict[str, Record] = {}
     broken: set[str] = set()
-    for path in find_record_files(disclosures):
-        if path in refused:
-            continue
-        relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
-        parts = path.relative_to(disclosures).parts
-        if len(parts) < 2:
-            problems.append(
-                Problem(
-                    relpath,
-                    1,
-                    "category",
-                    "bản ghi phải nằm trong thư mục của một chuyên mục: " + ", ".join(categories),
+    files = find_record_files(disclosures)
+    with progress.task("Đọc hồ sơ", total=len(files)) as bar:
+        for path in files:
+            bar.advance()
+            if path in refused:
+                continue
+            relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+            parts = path.relative_to(disclosures).parts
+            if len(parts) < 2:
+                problems.append(
+                    Problem(
+                        relpath,
+                        1,
+                        "category",
+                        "bản ghi phải nằm trong thư mục của một chuyên mục: " + ", ".join(categories),
+                    )
                 )
-            )
-            continue
-        category = categories.get(parts[0])
-        if category is None:
-            problems.append(
-                Problem(
-                    relpath,
-                    1,
-                    "category",
-                    f"thư mục '{parts[0]}' không phải là chuyên mục; dùng một trong: {', '.join(categories)} (hoặc khai báo chuyên mục mới bằng {parts[0]}/{CATEGORY_FILE})",
+                continue
+            category = categories.get(parts[0])
+            if category is None:
+                problems.append(
+                    Problem(
+                        relpath,
+                        1,
+                        "category",
+                        f"thư mục '{parts[0]}' không phải là chuyên mục; dùng một trong: {', '.join(categories)} (hoặc khai báo chuyên mục mới bằng {parts[0]}/{CATEGORY_FILE})",
+                    )
                 )
+                continue
+            default_id = Path(*parts[1:]).with_suffix("").as_posix()
+            record, found = load_record(
+                path, root, category, common, default_id, max_attachment_bytes, today, categories
             )
-            continue
-        default_id = Path(*parts[1:]).with_suffix("").as_posix()
-        record, found = load_record(path, root, category, common, default_id, max_attachment_bytes, today, categories)
-        problems += found
-        if record is None:
-            broken.add(f"{category.slug}/{default_id}")
-            continue
-        other = seen.get(record.key)
-        if other is not None:
-            problems.append(record.problem(("id",), f"trùng đường dẫn /{record.url_path} với {other.relpath}"))
-            continue
-        seen[record.key] = record
-        records.append(record)
+            problems += found
+            if record is None:
+                broken.add(f"{category.slug}/{default_id}")
+                continue
+            other = seen.get(record.key)
+            if other is not None:
+                problems.append(record.problem(("id",), f"trùng đường dẫn /{record.url_path} với {other.relpath}"))
+                continue
+            seen[record.key] = record
+            records.append(record)
     return records, problems, broken

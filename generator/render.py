@@ -9,6 +9,7 @@ contents. Links are relative, so the pages work under any ``site_url``.
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 from typing import Any
 
@@ -188,8 +189,16 @@ class Renderer:
         def select(year: int | None, kind: str | None) -> list[Record]:
             return [r for r in records if (year is None or (r.date and r.date.year == year)) and kind in (None, r.kind)]
 
+        counts: Counter[tuple[int | None, str | None]] = Counter()
+        for r in records:
+            year_of = r.date.year if r.date else None
+            for y in {None, year_of}:
+                for k in {None, r.kind}:
+                    counts[y, k] += 1
+
         def count(year: int | None, kind: str | None) -> int:
-            return len(select(year, kind))
+            """``len(select(year, kind))``, counted once for the category."""
+            return counts[year, kind]
 
         pages = {}
         for year in [None, *years]:

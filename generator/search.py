@@ -146,9 +146,13 @@ class Synonyms:
                     raise CongkhaiError(f"{SYNONYMS.name}: '{phrase}' đứng trong hai nhóm từ đồng nghĩa")
                 self.phrases[phrase] = token
         self.longest = max((p.count(" ") + 1 for p in self.phrases), default=0)
+        self.first = {p.split(" ", 1)[0] for p in self.phrases}
+        """First words of the phrases: a token not among them starts none."""
 
     def at(self, tokens: list[str], i: int) -> tuple[str, int] | None:
         """The group token and length of the longest phrase starting at ``tokens[i]``."""
+        if tokens[i] not in self.first:
+            return None
         for n in range(min(self.longest, len(tokens) - i), 0, -1):
             token = self.phrases.get(" ".join(tokens[i : i + n]))
             if token:
@@ -441,11 +445,15 @@ def postings(docs: list[Doc], synonyms: Synonyms | None = None) -> dict[str, lis
     """``token -> [doc delta, mask, doc delta, mask, ...]`` (doc ids ascending)."""
     synonyms = synonyms or default_synonyms()
     masks: dict[str, dict[int, int]] = defaultdict(dict)
+    analysed: dict[str, list[str]] = {}  # the same texts (category, kind, year…) recur in many docs
     for doc_id, doc in enumerate(docs):
         flag = WITHDRAWN if doc.withdrawn else 0
         for bit, texts in doc.fields.items():
             for text in texts:
-                for token in analyse(text, synonyms):
+                found = analysed.get(text)
+                if found is None:
+                    found = analysed[text] = analyse(text, synonyms)
+                for token in found:
                     masks[token][doc_id] = masks[token].get(doc_id, flag) | bit
     out = {}
     for token, by_doc in masks.items():

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from generator import attest, checkpoints, http, merkle, paths, pipeline
+from generator import attest, checkpoints, http, merkle, paths, pipeline, progress
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.log import Log, chain_problems, line_of_seq, read_log
@@ -367,7 +367,7 @@ def _served_problems(
     base_path = urlsplit(settings.site_url or "/").path
     current = {r.key: r for r in site.records} if site else {}
     renderer = Renderer(site) if site else None
-    for key, history in sorted(log.histories().items()):
+    for key, history in progress.track(sorted(log.histories().items()), "Đối chiếu trang"):
         latest = history.latest
         seq = latest["seq"]
         path = urlsplit(latest["url"]).path

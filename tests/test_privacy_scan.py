@@ -1,0 +1,126 @@
+"""The built-site scan (:class:`generator.privacy.SiteScanner`, each distinct piece of a
+page looked at once) finds exactly what :func:`generator.privacy.find` finds on the whole
+page: on every text file of the sample site, on those files with personal data planted
+at every kind of border, and on random text made of the patterns' own ingredients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import privacy
+from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, find, site_text
+
+TODAY = dt.date(2026, 11, 24)
+ALLOW = Allow.of(["0296 3 123 456", "@dongthap.gov.vn", "tiepdan@example.vn"])
+
+
+def reference(text: str, allow: Allow = ALLOW) -> list:
+    """The scan as it was: ``find`` over the whole page, without the digit/'@' shortcut."""
+    saved = privacy._DIGIT_OR_AT
+    privacy._DIGIT_OR_AT = re.compile("")
+    try:
+        return find(text, allow, False, TODAY)
+    finally:
+        privacy._DIGIT_OR_AT = saved
+
+
+ADVERSARIAL = [
+    "0912\n345 678",
+    "0912 345\n678",
+    "<td>0912 345 678</td>",
+    '<a href="tel:0912345678">0912.345.678</a>',
+    "MST:\n0301234567",
+    "mã số\nthuế là 0301234567",
+    "MST: <b>0301234567</b>",
+    "001234567890\nđồng",
+    "123456789 <i>đồng</i>",
+    "ngày sinh:\n12/05/1980",
+    "Ngày sinh <b>12/05/1980</b>",
+    "Nguyễn\nVăn An,\n12/05/1980",
+    "Nguyễn Văn An\n(\n1975)",
+    "Trần Thị B – 1990",
+    "nguyen.van.a@gmail.com",
+    'mailto:"a@gmail.com"',
+    "x@gmail.com<br>y@yahoo.com",
+    "tiepdan@example.vn, canbo@dongthap.gov.vn, other@evil.vn",
+    "+84 912-345-678",
+    "(+84)912345678",
+    "0084912345678",
+    "1.0912345678",
+    "45/TB-BQLKKT 0912345678",
+    "05/06/2026 0296 3 123 456",
+    "<0912345678>",
+    '"0912345678"',
+    "số 0912 345 678\r\n",
+    "1.250.000.000 và 500000000 và 001 234 567 890",
+    "SN 1985",
+    "sn\n1985",
+    "\u00a00912345678\u00a0",
+    "a0912345678",
+    "0912345678a",
+    "<p>SN</p>1985",
+    'ngày sinh"12/05/1980',
+    "Hồ Chí Minh, 1890",
+    "Lê Văn Tám - 2020",
+]
+
+
+def test_the_scan_equals_whole_page_find_on_the_sample_site(sample_site):
+    files = [p for p in sorted(sample_site.rglob("*")) if p.suffix.lower() in SITE_SUFFIXES and p.is_file()]
+    assert len(files) > 50
+    scanner = SiteScanner(ALLOW, TODAY)
+    rng = random.Random(12)
+    planted_hits = 0
+    for path in files:
+        text = site_text(path)
+        assert scanner.find(text) == reference(text), path
+        # the same page with personal data planted next to tags, quotes and line ends
+        planted = text
+        for bad in rng.sample(ADVERSARIAL, 6):
+            at = rng.randrange(len(planted) + 1)
+            planted = planted[:at] + bad + planted[at:]
+        expected = reference(planted)
+        planted_hits += len(expected)
+        assert scanner.find(planted) == expected, path
+    assert planted_hits > len(files)  # the planted data is found, not only agreed on
+    assert len(scanner.seen) > 0
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL)
+def test_the_scan_equals_whole_page_find_on_hostile_text(text):
+    for wrapped in (text, f"<p>{text}</p>", f"a\n{text}\nb", f'"{text}"', text.replace(" ", "\n")):
+        assert SiteScanner(ALLOW, TODAY).find(wrapped) == reference(wrapped)
+
+
+INGREDIENTS = st.sampled_from(
+    [
+        *"0123456789",
+        *"0123456789",
+        " ", "\n", "\r\n", "\t", "<", ">", '"', ".", ",", "/", "-", "–", "(", ")", ":", "+", "@", "a", "đ",
+        "0912", "345", "678", "+84", "(+84)", "0084", "MST", "mã số thuế", "là", "đồng", "VNĐ",
+        "ngày sinh", "SN", "sinh năm", "Nguyễn", "Văn", "An", "Thị", "1980", "2020", "12/05/", "gmail.com",
+        "nguyen", ".vn", "<br>", "</td><td>", "&", "\u00a0", "e\u0301", "<\u0338",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(INGREDIENTS, max_size=40))
+def test_the_scan_equals_whole_page_find_on_random_text(parts):
+    text = "".join(parts)
+    scanner = SiteScanner(ALLOW, TODAY)
+    assert scanner.find(text) == reference(text)
+    assert scanner.find(text) == reference(text)  # second time from the cache
+
+
+def test_every_hit_outside_the_strictest_rule_holds_a_digit_or_an_at():
+    for text in ADVERSARIAL:
+        for hit in reference(text, Allow()):
+            span = text[hit.start : hit.end]
+            assert re.search(r"[\d@]", span), (text, span)
