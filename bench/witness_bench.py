@@ -35,7 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator import checkpoints, log, merkle, witness
-from tests.test_witness import hostile, nginx_offices
+from tests.servers import nginx_sites
+from tests.test_witness import hostile
 
 HOSTILE = ("slow", "loop", "html", "huge", "truncated")
 
@@ -108,7 +109,7 @@ def main() -> None:
     print(f"máy: {machine()}")
     print(f"sinh dữ liệu: {args.offices} cơ quan × {args.events} sự kiện trong {generated:.1f} s")
     with contextlib.ExitStack() as stack:
-        url = stack.enter_context(nginx_offices([sites], work / "nginx"))[0]
+        url = stack.enter_context(nginx_sites([sites], work / "nginx"))[0]
         bad = [stack.enter_context(hostile(mode)) for mode in HOSTILE]
         agencies = [witness.Agency(f"Cơ quan {k}", f"{url}o{k}/", f"o{k}") for k in range(args.offices)]
         agencies += [

@@ -9,14 +9,9 @@ defence must hold by itself): no dialog, no navigation, nothing asked of another
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import socket
-import subprocess
 import textwrap
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,52 +22,7 @@ import pytest
 from generator import categories, filetypes, pipeline, records
 from tests.browser import open_page, serve
 from tests.conftest import BASE_FILES, run_cli
-
-CONFIG = Path(__file__).resolve().parent.parent / "generator" / "server" / "nginx.conf"
-MIME_TYPES = Path("/etc/nginx/mime.types")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def nginx(root: Path, work: Path) -> Iterator[str]:
-    """Real nginx on 127.0.0.1 serving ``root`` with congkhai's configuration."""
-    if not shutil.which("nginx"):
-        pytest.fail("nginx is missing: scripts/setup installs it")
-    work.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the 0700 tmp_path
-    conf = work / "nginx.conf"
-    conf.write_text(f"""
-{user}
-daemon off; pid {work}/nginx.pid; error_log {work}/error.log;
-events {{}}
-http {{
-  include {MIME_TYPES};
-  default_type application/octet-stream;
-  access_log off; client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
-  fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
-  server {{ listen 127.0.0.1:{port}; root {root.resolve()}; include {CONFIG}; }}
-}}
-""")
-    check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)])
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+from tests.servers import CONFIG, nginx
 
 
 def _head(url: str) -> tuple[int, dict[str, str]]:

@@ -25,16 +25,10 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from tests.conftest import run_cli
-from tests.test_e2e_server import nginx
+from tests.servers import free_port, nginx
 
 SSHD = Path("/usr/sbin/sshd")
 LICH = "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -59,7 +53,7 @@ def sshd(tmp_path_factory) -> Iterator[Sshd]:
     (work / "authorized_keys").write_bytes((work / "client_key.pub").read_bytes())
     if os.geteuid() == 0:  # sshd's privilege separation folder (systemd makes it at boot)
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    user, port = getpass.getuser(), _free_port()
+    user, port = getpass.getuser(), free_port()
     config = work / "sshd_config"
     config.write_text(f"""\
 Port {port}
@@ -256,7 +250,7 @@ def test_publish_killed_around_the_switch(make_project, sshd, tmp_path):
 
 def test_unreachable_server(make_project, sshd, tmp_path):
     root = make_project()
-    closed = _free_port()
+    closed = free_port()
     target = f"ssh://{sshd.user}@127.0.0.1:{closed}{tmp_path / 'www'}"
     done = _publish(root, target, sshd.env)
     assert done.returncode == 1

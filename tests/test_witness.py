@@ -7,10 +7,8 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import os
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,8 +20,8 @@ from generator import log as logmod
 from generator.cli import main
 from generator.witness import load_config
 from tests.conftest import BASE_FILES, MKDOCS_YML, run_cli, write_files
+from tests.servers import nginx_sites
 from tests.test_attested import with_tsas
-from tests.test_e2e_server import CONFIG, MIME_TYPES
 
 LOG = "publication-log.jsonl"
 NEW_MINUTES = """\
@@ -38,60 +36,6 @@ NEW_MINUTES = """\
     ---
     Buổi tiếp diễn ra đúng lịch. **Không có công dân đến.**
     """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(port: int) -> None:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-
-
-@contextlib.contextmanager
-def nginx_offices(roots: list[Path], work: Path) -> Iterator[list[str]]:
-    """One real nginx, one server block (port) per site root; the roots are not resolved,
-    so a publish that switches the deploy symlink is served at once. The access log
-    (``access.log``: status, bytes sent, URI, Range) shows what was transferred."""
-    work.mkdir(parents=True, exist_ok=True)
-    ports = [_free_port() for _ in roots]
-    user = "user root;" if os.geteuid() == 0 else ""
-    servers = "\n".join(
-        f"  server {{ listen 127.0.0.1:{port}; root {root}; include {CONFIG}; }}"
-        for port, root in zip(ports, roots, strict=True)
-    )
-    conf = work / "nginx.conf"
-    conf.write_text(f"""
-{user}
-daemon off; pid {work}/nginx.pid; error_log {work}/error.log;
-events {{}}
-http {{
-  include {MIME_TYPES};
-  default_type application/octet-stream;
-  log_format witness '$server_port $status $body_bytes_sent $request_uri "$http_range"';
-  access_log {work}/access.log witness;
-  client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
-  fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
-{servers}
-}}
-""")
-    check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)])
-    try:
-        for port in ports:
-            _wait(port)
-        yield [f"http://127.0.0.1:{port}/" for port in ports]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 # --- hostile servers ---------------------------------------------------------------------
@@ -236,7 +180,7 @@ def test_three_offices_one_rewrites_one_truncates_one_stays_honest(tmp_path, ope
         publish(root)
     store = tmp_path / "store"
     config = tmp_path / "witness.yml"
-    with nginx_offices([root / "www" for root in offices], tmp_path / "nginx") as urls:
+    with nginx_sites([root / "www" for root in offices], tmp_path / "nginx") as urls:
         names = ["Sở Tư pháp", "Ban Quản lý Khu kinh tế", "UBND xã Mỹ Hòa Hưng"]
         write_config(config, list(zip(names, urls, strict=True)), openssl_tsa)
         result = witness("sync", "--config", str(config), "--store", str(store))
@@ -351,7 +295,7 @@ def test_hostile_servers_are_reported_each_for_itself(tmp_path, openssl_tsa):
         urls = [stack.enter_context(hostile(mode)) for mode in modes]
         urls.append(stack.enter_context(hostile("bad-token", good / "www")))
         urls.append("http://127.0.0.1:9/")  # nothing listens: down
-        good_url = stack.enter_context(nginx_offices([good / "www"], tmp_path / "nginx"))[0]
+        good_url = stack.enter_context(nginx_sites([good / "www"], tmp_path / "nginx"))[0]
         config = tmp_path / "witness.yml"
         names = [f"Cơ quan {mode}" for mode in [*modes, "bad-token", "down"]]
         write_config(config, [*zip(names, urls, strict=True), ("Cơ quan tốt", good_url)], openssl_tsa, timeout=1)
