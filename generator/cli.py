@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, cms, editor, pipeline, progress, witness, witness_report
+from generator import attest, cms, editor, engine, pipeline, progress, witness, witness_report
 from generator.categories import load_categories, load_common
 from generator.cautions import cautions
 from generator.config import Settings
@@ -260,7 +259,7 @@ def _build_site(
     for handler in handlers:
         handler.addFilter(quiet)
     try:
-        mkdocs_build(config)
+        engine.build(config)
     except (Abort, BuildError, ProblemsError) as exc:
         error = getattr(plugin, "error", None)
         if isinstance(error, ProblemsError):

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -68,26 +70,64 @@ THEME_TEMPLATES = (
 the theme's inline scripts as files)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Output:
     """One file of the built site.
 
     ``path`` is relative to the site root; a page is given by its Markdown source path
-    (``a/index.md``), which the engine renders to ``a/index.html``. Exactly one of
-    ``markdown`` (a page to render), ``data`` (bytes written as they are) or ``source``
-    (a file copied from disk) is set.
+    (``a/index.md``), which the engine renders to ``a/index.html``. Exactly one of ``make``
+    (a function giving the page's Markdown, or the file's bytes, when first asked for:
+    :attr:`content`) or ``source`` (a file copied from disk) is set.
     """
 
     path: str
-    markdown: str | None = None
-    data: bytes | None = None
+    make: Callable[[], str | bytes] | None = None
     source: Path | None = None
+    page: bool = False
+    """True: ``make`` gives Markdown for the engine to render."""
     in_nav: bool = True
     """False for a page reached only by links (the search page)."""
 
+    @classmethod
+    def of_page(cls, path: str, make: Callable[[], str], in_nav: bool = True) -> Output:
+        return cls(path, make=make, page=True, in_nav=in_nav)
+
+    @classmethod
+    def of_data(cls, path: str, make: Callable[[], bytes]) -> Output:
+        return cls(path, make=make)
+
+    @cached_property
+    def content(self) -> str | bytes:
+        """The page's Markdown or the file's bytes, made once."""
+        if self.make is None:
+            assert self.source is not None
+            return self.source.read_bytes()
+        return self.make()
+
     @property
     def is_page(self) -> bool:
-        return self.markdown is not None
+        return self.page
+
+    @property
+    def markdown(self) -> str | None:
+        return self.content if self.page else None  # type: ignore[return-value]
+
+    @property
+    def data(self) -> bytes | None:
+        return self.content if self.make is not None and not self.page else None  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, eq=False)
+class Bundle:
+    """Files whose paths are only known once they are made (the search index files carry
+    a hash of their content in their names; feeds and proofs are made together)."""
+
+    name: str
+    make: Callable[[], list[Output]]
+
+    @cached_property
+    def outputs(self) -> list[Output]:
+        return self.make()
 
 
 # --- load and check -------------------------------------------------------------------
@@ -199,21 +239,42 @@ def checkpoint(site: Site) -> bytes:
 
 def outputs(site: Site) -> list[Output]:
     """Every file congkhai adds to the site, in a stable order (see the module doc)."""
+    planned, bundles = plan_outputs(site)
+    out = list(planned)
+    for bundle in bundles:
+        out += bundle.outputs
+    return out
+
+
+def _given(value: str | bytes) -> Callable[[], str | bytes]:
+    """A maker for content already made."""
+    return lambda: value
+
+
+def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
+    """The site's files as :func:`outputs` lists them, none of them made yet: the files of
+    known path (pages, log downloads, theme assets, attachments), then the bundles (feeds,
+    search index, checkpoints and proofs) whose paths are known once made. A full build
+    makes all of them; the preview makes the ones a reader asks for."""
     renderer = Renderer(site)
     out = _content_outputs(site)
-    out += [Output(src, markdown=text) for src, text in renderer.pages().items()]
-    out += [Output(dest, data=data) for dest, data in feeds.feed_files(site).items()]
-    for dest, content in search.search_files(site).items():
-        if isinstance(content, str):  # the results page
-            out.append(Output(dest, markdown=content, in_nav=False))
-        else:
-            out.append(Output(dest, data=content))
-    out.append(Output(paths.LOG_JSONL, data=site.log.raw))
-    out.append(Output(paths.LOG_CSV, data=log_csv(site.log.events, site.settings.timezone)))
-    out += _anchor_outputs(site)
+    out += [Output.of_page(src, make) for src, make in renderer.page_makers().items()]
+    index = cache(partial(search.build_index, site))
+    out.append(
+        Output.of_page(
+            paths.page_source(paths.SEARCH_PAGE), lambda: search.search_page(site, index().manifest), in_nav=False
+        )
+    )
+    out.append(Output.of_data(paths.LOG_JSONL, lambda: site.log.raw))
+    out.append(Output.of_data(paths.LOG_CSV, lambda: log_csv(site.log.events, site.settings.timezone)))
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
-    return out
+    bundles = [
+        Bundle("feeds", lambda: [Output.of_data(d, _given(b)) for d, b in feeds.feed_files(site).items()]),
+        Bundle("search", lambda: [Output.of_data(d, _given(b)) for d, b in index().files.items()]),
+        Bundle("anchors", partial(_anchor_outputs, site)),
+    ]
+    return out, bundles
 
 
 def _content_outputs(site: Site) -> list[Output]:
@@ -231,7 +292,7 @@ def _content_outputs(site: Site) -> list[Output]:
             text = path.read_text(encoding="utf-8")
             filled = expand_markers(site, text, paths.page_url(rel))
             if filled != text:
-                out.append(Output(rel, markdown=filled))
+                out.append(Output.of_page(rel, _given(filled)))
                 continue
         out.append(Output(rel, source=path))
     return out
@@ -252,10 +313,13 @@ def _anchor_outputs(site: Site) -> list[Output]:
     anchors = site.anchors
     if anchors.latest is None:
         return []
-    out = [Output(paths.CHECKPOINT, data=anchors.notes[anchors.latest])]
+    out = [Output.of_data(paths.CHECKPOINT, _given(anchors.notes[anchors.latest]))]
     for size in sorted(anchors.notes):
-        out.append(Output(paths.checkpoint_file(size), data=anchors.notes[size]))
-        out += [Output(paths.token_file(size, tsa), data=token) for tsa, token in sorted(anchors.tokens[size].items())]
+        out.append(Output.of_data(paths.checkpoint_file(size), _given(anchors.notes[size])))
+        out += [
+            Output.of_data(paths.token_file(size, tsa), _given(token))
+            for tsa, token in sorted(anchors.tokens[size].items())
+        ]
     public = {r.key: r for r in site.public_records}
     tree = site.tree
     for index, event in enumerate(site.log.events):
@@ -264,12 +328,8 @@ def _anchor_outputs(site: Site) -> list[Output]:
         if record is None or size is None or size > tree.size:
             continue
         proof = tree.inclusion_proof(index, size)
-        out.append(
-            Output(
-                paths.proof_file(record.url_path, index + 1),
-                data=checkpoints.proof_file(index, proof, anchors.notes[size]),
-            )
-        )
+        data = checkpoints.proof_file(index, proof, anchors.notes[size])
+        out.append(Output.of_data(paths.proof_file(record.url_path, index + 1), _given(data)))
     return out
 
 
@@ -288,10 +348,10 @@ def write(files: list[Output], out: Path) -> list[Path]:
     for item in files:
         target = out / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if item.markdown is not None:
-            target.write_text(item.markdown, encoding="utf-8")
-        elif item.data is not None:
-            target.write_bytes(item.data)
+        if item.page:
+            target.write_text(item.markdown or "", encoding="utf-8")
+        elif item.make is not None:
+            target.write_bytes(item.content)  # type: ignore[arg-type]
         else:
             assert item.source is not None
             shutil.copyfile(item.source, target)

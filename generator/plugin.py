@@ -72,6 +72,30 @@ class CongkhaiConfig(base.Config):
     """Hours an event may wait for its timestamp before ``verify`` reports it."""
 
 
+class MadeFile(File):
+    """A file of :func:`generator.pipeline.plan_outputs` whose content (a page's Markdown, a
+    file's bytes) is made when MkDocs first reads it, so that a page nobody renders (the
+    preview) is never made, and pages made in parallel are made where they are rendered."""
+
+    output: pipeline.Output
+    _override: str | bytes | None = None
+
+    @classmethod
+    def of(cls, config: MkDocsConfig, output: pipeline.Output, inclusion: InclusionLevel) -> MadeFile:
+        file = cls.generated(config, output.path, content=b"", inclusion=inclusion)
+        file.output = output
+        file._override = None
+        return file
+
+    @property  # type: ignore[override]
+    def _content(self) -> str | bytes:
+        return self.output.content if self._override is None else self._override
+
+    @_content.setter
+    def _content(self, value: str | bytes | None) -> None:
+        self._override = value
+
+
 class ProblemsError(PluginError):
     """Records have problems: carries them so that the command line can print them."""
 
@@ -252,10 +276,14 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         try:
-            outputs = pipeline.outputs(self.site)
+            planned, bundles = pipeline.plan_outputs(self.site)
+            self.bundles = tuple(bundles)
+            if not self.defer_bundles:
+                for bundle in self.bundles:
+                    planned += bundle.outputs
         except CongkhaiError as exc:
             raise self._fail(exc) from None
-        for output in outputs:
+        for output in planned:
             existing = files.get_file_from_path(output.path)
             if output.source is not None:
                 if existing is not None and existing.abs_src_path == str(output.source):
@@ -263,14 +291,19 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 file = File.generated(config, output.path, abs_src_path=str(output.source))
             else:
                 inclusion = InclusionLevel.UNDEFINED if output.in_nav else InclusionLevel.NOT_IN_NAV
-                content = output.markdown if output.markdown is not None else output.data
-                file = File.generated(config, output.path, content=content, inclusion=inclusion)
+                file = MadeFile.of(config, output, inclusion)
             if existing is not None:
                 files.remove(existing)
             files.append(file)
         self._close_bar()
         self.bar = progress.Bar("Dựng trang", total=len(files.documentation_pages()))
         return files
+
+    defer_bundles: bool = False
+    """True (the preview): the files of :attr:`bundles` are left out of MkDocs' files and
+    made only when asked for."""
+    bundles: tuple[pipeline.Bundle, ...] = ()
+    """The bundles of the last ``on_files``."""
 
     bar: progress.Bar | None = None
     """Pages written so far (on a terminal only), advanced by ``on_post_page``."""

@@ -10,6 +10,8 @@ contents. Links are relative, so the pages work under any ``site_url``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -151,25 +153,35 @@ class Renderer:
         return format_local(at, self.site.settings.timezone, with_time)
 
     def pages(self) -> dict[str, str]:
-        """Every generated page by source path. The log and catalogue pages come last, so
-        that they win over anything of the same path: ``check`` refuses a category named
-        like a page of the site, and should that refusal ever be bypassed, congkhai's own
-        pages still cannot be replaced by a record's."""
-        out: dict[str, str] = {}
+        """Every generated page by source path (see :meth:`page_makers`)."""
+        return {src: make() for src, make in self.page_makers().items()}
+
+    def page_makers(self) -> dict[str, Callable[[], str]]:
+        """Every generated page by source path, each as a function that renders it: listing
+        a site's pages costs little, rendering is done for the pages asked for (a preview
+        renders one page per request). The log and catalogue pages come last, so that they
+        win over anything of the same path: ``check`` refuses a category named like a page
+        of the site, and should that refusal ever be bypassed, congkhai's own pages still
+        cannot be replaced by a record's."""
+        out: dict[str, Callable[[], str]] = {}
         for category in self.site.categories.values():
             records = self.site.records_in(category)
             taken = {r.url_path for r in records}
-            for url, page in self.listing_pages(category, records).items():
+            for url, make in self.listing_makers(category, records).items():
                 if url not in taken:  # a record's permanent URL wins over a filter page
-                    out[paths.page_source(url)] = page
+                    out[paths.page_source(url)] = make
             for record in records:
-                out[f"{category.slug}/{record.id}.md"] = self.render_record(record)
-        for url, page in {**self.log_pages(), **self.catalogue_pages()}.items():
+                out[f"{category.slug}/{record.id}.md"] = partial(self.render_record, record)
+        for url, make in {**self.log_makers(), **self.catalogue_makers()}.items():
             out.pop(paths.page_source(url), None)  # keep the order: own pages last
-            out[paths.page_source(url)] = page
+            out[paths.page_source(url)] = make
         return out
 
     def listing_pages(self, category: Category, records: list[Record]) -> dict[str, str]:
+        """The category index and its filter pages, rendered (see :meth:`listing_makers`)."""
+        return {url: make() for url, make in self.listing_makers(category, records).items()}
+
+    def listing_makers(self, category: Category, records: list[Record]) -> dict[str, Callable[[], str]]:
         """The category index and its filter pages, by URL path:
 
         - ``<slug>/``: the newest :data:`INDEX_SIZE` records, grouped by year;
@@ -200,29 +212,29 @@ class Renderer:
             """``len(select(year, kind))``, counted once for the category."""
             return counts[year, kind]
 
+        def make(year: int | None, kind: str | None, here: str, chosen: list[Record]) -> str:
+            facets = []
+            if len(years) > 1 or (years and year):
+                links = [("Tất cả", paths.relative_url(here, url(None, kind)), None, year is None)]
+                links += [(str(y), paths.relative_url(here, url(y, kind)), count(y, kind), y == year) for y in years]
+                facets.append(("Năm", links))
+            if kinds:
+                links = [("Tất cả", paths.relative_url(here, url(year, None)), None, kind is None)]
+                links += [
+                    (category.kind_label(k), paths.relative_url(here, url(year, k)), count(year, k), k == kind)
+                    for k in kinds
+                    if count(year, k)
+                ]
+                facets.append(("Loại", links))
+            return self.render_index(category, chosen, here, facets, year, kind)
+
         pages = {}
         for year in [None, *years]:
             for kind in [None, *kinds]:
-                here = url(year, kind)
-                chosen = select(year, kind)
-                if (year or kind) and not chosen:
+                if (year or kind) and not count(year, kind):
                     continue
-                facets = []
-                if len(years) > 1 or (years and year):
-                    links = [("Tất cả", paths.relative_url(here, url(None, kind)), None, year is None)]
-                    links += [
-                        (str(y), paths.relative_url(here, url(y, kind)), count(y, kind), y == year) for y in years
-                    ]
-                    facets.append(("Năm", links))
-                if kinds:
-                    links = [("Tất cả", paths.relative_url(here, url(year, None)), None, kind is None)]
-                    links += [
-                        (category.kind_label(k), paths.relative_url(here, url(year, k)), count(year, k), k == kind)
-                        for k in kinds
-                        if count(year, k)
-                    ]
-                    facets.append(("Loại", links))
-                pages[here] = self.render_index(category, chosen, here, facets, year, kind)
+                here = url(year, kind)
+                pages[here] = partial(lambda y, k, h: make(y, k, h, select(y, k)), year, kind, here)
         return pages
 
     def render_index(
@@ -285,6 +297,10 @@ class Renderer:
         )
 
     def log_pages(self) -> dict[str, str]:
+        """The log as pages, rendered (see :meth:`log_makers`)."""
+        return {url: make() for url, make in self.log_makers().items()}
+
+    def log_makers(self) -> dict[str, Callable[[], str]]:
         """The log as pages, by URL path: ``nhat-ky-cong-khai/`` shows the newest
         :data:`LOG_RECENT` events; once there are more, ``nhat-ky-cong-khai/tu-<seq>/`` pages
         hold every event in fixed blocks of :data:`LOG_BLOCK` counted from the first, so an
@@ -296,9 +312,9 @@ class Renderer:
             if len(events) > LOG_RECENT
             else []
         )
-        pages = {paths.LOG_PAGE: self.render_log_page(events[-LOG_RECENT:], paths.LOG_PAGE, archive)}
+        pages = {paths.LOG_PAGE: partial(self.render_log_page, events[-LOG_RECENT:], paths.LOG_PAGE, archive)}
         for (url, first, last), block in zip(archive, blocks if archive else [], strict=True):
-            pages[url] = self.render_log_page(block, url, archive, (first, last))
+            pages[url] = partial(self.render_log_page, block, url, archive, (first, last))
         return pages
 
     def render_log_page(
@@ -326,6 +342,10 @@ class Renderer:
         )
 
     def catalogue_pages(self) -> dict[str, str]:
+        """The catalogue, rendered (see :meth:`catalogue_makers`)."""
+        return {url: make() for url, make in self.catalogue_makers().items()}
+
+    def catalogue_makers(self) -> dict[str, Callable[[], str]]:
         """The catalogue, by URL path. Up to :data:`CATALOGUE_SIZE` records it is one page;
         beyond, ``danh-muc-thong-tin/`` lists the newest year (and undated records) and
         ``danh-muc-thong-tin/<year>/`` each year, with links between them."""
@@ -333,7 +353,7 @@ class Renderer:
         total = sum(len(records) for _, records in groups)
         years = sorted({r.date.year for _, records in groups for r in records if r.date}, reverse=True)
         if total <= CATALOGUE_SIZE or len(years) < 2:
-            return {paths.CATALOGUE_PAGE: self.render_catalogue(groups, paths.CATALOGUE_PAGE)}
+            return {paths.CATALOGUE_PAGE: partial(self.render_catalogue, groups, paths.CATALOGUE_PAGE)}
 
         def of_year(year: int | None) -> list[tuple[Category, list[Record]]]:
             return [(c, [r for r in records if (r.date.year if r.date else None) == year]) for c, records in groups]
@@ -356,15 +376,18 @@ class Renderer:
                 )
             ]
 
-        newest = [(c, a + b) for (c, a), (_, b) in zip(of_year(years[0]), of_year(None), strict=True)]
-        pages = {
-            paths.CATALOGUE_PAGE: self.render_catalogue(
-                newest, paths.CATALOGUE_PAGE, facets(paths.CATALOGUE_PAGE, years[0]), years[0]
-            )
-        }
-        for year in years[1:]:
+        def newest() -> str:
+            latest = [(c, a + b) for (c, a), (_, b) in zip(of_year(years[0]), of_year(None), strict=True)]
+            here = paths.CATALOGUE_PAGE
+            return self.render_catalogue(latest, here, facets(here, years[0]), years[0])
+
+        def one_year(year: int) -> str:
             here = paths.catalogue_year_page(year)
-            pages[here] = self.render_catalogue(of_year(year), here, facets(here, year), year)
+            return self.render_catalogue(of_year(year), here, facets(here, year), year)
+
+        pages: dict[str, Callable[[], str]] = {paths.CATALOGUE_PAGE: newest}
+        for year in years[1:]:
+            pages[paths.catalogue_year_page(year)] = partial(one_year, year)
         return pages
 
     def render_catalogue(

@@ -1,0 +1,270 @@
+"""congkhai's drive of MkDocs: the steps of ``mkdocs build``, split so that pages can be
+rendered one at a time (the preview renders the page asked for) or on every core (the
+full build).
+
+MkDocs' own ``build()`` reads every page, then renders every page, in one process. A page
+of congkhai's sites depends on the other pages only through the navigation (the titles of
+the pages in the nav) and the list of files; so once the files are listed, the navigation
+built and the pages *in the nav* read, any other page can be read and rendered on its own,
+in any order, in any process, and gives the same bytes. :class:`Engine` does exactly that:
+
+- :meth:`Engine.prepare`: ``on_config`` … ``on_nav`` as MkDocs does, then reads the pages of
+  the navigation, then ``on_env``;
+- :meth:`Engine.render`: one page to HTML (read it if not yet read), as MkDocs'
+  ``_build_page`` renders it;
+- :meth:`Engine.build`: the whole site, as ``mkdocs build`` writes it (static files, theme
+  templates, pages, anchor checks, ``on_post_build``), the pages out of the navigation shared
+  among forked worker processes, one per core.
+
+It uses the build steps of ``mkdocs.commands.build`` (MkDocs is pinned ``<2``);
+``tests/test_engine.py`` checks that ``congkhai build`` writes byte for byte what
+``mkdocs build`` writes. A configuration with plugins other than congkhai (whose events
+might look at every page) is built by MkDocs' own ``build()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from mkdocs.commands import build as mkdocs_build
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, BuildError
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.nav import Navigation, get_navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import CountHandler, clean_directory
+
+log = logging.getLogger("mkdocs.plugins.congkhai")
+
+MIN_PAGES_PER_JOB = 150
+"""Below this many pages per extra process, a build stays in one process."""
+
+
+def jobs() -> int:
+    """Processes for a build: ``CONGKHAI_JOBS`` if set, else the cores this process may use."""
+    wanted = os.environ.get("CONGKHAI_JOBS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def only_congkhai(config: MkDocsConfig) -> bool:
+    """True when congkhai is the only plugin (the engine's condition, see the module doc)."""
+    return list(config.plugins) == ["congkhai"]
+
+
+class Engine:
+    """One build of a site, prepared once, then rendered page by page or all at once."""
+
+    def __init__(self, config: MkDocsConfig, serve: bool = False):
+        self.config = config
+        self.inclusion = InclusionLevel.is_in_serve if serve else InclusionLevel.is_included
+        self.files: Files
+        self.nav: Navigation
+        self.env: Any
+        self._read: set[int] = set()
+
+    # --- prepare ------------------------------------------------------------------------
+
+    def prepare(self) -> Engine:
+        """Everything a page needs before it is rendered: files, navigation, the pages of
+        the navigation read, the template environment."""
+        config = self.config.plugins.on_config(self.config)
+        self.config = config
+        config.plugins.on_pre_build(config=config)
+        files = get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+        for file in files.documentation_pages(inclusion=self.inclusion):
+            if file.page is None and file.inclusion.is_not_in_nav():
+                Page(None, file, config)
+        self.files, self.nav = files, nav
+        for page in nav.pages:  # their titles are on every page
+            self.read(page)
+        self.env = config.plugins.on_env(env, config=config, files=files)
+        return self
+
+    def read(self, page: Page) -> None:
+        """Read and convert one page's Markdown (MkDocs' ``_populate_page``), once."""
+        if id(page) not in self._read:
+            mkdocs_build._populate_page(page, self.config, self.files)
+            self._read.add(id(page))
+
+    @property
+    def pages(self) -> list[File]:
+        return self.files.documentation_pages(inclusion=self.inclusion)
+
+    # --- one page -----------------------------------------------------------------------
+
+    def render(self, page: Page) -> bytes:
+        """The page's HTML, as :meth:`build` writes it."""
+        self.read(page)
+        config = self.config
+        config._current_page = page
+        try:
+            page.active = True
+            context = mkdocs_build.get_context(self.nav, self.pages, config, page)
+            template = self.env.get_template(page.meta.get("template", "main.html"))
+            context = config.plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            output = template.render(context)
+            output = config.plugins.on_post_page(output, page=page, config=config)
+            return output.encode("utf-8", errors="xmlcharrefreplace")
+        finally:
+            page.active = False
+            config._current_page = None
+
+    def render_template(self, name: str) -> bytes:
+        """A theme template of the site (``404.html``), as :meth:`build` writes it."""
+        template = self.env.get_template(name)
+        return mkdocs_build._build_template(name, template, self.files, self.config, self.nav).encode("utf-8")
+
+    # --- the whole site -----------------------------------------------------------------
+
+    def write(self, pages: Sequence[File]) -> None:
+        """Read, render and write ``pages``, then check their anchor links."""
+        doc_files = self.pages
+        for file in pages:
+            assert file.page is not None
+            self.read(file.page)
+            mkdocs_build._build_page(
+                file.page, self.config, doc_files, self.nav, self.env, excluded=file.inclusion.is_excluded()
+            )
+        level = self.config.validation.links.anchors
+        for file in pages:
+            assert file.page is not None
+            file.page.validate_anchor_links(files=self.files, log_level=level)
+
+
+def build(config: MkDocsConfig, workers: int | None = None) -> None:
+    """``mkdocs build`` of ``config``, the pages out of the navigation rendered by
+    ``workers`` processes (default :func:`jobs`). Same files, same bytes, same events and
+    the same strict mode as MkDocs' own ``build()``."""
+    if not only_congkhai(config):
+        mkdocs_build.build(config)
+        return
+    counter = CountHandler()
+    counter.setLevel(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    if config.strict:
+        logger.addHandler(counter)
+    try:
+        clean_directory(config.site_dir)
+        engine = Engine(config).prepare()
+        config = engine.config
+        engine.files.copy_static_files(inclusion=engine.inclusion)
+        for template in config.theme.static_templates:
+            mkdocs_build._build_theme_template(template, engine.env, engine.files, config, engine.nav)
+        for template in config.extra_templates:
+            mkdocs_build._build_extra_template(template, engine.files, config, engine.nav)
+        in_nav = [f for f in engine.pages if id(f.page) in engine._read]
+        rest = [f for f in engine.pages if id(f.page) not in engine._read]
+        count = max(1, min(workers or jobs(), len(rest) // MIN_PAGES_PER_JOB))
+        shares = [rest[i::count] for i in range(count)]
+        running = [_start(engine, share, counter if config.strict else None) for share in shares[1:]]
+        try:
+            engine.write(shares[0])
+            engine.write(in_nav)
+            warnings = _finish(running, getattr(config.plugins.get("congkhai"), "bar", None))
+        finally:
+            for worker in running:  # a failure here: stop the others
+                worker.stop()
+        config.plugins.on_post_build(config=config)
+        counts = dict(counter.get_counts())
+        for level, number in warnings.items():
+            counts[level] = counts.get(level, 0) + number
+        if config.strict and counts:
+            msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts.items())
+            raise Abort(f"Aborted with {msg} in strict mode!")
+    except Exception as e:
+        config.plugins.on_build_error(error=e)
+        if isinstance(e, BuildError):
+            log.error(str(e))
+            raise Abort("Aborted with a BuildError!") from None
+        raise
+    finally:
+        logger.removeHandler(counter)
+
+
+class _Running:
+    """A forked worker rendering a share of the pages: its pid, its pipe, its share's size."""
+
+    def __init__(self, pid: int, reader: int, pages: int):
+        self.pid, self.reader, self.pages = pid, reader, pages
+
+    def result(self) -> tuple[str, Any]:
+        with os.fdopen(self.reader, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not data:
+            code = os.waitstatus_to_exitcode(status)
+            return "error", f"tiến trình dựng trang dừng bất thường (mã {code})"
+        return pickle.loads(data)
+
+    def stop(self) -> None:
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+
+
+def _start(engine: Engine, share: list[File], counter: CountHandler | None) -> _Running:
+    """Fork a process that renders and writes ``share``, then reports the warnings it
+    logged (by level) or its failure through a pipe, and leaves without running any of
+    the parent's exit code."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return _Running(pid, reader, len(share))
+    os.close(reader)
+    status = 0
+    try:
+        try:
+            plugin = engine.config.plugins.get("congkhai")
+            if plugin is not None:
+                plugin.bar = None  # the progress bar is drawn by the parent only
+            before = dict(counter.get_counts()) if counter else {}
+            engine.write(share)
+            after = dict(counter.get_counts()) if counter else {}
+            message: tuple[str, Any] = ("ok", {k: v - before.get(k, 0) for k, v in after.items()})
+        except BaseException as exc:  # reported to the parent, which raises it
+            message = ("error", f"{type(exc).__name__}: {exc}")
+            status = 1
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(pickle.dumps(message))
+    finally:
+        os._exit(status)
+
+
+def _finish(running: list[_Running], bar: Any) -> dict[str, int]:
+    """Wait for the workers; the warnings they logged, by level; raise the first failure."""
+    warnings: dict[str, int] = {}
+    failure = None
+    for worker in running:
+        kind, value = worker.result()
+        if kind == "error":
+            failure = failure or value
+            continue
+        if bar is not None:
+            bar.advance(worker.pages)
+        for level, number in value.items():
+            warnings[level] = warnings.get(level, 0) + number
+    if failure:
+        raise BuildError(failure)
+    return warnings

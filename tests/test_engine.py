@@ -1,0 +1,102 @@
+"""The build engine (:mod:`generator.engine`): ``congkhai build`` renders the pages out of
+the navigation in several processes and must write exactly what ``mkdocs build`` writes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+from generator import engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from build_bench import make_project as make_bench_project
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _differences(a: Path, b: Path) -> list[str]:
+    left, right = _tree(a), _tree(b)
+    names = sorted(set(left) | set(right))
+    return [n for n in names if left.get(n) != right.get(n)]
+
+
+@pytest.fixture(scope="module")
+def big_project(tmp_path_factory) -> Path:
+    """A project of 400 synthetic records: enough pages for two processes."""
+    root = tmp_path_factory.mktemp("engine") / "project"
+    make_bench_project(root, 400)
+    return root
+
+
+def _config(root: Path, site: Path):
+    return load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site), strict=True)
+
+
+def test_parallel_build_writes_what_mkdocs_build_writes(big_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONGKHAI_JOBS", "2")
+    mkdocs_build(_config(big_project, tmp_path / "mkdocs"))
+    write = engine.Engine.write
+
+    def noting(self, pages):  # which processes wrote pages (the real fork, nothing replaced)
+        (tmp_path / f"wrote-{os.getpid()}").write_text(str(len(pages)))
+        return write(self, pages)
+
+    monkeypatch.setattr(engine.Engine, "write", noting)
+    engine.build(_config(big_project, tmp_path / "engine"))
+    pids = {p.name for p in tmp_path.glob("wrote-*")}
+    assert len(pids) == 2, "the pages out of the navigation were not shared between two processes"
+    pages = list((tmp_path / "engine").rglob("index.html"))
+    assert len(pages) > 400
+    assert _differences(tmp_path / "mkdocs", tmp_path / "engine") == []
+
+
+def test_a_failing_worker_fails_the_build(big_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONGKHAI_JOBS", "2")
+    parent = os.getpid()
+    write = engine.Engine.write
+
+    def failing_in_worker(self, pages):
+        if os.getpid() != parent:
+            raise RuntimeError("trang hỏng trong tiến trình con")
+        return write(self, pages)
+
+    monkeypatch.setattr(engine.Engine, "write", failing_in_worker)
+    with pytest.raises(Abort):
+        engine.build(_config(big_project, tmp_path / "site"))
+
+
+def test_a_killed_worker_fails_the_build(big_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONGKHAI_JOBS", "2")
+    parent = os.getpid()
+    write = engine.Engine.write
+
+    def dying_in_worker(self, pages):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        return write(self, pages)
+
+    monkeypatch.setattr(engine.Engine, "write", dying_in_worker)
+    with pytest.raises(Abort, match="BuildError"):
+        engine.build(_config(big_project, tmp_path / "site"))
+
+
+def test_one_page_renders_as_the_build_writes_it(big_project, tmp_path):
+    config = _config(big_project, tmp_path / "site")
+    mkdocs_build(config)
+    prepared = engine.Engine(_config(big_project, tmp_path / "unused")).prepare()
+    checked = 0
+    for file in prepared.pages[::37]:
+        assert file.page is not None
+        built = (tmp_path / "site" / file.dest_uri).read_bytes()
+        assert prepared.render(file.page) == built, file.src_uri
+        checked += 1
+    assert checked > 5
+    assert prepared.render_template("404.html") == (tmp_path / "site" / "404.html").read_bytes()
