@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, cms, editor, engine, pipeline, progress, witness, witness_report
+from generator import attest, cms, editor, engine, pipeline, preview, progress, witness, witness_report
 from generator.categories import load_categories, load_common
 from generator.cautions import cautions
 from generator.config import Settings
@@ -414,19 +413,35 @@ def render(obj: dict[str, str], out: str) -> None:
 
 
 @main.command()
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Địa chỉ:cổng để xem trước.")
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Địa chỉ:cổng để xem trước.")
 @click.pass_obj
 def serve(obj: dict[str, str], dev_addr: str) -> None:
-    """Xem trước trang tại 127.0.0.1:8000, tự dựng lại khi bản ghi thay đổi."""
+    """Xem trước trang tại 127.0.0.1:8000: mỗi trang được dựng khi mở, theo bản ghi vừa lưu."""
     try:
+        host, port = preview.parse_addr(dev_addr)
         _load_config(obj["config_file"])
-        mkdocs_serve(config_file=obj["config_file"], dev_addr=dev_addr, livereload=True)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        with preview.workdir() as scratch:
+            state = preview.Preview(obj["config_file"], scratch)
+            state.refresh()
+            server = preview.make_server(state, host, port)
+            click.echo(f"Xem trước: http://{host}:{port}/  ·  Nhấn Ctrl+C để dừng.")
+            if state.error is not None:
+                for problem in state.error.problems:
+                    click.echo(str(problem), err=True)
+                click.echo("Chưa xem trước được: hãy sửa các lỗi trên, trang sẽ tự tải lại.", err=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.server_close()
+    except KeyboardInterrupt:
+        pass
     except CongkhaiError as exc:
         _fail(exc)
-    except ProblemsError as exc:
-        _fail(exc.cause)
-    except (Abort, BuildError) as exc:
-        click.echo(f"Không xem trước được: {exc}", err=True)
+    except OSError as exc:
+        click.echo(f"Không mở được {dev_addr}: {exc.strerror or exc}", err=True)
         sys.exit(1)
 
 

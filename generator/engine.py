@@ -31,6 +31,8 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.commands import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError
@@ -61,11 +63,47 @@ def only_congkhai(config: MkDocsConfig) -> bool:
     return list(config.plugins) == ["congkhai"]
 
 
+class Templates:
+    """What the theme's templates cost to find and compile, kept from one :class:`Engine`
+    to the next (the preview prepares a new engine on every save): Jinja's compiled code
+    (a bytecode cache in memory) and the list of the theme's files."""
+
+    def __init__(self) -> None:
+        self.bytecode = _MemoryBytecode()
+        self.listed: dict[tuple[str, ...], dict[Any, list[str]]] = {}
+
+    def use(self, env: Any, dirs: list[str]) -> None:
+        env.bytecode_cache = self.bytecode
+        listed = self.listed.setdefault(tuple(dirs), {})
+        every = env.list_templates
+
+        def list_templates(extensions: Any = None, filter_func: Any = None) -> list[str]:
+            key = (tuple(extensions or ()), getattr(filter_func, "__code__", None))
+            if key not in listed:
+                listed[key] = every(extensions, filter_func)
+            return list(listed[key])
+
+        env.list_templates = list_templates
+
+
+class _MemoryBytecode(jinja2.BytecodeCache):
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
 class Engine:
     """One build of a site, prepared once, then rendered page by page or all at once."""
 
-    def __init__(self, config: MkDocsConfig, serve: bool = False):
+    def __init__(self, config: MkDocsConfig, serve: bool = False, templates: Templates | None = None):
         self.config = config
+        self.templates = templates
         self.inclusion = InclusionLevel.is_in_serve if serve else InclusionLevel.is_included
         self.files: Files
         self.nav: Navigation
@@ -82,6 +120,8 @@ class Engine:
         config.plugins.on_pre_build(config=config)
         files = get_files(config)
         env = config.theme.get_env()
+        if self.templates is not None:
+            self.templates.use(env, list(config.theme.dirs))
         files.add_files_from_theme(env, config)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)

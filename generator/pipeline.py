@@ -43,7 +43,7 @@ from generator.errors import CongkhaiError, Problem
 from generator.log import Log, log_csv, read_log, seal
 from generator.log import plan_events as _plan_events
 from generator.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
-from generator.records import Record, load_records
+from generator.records import Record, RecordCache, load_records
 from generator.render import Renderer, expand_markers
 from generator.site import Anchors, Site
 from generator.values import format_local
@@ -124,6 +124,8 @@ class Bundle:
 
     name: str
     make: Callable[[], list[Output]]
+    holds: Callable[[str], bool]
+    """Whether a path may be one of the bundle's files (without making them)."""
 
     @cached_property
     def outputs(self) -> list[Output]:
@@ -133,20 +135,21 @@ class Bundle:
 # --- load and check -------------------------------------------------------------------
 
 
-def load(settings: Settings, today: dt.date | None = None) -> Site:
+def load(settings: Settings, today: dt.date | None = None, cache: RecordCache | None = None) -> Site:
     """Load categories, records and the log, and check them; raise :class:`CongkhaiError`
-    listing every problem. ``today`` defaults to today in the office's time zone."""
+    listing every problem. ``today`` defaults to today in the office's time zone; ``cache``
+    (the preview) keeps what each record file gave, for files that did not change."""
     today = today or office_today(settings.timezone)
     categories = load_categories(settings.disclosures_dir, settings.root)
     common = load_common()
     if not settings.disclosures_dir.is_dir():
         raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
     records, problems, broken = load_records(
-        settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today
+        settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today, cache
     )
     problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
     log = read_log(settings.log_path, relpath(settings.log_path, settings.root))
-    problems += _check(settings, records, log, broken, today)
+    problems += _check(settings, records, log, broken, today, cache.checked if cache is not None else None)
     if problems:
         raise CongkhaiError(problems)
     return Site(settings, categories, common, records, log, today, load_anchors(settings))
@@ -159,11 +162,18 @@ def load_anchors(settings: Settings) -> Anchors:
     return Anchors({n: store.note(n) for n in sizes}, {n: store.tokens(n) for n in sizes})
 
 
-def _check(settings: Settings, records: list[Record], log: Log, broken: set[str], today: dt.date) -> list[Problem]:
+def _check(
+    settings: Settings,
+    records: list[Record],
+    log: Log,
+    broken: set[str],
+    today: dt.date,
+    memo: dict[int, Any] | None = None,
+) -> list[Problem]:
     """The checks across records: the privacy guard over public records, hand-written
     pages and the office's category files, and the permanence of published URLs."""
     guard = Guard.for_records(settings, records, today)
-    problems = guard.check(records)
+    problems = guard.check(records, memo)
     problems += content_problems(settings.docs_dir, settings.root, guard.allow, today)
     problems += category_file_problems(settings.disclosures_dir, settings.root, guard.allow, today)
     problems += permanence_problems(records, log, settings, broken)
@@ -270,9 +280,23 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
     bundles = [
-        Bundle("feeds", lambda: [Output.of_data(d, _given(b)) for d, b in feeds.feed_files(site).items()]),
-        Bundle("search", lambda: [Output.of_data(d, _given(b)) for d, b in index().files.items()]),
-        Bundle("anchors", partial(_anchor_outputs, site)),
+        Bundle(
+            "feeds",
+            lambda: [Output.of_data(d, _given(b)) for d, b in feeds.feed_files(site).items()],
+            lambda path: path.rpartition("/")[2] in (paths.SITE_FEED, paths.CALENDAR),
+        ),
+        Bundle(
+            "search",
+            lambda: [Output.of_data(d, _given(b)) for d, b in index().files.items()],
+            lambda path: path.startswith(paths.SEARCH_INDEX_DIR),
+        ),
+        Bundle(
+            "anchors",
+            partial(_anchor_outputs, site),
+            lambda path: (
+                path == paths.CHECKPOINT or path.startswith(paths.CHECKPOINTS_DIR) or path.endswith(".tlog-proof")
+            ),
+        ),
     ]
     return out, bundles
 

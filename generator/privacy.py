@@ -574,10 +574,26 @@ class Guard:
         allow = Allow.for_settings(settings)
         return cls(allow, allow.only(hotline_values(records)), today)
 
-    def check(self, records: Iterable[Record]) -> list[Problem]:
+    def check(self, records: Iterable[Record], memo: dict[int, Any] | None = None) -> list[Problem]:
+        """The problems of every public record. ``memo`` (kept by the preview between
+        loads): a record object already checked with the same allow-lists and day is not
+        checked again."""
         problems = []
+        key = (self.allow, self.strict_allow, self.today)
+        records = list(records)
         for record in records:
-            if record.public:
-                problems += record_problems(record, self.allow, self.strict_allow, self.today)
-                problems += asset_declaration_problems(record)
+            if not record.public:
+                continue
+            known = memo.get(id(record)) if memo is not None else None
+            if known is not None and known[0] is record and known[1] == key:
+                problems += known[2]
+                continue
+            found = record_problems(record, self.allow, self.strict_allow, self.today)
+            found += asset_declaration_problems(record)
+            if memo is not None:
+                memo[id(record)] = (record, key, found)
+            problems += found
+        if memo is not None:  # forget records that are gone
+            for gone in memo.keys() - {id(r) for r in records}:
+                del memo[gone]
         return problems

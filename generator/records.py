@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -757,6 +758,49 @@ def _links_out(disclosures: Path, root: Path) -> tuple[list[Problem], set[Path]]
     return problems, paths
 
 
+class RecordCache:
+    """What :func:`load_records` read from each file, kept between loads (the preview
+    reloads the site on every save). A file is read again when it, or any other file of
+    its folder that is not a record (its attachments sit there), changed size or time;
+    whoever keeps the cache clears it when anything else a record's checks depend on
+    changes (the category files, the settings, the day)."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[Any, tuple[Record | None, list[Problem]]]] = {}
+        self._folders: dict[Path, Any] = {}
+        self.checked: dict[int, Any] = {}
+        """The privacy guard's results by record (:meth:`generator.privacy.Guard.check`)."""
+
+    def clear(self) -> None:
+        self._known.clear()
+        self.checked.clear()
+
+    def start(self) -> None:
+        """A new load: folders are looked at again."""
+        self._folders.clear()
+
+    def stamp(self, path: Path) -> Any:
+        folder = path.parent
+        if folder not in self._folders:
+            with os.scandir(folder) as entries:
+                self._folders[folder] = tuple(
+                    sorted(
+                        (e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                        for e in entries
+                        if e.is_file() and not e.name.lower().endswith(RECORD_SUFFIXES)
+                    )
+                )
+        own = path.stat()
+        return own.st_mtime_ns, own.st_size, self._folders[folder]
+
+    def get(self, path: Path, stamp: Any) -> tuple[Record | None, list[Problem]] | None:
+        known = self._known.get(path)
+        return known[1] if known is not None and known[0] == stamp else None
+
+    def put(self, path: Path, stamp: Any, result: tuple[Record | None, list[Problem]]) -> None:
+        self._known[path] = (stamp, result)
+
+
 def load_records(
     disclosures: Path,
     root: Path,
@@ -764,14 +808,18 @@ def load_records(
     common: dict[str, Field],
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
     today: dt.date | None = None,
+    cache: RecordCache | None = None,
 ) -> tuple[list[Record], list[Problem], set[str]]:
     """Load every record; return the valid ones, every problem found, and the keys
-    (``<category>/<path without extension>``) of files that exist but failed to load."""
+    (``<category>/<path without extension>``) of files that exist but failed to load.
+    ``cache`` (the preview): files unchanged since the last load are not read again."""
     records: list[Record] = []
     problems, refused = _links_out(disclosures, root)
     seen: dict[str, Record] = {}
     broken: set[str] = set()
     files = find_record_files(disclosures)
+    if cache is not None:
+        cache.start()
     with progress.task("Đọc hồ sơ", total=len(files)) as bar:
         for path in files:
             bar.advance()
@@ -801,9 +849,16 @@ def load_records(
                 )
                 continue
             default_id = Path(*parts[1:]).with_suffix("").as_posix()
-            record, found = load_record(
-                path, root, category, common, default_id, max_attachment_bytes, today, categories
-            )
+            stamp = cache.stamp(path) if cache is not None else None
+            known = cache.get(path, stamp) if cache is not None else None
+            if known is not None:
+                record, found = known
+            else:
+                record, found = load_record(
+                    path, root, category, common, default_id, max_attachment_bytes, today, categories
+                )
+                if cache is not None:
+                    cache.put(path, stamp, (record, found))
             problems += found
             if record is None:
                 broken.add(f"{category.slug}/{default_id}")
