@@ -87,10 +87,13 @@ class Output:
     """True: ``make`` gives Markdown for the engine to render."""
     in_nav: bool = True
     """False for a page reached only by links (the search page)."""
+    generated: bool = False
+    """A page congkhai's templates wrote in full (not a hand-written page): its HTML blocks
+    are congkhai's, escaped and cleaned, and stay exactly as they are."""
 
     @classmethod
-    def of_page(cls, path: str, make: Callable[[], str], in_nav: bool = True) -> Output:
-        return cls(path, make=make, page=True, in_nav=in_nav)
+    def of_page(cls, path: str, make: Callable[[], str], in_nav: bool = True, generated: bool = True) -> Output:
+        return cls(path, make=make, page=True, in_nav=in_nav, generated=generated)
 
     @classmethod
     def of_data(cls, path: str, make: Callable[[], bytes]) -> Output:
@@ -316,7 +319,7 @@ def _content_outputs(site: Site) -> list[Output]:
             text = path.read_text(encoding="utf-8")
             filled = expand_markers(site, text, paths.page_url(rel))
             if filled != text:
-                out.append(Output.of_page(rel, _given(filled)))
+                out.append(Output.of_page(rel, _given(filled), generated=False))
                 continue
         out.append(Output(rel, source=path))
     return out

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,90 @@ from generator.templating import tel_link
 from generator.values import slugify
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
+
+
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "details",
+        "div",
+        "dl",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+    ]
+)
+_FIRST_TAG = re.compile(r"<([a-z][a-z0-9]*)[\s>]")
+
+
+def stash_html(markdown: str) -> tuple[str, dict[str, str]]:
+    """Take the raw HTML blocks out of a page congkhai generated, before Python-Markdown
+    sees it: each block (a chunk between blank lines that is one balanced element of a
+    block-level tag) becomes a one-word paragraph, given back by :func:`restore_html`.
+
+    Python-Markdown would keep these blocks exactly as they are too, but finds them by
+    running an HTML parser over the whole page, which was a third of a build. The result
+    is the same bytes (``tests/test_engine.py`` compares builds). A page with a fenced
+    code block is left as it is."""
+    if "```" in markdown or "~~~" in markdown:
+        return markdown, {}
+    nonce = secrets.token_hex(6)
+    chunks = markdown.split("\n\n")
+    blocks: dict[str, str] = {}
+    for n, chunk in enumerate(chunks):
+        if chunk[:1] != "<":
+            continue
+        found = _FIRST_TAG.match(chunk)
+        if found is None or found.group(1) not in _BLOCK_TAGS or not _one_element(chunk, found.group(1)):
+            continue
+        token = f"ckhtml{nonce}x{n}"
+        blocks[f"<p>{token}</p>"] = chunk
+        chunks[n] = token
+    return "\n\n".join(chunks), blocks
+
+
+def _one_element(chunk: str, tag: str) -> bool:
+    """True when ``chunk`` is one ``tag`` element, closed at its very end."""
+    closing = f"</{tag}>"
+    if not chunk.endswith(closing):
+        return False
+    depth = 0
+    for match in re.finditer(rf"<(/?){tag}[\s>]", chunk):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return match.end() == len(chunk)
+    return False
+
+
+def restore_html(html: str, blocks: dict[str, str]) -> str:
+    """Put back the blocks :func:`stash_html` took out (each exactly once), spaced as
+    Python-Markdown spaces a raw HTML block: a blank line after it, unless it ends the page."""
+    for token, block in blocks.items():
+        if html.count(token) != 1:
+            raise PluginError(f"congkhai: khối HTML {token} không còn nguyên sau Markdown")
+        followed = token + "\n"
+        html = html.replace(followed, block + "\n\n") if followed in html else html.replace(token, block)
+    return html
 
 
 def toc_slugify(value: str, separator: str) -> str:
@@ -343,7 +429,21 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             value = page.meta.get(key)
             if isinstance(value, str) and not isinstance(value, Markup):
                 page.meta[key] = escape(" ".join(value.split()) if key != "title" else value)
+        output = getattr(page.file, "output", None)
+        if output is not None and output.generated and "md_in_html" not in config.markdown_extensions:
+            markdown, self.stashed[page.file.src_uri] = stash_html(markdown)
         return markdown
+
+    def on_page_content(self, html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+        blocks = self.stashed.pop(page.file.src_uri, None)
+        return restore_html(html, blocks) if blocks else html
+
+    @property
+    def stashed(self) -> dict[str, dict[str, str]]:
+        """The HTML blocks :func:`stash_html` took out of each page being read."""
+        if "_stashed" not in self.__dict__:
+            self.__dict__["_stashed"] = {}
+        return self.__dict__["_stashed"]
 
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
         checkpoint("page-written")
