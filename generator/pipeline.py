@@ -38,6 +38,7 @@ from generator import checkpoints, feeds, paths, search
 from generator.categories import load_categories, load_common, site_path_problems
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
+from generator.evidence_facts import facts_file
 from generator.log import Log, log_csv, read_log, seal
 from generator.log import plan_events as _plan_events
 from generator.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
@@ -210,6 +211,7 @@ def outputs(site: Site) -> list[Output]:
             out.append(Output(dest, data=content))
     out.append(Output(paths.LOG_JSONL, data=site.log.raw))
     out.append(Output(paths.LOG_CSV, data=log_csv(site.log.events, site.settings.timezone)))
+    out.append(Output(paths.EVIDENCE_FACTS, data=facts_file(site)))
     out += _anchor_outputs(site)
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
