@@ -18,8 +18,9 @@ limits, few redirects; HTML refused):
    has to be worked out from ``log.jsonl``);
 4. every checkpoint the office wrote since the last sync: each publish writes its events
    with one ``at`` and then ``checkpoints/<size>``, so the sizes where ``at`` changes in the
-   new lines are fetched (a size not served is skipped; at most :data:`MAX_INTERMEDIATE`)
-   and each must match the log's first ``size`` lines, or the two checkpoints are a conflict;
+   new lines are fetched (after every new event when there are at most :data:`PROBE_ALL`;
+   a size not served is skipped; at most :data:`MAX_INTERMEDIATE`), and each must match the
+   log's first ``size`` lines, or the two checkpoints are a conflict;
 5. the tokens ``checkpoints/<size>.<tsa>.tsr`` of the new checkpoints (and of recent ones
    still without), against the trusted roots;
 6. ``minh-chung.json`` (:mod:`generator.evidence_facts`) when the log grew: each record's
@@ -81,8 +82,13 @@ MAX_LOG = 64 * 1024 * 1024
 """Largest log accepted (a log of 100,000 events is about 60 MB)."""
 TOKEN_RETRIES = 3
 """Earlier checkpoints still without a token whose token is asked for again at each sync."""
-MAX_INTERMEDIATE = 100
-"""Checkpoints of publishes between two syncs fetched at most (the latest ones)."""
+MAX_INTERMEDIATE = 1000
+"""Checkpoints of publishes between two syncs fetched at most (the latest ones); on the
+first sync of an office these are its earlier checkpoints, whose tokens date its earlier
+events."""
+PROBE_ALL = 16
+"""Up to this many new events, a checkpoint is asked for after each (two publishes within
+one second share their ``at``); beyond, only where ``at`` changes."""
 MAX_FACTS = 32 * 1024 * 1024
 """Largest ``minh-chung.json`` accepted."""
 LOCK_NAME = ".dong-bo.lock"
@@ -429,6 +435,11 @@ class OfficeStore:
                     last = {"seq": event["seq"], "hash": event["hash"], "at": event["at"]}
                 except (ValueError, KeyError, TypeError):
                     raise _Failed("kho lưu: dòng cuối của log.jsonl không phải sự kiện hợp lệ") from None
+        if notes and max(notes) > frontier.size:
+            raise _Failed(
+                f"kho lưu: log.jsonl có {frontier.size} dòng, ít hơn checkpoint {max(notes)} đã lưu; "
+                "thư mục cơ quan trong kho đã bị sửa, hãy khôi phục nó từ git"
+            )
         return Held(size, frontier, last)
 
 
@@ -628,7 +639,7 @@ class _Visit:
                     whole,
                 ) from None
             raise
-        found = self.intermediate(publishes, roots, served, first)
+        found, problems = self.intermediate(publishes, roots, served, first)
         if tail:
             with open(self.store.log_path, "ab") as handle:
                 handle.write(tail)
@@ -638,7 +649,7 @@ class _Visit:
             if note.size not in notes:
                 self.keep(note)
                 notes[note.size] = note.note
-        problems = self.fetch_tokens([n.size for n in [*found, served]], notes)
+        problems += self.fetch_tokens([n.size for n in [*found, served]], notes)
         problems += self.sync_facts(grown.size, grown.size - held.size)
         if found:
             self.notes_words.append(f"thêm {len(found)} checkpoint trung gian")
@@ -666,7 +677,11 @@ class _Visit:
         total = held.size + len(log.events)
         if served.size > total:
             raise _Failed(f"checkpoint có {served.size} sự kiện nhưng nhật ký đang phục vụ chỉ có {total}")
-        publishes = [s for s in _publishes(log.events, held.size + 1) if largest < s < served.size][-MAX_INTERMEDIATE:]
+        if served.size - held.size <= PROBE_ALL:  # few new events: ask for a checkpoint after each
+            candidates = list(range(held.size + 1, served.size))
+        else:
+            candidates = _publishes(log.events, held.size + 1)
+        publishes = [s for s in candidates if largest < s < served.size][-MAX_INTERMEDIATE:]
         wanted = {*publishes, served.size}
         frontier = held.frontier.copy()
         roots: dict[int, bytes] = {}
@@ -692,17 +707,23 @@ class _Visit:
         roots: dict[int, bytes],
         served: checkpoints.Checkpoint,
         first: checkpoints.Checkpoint | None,
-    ) -> list[checkpoints.Checkpoint]:
+    ) -> tuple[list[checkpoints.Checkpoint], list[str]]:
         """The checkpoints the office wrote after each publish since the last sync
-        (``checkpoints/<size>``; a size not served is skipped), each checked against the log."""
-        found = []
+        (``checkpoints/<size>``; a size not served is skipped), each checked against the log.
+        One that cannot be had or read is a problem of this sync (the log, matching the
+        latest checkpoint, is still accepted); one that contradicts the log is a conflict."""
+        found, problems = [], []
         for size in sizes:
-            answer = self.get(paths.checkpoint_file(size), f"checkpoint {size}", MAX_CHECKPOINT, ok=(200, 404))
-            if answer.status == 404:
+            try:
+                answer = self.get(paths.checkpoint_file(size), f"checkpoint {size}", MAX_CHECKPOINT, ok=(200, 404))
+                if answer.status == 404:
+                    continue
+                note = self.parse_note(answer.body, f"checkpoints/{size}", first or served)
+                if note.size != size:
+                    raise _Failed(f"checkpoints/{size}: ghi {note.size} sự kiện, không phải {size}")
+            except _Failed as exc:
+                problems.append(str(exc))
                 continue
-            note = self.parse_note(answer.body, f"checkpoints/{size}", first or served)
-            if note.size != size:
-                raise _Failed(f"checkpoints/{size}: ghi {note.size} sự kiện, không phải {size}")
             if note.root != roots[size]:
                 raise _Conflict(
                     f"checkpoint {size} cơ quan đang phục vụ không khớp {size} dòng đầu của nhật ký mà checkpoint "
@@ -713,7 +734,7 @@ class _Visit:
                     other=note.note,
                 )
             found.append(note)
-        return found
+        return found, problems
 
     def keep(self, note: checkpoints.Checkpoint) -> None:
         write_atomically(self.store.checkpoints / str(note.size), note.note)
