@@ -861,7 +861,10 @@ def witness_sync(config_path: str, store: str) -> None:
                 click.echo(outcome.line())
             bar.advance()
 
-        outcomes = witness.sync(config, Path(store), progress=show)
+        try:
+            outcomes = witness.sync(config, Path(store), progress=show)
+        except CongkhaiError as exc:  # another sync holds the store's lock
+            _fail(exc)
     bad = [o for o in outcomes if o.state != witness.OK]
     click.echo(f"Đã kiểm tra {len(outcomes)} cơ quan: {len(outcomes) - len(bad)} đạt, {len(bad)} có vấn đề.")
     if bad:

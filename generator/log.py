@@ -157,23 +157,29 @@ def read_log(path: Path, relpath: str | None = None) -> Log:
     return Log(path, events, lines, raw)
 
 
-def chain_problems(log: Log, name: str | None = None) -> list[Problem]:
+def chain_problems(log: Log, name: str | None = None, after: dict[str, Any] | None = None) -> list[Problem]:
     """Check the chain: keys, seq without gaps, prev, hash, ``at`` never going back.
 
     One problem per fault, ``<log>:<line>: <key>: seq N: …`` (``name``: the log's path as
-    the user knows it, by default its file name)."""
+    the user knows it, by default its file name). ``after`` (``seq``, ``hash``, ``at`` of
+    an event already checked) checks ``log`` as the continuation of a log ending with that
+    event (a witness holding the beginning checks only the new lines); the lines reported
+    then count from the whole log's first line."""
     name = name or log.path.name
     out: list[Problem] = []
     prev_hash = GENESIS
     prev_at: dt.datetime | None = None
+    base = 0
+    if after is not None:
+        base, prev_hash, prev_at = int(after["seq"]), str(after["hash"]), parse_instant(str(after["at"]))
     raw_lines = log.raw.split(b"\n")
     for index, event in enumerate(log.events):
-        expected_seq = index + 1
+        expected_seq = base + index + 1
         seq = event.get("seq")
         line = log.lines[index]
-        who = f"seq {seq}" if seq is not None else f"dòng {line}"
+        who = f"seq {seq}" if seq is not None else f"dòng {line + base}"
 
-        def fault(key: str, message: str, line: int = line, who: str = who) -> None:
+        def fault(key: str, message: str, line: int = line + base, who: str = who) -> None:
             out.append(Problem(name, line, key, f"{who}: {message}"))
 
         raw = raw_lines[line - 1] if 0 < line <= len(raw_lines) else b""

@@ -176,3 +176,40 @@ def log_leaves(raw: bytes) -> list[bytes]:
     if lines and lines[-1] == b"":
         lines.pop()
     return [leaf_hash(line) for line in lines]
+
+
+class Frontier:
+    """The right edge of a growing tree: the heads of its perfect subtrees, largest first
+    (one per bit set in ``size``; the "compact range" of RFC 9162 implementations). Enough to
+    append leaves and compute the head of every size reached, in memory that grows with
+    log2(size) only: a witness keeps it instead of the whole log."""
+
+    def __init__(self, size: int = 0, heads: Sequence[bytes] = ()):
+        if len(heads) != bin(size).count("1"):
+            raise ValueError(
+                f"cây {size} lá phải có {bin(size).count('1')} cây con hoàn chỉnh, không phải {len(heads)}"
+            )
+        self.size = size
+        self.heads = list(heads)
+
+    def append(self, leaf: bytes) -> None:
+        """Add one leaf hash at the right."""
+        self.heads.append(leaf)
+        self.size += 1
+        n = self.size
+        while n & 1 == 0:  # merge the two equal subtrees at the edge, once per trailing zero
+            right = self.heads.pop()
+            self.heads[-1] = node_hash(self.heads[-1], right)
+            n >>= 1
+
+    def head(self) -> bytes:
+        """The head of the tree of the leaves appended so far."""
+        if not self.heads:
+            return EMPTY_ROOT
+        found = self.heads[-1]
+        for left in reversed(self.heads[:-1]):
+            found = node_hash(left, found)
+        return found
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.heads)

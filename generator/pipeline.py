@@ -40,6 +40,7 @@ from generator import checkpoints, feeds, paths, search
 from generator.categories import load_categories, load_common, site_path_problems
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
+from generator.evidence_facts import facts_file
 from generator.log import Log, log_csv, read_log, seal
 from generator.log import plan_events as _plan_events
 from generator.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
@@ -280,6 +281,7 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
     )
     out.append(Output.of_data(paths.LOG_JSONL, lambda: site.log.raw))
     out.append(Output.of_data(paths.LOG_CSV, lambda: log_csv(site.log.events, site.settings.timezone)))
+    out.append(Output.of_data(paths.EVIDENCE_FACTS, lambda: facts_file(site)))
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
     bundles = [

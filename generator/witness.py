@@ -2,25 +2,42 @@
 
 ``witness.yml`` lists the offices (``agencies: [{name, url, key?}]``), the time-stamping
 authorities the inspectorate trusts (``tsa: [{name, ca}]``) and the seconds a server may
-take (``timeout``). :func:`sync` visits every office, at most :data:`WORKERS` at a time,
-with :mod:`generator.http` (timeouts, size limits, few redirects; HTML refused):
+take (``timeout``). :func:`sync` locks the store (:func:`store_lock`), then visits every
+office, at most :data:`WORKERS` at a time, with :mod:`generator.http` (timeouts, size
+limits, few redirects; HTML refused):
 
 1. the latest ``checkpoint``: parsed, same origin as before, signed when ``key`` is set;
 2. only the new part of ``publication-log.jsonl`` (``Range: bytes=<held size>-``; a server
    that ignores Range sends the whole file, whose first bytes must then be the held ones);
-3. the chain over the held and new lines (:func:`generator.log.chain_problems`), the new
-   checkpoint's root against the log, and the root of the first ``size`` lines against
-   **every** checkpoint seen before;
-4. the tokens ``checkpoints/<size>.<tsa>.tsr`` of the new checkpoint (and of recent ones
-   still without), against the trusted roots.
+3. the new lines only, as the continuation of the held log: the chain from the held last
+   event (:func:`generator.log.chain_problems` with ``after``), and the Merkle heads from
+   the held log's frontier (:class:`generator.merkle.Frontier`, kept in ``state.json``), so
+   that a sync costs the new part, not the whole log, in time and memory. The new log is
+   the held bytes followed by these lines, so it extends **every** checkpoint held (each
+   was checked against the held log when it was accepted, and again whenever the frontier
+   has to be worked out from ``log.jsonl``);
+4. every checkpoint the office wrote since the last sync: each publish writes its events
+   with one ``at`` and then ``checkpoints/<size>``, so the sizes where ``at`` changes in the
+   new lines are fetched (after every new event when there are at most :data:`PROBE_ALL`;
+   a size not served is skipped; at most :data:`MAX_INTERMEDIATE`), and each must match the
+   log's first ``size`` lines, or the two checkpoints are a conflict;
+5. the tokens ``checkpoints/<size>.<tsa>.tsr`` of the new checkpoints (and of recent ones
+   still without), against the trusted roots;
+6. ``minh-chung.json`` (:mod:`generator.evidence_facts`) when the log grew: each record's
+   kind, attachment kinds and deadline dates, kept only when the event it names in the held
+   log has the same record, version and hashes; facts already kept for an event never
+   change (a served file that changes them is reported).
 
 The store (plain files, fit for git), one folder per office named after its address::
 
+    <store>/.dong-bo.lock                 the lock of a running sync (see store_lock)
     <store>/<office>/log.jsonl            the held copy of the log (only ever extended)
                      checkpoints/<size>   every checkpoint accepted, and its valid tokens
                      seen.jsonl           {size, root, seen_at, sha256} of each, when first seen
                      tokens.jsonl         {size, tsa, gen_time, sha256, fetched_at} of each token
-                     state.json           last attempt, last success, last error, head
+                     minh-chung.jsonl     the facts of each logged version, when first seen
+                     state.json           last attempt, last success, last error, head,
+                                          the held log's Merkle frontier
                      conflicts/<time>/    two checkpoints that cannot both be true, and why
 
 A log that no longer extends what was seen is a **conflict**: both checkpoints (the one
@@ -32,12 +49,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +67,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509 import load_pem_x509_certificates
 
-from generator import checkpoints, http, merkle, paths
+from generator import checkpoints, evidence_facts, http, merkle, paths
 from generator.config import TIMEZONE
 from generator.errors import CongkhaiError, Problem
 from generator.log import Log, chain_problems
@@ -63,6 +82,18 @@ MAX_LOG = 64 * 1024 * 1024
 """Largest log accepted (a log of 100,000 events is about 60 MB)."""
 TOKEN_RETRIES = 3
 """Earlier checkpoints still without a token whose token is asked for again at each sync."""
+MAX_INTERMEDIATE = 1000
+"""Checkpoints of publishes between two syncs fetched at most (the latest ones); on the
+first sync of an office these are its earlier checkpoints, whose tokens date its earlier
+events."""
+PROBE_ALL = 16
+"""Up to this many new events, a checkpoint is asked for after each (two publishes within
+one second share their ``at``); beyond, only where ``at`` changes."""
+MAX_FACTS = 32 * 1024 * 1024
+"""Largest ``minh-chung.json`` accepted."""
+LOCK_NAME = ".dong-bo.lock"
+"""The store's lock file (:func:`store_lock`)."""
+FACTS_NAME = "minh-chung.jsonl"
 LOG_NAME = "publication-log.jsonl"
 OK, ERROR, CONFLICT = "ok", "error", "conflict"
 STATE_WORDS = {OK: "ĐẠT", ERROR: "LỖI", CONFLICT: "XUNG ĐỘT"}
@@ -264,6 +295,58 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+@contextlib.contextmanager
+def store_lock(store: Path) -> Iterator[None]:
+    """Hold ``<store>/.dong-bo.lock`` for a whole sync, so that two syncs never write the
+    same store at once. The lock is the operating system's (``flock``): it ends with the
+    process holding it, even when killed, so a lock file left behind is never stale; it only
+    names the last holder. (It needs a local file system: not a network share.)"""
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / LOCK_NAME
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            raise CongkhaiError(
+                f"một lần đồng bộ khác đang chạy trên kho {store} (tệp khóa {path}"
+                + (f"; {holder}" if holder else "")
+                + "); hãy chờ nó xong rồi chạy lại"
+            ) from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"tiến trình {os.getpid()}, bắt đầu lúc {format_local(now_rfc3339(), TIMEZONE, True)}\n")
+            handle.flush()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class Held:
+    """What the witness holds of one office's log, without holding the log in memory: its
+    size in bytes and lines, the Merkle frontier of its lines and its last event."""
+
+    bytes: int
+    frontier: merkle.Frontier
+    last: dict[str, Any] | None
+    """``seq``, ``hash``, ``at`` of the last event (None: nothing held yet)."""
+
+    @property
+    def size(self) -> int:
+        return self.frontier.size
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "bytes": self.bytes,
+            "size": self.size,
+            "frontier": [h.hex() for h in self.frontier.heads],
+            "last": self.last,
+        }
+
+
 @dataclass(frozen=True)
 class OfficeStore:
     """One office's folder in the store."""
@@ -282,13 +365,19 @@ class OfficeStore:
     def conflicts(self) -> Path:
         return self.folder / "conflicts"
 
+    @property
+    def facts_path(self) -> Path:
+        return self.folder / FACTS_NAME
+
     def held(self) -> bytes:
         return self.log_path.read_bytes() if self.log_path.is_file() else b""
 
+    def held_bytes(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.is_file() else 0
+
     def notes(self) -> dict[int, bytes]:
-        return {
-            size: checkpoints.Store(self.checkpoints).note(size) for size in checkpoints.Store(self.checkpoints).sizes()
-        }
+        store = checkpoints.Store(self.checkpoints)
+        return {size: store.note(size) for size in store.sizes()}
 
     def tokens(self, size: int) -> dict[str, bytes]:
         return checkpoints.Store(self.checkpoints).tokens(size)
@@ -298,6 +387,9 @@ class OfficeStore:
 
     def token_times(self) -> list[dict[str, Any]]:
         return read_lines(self.folder / "tokens.jsonl")
+
+    def facts(self) -> list[dict[str, Any]]:
+        return read_lines(self.facts_path)
 
     def state(self) -> dict[str, Any]:
         try:
@@ -309,6 +401,46 @@ class OfficeStore:
     def write_state(self, state: dict[str, Any]) -> None:
         text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         write_atomically(self.folder / "state.json", text.encode())
+
+    def held_tree(self, notes: dict[int, bytes]) -> Held:
+        """The held log's frontier, from ``state.json`` when it describes the file as it is,
+        else worked out again by reading the file line by line (and then every checkpoint
+        held is checked against it: a store changed by hand is an error, never trusted)."""
+        size = self.held_bytes()
+        saved = self.state().get("tree")
+        if isinstance(saved, dict) and saved.get("bytes") == size:
+            try:
+                frontier = merkle.Frontier(int(saved["size"]), [bytes.fromhex(h) for h in saved["frontier"]])
+                return Held(size, frontier, saved.get("last"))
+            except (KeyError, TypeError, ValueError):
+                pass
+        frontier, last, line = merkle.Frontier(), None, b""
+        wanted = set(notes)
+        if self.log_path.is_file():
+            with open(self.log_path, "rb") as handle:
+                for line in handle:
+                    if not line.endswith(b"\n"):
+                        raise _Failed(
+                            "kho lưu: dòng cuối của log.jsonl bị cắt dở; hãy khôi phục thư mục cơ quan từ git"
+                        )
+                    frontier.append(merkle.leaf_hash(line[:-1]))
+                    if frontier.size in wanted and frontier.head() != _root(notes[frontier.size]):
+                        raise _Failed(
+                            f"kho lưu: log.jsonl không khớp checkpoint {frontier.size} đã lưu; "
+                            "thư mục cơ quan trong kho đã bị sửa, hãy khôi phục nó từ git"
+                        )
+            if line:
+                try:
+                    event = json.loads(line)
+                    last = {"seq": event["seq"], "hash": event["hash"], "at": event["at"]}
+                except (ValueError, KeyError, TypeError):
+                    raise _Failed("kho lưu: dòng cuối của log.jsonl không phải sự kiện hợp lệ") from None
+        if notes and max(notes) > frontier.size:
+            raise _Failed(
+                f"kho lưu: log.jsonl có {frontier.size} dòng, ít hơn checkpoint {max(notes)} đã lưu; "
+                "thư mục cơ quan trong kho đã bị sửa, hãy khôi phục nó từ git"
+            )
+        return Held(size, frontier, last)
 
 
 # --- one office -------------------------------------------------------------------------
@@ -333,10 +465,20 @@ class _Failed(Exception):
 
 
 class _Conflict(Exception):
-    """The served log does not extend the checkpoint of ``held_size`` seen before."""
+    """The served log does not extend the checkpoint of ``held_size`` seen before (or two
+    checkpoints the office serves contradict each other: ``other`` is then the earlier one,
+    as served, instead of one held)."""
 
-    def __init__(self, reason: str, held_size: int, served_note: bytes, served_log: bytes | None = None):
+    def __init__(
+        self,
+        reason: str,
+        held_size: int,
+        served_note: bytes,
+        served_log: bytes | None = None,
+        other: bytes | None = None,
+    ):
         self.reason, self.held_size, self.served_note, self.served_log = reason, held_size, served_note, served_log
+        self.other = other
         super().__init__(reason)
 
 
@@ -366,6 +508,16 @@ def _log_of(raw: bytes) -> Log:
     return Log(Path(LOG_NAME), events, lines, raw)
 
 
+def _publishes(events: list[dict[str, Any]], first_seq: int) -> list[int]:
+    """Log sizes at which a publish ended, among ``events`` (the first is event
+    ``first_seq``): a publish writes its events with one ``at``, and a checkpoint after them."""
+    out = []
+    for index, event in enumerate(events[:-1]):
+        if event.get("at") != events[index + 1].get("at"):
+            out.append(first_seq + index)
+    return out
+
+
 class _Visit:
     """One sync of one office."""
 
@@ -374,6 +526,9 @@ class _Visit:
         self.base = agency.url
         self.deadline = max(config.timeout * 3, 5.0)
         self.range_used = False
+        self.state: dict[str, Any] = {}
+        """Keys to update in ``state.json`` after the visit."""
+        self.notes_words: list[str] = []
 
     def get(self, rel: str, what: str, limit: int, **kwargs: Any) -> http.Response:
         try:
@@ -385,7 +540,7 @@ class _Visit:
         return answer
 
     def evidence_log(self) -> bytes | None:
-        """The whole served log for a conflict's evidence, if it can be had."""
+        """The whole served log, kept as evidence of a conflict (None if it cannot be had)."""
         try:
             return self.whole_log()
         except _Failed:
@@ -394,39 +549,58 @@ class _Visit:
     def whole_log(self) -> bytes:
         return self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG).body
 
-    def new_log(self, held: bytes) -> bytes:
-        """The served log: the held bytes and what follows them (Range), or the whole file."""
+    def starts_with_held(self, served: bytes, size: int) -> bool:
+        """Do the served bytes begin with the held log (compared piece by piece)?"""
+        if len(served) < size:
+            return False
+        view = memoryview(served)
+        with open(self.store.log_path, "rb") as handle:
+            offset = 0
+            while chunk := handle.read(1 << 20):
+                if view[offset : offset + len(chunk)] != chunk:
+                    return False
+                offset += len(chunk)
+        return True
+
+    def new_part(self, held: int, largest: int, served_note: bytes) -> bytes:
+        """The served log's bytes after the ``held`` ones (Range), or, when the server sends
+        the whole file, the part after them once its beginning is checked to be the held log."""
         if not held:
             return self.whole_log()
-        answer = self.get(
-            paths.LOG_JSONL, "nhật ký", MAX_LOG, headers={"Range": f"bytes={len(held)}-"}, ok=(200, 206, 416)
-        )
+        answer = self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG, headers={"Range": f"bytes={held}-"}, ok=(200, 206, 416))
         if answer.status == 206:
             match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", answer.headers.get("Content-Range", ""))
-            if not match or int(match.group(1)) != len(held):
+            if not match or int(match.group(1)) != held:
                 raise _Failed("nhật ký: máy chủ trả về một đoạn khác đoạn đã hỏi (Content-Range sai)")
             self.range_used = True
-            return held + answer.body
-        if answer.status == 416:  # nothing after the held bytes: the same log, or a shorter one
-            return self.whole_log()
-        return answer.body  # the server ignored Range
+            return answer.body
+        whole = self.whole_log() if answer.status == 416 else answer.body  # 416: nothing after the held bytes
+        if not self.starts_with_held(whole, held):
+            raise _Conflict(
+                "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại hoặc cắt bớt",
+                largest,
+                served_note,
+                whole,
+            )
+        return whole[held:]
 
-    def run(self) -> Outcome:
-        held = self.store.held()
-        notes = self.store.notes()
-        answer = self.get(paths.CHECKPOINT, "checkpoint", MAX_CHECKPOINT)
+    def parse_note(self, body: bytes, where: str, first: checkpoints.Checkpoint | None) -> checkpoints.Checkpoint:
         try:
-            served = checkpoints.parse(answer.body, "checkpoint")
+            note = checkpoints.parse(body, where)
         except CongkhaiError as exc:
             raise _Failed(str(exc.problems[0].message)) from None
-        if notes:
-            first = checkpoints.parse(notes[min(notes)])
-            if served.origin != first.origin:
-                raise _Failed(f"checkpoint: nguồn '{served.origin}' khác nguồn đã thấy '{first.origin}'")
-        if self.agency.key is not None and not checkpoints.signed_by(
-            served, self.agency.key_name or "", self.agency.key
-        ):
-            raise _Failed(f"checkpoint {served.size}: không có chữ ký hợp lệ của cơ quan (khóa {self.agency.key_name})")
+        if first is not None and note.origin != first.origin:
+            raise _Failed(f"{where}: nguồn '{note.origin}' khác nguồn đã thấy '{first.origin}'")
+        if self.agency.key is not None and not checkpoints.signed_by(note, self.agency.key_name or "", self.agency.key):
+            raise _Failed(f"{where} {note.size}: không có chữ ký hợp lệ của cơ quan (khóa {self.agency.key_name})")
+        return note
+
+    def run(self) -> Outcome:
+        notes = self.store.notes()
+        held = self.store.held_tree(notes)
+        first = checkpoints.parse(notes[min(notes)]) if notes else None
+        answer = self.get(paths.CHECKPOINT, "checkpoint", MAX_CHECKPOINT)
+        served = self.parse_note(answer.body, "checkpoint", first)
         largest = max(notes) if notes else 0
         if served.size in notes and _root(notes[served.size]) != served.root:
             raise _Conflict(
@@ -437,7 +611,8 @@ class _Visit:
                 self.evidence_log(),
             )
         if served.size < largest:
-            kind = "cắt bớt" if merkle.Tree(merkle.log_leaves(held)).head(0, served.size) == served.root else "viết lại"
+            tree = merkle.Tree(merkle.log_leaves(self.store.held()))
+            kind = "cắt bớt" if tree.head(0, served.size) == served.root else "viết lại"
             raise _Conflict(
                 f"checkpoint đang phục vụ chỉ có {served.size} sự kiện, ít hơn checkpoint {largest} đã thấy: "
                 f"nhật ký đã bị {kind}",
@@ -445,24 +620,18 @@ class _Visit:
                 served.note,
                 self.evidence_log(),
             )
-        if served.size == largest and notes.get(largest) == served.note and held.count(b"\n") == served.size:
-            tokens = self.fetch_tokens(served.size, notes)
-            return self.accepted(held, held, served, tokens)
-        raw = self.new_log(held)
-        if not raw.startswith(held):
-            raise _Conflict(
-                "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại hoặc cắt bớt",
-                largest,
-                served.note,
-                raw,
-            )
+        if served.size == largest and notes.get(largest) == served.note and held.size == served.size:
+            problems = self.fetch_tokens([served.size], notes)
+            problems += self.sync_facts(held.size, 0)
+            return self.accepted(held, held, served, problems)
+        tail = self.new_part(held.bytes, largest, served.note)
         try:
-            problem = self.check(raw, served, notes)
+            grown, roots, publishes = self.check(tail, held, served, largest)
         except _Failed:
             if not self.range_used:
                 raise
-            whole = self.whole_log()  # the tail did not fit: look at the whole served log
-            if not whole.startswith(held):
+            whole = self.whole_log()  # the new part did not fit: look at the whole served log
+            if not self.starts_with_held(whole, held.bytes):
                 raise _Conflict(
                     "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại",
                     largest,
@@ -470,45 +639,123 @@ class _Visit:
                     whole,
                 ) from None
             raise
-        if problem is not None:
-            raise _Conflict(problem[0], problem[1], served.note, raw)
-        notes[served.size] = served.note
-        tokens = self.fetch_tokens(served.size, notes)
-        return self.accepted(held, raw, served, tokens)
+        found, problems = self.intermediate(publishes, roots, served, first)
+        if tail:
+            with open(self.store.log_path, "ab") as handle:
+                handle.write(tail)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for note in [*found, served]:
+            if note.size not in notes:
+                self.keep(note)
+                notes[note.size] = note.note
+        problems += self.fetch_tokens([n.size for n in [*found, served]], notes)
+        problems += self.sync_facts(grown.size, grown.size - held.size)
+        if found:
+            self.notes_words.append(f"thêm {len(found)} checkpoint trung gian")
+        return self.accepted(held, grown, served, problems)
 
-    def check(self, raw: bytes, served: checkpoints.Checkpoint, notes: dict[int, bytes]) -> tuple[str, int] | None:
-        """Raise _Failed if ``raw`` is not a sound log matching ``served``; return
-        (reason, size) of a seen checkpoint it does not extend, or None."""
-        if raw and not raw.endswith(b"\n"):
+    def check(
+        self, tail: bytes, held: Held, served: checkpoints.Checkpoint, largest: int
+    ) -> tuple[Held, dict[int, bytes], list[int]]:
+        """Check the new lines as the continuation of the held log (chain from the held last
+        event, Merkle heads from the held frontier): the held checkpoints need no second
+        look, since the new log is the held bytes followed by these. Raise _Failed if the
+        new lines are not sound or do not match ``served``; return the grown log, the heads
+        at the sizes where a publish ended, and those sizes."""
+        if tail and not tail.endswith(b"\n"):
             raise _Failed("nhật ký: dòng cuối bị cắt dở (câu trả lời không trọn vẹn hoặc tệp đang ghi dở)")
         try:
-            log = _log_of(raw)
+            log = _log_of(tail)
         except CongkhaiError as exc:
-            raise _Failed(f"nhật ký: {exc.problems[0]}") from None
-        chain = chain_problems(log, LOG_NAME)
+            problem = exc.problems[0]
+            raise _Failed(f"nhật ký: {LOG_NAME}:{problem.line + held.size}: {problem.message}") from None
+        chain = chain_problems(log, LOG_NAME, after=held.last)
         if chain:
             more = f" (và {len(chain) - 1} lỗi khác)" if len(chain) > 1 else ""
             raise _Failed(f"chuỗi nhật ký hỏng: {chain[0]}{more}")
-        tree = merkle.Tree(merkle.log_leaves(raw))
-        if served.size > tree.size:
-            raise _Failed(f"checkpoint có {served.size} sự kiện nhưng nhật ký đang phục vụ chỉ có {tree.size}")
-        if tree.head(0, served.size) != served.root:
+        total = held.size + len(log.events)
+        if served.size > total:
+            raise _Failed(f"checkpoint có {served.size} sự kiện nhưng nhật ký đang phục vụ chỉ có {total}")
+        if served.size - held.size <= PROBE_ALL:  # few new events: ask for a checkpoint after each
+            candidates = list(range(held.size + 1, served.size))
+        else:
+            candidates = _publishes(log.events, held.size + 1)
+        publishes = [s for s in candidates if largest < s < served.size][-MAX_INTERMEDIATE:]
+        wanted = {*publishes, served.size}
+        frontier = held.frontier.copy()
+        roots: dict[int, bytes] = {}
+        if frontier.size in wanted:
+            roots[frontier.size] = frontier.head()
+        for line in tail.split(b"\n")[:-1]:
+            frontier.append(merkle.leaf_hash(line))
+            if frontier.size in wanted:
+                roots[frontier.size] = frontier.head()
+        if roots[served.size] != served.root:
             raise _Failed(f"checkpoint {served.size} không khớp {served.size} dòng đầu của nhật ký đang phục vụ")
-        for size, note in sorted(notes.items()):
-            if size > tree.size or tree.head(0, size) != _root(note):
-                return f"nhật ký đang phục vụ không còn khớp checkpoint {size} đã thấy: nhật ký đã bị viết lại", size
-        return None
+        last = log.events[-1] if log.events else None
+        grown = Held(
+            held.bytes + len(tail),
+            frontier,
+            {"seq": last["seq"], "hash": last["hash"], "at": last["at"]} if last else held.last,
+        )
+        return grown, roots, publishes
 
-    def fetch_tokens(self, size: int, notes: dict[int, bytes]) -> list[str]:
-        """Fetch and verify the tokens of checkpoint ``size`` (and of a few earlier ones
-        still without); store the valid ones. Returns the problems."""
+    def intermediate(
+        self,
+        sizes: list[int],
+        roots: dict[int, bytes],
+        served: checkpoints.Checkpoint,
+        first: checkpoints.Checkpoint | None,
+    ) -> tuple[list[checkpoints.Checkpoint], list[str]]:
+        """The checkpoints the office wrote after each publish since the last sync
+        (``checkpoints/<size>``; a size not served is skipped), each checked against the log.
+        One that cannot be had or read is a problem of this sync (the log, matching the
+        latest checkpoint, is still accepted); one that contradicts the log is a conflict."""
+        found, problems = [], []
+        for size in sizes:
+            try:
+                answer = self.get(paths.checkpoint_file(size), f"checkpoint {size}", MAX_CHECKPOINT, ok=(200, 404))
+                if answer.status == 404:
+                    continue
+                note = self.parse_note(answer.body, f"checkpoints/{size}", first or served)
+                if note.size != size:
+                    raise _Failed(f"checkpoints/{size}: ghi {note.size} sự kiện, không phải {size}")
+            except _Failed as exc:
+                problems.append(str(exc))
+                continue
+            if note.root != roots[size]:
+                raise _Conflict(
+                    f"checkpoint {size} cơ quan đang phục vụ không khớp {size} dòng đầu của nhật ký mà checkpoint "
+                    f"{served.size} xác nhận: hai checkpoint của cùng cơ quan mâu thuẫn, nhật ký đã bị viết lại",
+                    size,
+                    served.note,
+                    self.evidence_log(),
+                    other=note.note,
+                )
+            found.append(note)
+        return found, problems
+
+    def keep(self, note: checkpoints.Checkpoint) -> None:
+        write_atomically(self.store.checkpoints / str(note.size), note.note)
+        append_line(
+            self.store.folder / "seen.jsonl",
+            {
+                "size": note.size,
+                "root": base64.b64encode(note.root).decode(),
+                "seen_at": self.now,
+                "sha256": _sha(note.note),
+            },
+        )
+
+    def fetch_tokens(self, sizes: list[int], notes: dict[int, bytes]) -> list[str]:
+        """Fetch and verify the tokens of the checkpoints ``sizes`` (and of a few earlier
+        ones still without); store the valid ones. Returns the problems."""
         problems: list[str] = []
         known = {(t.get("size"), t.get("tsa")) for t in self.store.token_times()}
         for tsa in self.config.tsas:
-            wanted = [size] + [s for s in sorted(notes, reverse=True) if s != size and (s, tsa.name) not in known][
-                :TOKEN_RETRIES
-            ]
-            for at_size in wanted:
+            retries = [s for s in sorted(notes, reverse=True) if s not in sizes and (s, tsa.name) not in known]
+            for at_size in [*sizes, *retries[:TOKEN_RETRIES]]:
                 if (at_size, tsa.name) in known:
                     continue
                 rel = paths.token_file(at_size, tsa.name)
@@ -540,25 +787,68 @@ class _Visit:
                 known.add((at_size, tsa.name))
         return problems
 
-    def accepted(self, held: bytes, raw: bytes, served: checkpoints.Checkpoint, problems: list[str]) -> Outcome:
-        if raw != held:
-            write_atomically(self.store.log_path, raw)
-        note_path = self.store.checkpoints / str(served.size)
-        if not note_path.is_file():
-            write_atomically(note_path, served.note)
-            append_line(
-                self.store.folder / "seen.jsonl",
-                {
-                    "size": served.size,
-                    "root": base64.b64encode(served.root).decode(),
-                    "seen_at": self.now,
-                    "sha256": _sha(served.note),
-                },
-            )
-        new = raw.count(b"\n") - held.count(b"\n")
+    def sync_facts(self, size: int, new: int) -> list[str]:
+        """Fetch ``minh-chung.json`` when the log grew (or its facts were not yet had for
+        this size) and keep each entry that matches the event it names in the held log.
+        Returns the problems (entries that do not match the log, or that differ from the
+        facts already kept for the same event)."""
+        before = self.store.state().get("facts")
+        if not new and isinstance(before, dict) and before.get("size") == size:
+            self.state["facts"] = before
+            if before.get("served") is False:
+                self.notes_words.append(FACTS_ABSENT)
+            return []
+        answer = self.get(paths.EVIDENCE_FACTS, "minh-chung.json", MAX_FACTS, ok=(200, 404))
+        if answer.status == 404:
+            self.state["facts"] = {"size": size, "served": False, "at": self.now}
+            self.notes_words.append(FACTS_ABSENT)
+            return []
+        try:
+            data = json.loads(answer.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return ["minh-chung.json: không phải JSON hợp lệ"]
+        entries = data.get("records") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("format") != evidence_facts.FORMAT or not isinstance(entries, list):
+            return [f"minh-chung.json: không đúng định dạng {evidence_facts.FORMAT}"]
+        wanted = {e.get("seq") for e in entries if isinstance(e, dict)}
+        events: dict[int, dict[str, Any]] = {}
+        with open(self.store.log_path, "rb") as handle:
+            for seq, line in enumerate(handle, start=1):
+                if seq in wanted:
+                    events[seq] = json.loads(line)
+        kept = {(f.get("id"), f.get("seq")): f for f in self.store.facts()}
+        bad: list[str] = []
+        added = 0
+        for entry in entries:
+            problem = _facts_problem(entry, events, size)
+            if problem == "later":
+                continue  # names an event published after the log was fetched: next time
+            if problem:
+                bad.append(problem)
+                continue
+            item = {k: entry[k] for k in FACT_KEYS}
+            before_item = kept.get((item["id"], item["seq"]))
+            if before_item is not None:
+                if {k: before_item.get(k) for k in FACT_KEYS} != item:
+                    bad.append(
+                        f"{item['id']} phiên bản {item['version']}: thông tin khác lần trước đã thấy "
+                        f"({before_item.get('seen_at')}), giữ bản cũ"
+                    )
+                continue
+            append_line(self.store.facts_path, {**item, "seen_at": self.now})
+            kept[(item["id"], item["seq"])] = item
+            added += 1
+        self.state["facts"] = {"size": size, "served": True, "at": self.now, "sha256": _sha(answer.body)}
+        if not bad:
+            return []
+        more = f" (và {len(bad) - 3} mục khác)" if len(bad) > 3 else ""
+        return ["minh-chung.json không khớp nhật ký: " + "; ".join(bad[:3]) + more]
+
+    def accepted(self, held: Held, grown: Held, served: checkpoints.Checkpoint, problems: list[str]) -> Outcome:
+        self.state["tree"] = grown.as_state()
+        new = grown.size - held.size
         stamped = sorted(t["tsa"] for t in self.store.token_times() if t.get("size") == served.size)
-        total = raw.count(b"\n")
-        words = f"{total} sự kiện (" + (f"thêm {new}" if new else "không có gì mới") + ")"
+        words = f"{grown.size} sự kiện (" + (f"thêm {new}" if new else "không có gì mới") + ")"
         words += f", checkpoint {served.size}"
         words += (
             f", dấu thời gian: {', '.join(stamped)}"
@@ -567,6 +857,7 @@ class _Visit:
         )
         if self.range_used:
             words += ", chỉ tải phần mới"
+        words += "".join(f", {w}" for w in self.notes_words)
         if problems:
             return Outcome(
                 self.agency, ERROR, words + "; " + "; ".join(problems), served.size, new, None, self.range_used
@@ -575,7 +866,8 @@ class _Visit:
 
     def record_conflict(self, conflict: _Conflict) -> Path:
         """Write both checkpoints into ``conflicts/<time>/`` (once per pair) with an explanation."""
-        held_note, served_note = self.store.notes()[conflict.held_size], conflict.served_note
+        held_note = conflict.other or self.store.notes()[conflict.held_size]
+        served_note = conflict.served_note
         pair = _sha(held_note + b"\n--\n" + served_note)
         if self.store.conflicts.is_dir():
             for folder in sorted(self.store.conflicts.iterdir()):
@@ -589,16 +881,31 @@ class _Visit:
             folder = self.store.conflicts / f"{stamp}-{n}"
         folder.mkdir(parents=True)
         served_cp = checkpoints.parse(served_note)
-        held_name = f"checkpoint-da-thay-{conflict.held_size}"
+        if conflict.other is None:
+            held_name = f"checkpoint-da-thay-{conflict.held_size}"
+        else:
+            held_name = f"checkpoint-dang-phuc-vu-{conflict.held_size}"
         served_name = f"checkpoint-dang-phuc-vu-{served_cp.size}"
         (folder / held_name).write_bytes(held_note)
         (folder / served_name).write_bytes(served_note)
-        for tsa, token in self.store.tokens(conflict.held_size).items():
-            (folder / f"{held_name}.{tsa}.tsr").write_bytes(token)
+        if conflict.other is None:
+            for tsa, token in self.store.tokens(conflict.held_size).items():
+                (folder / f"{held_name}.{tsa}.tsr").write_bytes(token)
         if conflict.served_log is not None:
             (folder / "nhat-ky-dang-phuc-vu.jsonl").write_bytes(conflict.served_log)
         seen = {item.get("size"): item.get("seen_at") for item in self.store.seen()}
         when = seen.get(conflict.held_size)
+        if conflict.other is None:
+            first_line = (
+                f"- {held_name}: Thanh tra đã thấy và lưu"
+                + (f" lúc {format_local(when, TIMEZONE, with_time=True)} ({when})" if when else "")
+                + f"; SHA-256 {_sha(held_note)}; bản nhật ký tương ứng là log.jsonl của thư mục cơ quan trong kho."
+            )
+        else:
+            first_line = (
+                f"- {held_name}: cơ quan đang phục vụ tại {self.agency.url}{paths.checkpoint_file(conflict.held_size)}"
+                f"; SHA-256 {_sha(held_note)}."
+            )
         lines = [
             f"Cơ quan: {self.agency.name} ({self.agency.url})",
             f"Phát hiện lúc: {format_local(self.now, TIMEZONE, with_time=True)} ({self.now})",
@@ -606,9 +913,7 @@ class _Visit:
             f"Kết luận: {conflict.reason}.",
             "",
             "Hai checkpoint dưới đây không thể cùng đúng với một nhật ký chỉ được ghi thêm:",
-            f"- {held_name}: Thanh tra đã thấy và lưu"
-            + (f" lúc {format_local(when, TIMEZONE, with_time=True)} ({when})" if when else "")
-            + f"; SHA-256 {_sha(held_note)}; bản nhật ký tương ứng là log.jsonl của thư mục cơ quan trong kho.",
+            first_line,
             f"- {served_name}: cơ quan đang phục vụ tại {self.agency.url}{paths.CHECKPOINT}; SHA-256 {_sha(served_note)}.",
             "",
             f"Mã gốc (Merkle) của {conflict.held_size} dòng đầu của nhật ký đang phục vụ không bằng mã gốc của "
@@ -624,6 +929,56 @@ class _Visit:
         (folder / "GIAI-THICH.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (folder / "cap.sha256").write_text(pair + "\n")
         return folder
+
+
+FACT_KEYS = (
+    "id",
+    "seq",
+    "version",
+    "content_sha256",
+    "category",
+    "kind",
+    "attachments",
+    "posting_minutes",
+    "withdrawn",
+    "fields",
+)
+FACTS_ABSENT = "cơ quan chưa phục vụ minh-chung.json (bản congkhai cũ): chưa biết minh chứng theo loại"
+
+
+def _facts_problem(entry: Any, events: dict[int, dict[str, Any]], size: int) -> str | None:
+    """Why one entry of ``minh-chung.json`` cannot be kept (None: it can; ``later``: it
+    names an event the held log does not have yet)."""
+    if not isinstance(entry, dict) or any(k not in entry for k in FACT_KEYS):
+        return "một mục thiếu khóa"
+    name, seq = entry["id"], entry["seq"]
+    if not isinstance(seq, int) or not isinstance(name, str):
+        return "một mục có id hoặc seq sai kiểu"
+    if seq > size:
+        return "later"
+    attachments, fields = entry["attachments"], entry["fields"]
+    if (
+        not isinstance(attachments, list)
+        or not all(isinstance(a, dict) and isinstance(a.get("kind"), str | None) for a in attachments)
+        or not isinstance(fields, dict)
+        or not all(isinstance(v, list) for v in fields.values())
+        or not isinstance(entry["kind"], str | None)
+        or not isinstance(entry["category"], str)
+    ):
+        return f"{name}: sai kiểu dữ liệu"
+    event = events.get(seq)
+    if event is None or event.get("id") != name:
+        return f"{name}: sự kiện {seq} của nhật ký không phải của bản ghi này"
+    logged = [(a.get("file"), a.get("sha256")) for a in event.get("attachments") or []]
+    if (
+        event.get("version") != entry["version"]
+        or event.get("content_sha256") != entry["content_sha256"]
+        or event.get("category") != entry["category"]
+        or logged != [(a.get("file"), a.get("sha256")) for a in attachments]
+        or (event.get("event") == "withdrawn") != bool(entry["withdrawn"])
+    ):
+        return f"{name} (sự kiện {seq}): phiên bản, mã băm hoặc tệp đính kèm khác nhật ký"
+    return None
 
 
 def sync_office(agency: Agency, config: Config, store: Path, client: httpx.Client, now: str | None = None) -> Outcome:
@@ -647,6 +1002,7 @@ def sync_office(agency: Agency, config: Config, store: Path, client: httpx.Clien
             outcome = Outcome(agency, CONFLICT, f"{exc.reason}; bằng chứng: {folder}", conflict=folder)
     except Exception as exc:  # one office's surprise never stops the others
         outcome = Outcome(agency, ERROR, f"lỗi không lường trước khi kiểm tra ({exc.__class__.__name__}: {exc})")
+    state.update(visit.state)
     state["state"] = outcome.state
     if outcome.state == OK:
         state["last_ok"] = now
@@ -655,11 +1011,10 @@ def sync_office(agency: Agency, config: Config, store: Path, client: httpx.Clien
         state["last_error"] = {"at": now, "message": outcome.message}
     if outcome.conflict is not None:
         state["conflicts"] = sorted({*state.get("conflicts", []), outcome.conflict.name})
-    held = office.held()
-    if held:
-        last = json.loads(held[:-1].rsplit(b"\n", 1)[-1])
-        state["head"] = {"seq": last.get("seq"), "hash": last.get("hash"), "at": last.get("at")}
-        state["size"] = held.count(b"\n")
+    tree = state.get("tree")
+    if isinstance(tree, dict) and tree.get("bytes") == office.held_bytes() and tree.get("last"):
+        state["head"] = tree["last"]
+        state["size"] = tree["size"]
     office.write_state(state)
     return outcome
 
@@ -670,18 +1025,19 @@ def sync(
     workers: int = WORKERS,
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Visit every office, at most ``workers`` at a time; outcomes in the order of ``witness.yml``."""
-    store.mkdir(parents=True, exist_ok=True)
-    now = now_rfc3339()
-    with (
-        http.client(timeout=config.timeout, max_redirects=3, connections=workers * 2) as client,
-        ThreadPoolExecutor(max_workers=max(1, min(workers, WORKERS))) as pool,
-    ):
-        futures = [pool.submit(sync_office, agency, config, store, client, now) for agency in config.agencies]
-        outcomes = []
-        for future in futures:
-            outcome = future.result()
-            if progress is not None:
-                progress(outcome)
-            outcomes.append(outcome)
-    return outcomes
+    """Visit every office, at most ``workers`` at a time; outcomes in the order of
+    ``witness.yml``. The store is locked for the whole sync (:func:`store_lock`)."""
+    with store_lock(store):
+        now = now_rfc3339()
+        with (
+            http.client(timeout=config.timeout, max_redirects=3, connections=workers * 2) as client,
+            ThreadPoolExecutor(max_workers=max(1, min(workers, WORKERS))) as pool,
+        ):
+            futures = [pool.submit(sync_office, agency, config, store, client, now) for agency in config.agencies]
+            outcomes = []
+            for future in futures:
+                outcome = future.result()
+                if progress is not None:
+                    progress(outcome)
+                outcomes.append(outcome)
+        return outcomes

@@ -76,3 +76,17 @@ def test_every_consistency_proof_verifies_and_a_rewritten_history_does_not():
 def test_log_leaves_are_the_lines_without_newline():
     raw = b'{"a":1}\n{"b":2}\n'
     assert merkle.log_leaves(raw) == [merkle.leaf_hash(b'{"a":1}'), merkle.leaf_hash(b'{"b":2}')]
+
+
+def test_frontier_gives_every_head_and_resumes_from_its_saved_hashes():
+    leaves = [merkle.leaf_hash(str(n).encode()) for n in range(70)]
+    frontier = merkle.Frontier()
+    assert frontier.head() == merkle.EMPTY_ROOT
+    for size in range(1, len(leaves) + 1):
+        frontier.append(leaves[size - 1])
+        assert frontier.head() == merkle.root(leaves[:size]), size
+        assert len(frontier.heads) == bin(size).count("1")
+        again = merkle.Frontier(frontier.size, frontier.heads)  # as kept in a witness's state.json
+        assert again.head() == frontier.head()
+    with pytest.raises(ValueError):
+        merkle.Frontier(3, frontier.heads[:1])

@@ -7,19 +7,26 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from generator import checkpoints, paths
 from generator import log as logmod
 from generator.cli import main
-from generator.witness import load_config
-from tests.conftest import BASE_FILES, MKDOCS_YML, run_cli, write_files
+from generator.witness import load_config, store_lock
+from tests.browser import axe_violations, open_page, serve
+from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.servers import nginx_sites
 from tests.test_attested import with_tsas
 
@@ -174,7 +181,7 @@ def slug(url: str) -> str:
     return url.removeprefix("http://").rstrip("/").replace(".", "-").replace(":", "-")
 
 
-def test_three_offices_one_rewrites_one_truncates_one_stays_honest(tmp_path, openssl_tsa):
+def test_three_offices_one_rewrites_one_truncates_one_stays_honest(tmp_path, openssl_tsa, chromium):
     offices = [make_office(tmp_path, name, openssl_tsa) for name in ("office-a", "office-b", "office-c")]
     for root in offices:
         publish(root)
@@ -257,11 +264,10 @@ def test_three_offices_one_rewrites_one_truncates_one_stays_honest(tmp_path, ope
         result = witness("report", "--store", str(store), "--out", str(out))
         assert result.exit_code == 0, result.output
         check_report(out, names)
+        check_accessible(out, chromium)
 
 
 def check_report(out: Path, names: list[str]) -> None:
-    from bs4 import BeautifulSoup
-
     page = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
     rows = page.select("table.ck-witness tbody tr")
     assert [r.select_one("th").get_text(strip=True) for r in rows] == sorted(names)
@@ -279,6 +285,10 @@ def check_report(out: Path, names: list[str]) -> None:
             states = [s["data-state"] for s in months["12/2025"].select("[data-state]")]
             assert states == ["late", "missing"] and "dấu thời gian openssl" in months["12/2025"].get_text()
             assert [s["data-state"] for s in months["01/2026"].select("[data-state]")] == ["missing", "missing"]
+            # the May minutes (session 15/05/2026) were due 5 working days after the session
+            may = months["05/2026"].select("td")[1]
+            assert may.select_one("[data-state]")["data-state"] == "late"
+            assert "Biên bản tiếp công dân tháng 5/2026" in may.get_text() and "hạn 22/05/2026" in may.get_text()
     import csv
 
     with open(out / "tong-quan.csv", encoding="utf-8-sig", newline="") as handle:
@@ -354,3 +364,217 @@ def test_config_accepts_a_verifier_key(tmp_path):
     loaded = load_config(config)
     assert loaded.agencies[0].key_name == "a.example.gov.vn/nhat-ky-cong-khai"
     assert loaded.agencies[0].slug == "a-example-gov-vn"
+
+
+def check_accessible(out: Path, chromium) -> None:
+    """The overview and every office page: no axe-core violation of serious or critical impact."""
+    pages = ["index.html", *sorted(p.relative_to(out).as_posix() for p in out.glob("*/index.html"))]
+    assert len(pages) > 1
+    with serve(out) as url:
+        page, visit = open_page(chromium)
+        problems = {}
+        for name in pages:
+            assert page.goto(url + name).status == 200, name
+            bad = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+            if bad:
+                problems[name] = bad
+        page.context.close()
+    assert not problems, problems
+    assert visit.hosts == {"127.0.0.1"}, visit.hosts
+
+
+def minutes(month: int) -> str:
+    return NEW_MINUTES.replace("tháng 5/2026", f"tháng {month}/2026").replace("2026-05-15", f"2026-{month:02d}-15")
+
+
+def office_page(out: Path) -> BeautifulSoup:
+    (page,) = out.glob("*/index.html")
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
+SIGNED_DECEMBER = {
+    "disclosures/tiep-cong-dan/2025/lich-thang-12.yml": """\
+        title: Thông báo lịch tiếp công dân tháng 12/2025
+        kind: lich
+        document: {date: 2025-12-01}
+        month: 2025-12
+        sessions:
+          - {date: 2025-12-15, start: "07:30"}
+        attachments:
+          - {file: lich-12-ky.pdf, title: Thông báo (bản chụp có chữ ký), kind: van-ban-goc}
+        change_note: Thêm bản chụp có chữ ký.
+        """,
+    "disclosures/tiep-cong-dan/2025/lich-12-ky.pdf": "%PDF-1.4 signed scan\n",
+}
+
+
+def test_missing_evidence_by_kind_and_deadlines_from_category_data(tmp_path, openssl_tsa):
+    office = make_office(tmp_path, "office-e", openssl_tsa)
+    publish(office)
+    store, config, out = tmp_path / "store", tmp_path / "witness.yml", tmp_path / "tong-quan"
+    with nginx_sites([office / "www"], tmp_path / "nginx") as urls:
+        write_config(config, [("Sở Tài chính", urls[0])], openssl_tsa)
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 0, result.output
+        folder = store / slug(urls[0])
+        kept = [json.loads(line) for line in (folder / "minh-chung.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert sorted(k["id"] for k in kept) == sorted(e["id"] for e in events(office))
+        may = next(k for k in kept if k["id"] == "tiep-cong-dan/2026/lich-thang-05")
+        assert may["kind"] == "lich" and [a["kind"] for a in may["attachments"]] == ["quyet-dinh"]
+        assert may["fields"]["sessions.date"] == ["2026-05-15"]
+
+        assert witness("report", "--store", str(store), "--out", str(out)).exit_code == 0
+        page = office_page(out)
+        lacking = {
+            r.select_one("th").get_text(strip=True): r.select("td")[1].get_text(strip=True)
+            for r in page.select("table.ck-lacking tbody tr")
+        }
+        assert lacking == {
+            "Thông báo lịch tiếp công dân tháng 12/2025": "Thông báo lịch tiếp công dân (bản chụp có chữ ký)",
+            "Biên bản tiếp công dân tháng 4/2026": "Biên bản tiếp công dân (bản chụp có chữ ký)",
+        }
+        kinds = {
+            r.select_one("th").get_text(strip=True): r.get_text(" ", strip=True)
+            for r in page.select("table.ck-kinds tbody tr")
+        }
+        assert kinds["Tiếp công dân / Thông báo lịch tiếp công dân"].startswith(
+            "Tiếp công dân / Thông báo lịch tiếp công dân 2 1 "
+        )
+        months = {m.select_one("th").get_text(strip=True): m for m in page.select("table.ck-months tbody tr")}
+        december = months["12/2025"].select("td")
+        # the schedule: 5 working days before its session (15/12/2025); the minutes: 5 after it
+        assert "hạn 08/12/2025" in december[0].get_text()
+        assert "Biên bản buổi tiếp công dân ngày 15/12/2025: chưa có; hạn 22/12/2025" in december[1].get_text()
+        assert "hạn 22/04/2026" in months["04/2026"].select("td")[1].get_text()
+        index = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+        assert index.select_one("[data-lacking]")["data-lacking"] == "2"
+
+        # the office adds the December schedule's signed scan (a new version), and at the same
+        # time serves facts that change what it said of versions already seen
+        write_files(office, SIGNED_DECEMBER)
+        publish(office)
+        served = office / "www" / paths.EVIDENCE_FACTS
+        text = served.read_text(encoding="utf-8")
+        text = text.replace('"session_date":["2026-04-15"]', '"session_date":["2026-04-20"]')
+        entry = next(line for line in text.splitlines() if '"id":"duong-day-nong/2026/duong-day-nong"' in line)
+        logged = events(office)[0]["content_sha256"]
+        text = text.replace(entry, entry.replace(logged, "0" * 64))
+        served.unlink()
+        served.write_text(text, encoding="utf-8")
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1
+        line = result.output.splitlines()[0]
+        assert line.startswith("LỖI  Sở Tài chính") and "thêm 1" in line, line
+        assert "minh-chung.json không khớp nhật ký" in line
+        assert "tiep-cong-dan/2026/bien-ban-thang-04 phiên bản 1: thông tin khác lần trước đã thấy" in line
+        assert (
+            "duong-day-nong/2026/duong-day-nong (sự kiện 1): phiên bản, mã băm hoặc tệp đính kèm khác nhật ký" in line
+        )
+        kept = [json.loads(line) for line in (folder / "minh-chung.jsonl").read_text(encoding="utf-8").splitlines()]
+        april = [k for k in kept if k["id"] == "tiep-cong-dan/2026/bien-ban-thang-04"]
+        assert len(april) == 1 and april[0]["fields"]["session_date"] == ["2026-04-15"]
+        december = [k for k in kept if k["id"] == "tiep-cong-dan/2025/lich-thang-12"]
+        assert [k["version"] for k in december] == [1, 2]
+
+    assert witness("report", "--store", str(store), "--out", str(out)).exit_code == 0
+    lacking = [r.select_one("th").get_text(strip=True) for r in office_page(out).select("table.ck-lacking tbody tr")]
+    assert lacking == ["Biên bản tiếp công dân tháng 4/2026"]
+
+
+def test_every_checkpoint_between_two_syncs_is_kept_and_checked(tmp_path, openssl_tsa):
+    office = make_office(tmp_path, "office-f", openssl_tsa)
+    publish(office)
+    store, config = tmp_path / "store", tmp_path / "witness.yml"
+    with nginx_sites([office / "www"], tmp_path / "nginx") as urls:
+        write_config(config, [("UBND xã Mỹ Hòa Hưng", urls[0])], openssl_tsa)
+        assert witness("sync", "--config", str(config), "--store", str(store)).exit_code == 0
+        for month in (6, 7, 8):  # three publishes between two syncs
+            write_files(office, {f"disclosures/tiep-cong-dan/2026/bien-ban-thang-{month:02d}.md": minutes(month)})
+            publish(office)
+        (tmp_path / "nginx/access.log").write_text("")
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 0, result.output
+        assert "thêm 3" in result.output and "thêm 2 checkpoint trung gian" in result.output, result.output
+        folder = store / slug(urls[0])
+        seen = [json.loads(line)["size"] for line in (folder / "seen.jsonl").read_text().splitlines()]
+        assert seen == [4, 5, 6, 7]
+        for size in (5, 6, 7):
+            assert (folder / "checkpoints" / str(size)).read_bytes() == (
+                office / "publication-log.checkpoints" / str(size)
+            ).read_bytes()
+            assert (folder / "checkpoints" / f"{size}.openssl.tsr").is_file()
+        access = [line.split() for line in (tmp_path / "nginx/access.log").read_text().splitlines()]
+        assert [a[1] for a in access if a[3].endswith(LOG)] == ["206"], access
+        state = json.loads((folder / "state.json").read_text())
+        assert state["tree"]["size"] == 7 and state["head"]["seq"] == 7
+        assert (folder / "log.jsonl").read_bytes() == (office / LOG).read_bytes()
+
+        # two more publishes; the checkpoint the office serves for the first is not of this log
+        for month in (9, 10):
+            write_files(office, {f"disclosures/tiep-cong-dan/2026/bien-ban-thang-{month:02d}.md": minutes(month)})
+            publish(office)
+        served = office / "www" / paths.checkpoint_file(8)
+        origin = checkpoints.parse(served.read_bytes()).origin
+        served.unlink()
+        served.write_bytes(checkpoints.make(origin, 8, bytes(32)))
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1
+        assert (
+            result.output.startswith("XUNG ĐỘT  UBND xã Mỹ Hòa Hưng")
+            and "checkpoint 8 cơ quan đang phục vụ" in result.output
+        )
+        (conflict,) = (folder / "conflicts").iterdir()
+        assert (conflict / "checkpoint-dang-phuc-vu-8").read_bytes() == served.read_bytes()
+        assert (conflict / "checkpoint-dang-phuc-vu-9").read_bytes() == (
+            office / "www/nhat-ky-cong-khai/checkpoint"
+        ).read_bytes()
+        assert len((folder / "log.jsonl").read_bytes().splitlines()) == 7  # nothing accepted
+
+        # a store changed by hand is never trusted: the held log loses its last line
+        held = (folder / "log.jsonl").read_bytes().splitlines(keepends=True)
+        (folder / "log.jsonl").write_bytes(b"".join(held[:-1]))
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1
+        assert "kho lưu: log.jsonl có 6 dòng, ít hơn checkpoint 7 đã lưu" in result.output, result.output
+
+
+def test_a_second_sync_is_refused_while_one_runs(tmp_path):
+    store, config = tmp_path / "store", tmp_path / "witness.yml"
+    config.write_text("timeout: 1\nagencies:\n  - {name: Sở Xây dựng, url: 'http://127.0.0.1:9/'}\n", encoding="utf-8")
+    lock = store / ".dong-bo.lock"
+    with store_lock(store):
+        result = witness("sync", "--config", str(config), "--store", str(store))
+    assert result.exit_code == 1
+    assert (
+        f"một lần đồng bộ khác đang chạy trên kho {store} (tệp khóa {lock}; tiến trình {os.getpid()}, bắt đầu lúc "
+        in result.output
+    ), result.output
+    assert "hãy chờ nó xong rồi chạy lại" in result.output and "Traceback" not in result.output
+    assert not (store / "127-0-0-1-9").exists()  # nothing was written
+
+    # a sync killed while it holds the lock leaves the file, but not the lock
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from generator.witness import store_lock\n"
+            "with store_lock(Path(sys.argv[1])):\n    print('ok', flush=True); time.sleep(60)",
+            str(store),
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1 and f"tiến trình {holder.pid}," in result.output, result.output
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+        holder.stdout.close()
+    assert lock.is_file()
+    result = witness("sync", "--config", str(config), "--store", str(store))
+    assert result.exit_code == 1 and result.output.startswith("LỖI  Sở Xây dựng"), result.output
+    assert "không truy cập được" in result.output
