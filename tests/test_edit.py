@@ -80,6 +80,7 @@ def test_config_snapshot_local_backend():
     )
     fields = {f["name"]: f for f in lich["fields"]}
     assert fields["kind"] == {"name": "kind", "label": "Loại", "widget": "hidden", "default": "lich"}
+    assert fields["sessions"]["summary"] == "Ngày: {{fields.date}}"  # a folded item's title
     sessions = {f["name"]: f for f in fields["sessions"]["fields"]}
     assert sessions["date"]["widget"] == "datetime" and sessions["date"]["date_format"] == "YYYY-MM-DD"
     assert sessions["date"]["time_format"] is False
@@ -348,7 +349,7 @@ def test_form_creates_a_schedule_with_two_sessions_and_a_pdf(edit_server, chromi
         month.fill("2026-06")
         sessions = page.locator("[id^=sessions-field-]")
         for date, start, end in [("2026-06-15", "07:30", "11:00"), ("2026-07-02", "13:30", "17:00")]:
-            page.get_by_role("button", name="Add các buổi tiếp").click()
+            page.get_by_role("button", name="Thêm các buổi tiếp").click()
             _field(sessions, "Ngày").last.fill(date)  # the second: not in June, which check reports
             _field(sessions, "Bắt đầu").last.fill(start)
             _field(sessions, "Kết thúc").last.fill(end)
@@ -356,14 +357,18 @@ def test_form_creates_a_schedule_with_two_sessions_and_a_pdf(edit_server, chromi
             _field(sessions, "Người chủ trì").last.fill("Trưởng ban")
         _field(page, "Số ký hiệu").fill("46/TB-BQLKKT")
         _field(page, "Ngày ban hành").fill("2026-06-05")
-        page.get_by_role("button", name="Add tệp đính kèm").click()
+        page.get_by_role("button", name="Thêm tệp đính kèm").click()
         page.get_by_role("button", name="Chọn một tập tin").click()
         dialog = page.get_by_role("dialog")
         dialog.locator("input[type=file]").set_input_files(pdf)
         dialog.get_by_text(SCHEDULE_PDF).wait_for()  # uploaded and selected
         dialog.get_by_role("button", name="Lấy những cái đã chọn").click()
         attachments = page.locator("[id^=attachments-field-]")
-        attachments.get_by_label("file field").get_by_text(SCHEDULE_PDF).wait_for()
+        attachments.get_by_role("button", name="Chọn tập tin khác").wait_for()
+        assert attachments.get_by_text(f"Tệp: {SCHEDULE_PDF}", exact=True).count() == 1  # the item's summary
+        assert sessions.get_by_text("Ngày: 2026-06-15", exact=True).count() == 1
+        # Decap's own words left in English by its Vietnamese locale are filled in
+        assert page.get_by_text(re.compile(r"^(Add|No) ")).count() == 0
         _field(attachments, "Tên tài liệu").fill("Bản chụp thông báo có chữ ký")
         _field(attachments, "Loại tài liệu").click()
         page.get_by_text("Văn bản gốc (bản chụp có chữ ký)", exact=True).click()
@@ -378,7 +383,7 @@ def test_form_creates_a_schedule_with_two_sessions_and_a_pdf(edit_server, chromi
         assert "ngày tiếp không thuộc tháng 06/2026" in text and problem["path"] in text
 
         # the saved entry opens again with its list items folded: unfold them all
-        sessions.get_by_test_id("expand-button").and_(page.get_by_label("Expand", exact=True)).first.click()
+        sessions.get_by_test_id("expand-button").and_(page.get_by_label("Mở rộng", exact=True)).first.click()
         _field(sessions, "Ngày").last.fill("2026-06-29")
         assert _publish(page) == {"ok": True, "problems": []}
         banner.get_by_text("Đã kiểm tra: không có lỗi").wait_for()
@@ -445,7 +450,7 @@ def test_form_edits_existing_minutes(edit_server, chromium):
         assert visitors.input_value() == "3"
         visitors.fill("4")
         cases = page.locator("[id^=cases-field-]")
-        page.get_by_role("button", name="Add nội dung tiếp nhận").click()
+        page.get_by_role("button", name="Thêm nội dung tiếp nhận").click()
         _field(cases, "Nội dung").last.fill(case["summary"])
         _field(cases, "Hướng xử lý").last.fill(case["handling"])
         assert _publish(page) == {"ok": True, "problems": []}

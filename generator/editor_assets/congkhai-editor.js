@@ -119,6 +119,61 @@
       .then(function () { commitButton.disabled = false; });
   }
 
+  // Decap's Vietnamese locale leaves these in English ("Add các buổi tiếp", "Expand"…):
+  // filled in before the application renders (it waits for /admin/config.yml)
+  var PHRASES = {
+    collection: {
+      collectionTop: { viewAs: "Xem dạng", viewAsList: "Xem dạng danh sách", viewAsGrid: "Xem dạng lưới", groupBy: "Nhóm theo" },
+      groups: { other: "Khác", negateLabel: "Không phải %{label}" },
+    },
+    editor: {
+      editorControl: { field: { widgetLabel: "trường %{widgetLabel}" } },
+      editorInterface: { togglePreview: "Ẩn/hiện bản xem trước", toggleScrollSync: "Cuộn đồng bộ" },
+      editorWidgets: {
+        markdown: {
+          bold: "In đậm", italic: "In nghiêng", strikethrough: "Gạch ngang", code: "Mã", link: "Liên kết",
+          linkPrompt: "Nhập địa chỉ của liên kết", headings: "Đề mục", quote: "Trích dẫn",
+          bulletedList: "Danh sách gạch đầu dòng", numberedList: "Danh sách đánh số", addComponent: "Thêm thành phần",
+          toggleMode: { rich: "Chuyển sang văn bản định dạng", markdown: "Chuyển sang Markdown" },
+        },
+        file: {
+          chooseUrl: "Chèn từ địa chỉ URL", chooseMultiple: "Chọn các tập tin", replaceUrl: "Thay bằng địa chỉ URL",
+          promptUrl: "Nhập địa chỉ URL của tập tin", addMore: "Thêm tập tin", removeAll: "Gỡ bỏ mọi tập tin",
+        },
+        image: {
+          chooseUrl: "Chèn từ địa chỉ URL", chooseMultiple: "Chọn các hình ảnh", replaceUrl: "Thay bằng địa chỉ URL",
+          promptUrl: "Nhập địa chỉ URL của hình ảnh", addMore: "Thêm hình ảnh", removeAll: "Gỡ bỏ mọi hình ảnh",
+        },
+        datetime: { setToNow: "Đặt %{fieldLabel} là hôm nay" },
+        list: { add: "Thêm %{item}", addType: "Thêm %{item}" },
+        object: { expand: "Mở rộng", collapse: "Thu gọn" },
+      },
+    },
+    mediaLibrary: {
+      mediaLibraryCard: {
+        copy: "Sao chép", copyUrl: "Sao chép địa chỉ URL", copyPath: "Sao chép đường dẫn", copyName: "Sao chép tên",
+        copied: "Đã sao chép",
+      },
+      mediaLibraryModal: { close: "Đóng" },
+    },
+    ui: { settingsDropdown: { account: "Tùy chọn tài khoản" } },
+  };
+
+  function merge(into, from) {
+    Object.keys(from).forEach(function (key) {
+      if (typeof from[key] === "object") {
+        into[key] = merge(into[key] && typeof into[key] === "object" ? into[key] : {}, from[key]);
+      } else {
+        into[key] = from[key];
+      }
+    });
+    return into;
+  }
+
+  if (window.CMS && window.CMS.getLocale && window.CMS.registerLocale) {
+    window.CMS.registerLocale("vi", merge(merge({}, window.CMS.getLocale("vi") || {}), PHRASES));
+  }
+
   commitButton.addEventListener("click", commit);
   window.congkhaiCheck = check;
   // postSave follows every save (Decap also sends postPublish for the same save outside the
