@@ -399,7 +399,10 @@ def commit(settings: Settings) -> list[str]:
     Returns the paths committed (empty: nothing to commit). Raises the problems otherwise."""
     root = settings.root
     folder = settings.disclosures_dir.relative_to(root).as_posix()
-    _git(root, "rev-parse", "--git-dir")
+    if subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, capture_output=True).returncode != 0:
+        raise CongkhaiError(
+            f"thư mục dự án {root.name} chưa là kho git: chạy git init (hoặc git clone kho của cơ quan) trước"
+        )
     pipeline.load(settings)  # raises CongkhaiError listing every problem: nothing is committed
     status = _git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", folder)
     paths = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})

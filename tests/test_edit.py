@@ -495,6 +495,8 @@ def test_commit_endpoint_refuses_cross_site_requests(edit_server):
     """``POST /admin/api/commit`` needs the admin page's header, a local Host and, when sent,
     this server's Origin; a GET is refused. Nothing is committed by a refused request."""
     origin, _api, project = edit_server
+    status, body = _post_commit(origin, {editor.ADMIN_HEADER: "1", "Origin": origin})
+    assert status == 200 and body["ok"] is False and "chưa là kho git" in body["problems"][0]["message"]
     _git_project(project)
     record = project / "disclosures/tiep-cong-dan/2026/lich-thang-5.yml"
     record.parent.mkdir(parents=True, exist_ok=True)
