@@ -21,7 +21,8 @@ int                            ``number`` (integer)
 bool                           ``boolean``
 enum                           ``select`` with the labels
 markdown                       ``markdown``
-list of maps / of scalars      ``list`` with ``fields`` / with one ``field``
+list of maps / of scalars      ``list`` with ``fields`` (``summary``: the first field, as
+                               ``Ngày: 2026-05-15``) / with one ``field``
 map                            ``object``
 attachments' ``file``          ``file`` (saved next to the record)
 anything else                  ``string``
@@ -80,6 +81,8 @@ def widget(spec: Field, required: bool = True, parent: str = "") -> dict[str, An
         out["widget"] = "list"
         if spec.fields:
             out["fields"] = [widget(f, True, spec.name) for f in spec.fields.values()]
+            first = next(iter(spec.fields.values()))  # a folded item reads "Ngày: 2026-05-15", not "No date"
+            out["summary"] = f"{first.label}: {{{{fields.{first.name}}}}}"
         else:
             out["field"] = widget(Field(name=spec.name, type=spec.of or "text", label=spec.label, required=True))
     elif parent == "attachments" and spec.name == "file":

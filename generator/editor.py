@@ -9,13 +9,18 @@ One HTTP server (standard library) on the address given (default ``127.0.0.1:800
 - ``/admin/api/check``: runs the same load and checks as ``congkhai check``; the answer is
   ``{"ok": bool, "problems": [{"path", "line", "field", "label", "message"}]}``; when there
   is none, the preview is rebuilt;
+- ``POST /admin/api/commit`` (the banner's "Lưu vào kho (commit)" button): :func:`commit`,
+  what ``congkhai commit`` does; the answer adds ``paths``, ``commit`` and ``subject``. Only
+  from the admin page itself: the ``X-Congkhai-Editor`` header (a cross-site page cannot
+  send it without a preflight, never granted here), a local ``Host`` and this server's
+  ``Origin``;
 - everything else: the built preview (rebuilt by the ``build`` callback given, so that this
   module needs no MkDocs).
 
 Decap's local backend is ``decap-server`` (npm, pinned) in ``fs`` mode, started here on
 127.0.0.1 (``BIND_HOST``) on a free port, writing into the project folder. Its ``git`` mode
 is never used: it commits with ``git add .`` and ``--no-verify``. Committing is
-``congkhai commit``, which checks first (:func:`commit`).
+``congkhai commit`` or the admin page's button, which both check first (:func:`commit`).
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+ADMIN_HEADER = "X-Congkhai-Editor"
+"""Header (value ``1``) the admin page sends with ``POST /admin/api/commit``."""
 ADMIN_JS = Path(__file__).parent / "editor_assets" / "congkhai-editor.js"
 
 ADMIN_HTML = """<!doctype html>
@@ -52,6 +59,7 @@ ADMIN_HTML = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Soạn thảo thông tin công khai</title>
+<link rel="icon" href="data:,">
 <link href="/admin/config.yml" type="text/yaml" rel="cms-config-url">
 </head>
 <body>
@@ -176,27 +184,44 @@ def _label(categories: dict[str, Category], common: dict[str, Field], problem: P
     return " › ".join(labels)
 
 
+def _problems(settings: Settings, exc: CongkhaiError) -> list[dict[str, Any]]:
+    """The problems of ``exc`` as the JSON the admin page shows, each with its field's label."""
+    try:
+        categories, common = load_categories(settings.disclosures_dir, settings.root), load_common()
+    except CongkhaiError:
+        categories, common = {}, {}
+    return [
+        {"path": p.path, "line": p.line, "field": p.field, "label": _label(categories, common, p), "message": p.message}
+        for p in exc.problems
+    ]
+
+
+def _message(text: str) -> dict[str, Any]:
+    return {"path": "", "line": 0, "field": "", "label": "", "message": text}
+
+
 def check(settings: Settings) -> dict[str, Any]:
     """What ``congkhai check`` finds, as the JSON the admin page shows."""
     try:
         pipeline.load(settings)
     except CongkhaiError as exc:
-        try:
-            categories, common = load_categories(settings.disclosures_dir, settings.root), load_common()
-        except CongkhaiError:
-            categories, common = {}, {}
-        problems = [
-            {
-                "path": p.path,
-                "line": p.line,
-                "field": p.field,
-                "label": _label(categories, common, p),
-                "message": p.message,
-            }
-            for p in exc.problems
-        ]
-        return {"ok": False, "problems": problems}
+        return {"ok": False, "problems": _problems(settings, exc)}
     return {"ok": True, "problems": []}
+
+
+def commit_json(settings: Settings) -> dict[str, Any]:
+    """:func:`commit` (what ``congkhai commit`` does) as the JSON of ``/admin/api/commit``:
+    ``{"ok", "problems", "paths", "commit", "subject"}``; ``ok`` false with the problems
+    (nothing committed), else the paths committed (empty: nothing changed), the short hash
+    and the subject of the new commit."""
+    try:
+        paths = commit(settings)
+    except CongkhaiError as exc:
+        return {"ok": False, "problems": _problems(settings, exc), "paths": [], "commit": "", "subject": ""}
+    out: dict[str, Any] = {"ok": True, "problems": [], "paths": paths, "commit": "", "subject": ""}
+    if paths:
+        out["commit"], _, out["subject"] = _git(settings.root, "log", "-1", "--format=%h %s").strip().partition(" ")
+    return out
 
 
 class EditServer:
@@ -233,6 +258,10 @@ class EditServer:
             self.rebuild()
         return result
 
+    def commit(self) -> dict[str, Any]:
+        with self.lock:
+            return commit_json(self.settings)
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "congkhai-edit"
@@ -248,7 +277,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the page went away
+                self.wfile.write(body)
+
+    def _json(self, status: int, value: dict[str, Any]) -> None:
+        self._send(status, json.dumps(value, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+
+    def _from_admin_page(self) -> bool:
+        """A state-changing request comes from the admin page of this server: the custom
+        header (which a form or a cross-site page cannot send without a preflight this
+        server never grants), a local ``Host`` (no DNS rebinding) and, when the browser
+        sends one, this server's own ``Origin``."""
+        port = self.server.server_address[1]
+        hosts = {f"{host}:{port}" for host in LOCAL_HOSTS}
+        origin = self.headers.get("Origin")
+        return (
+            self.headers.get(ADMIN_HEADER) == "1"
+            and self.headers.get("Host", "") in hosts
+            and (origin is None or origin in {f"http://{host}" for host in hosts})
+            and self.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
+        )
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 65536))  # the body (``{}``) carries nothing
+        if path != "/admin/api/commit":
+            self._send(404, "Không tìm thấy trang.".encode(), "text/plain; charset=utf-8")
+            return
+        if not self._from_admin_page():
+            message = "Từ chối: chỉ nút «Lưu vào kho» trên trang /admin/ của congkhai edit (máy này) được lưu vào kho."
+            self._json(403, {"ok": False, "problems": [_message(message)], "paths": [], "commit": "", "subject": ""})
+            return
+        self._json(200, self.state.commit())
 
     def _file(self, path: Path) -> None:
         if not path.is_file():
@@ -283,8 +345,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             elif path.startswith("/admin/decap/"):
                 self._file(state.dist / path.removeprefix("/admin/decap/"))
             elif path == "/admin/api/check":
-                body = json.dumps(state.check(), ensure_ascii=False).encode()
-                self._send(200, body, "application/json; charset=utf-8")
+                self._json(200, state.check())
+            elif path == "/admin/api/commit":
+                self.send_response(405)
+                self.send_header("Allow", "POST")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
             else:
                 self._preview(path)
         except CongkhaiError as exc:
@@ -333,7 +399,10 @@ def commit(settings: Settings) -> list[str]:
     Returns the paths committed (empty: nothing to commit). Raises the problems otherwise."""
     root = settings.root
     folder = settings.disclosures_dir.relative_to(root).as_posix()
-    _git(root, "rev-parse", "--git-dir")
+    if subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, capture_output=True).returncode != 0:
+        raise CongkhaiError(
+            f"thư mục dự án {root.name} chưa là kho git: chạy git init (hoặc git clone kho của cơ quan) trước"
+        )
     pipeline.load(settings)  # raises CongkhaiError listing every problem: nothing is committed
     status = _git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", folder)
     paths = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
