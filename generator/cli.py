@@ -12,7 +12,6 @@ import logging
 import re
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -456,21 +455,18 @@ def edit(obj: dict[str, str], dev_addr: str) -> None:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         settings = _settings(obj["config_file"])
         node_modules = editor.decap_dir(settings.root)
-        with tempfile.TemporaryDirectory(prefix="congkhai-edit-") as tmp:
+        with preview.workdir() as scratch:
             origin = f"http://{host}:{port}"
             with editor.decap_server(settings.root, node_modules, origin=origin) as api_url:
-                state = editor.EditServer(
-                    settings,
-                    node_modules,
-                    api_url,
-                    Path(tmp) / "site",
-                    lambda out: _build_site(obj["config_file"], out),
-                )
+                live = preview.Preview(obj["config_file"], scratch)
+                live.refresh()
+                state = editor.EditServer(settings, node_modules, api_url, live.answer)
                 server = editor.make_server(state, host, port)
-                state.rebuild()
                 click.echo(f"Trình soạn thảo: {origin}/admin/  ·  xem trước: {origin}/")
-                if state.build_error:
-                    click.echo(f"Chưa dựng được trang xem trước:\n{state.build_error}", err=True)
+                if live.error is not None:
+                    for problem in live.error.problems:
+                        click.echo(str(problem), err=True)
+                    click.echo("Chưa xem trước được: hãy sửa các lỗi trên, trang sẽ tự tải lại.", err=True)
                 click.echo("Nhấn Ctrl+C để dừng. Lưu vào kho bằng: congkhai commit")
                 try:
                     server.serve_forever()

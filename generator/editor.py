@@ -7,15 +7,15 @@ One HTTP server (standard library) on the address given (default ``127.0.0.1:800
   ``congkhai-editor.js``, which asks ``/admin/api/check`` after every save and shows each
   problem, in Vietnamese with the field's label, in a banner;
 - ``/admin/api/check``: runs the same load and checks as ``congkhai check``; the answer is
-  ``{"ok": bool, "problems": [{"path", "line", "field", "label", "message"}]}``; when there
-  is none, the preview is rebuilt;
+  ``{"ok": bool, "problems": [{"path", "line", "field", "label", "message"}]}``;
 - ``POST /admin/api/commit`` (the banner's "Lưu vào kho (commit)" button): :func:`commit`,
   what ``congkhai commit`` does; the answer adds ``paths``, ``commit`` and ``subject``. Only
   from the admin page itself: the ``X-Congkhai-Editor`` header (a cross-site page cannot
   send it without a preflight, never granted here), a local ``Host`` and this server's
   ``Origin``;
-- everything else: the built preview (rebuilt by the ``build`` callback given, so that this
-  module needs no MkDocs).
+- everything else: the live preview of ``congkhai serve`` (:mod:`generator.preview`, each
+  page rendered when it is opened, from the files as they are on disk), through the
+  ``preview`` callback given, so that this module needs no MkDocs.
 
 Decap's local backend is ``decap-server`` (npm, pinned) in ``fs`` mode, started here on
 127.0.0.1 (``BIND_HOST``) on a free port, writing into the project folder. Its ``git`` mode
@@ -227,36 +227,22 @@ def commit_json(settings: Settings) -> dict[str, Any]:
 class EditServer:
     """The edit server's state: the project, the generated configuration, the preview."""
 
-    def __init__(
-        self, settings: Settings, node_modules: Path, api_url: str, site_dir: Path, build: Callable[[Path], None]
-    ):
+    def __init__(self, settings: Settings, node_modules: Path, api_url: str, preview: Callable[[str], Any]):
         self.settings = settings
         self.dist = node_modules / "decap-cms" / "dist"
         self.api_url = api_url
-        self.site_dir = site_dir
-        self.build = build
+        self.preview = preview
+        """``target -> answer`` (``status``, ``content_type``, ``body``, ``location``)."""
         self.lock = threading.Lock()
-        self.build_error = ""
 
     def config_text(self) -> str:
         categories = load_categories(self.settings.disclosures_dir, self.settings.root)
         disclosures = self.settings.disclosures_dir.relative_to(self.settings.root).as_posix()
         return cms.config_yaml(cms.cms_config(categories, load_common(), disclosures, local_backend=self.api_url))
 
-    def rebuild(self) -> None:
-        with self.lock:
-            try:
-                self.build(self.site_dir)
-                self.build_error = ""
-            except CongkhaiError as exc:
-                self.build_error = str(exc)
-
     def check(self) -> dict[str, Any]:
         with self.lock:
-            result = check(self.settings)
-        if result["ok"]:
-            self.rebuild()
-        return result
+            return check(self.settings)
 
     def commit(self) -> dict[str, Any]:
         with self.lock:
@@ -357,20 +343,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(500, str(exc).encode(), "text/plain; charset=utf-8")
 
     def _preview(self, path: str) -> None:
-        state = self.state
-        target = state.site_dir / path.lstrip("/")
-        if target.is_dir():
-            if not path.endswith("/"):
-                self.send_response(301)
-                self.send_header("Location", path + "/")
-                self.end_headers()
-                return
-            target = target / "index.html"
-        if not target.is_file() and state.build_error:
-            text = "Chưa dựng được trang xem trước:\n" + state.build_error
-            self._send(503, text.encode(), "text/plain; charset=utf-8")
+        answer = self.state.preview(self.path)
+        if answer.location:
+            self.send_response(answer.status)
+            self.send_header("Location", answer.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
-        self._file(target)
+        self._send(answer.status, answer.body, answer.content_type)
 
 
 def make_server(state: EditServer, host: str, port: int) -> http.server.ThreadingHTTPServer:

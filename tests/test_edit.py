@@ -26,9 +26,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 
-from generator import cms, editor
+from generator import cms, editor, preview
 from generator.categories import load_categories, load_common
-from generator.cli import _build_site, _settings
+from generator.cli import _settings
 from tests.conftest import REPO, run_cli
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
@@ -211,17 +211,15 @@ def test_commit_checks_first_and_names_the_records(project):
 
 @pytest.fixture
 def edit_server(project):
-    """The real edit server (preview built by MkDocs) and decap-server, on 127.0.0.1."""
+    """The real edit server (with the live preview of congkhai serve) and decap-server, on 127.0.0.1."""
     config_file = str(project / "mkdocs.yml")
     settings = _settings(config_file)
     port = editor.free_port()
     origin = f"http://127.0.0.1:{port}"
     with editor.decap_server(project, NODE_MODULES, origin=origin) as api:
-        state = editor.EditServer(
-            settings, NODE_MODULES, api, project / ".preview", lambda out: _build_site(config_file, out)
-        )
+        live = preview.Preview(config_file, project.parent / "preview-scratch")
+        state = editor.EditServer(settings, NODE_MODULES, api, live.answer)
         server = editor.make_server(state, "127.0.0.1", port)
-        state.rebuild()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
