@@ -60,6 +60,9 @@ def _setup_logging(verbose: bool) -> None:
     logger.propagate = False
 
 
+_MKDOCS_PAGE_ERROR = re.compile(r"Error (?:reading|building) page '[^']*':")
+
+
 class _HideProblems(logging.Filter):
     """Drop MkDocs' own log line of our problems: the CLI prints them itself."""
 
@@ -69,7 +72,10 @@ class _HideProblems(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = getattr(self.plugin, "error", None)
-        return error is None or record.getMessage() != str(error)
+        if error is None:
+            return True
+        text = record.getMessage()  # MkDocs also logs which page it was reading or building
+        return not (text.endswith(str(error)) or _MKDOCS_PAGE_ERROR.fullmatch(text))
 
 
 def _load_config(config_file: str, **overrides: Any) -> Any:

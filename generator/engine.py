@@ -41,6 +41,8 @@ from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, clean_directory
 
+from generator.errors import CongkhaiError
+
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
 MIN_PAGES_PER_JOB = 150
@@ -216,7 +218,7 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         try:
             engine.write(shares[0])
             engine.write(in_nav)
-            warnings = _finish(running, getattr(config.plugins.get("congkhai"), "bar", None))
+            warnings = _finish(running, config.plugins.get("congkhai"))
         finally:
             for worker in running:  # a failure here: stop the others
                 worker.stop()
@@ -284,7 +286,8 @@ def _start(engine: Engine, share: list[File], counter: CountHandler | None) -> _
             after = dict(counter.get_counts()) if counter else {}
             message: tuple[str, Any] = ("ok", {k: v - before.get(k, 0) for k, v in after.items()})
         except BaseException as exc:  # reported to the parent, which raises it
-            message = ("error", f"{type(exc).__name__}: {exc}")
+            cause = getattr(exc, "cause", exc)  # the plugin's ProblemsError carries congkhai's problems
+            message = ("error", cause if isinstance(cause, CongkhaiError) else f"{type(exc).__name__}: {exc}")
             status = 1
         with os.fdopen(writer, "wb") as pipe:
             pipe.write(pickle.dumps(message))
@@ -292,8 +295,10 @@ def _start(engine: Engine, share: list[File], counter: CountHandler | None) -> _
         os._exit(status)
 
 
-def _finish(running: list[_Running], bar: Any) -> dict[str, int]:
-    """Wait for the workers; the warnings they logged, by level; raise the first failure."""
+def _finish(running: list[_Running], plugin: Any) -> dict[str, int]:
+    """Wait for the workers; the warnings they logged, by level; raise the first failure
+    (congkhai's problems as the plugin raises them, for the command line to print)."""
+    bar = getattr(plugin, "bar", None)
     warnings: dict[str, int] = {}
     failure = None
     for worker in running:
@@ -305,6 +310,8 @@ def _finish(running: list[_Running], bar: Any) -> dict[str, int]:
             bar.advance(worker.pages)
         for level, number in value.items():
             warnings[level] = warnings.get(level, 0) + number
+    if isinstance(failure, CongkhaiError):
+        raise plugin._fail(failure) if plugin is not None else failure
     if failure:
         raise BuildError(failure)
     return warnings

@@ -40,3 +40,7 @@ class CongkhaiError(Exception):
         self.problems = sorted(problems)
         self.changed = changed
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple:
+        """Pickled whole (a build's worker process sends its problems to the parent)."""
+        return (type(self), (self.problems, self.changed))

@@ -164,18 +164,26 @@ class MadeFile(File):
     preview) is never made, and pages made in parallel are made where they are rendered."""
 
     output: pipeline.Output
+    plugin: CongkhaiPlugin
     _override: str | bytes | None = None
 
     @classmethod
-    def of(cls, config: MkDocsConfig, output: pipeline.Output, inclusion: InclusionLevel) -> MadeFile:
+    def of(
+        cls, config: MkDocsConfig, output: pipeline.Output, inclusion: InclusionLevel, plugin: CongkhaiPlugin
+    ) -> MadeFile:
         file = cls.generated(config, output.path, content=b"", inclusion=inclusion)
-        file.output = output
+        file.output, file.plugin = output, plugin
         file._override = None
         return file
 
     @property  # type: ignore[override]
     def _content(self) -> str | bytes:
-        return self.output.content if self._override is None else self._override
+        if self._override is not None:
+            return self._override
+        try:
+            return self.output.content
+        except CongkhaiError as exc:  # printed by the command line, like any problem of the pipeline
+            raise self.plugin._fail(exc) from None
 
     @_content.setter
     def _content(self, value: str | bytes | None) -> None:
@@ -377,7 +385,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 file = File.generated(config, output.path, abs_src_path=str(output.source))
             else:
                 inclusion = InclusionLevel.UNDEFINED if output.in_nav else InclusionLevel.NOT_IN_NAV
-                file = MadeFile.of(config, output, inclusion)
+                file = MadeFile.of(config, output, inclusion, self)
             if existing is not None:
                 files.remove(existing)
             files.append(file)

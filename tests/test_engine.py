@@ -8,11 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from generator import engine
+from generator.errors import CongkhaiError, Problem
+from generator.render import Renderer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from build_bench import make_project as make_bench_project
@@ -100,3 +103,24 @@ def test_one_page_renders_as_the_build_writes_it(big_project, tmp_path):
         checked += 1
     assert checked > 5
     assert prepared.render_template("404.html") == (tmp_path / "site" / "404.html").read_bytes()
+
+
+def test_a_problem_found_in_a_worker_is_printed_like_any_problem(big_project, monkeypatch):
+    """A maker that fails in a worker (here: every record page rendered there) reaches the
+    command line as congkhai's own problem: its line, the count, exit 1, no traceback."""
+    monkeypatch.setenv("CONGKHAI_JOBS", "2")
+    parent = os.getpid()
+    render_record = Renderer.render_record
+
+    def failing_in_worker(self, record):
+        if os.getpid() != parent:
+            raise CongkhaiError(Problem(record.relpath, 1, "title", "không dựng được trang này"))
+        return render_record(self, record)
+
+    monkeypatch.setattr(Renderer, "render_record", failing_in_worker)
+    result = run_cli(big_project, "build", "--site-dir", str(big_project / "site-fails"))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("disclosures/") and lines[0].endswith(": title: không dựng được trang này")
+    assert lines[-1] == "Có 1 lỗi; chưa có gì được thay đổi."
+    assert "Traceback" not in result.output and "ERROR" not in result.output
