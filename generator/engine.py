@@ -284,7 +284,8 @@ def _start(engine: Engine, share: list[File], counter: CountHandler | None) -> _
             before = dict(counter.get_counts()) if counter else {}
             engine.write(share)
             after = dict(counter.get_counts()) if counter else {}
-            message: tuple[str, Any] = ("ok", {k: v - before.get(k, 0) for k, v in after.items()})
+            handed = plugin.worker_result() if plugin is not None else None
+            message: tuple[str, Any] = ("ok", ({k: v - before.get(k, 0) for k, v in after.items()}, handed))
         except BaseException as exc:  # reported to the parent, which raises it
             cause = getattr(exc, "cause", exc)  # the plugin's ProblemsError carries congkhai's problems
             message = ("error", cause if isinstance(cause, CongkhaiError) else f"{type(exc).__name__}: {exc}")
@@ -308,7 +309,10 @@ def _finish(running: list[_Running], plugin: Any) -> dict[str, int]:
             continue
         if bar is not None:
             bar.advance(worker.pages)
-        for level, number in value.items():
+        counts, handed = value
+        if plugin is not None:
+            plugin.take_worker_result(handed)
+        for level, number in counts.items():
             warnings[level] = warnings.get(level, 0) + number
     if isinstance(failure, CongkhaiError):
         raise plugin._fail(failure) if plugin is not None else failure

@@ -388,11 +388,18 @@ def write(files: list[Output], out: Path) -> list[Path]:
     return written
 
 
-def scan(site_dir: Path, settings: Settings, today: dt.date | None = None, delete: bool = True) -> None:
+def scan(
+    site_dir: Path,
+    settings: Settings,
+    today: dt.date | None = None,
+    delete: bool = True,
+    scanned: dict[str, list[Problem]] | None = None,
+) -> None:
     """The privacy guard over every text file of a built site; raise the problems found.
     With ``delete`` the folder, just written by this build, is deleted first, so that no
-    page with personal data is left to be served."""
-    problems = site_problems(site_dir, Allow.for_settings(settings), settings.root, today)
+    page with personal data is left to be served. ``scanned``: pages the engine scanned as
+    it wrote them (see :func:`generator.privacy.site_problems`)."""
+    problems = site_problems(site_dir, Allow.for_settings(settings), settings.root, today, scanned)
     if problems:
         if not delete:
             raise CongkhaiError(problems, f"các tệp đã ghi vào {site_dir} được giữ lại để xem, đừng đăng chúng")

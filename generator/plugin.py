@@ -37,6 +37,7 @@ from generator import paths, pipeline, progress
 from generator.config import MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
+from generator.privacy import Allow, SiteScanner, built_text, text_problems
 from generator.site import Site
 from generator.templating import tel_link
 from generator.values import slugify
@@ -391,6 +392,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             files.append(file)
         self._close_bar()
         self.bar = progress.Bar("Dựng trang", total=len(files.documentation_pages()))
+        self.scanner = SiteScanner(Allow.for_settings(self.settings), self.site.today)
+        self.scanned.clear()
         return files
 
     defer_bundles: bool = False
@@ -454,10 +457,32 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         return self.__dict__["_stashed"]
 
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
+        """The page is scanned for personal data here, as it will be written (in the
+        process that renders it), so that ``on_post_build`` reads only the other files."""
         checkpoint("page-written")
         if self.bar is not None:
             self.bar.advance()
+        if self.scanner is not None and output.strip():
+            path = Path(page.file.abs_dest_path)
+            self.scanned[str(path)] = text_problems(self.scanner, built_text(output, ".html"), path, self.settings.root)
         return output
+
+    scanner: SiteScanner | None = None
+    """The built-site privacy scan of this build (see :meth:`on_post_page`)."""
+
+    @property
+    def scanned(self) -> dict[str, list[Problem]]:
+        """Pages scanned as they were written: their path -> their problems."""
+        if "_scanned" not in self.__dict__:
+            self.__dict__["_scanned"] = {}
+        return self.__dict__["_scanned"]
+
+    def worker_result(self) -> Any:
+        """What a worker process of :mod:`generator.engine` hands back: its pages' scan."""
+        return self.scanned
+
+    def take_worker_result(self, result: Any) -> None:
+        self.scanned.update(result)
 
     def on_build_error(self, error: Exception) -> None:
         self._close_bar()
@@ -466,9 +491,11 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         assert self.site is not None
         self._close_bar()
         try:
-            pipeline.scan(Path(config.site_dir), self.settings, self.site.today)
+            pipeline.scan(Path(config.site_dir), self.settings, self.site.today, scanned=self.scanned)
         except CongkhaiError as exc:
             raise self._fail(exc) from None
+        finally:
+            self.scanned.clear()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.settings.disclosures_dir))

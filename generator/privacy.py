@@ -496,8 +496,12 @@ def _display(path: Path, root: Path) -> str:
 def site_text(path: Path) -> str:
     """A built file's text as it is scanned: icons (inline ``<svg>``) blanked in HTML,
     entities decoded in HTML and XML, folded lines joined in iCalendar files."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    suffix = path.suffix.lower()
+    return built_text(path.read_text(encoding="utf-8", errors="replace"), path.suffix)
+
+
+def built_text(text: str, suffix: str) -> str:
+    """:func:`site_text` of a file's text already in hand (a page as the engine writes it)."""
+    suffix = suffix.lower()
     if suffix == ".html":
         text = _SVG.sub(lambda m: "\n" * m.group().count("\n"), text)
     if suffix in (".html", ".xml"):
@@ -507,20 +511,34 @@ def site_text(path: Path) -> str:
     return text
 
 
-def site_problems(site_dir: Path, allow: Allow, root: Path, today: dt.date | None = None) -> list[Problem]:
+def text_problems(scanner: SiteScanner, text: str, path: Path, root: Path) -> list[Problem]:
+    """The problems of one built file whose :func:`built_text` is ``text``."""
+    rel = _display(path, root)
+    return [
+        Problem(rel, text.count("\n", 0, hit.start) + 1, "trang đã dựng", message(hit, False))
+        for hit in scanner.find(text)
+    ]
+
+
+def site_problems(
+    site_dir: Path,
+    allow: Allow,
+    root: Path,
+    today: dt.date | None = None,
+    scanned: dict[str, list[Problem]] | None = None,
+) -> list[Problem]:
     """Personal data in any text file of a built site. Icons (inline ``<svg>``) are
     skipped: their geometry is numbers, not text. Entities are decoded in HTML and XML,
-    folded lines joined in iCalendar files."""
+    folded lines joined in iCalendar files. ``scanned``: files already scanned as they were
+    written (their path -> their problems), not read again."""
+    scanned = scanned or {}
     problems = []
     scanner = SiteScanner(allow, today)
     for path in sorted(site_dir.rglob("*")):
         if path.suffix.lower() not in SITE_SUFFIXES or not path.is_file():
             continue
-        text = site_text(path)
-        rel = _display(path, root)
-        for hit in scanner.find(text):
-            line = text.count("\n", 0, hit.start) + 1
-            problems.append(Problem(rel, line, "trang đã dựng", message(hit, False)))
+        known = scanned.get(str(path))
+        problems += known if known is not None else text_problems(scanner, site_text(path), path, root)
     return problems
 
 

@@ -124,3 +124,25 @@ def test_a_problem_found_in_a_worker_is_printed_like_any_problem(big_project, mo
     assert lines[0].startswith("disclosures/") and lines[0].endswith(": title: không dựng được trang này")
     assert lines[-1] == "Có 1 lỗi; chưa có gì được thay đổi."
     assert "Traceback" not in result.output and "ERROR" not in result.output
+
+
+def test_personal_data_on_a_page_rendered_by_a_worker_is_caught(big_project, monkeypatch):
+    """The built-site scan covers the pages each worker wrote: a phone number slipped into
+    the pages rendered in the worker (after the checks of the records) stops the build and
+    the built folder is removed."""
+    monkeypatch.setenv("CONGKHAI_JOBS", "2")
+    parent = os.getpid()
+    render_record = Renderer.render_record
+
+    def leaking_in_worker(self, record):
+        page = render_record(self, record)
+        return page + "\n\nLiên hệ 0913 123 456.\n" if os.getpid() != parent else page
+
+    monkeypatch.setattr(Renderer, "render_record", leaking_in_worker)
+    out = big_project / "site-leaks"
+    result = run_cli(big_project, "build", "--site-dir", str(out))
+    assert result.exit_code == 1
+    hits = [line for line in result.output.splitlines() if ": trang đã dựng: " in line]
+    assert len(hits) > 100  # every page of the worker's share
+    assert all(line.startswith("site-leaks/") and "/index.html:" in line for line in hits)
+    assert not out.exists()
