@@ -210,7 +210,8 @@ class Preview:
         if path == RELOAD_PATH:
             return Answer(200, "text/javascript; charset=utf-8", RELOAD_SCRIPT)
         with self.lock:
-            self.refresh()
+            if not path.startswith("/assets/") or self.stamps is None:  # the theme's files do not change
+                self.refresh()
             if self.error is not None:
                 return self._problems(self.error.problems, 500)
             rel = path.lstrip("/")
