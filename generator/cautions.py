@@ -44,12 +44,16 @@ def cautions(site: Site, new: set[str] | frozenset[str] = frozenset()) -> list[P
     out: list[Problem] = []
     logged = set(site.log.histories()) - set(new)
     months: dict[tuple[str, int, int], Record] = {}
+    titled: dict[tuple[str, str | None], set[FieldPath]] = {}  # the same for every record of a kind
     for record in sorted(site.records, key=lambda r: r.relpath):
         out += _sessions(record, months, site.today)
         out += _future(record, site.today)
         if record.key not in logged:
             out += _year_folder(record)
-        out += _names(record, record.category.all_fields(site.common, record.kind))
+        wanted = (record.category.slug, record.kind)
+        if wanted not in titled:
+            titled[wanted] = {path for path, _ in _titled(record.category.all_fields(site.common, record.kind))}
+        out += _names(record, titled[wanted])
     return sorted(out)
 
 
@@ -168,9 +172,9 @@ def _titled(fields: dict[str, Field], prefix: FieldPath = ()) -> list[tuple[Fiel
     return out
 
 
-def _names(record: Record, fields: dict[str, Field]) -> list[Problem]:
+def _names(record: Record, wanted: set[FieldPath]) -> list[Problem]:
+    """Personal names in the fields at ``wanted`` (the paths :func:`_titled` gives)."""
     out = []
-    wanted = {path for path, _ in _titled(fields)}
     for path, text in _strings(record.data):
         if tuple(p for p in path if isinstance(p, str)) not in wanted:
             continue
