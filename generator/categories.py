@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,83 @@ class Field:
                 continue
             current = current.fields.get(part)
         return current
+
+
+_PYTHON_TYPES: dict[str, type] = {"object": dict, "array": list, "string": str}
+"""JSON Schema types as :mod:`jsonschema` checks them (``object`` is a ``dict``, …)."""
+
+
+def quick_check(schema: Any) -> Callable[[Any], bool] | None:
+    """A plain Python function that says whether an instance is valid against ``schema``,
+    for the keywords :func:`_object_schema` writes (``type``, ``properties``, ``required``,
+    ``additionalProperties: false``, ``items``, ``minItems``, ``enum`` of texts,
+    ``format: ck-…``, ``pattern``, ``maxLength``), each as :mod:`jsonschema` applies it;
+    ``None`` for a schema using anything else. Most records are valid: they are let
+    through by this function alone, and only an instance it refuses goes through
+    :mod:`jsonschema`'s ``iter_errors`` for the messages."""
+    if not isinstance(schema, dict):
+        return None
+    tests: list[Callable[[Any], bool]] = []
+    for key, value in schema.items():
+        test = _quick_keyword(key, value, schema)
+        if test is None:
+            return None
+        tests.append(test)
+
+    def check(instance: Any) -> bool:
+        return all(test(instance) for test in tests)
+
+    return check
+
+
+def _quick_keyword(key: str, value: Any, schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """One keyword of :func:`quick_check`; ``None`` when it is not one of those."""
+    if key == "type" and value in _PYTHON_TYPES:
+        wanted = _PYTHON_TYPES[value]
+        return lambda x: isinstance(x, wanted)
+    if key == "properties" and isinstance(value, dict):
+        subs = {name: quick_check(sub) for name, sub in value.items()}
+        if any(sub is None for sub in subs.values()):
+            return None
+        return lambda x: not isinstance(x, dict) or all(sub(x[name]) for name, sub in subs.items() if name in x)
+    if key == "required" and isinstance(value, list):
+        names = list(value)
+        return lambda x: not isinstance(x, dict) or all(name in x for name in names)
+    if key == "additionalProperties" and value is False and "patternProperties" not in schema:
+        allowed = set(schema.get("properties", {}))
+        return lambda x: not isinstance(x, dict) or all(name in allowed for name in x)
+    if key == "items" and "prefixItems" not in schema:
+        item = quick_check(value)
+        if item is None:
+            return None
+        return lambda x: not isinstance(x, list) or all(item(one) for one in x)
+    if key == "minItems" and type(value) is int:
+        return lambda x: not isinstance(x, list) or len(x) >= value
+    if key == "enum" and isinstance(value, list) and all(type(v) is str for v in value):
+        choices = set(value)
+        return lambda x: type(x) is str and x in choices
+    if key == "format" and isinstance(value, str) and value.startswith("ck-") and value[3:] in PARSERS:
+        parse = PARSERS[value[3:]]
+
+        def valid_format(x: Any) -> bool:
+            if not isinstance(x, str):
+                return True  # as the format checker: other types are the "type" keyword's
+            try:
+                parse(x)
+            except ValueError:
+                return False
+            return True
+
+        return valid_format
+    if key == "pattern" and isinstance(value, str):
+        try:
+            search = re.compile(value).search
+        except re.error:
+            return None
+        return lambda x: not isinstance(x, str) or search(x) is not None
+    if key == "maxLength" and type(value) is int:
+        return lambda x: not isinstance(x, str) or len(x) <= value
+    return None
 
 
 def _scalar_schema(type_name: str) -> dict[str, Any]:
@@ -328,6 +407,7 @@ class Category:
     evidence: dict[str | None, tuple[EvidenceItem, ...]] = field(default_factory=dict)
     """Expected evidence by kind; the key ``None`` is the category's default."""
     _validators: dict[str | None, Draft202012Validator] = field(default_factory=dict, repr=False)
+    _quick: dict[str | None, Callable[[Any], bool] | None] = field(default_factory=dict, repr=False)
 
     def kind_label(self, kind: str | None) -> str:
         return self.kinds.get(kind or "", "")
@@ -401,6 +481,12 @@ class Category:
                 schema["properties"].pop("kind", None)
             self._validators[kind] = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
         return self._validators[kind]
+
+    def quick_check(self, common: dict[str, Field], kind: str | None) -> Callable[[Any], bool] | None:
+        """:func:`quick_check` of :meth:`validator`'s schema, made once per kind."""
+        if kind not in self._quick:
+            self._quick[kind] = quick_check(self.validator(common, kind).schema)
+        return self._quick[kind]
 
 
 def _session_names(spec: CalendarSpec) -> list[tuple[str, str | None]]:
@@ -1074,7 +1160,11 @@ def validate_record(
     other_kind = {
         name: f.kinds for name, f in category.fields.items() if kind is not None and not f.applies_to(kind) and f.kinds
     }
-    problems = schema_problems(category.validator(common, kind), data, lines, relpath, fields, other_kind)
+    quick = category.quick_check(common, kind)
+    if quick is not None and quick(data):
+        problems = []  # valid: jsonschema would find no error either (tests/test_fast_paths.py)
+    else:
+        problems = schema_problems(category.validator(common, kind), data, lines, relpath, fields, other_kind)
     if problems:
         return {}, problems
     typed = {name: f.convert(data[name]) for name, f in fields.items() if data.get(name) is not None}

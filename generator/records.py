@@ -359,27 +359,29 @@ INVISIBLE = {
 }
 """Characters that Word and web pages paste invisibly: a value holding one looks right but
 is not what it seems (a date followed by U+200B is not a date)."""
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
 
 
 def invisible_problems(value: Any, lines: dict[FieldPath, int], relpath: str) -> list[Problem]:
     """One message per value that holds an invisible character, naming it and where it is."""
     problems = []
     for path, text in _text_values(value):
-        for position, char in enumerate(text):
-            if char in INVISIBLE:
-                before = text[max(0, position - 20) : position].rsplit("\n", 1)[-1]
-                where = f"sau '{before}'" if before.strip() else "ở đầu giá trị"
-                line = _line_in(lines, path) + text.count("\n", 0, position) + (1 if "\n" in text.rstrip("\n") else 0)
-                problems.append(
-                    Problem(
-                        relpath,
-                        line,
-                        field_name(path),
-                        f"có ký tự ẩn U+{ord(char):04X} ({INVISIBLE[char]}, thường do dán từ Word) ở vị trí "
-                        f"{position + 1}, {where}; xóa ký tự đó hoặc gõ lại giá trị",
-                    )
-                )
-                break
+        found = _INVISIBLE.search(text)  # the first one of the value
+        if found is None:
+            continue
+        position, char = found.start(), found.group()
+        before = text[max(0, position - 20) : position].rsplit("\n", 1)[-1]
+        where = f"sau '{before}'" if before.strip() else "ở đầu giá trị"
+        line = _line_in(lines, path) + text.count("\n", 0, position) + (1 if "\n" in text.rstrip("\n") else 0)
+        problems.append(
+            Problem(
+                relpath,
+                line,
+                field_name(path),
+                f"có ký tự ẩn U+{ord(char):04X} ({INVISIBLE[char]}, thường do dán từ Word) ở vị trí "
+                f"{position + 1}, {where}; xóa ký tự đó hoặc gõ lại giá trị",
+            )
+        )
     return problems
 
 
