@@ -12,8 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import multiprocessing
+import os
 import re
+import signal
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +27,7 @@ from urllib.parse import unquote
 
 from generator import filetypes, progress
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
-from generator.errors import Problem
+from generator.errors import CongkhaiError, Problem
 from generator.sanitize import html_problems
 from generator.skeleton import PLACEHOLDER
 from generator.values import PARSERS, fold, human_size, slugify
@@ -766,49 +772,59 @@ def load_records(
     common: dict[str, Field],
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
     today: dt.date | None = None,
+    jobs: int | None = None,
 ) -> tuple[list[Record], list[Problem], set[str]]:
     """Load every record; return the valid ones, every problem found, and the keys
-    (``<category>/<path without extension>``) of files that exist but failed to load."""
+    (``<category>/<path without extension>``) of files that exist but failed to load.
+    ``jobs``: processes reading the files (default :func:`jobs`; see :func:`_loading`)."""
     records: list[Record] = []
     problems, refused = _links_out(disclosures, root)
     seen: dict[str, Record] = {}
     broken: set[str] = set()
     files = find_record_files(disclosures)
-    with progress.task("Đọc hồ sơ", total=len(files)) as bar:
-        for path in files:
-            bar.advance()
-            if path in refused:
-                continue
-            relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
-            parts = path.relative_to(disclosures).parts
-            if len(parts) < 2:
-                problems.append(
-                    Problem(
-                        relpath,
-                        1,
-                        "category",
-                        "bản ghi phải nằm trong thư mục của một chuyên mục: " + ", ".join(categories),
-                    )
+    plan: list[Problem | tuple[Path, str, str]] = []
+    """In file order: the problem of a file outside any category, or what to load."""
+    for path in files:
+        if path in refused:
+            continue
+        relpath = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+        parts = path.relative_to(disclosures).parts
+        if len(parts) < 2:
+            plan.append(
+                Problem(
+                    relpath,
+                    1,
+                    "category",
+                    "bản ghi phải nằm trong thư mục của một chuyên mục: " + ", ".join(categories),
                 )
-                continue
-            category = categories.get(parts[0])
-            if category is None:
-                problems.append(
-                    Problem(
-                        relpath,
-                        1,
-                        "category",
-                        f"thư mục '{parts[0]}' không phải là chuyên mục; dùng một trong: {', '.join(categories)} (hoặc khai báo chuyên mục mới bằng {parts[0]}/{CATEGORY_FILE})",
-                    )
-                )
-                continue
-            default_id = Path(*parts[1:]).with_suffix("").as_posix()
-            record, found = load_record(
-                path, root, category, common, default_id, max_attachment_bytes, today, categories
             )
+        elif parts[0] not in categories:
+            plan.append(
+                Problem(
+                    relpath,
+                    1,
+                    "category",
+                    f"thư mục '{parts[0]}' không phải là chuyên mục; dùng một trong: {', '.join(categories)} (hoặc khai báo chuyên mục mới bằng {parts[0]}/{CATEGORY_FILE})",
+                )
+            )
+        else:
+            plan.append((path, parts[0], Path(*parts[1:]).with_suffix("").as_posix()))
+    wanted = [item for item in plan if not isinstance(item, Problem)]
+    with (
+        _loading(wanted, root, categories, common, max_attachment_bytes, today, jobs) as loaded,
+        progress.task("Đọc hồ sơ", total=len(files)) as bar,
+    ):
+        bar.advance(len(files) - len(plan))
+        for item in plan:
+            bar.advance()
+            if isinstance(item, Problem):
+                problems.append(item)
+                continue
+            _, key, default_id = item
+            record, found = next(loaded)
             problems += found
             if record is None:
-                broken.add(f"{category.slug}/{default_id}")
+                broken.add(f"{categories[key].slug}/{default_id}")
                 continue
             other = seen.get(record.key)
             if other is not None:
@@ -817,3 +833,110 @@ def load_records(
             seen[record.key] = record
             records.append(record)
     return records, problems, broken
+
+
+# --- reading the files on several cores ------------------------------------------------
+
+PARALLEL_FROM = 500
+"""Fewer record files than this are read in the process itself: a pool of processes costs
+more than it saves on a small project, and small projects stay simple to follow."""
+JOBS_VARIABLE = "CONGKHAI_JOBS"
+_CHUNK = 100
+"""Most files one worker reads per task (fewer when there are few files)."""
+
+
+def jobs() -> int:
+    """How many processes read records: ``CONGKHAI_JOBS`` when set (``1``: this process
+    only), otherwise the number of cores this process may run on."""
+    text = os.environ.get(JOBS_VARIABLE, "").strip()
+    if text:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise CongkhaiError(
+                f"biến môi trường {JOBS_VARIABLE}='{text}' không hợp lệ; viết một số nguyên dương "
+                "(số tiến trình đọc hồ sơ; 1: không chạy song song)"
+            )
+        return int(text)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def _loading(
+    wanted: list[tuple[Path, str, str]],
+    root: Path,
+    categories: dict[str, Category],
+    common: dict[str, Field],
+    max_attachment_bytes: int,
+    today: dt.date | None,
+    workers: int | None = None,
+) -> Iterator[Iterator[tuple[Record | None, list[Problem]]]]:
+    """:func:`load_record` of each ``(path, category, id)`` of ``wanted``, in that order.
+
+    With :data:`PARALLEL_FROM` files or more and more than one job, by a pool of forked
+    processes, each reading a chunk of files at a time; the records come back pickled with
+    their category's name and get the very :class:`Category` object of this process, so
+    the records and problems are the same as one process would give (tests/test_fast_paths.py).
+    In one process otherwise, and also when the process runs other threads (``mkdocs
+    serve``, the editor): forking a process with threads is not safe."""
+    workers = jobs() if workers is None else workers
+    if (
+        workers <= 1
+        or len(wanted) < PARALLEL_FROM
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1
+    ):
+        yield (
+            load_record(path, root, categories[key], common, default_id, max_attachment_bytes, today, categories)
+            for path, key, default_id in wanted
+        )
+        return
+    size = max(1, min(_CHUNK, -(-len(wanted) // (workers * 8))))
+    chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
+    setup = (root, categories, common, max_attachment_bytes, today)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker, initargs=setup)
+    try:
+        yield (
+            (_unpickled(state, categories), found) for chunk in pool.imap(_load_chunk, chunks) for state, found in chunk
+        )
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+_WORKER: list[Any] = []
+"""What a worker process was forked with: ``(root, categories, common, max bytes, today)``."""
+
+
+def _start_worker(*setup: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the parent, which stops the pool
+    _WORKER[:] = setup
+
+
+def _load_chunk(chunk: list[tuple[Path, str, str]]) -> list[tuple[dict[str, Any] | None, list[Problem]]]:
+    """In a worker: load each file of ``chunk``; a record goes back as its attributes with
+    the name of its category instead of the category (see :func:`_unpickled`)."""
+    root, categories, common, max_attachment_bytes, today = _WORKER
+    out: list[tuple[dict[str, Any] | None, list[Problem]]] = []
+    for path, key, default_id in chunk:
+        record, found = load_record(
+            path, root, categories[key], common, default_id, max_attachment_bytes, today, categories
+        )
+        state = None
+        if record is not None:
+            state = dict(vars(record))
+            state["category"] = key
+        out.append((state, found))
+    return out
+
+
+def _unpickled(state: dict[str, Any] | None, categories: dict[str, Category]) -> Record | None:
+    """A record sent back by a worker, with this process's category object."""
+    if state is None:
+        return None
+    record = object.__new__(Record)
+    vars(record).update(state)
+    record.category = categories[state["category"]]
+    return record
