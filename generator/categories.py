@@ -130,79 +130,99 @@ class Field:
 
 _PYTHON_TYPES: dict[str, type] = {"object": dict, "array": list, "string": str}
 """JSON Schema types as :mod:`jsonschema` checks them (``object`` is a ``dict``, …)."""
+_QUICK_KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "items", "minItems", "enum", "format", "pattern",
+    "maxLength",
+}  # fmt: skip
 
 
 def quick_check(schema: Any) -> Callable[[Any], bool] | None:
     """A plain Python function that says whether an instance is valid against ``schema``,
     for the keywords :func:`_object_schema` writes (``type``, ``properties``, ``required``,
     ``additionalProperties: false``, ``items``, ``minItems``, ``enum`` of texts,
-    ``format: ck-…``, ``pattern``, ``maxLength``), each as :mod:`jsonschema` applies it;
+    ``format: ck-…``, ``pattern``, ``maxLength``), each as :mod:`jsonschema` applies it
+    (``properties``, ``required`` and ``additionalProperties`` to maps only, ``items`` and
+    ``minItems`` to lists only, ``format``, ``pattern`` and ``maxLength`` to texts only);
     ``None`` for a schema using anything else. Most records are valid: they are let
     through by this function alone, and only an instance it refuses goes through
     :mod:`jsonschema`'s ``iter_errors`` for the messages."""
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict) or not set(schema) <= _QUICK_KEYWORDS:
         return None
-    tests: list[Callable[[Any], bool]] = []
-    for key, value in schema.items():
-        test = _quick_keyword(key, value, schema)
-        if test is None:
+    wanted: type | None = None
+    if "type" in schema:
+        if not isinstance(schema["type"], str) or schema["type"] not in _PYTHON_TYPES:
             return None
-        tests.append(test)
+        wanted = _PYTHON_TYPES[schema["type"]]
+    properties = {}
+    for name, sub in schema.get("properties", {}).items():
+        properties[name] = quick_check(sub)
+        if properties[name] is None:
+            return None
+    required = schema.get("required", [])
+    closed = schema.get("additionalProperties", True)
+    item = quick_check(schema["items"]) if "items" in schema else None
+    least = schema.get("minItems", 0)
+    enum = schema.get("enum")
+    longest = schema.get("maxLength")
+    parse = search = None
+    if (
+        not isinstance(schema.get("properties", {}), dict)
+        or not isinstance(required, list)
+        or closed not in (True, False)
+        or ("items" in schema and item is None)
+        or type(least) is not int
+        or (enum is not None and not (isinstance(enum, list) and all(type(v) is str for v in enum)))
+        or (longest is not None and type(longest) is not int)
+    ):
+        return None
+    if "format" in schema:
+        name = schema["format"]
+        if not (isinstance(name, str) and name.startswith("ck-") and name[3:] in PARSERS):
+            return None
+        parse = PARSERS[name[3:]]
+    if "pattern" in schema:
+        try:
+            search = re.compile(schema["pattern"]).search
+        except (re.error, TypeError):
+            return None
+    needed = frozenset(required)
+    choices = None if enum is None else frozenset(enum)
 
     def check(instance: Any) -> bool:
-        return all(test(instance) for test in tests)
+        if wanted is not None and not isinstance(instance, wanted):
+            return False
+        if choices is not None and not (type(instance) is str and instance in choices):
+            return False
+        if isinstance(instance, dict):
+            if not needed <= instance.keys():
+                return False
+            for key, value in instance.items():
+                sub = properties.get(key)
+                if sub is None:
+                    if closed is False:
+                        return False
+                elif not sub(value):
+                    return False
+        elif isinstance(instance, list):
+            if len(instance) < least:
+                return False
+            if item is not None:
+                for value in instance:
+                    if not item(value):
+                        return False
+        elif isinstance(instance, str):
+            if longest is not None and len(instance) > longest:
+                return False
+            if search is not None and search(instance) is None:
+                return False
+            if parse is not None:
+                try:
+                    parse(instance)
+                except ValueError:
+                    return False
+        return True
 
     return check
-
-
-def _quick_keyword(key: str, value: Any, schema: dict[str, Any]) -> Callable[[Any], bool] | None:
-    """One keyword of :func:`quick_check`; ``None`` when it is not one of those."""
-    if key == "type" and value in _PYTHON_TYPES:
-        wanted = _PYTHON_TYPES[value]
-        return lambda x: isinstance(x, wanted)
-    if key == "properties" and isinstance(value, dict):
-        subs = {name: quick_check(sub) for name, sub in value.items()}
-        if any(sub is None for sub in subs.values()):
-            return None
-        return lambda x: not isinstance(x, dict) or all(sub(x[name]) for name, sub in subs.items() if name in x)
-    if key == "required" and isinstance(value, list):
-        names = list(value)
-        return lambda x: not isinstance(x, dict) or all(name in x for name in names)
-    if key == "additionalProperties" and value is False and "patternProperties" not in schema:
-        allowed = set(schema.get("properties", {}))
-        return lambda x: not isinstance(x, dict) or all(name in allowed for name in x)
-    if key == "items" and "prefixItems" not in schema:
-        item = quick_check(value)
-        if item is None:
-            return None
-        return lambda x: not isinstance(x, list) or all(item(one) for one in x)
-    if key == "minItems" and type(value) is int:
-        return lambda x: not isinstance(x, list) or len(x) >= value
-    if key == "enum" and isinstance(value, list) and all(type(v) is str for v in value):
-        choices = set(value)
-        return lambda x: type(x) is str and x in choices
-    if key == "format" and isinstance(value, str) and value.startswith("ck-") and value[3:] in PARSERS:
-        parse = PARSERS[value[3:]]
-
-        def valid_format(x: Any) -> bool:
-            if not isinstance(x, str):
-                return True  # as the format checker: other types are the "type" keyword's
-            try:
-                parse(x)
-            except ValueError:
-                return False
-            return True
-
-        return valid_format
-    if key == "pattern" and isinstance(value, str):
-        try:
-            search = re.compile(value).search
-        except re.error:
-            return None
-        return lambda x: not isinstance(x, str) or search(x) is not None
-    if key == "maxLength" and type(value) is int:
-        return lambda x: not isinstance(x, str) or len(x) <= value
-    return None
 
 
 def _scalar_schema(type_name: str) -> dict[str, Any]:

@@ -436,13 +436,21 @@ def split_private(fields: dict[str, Field], data: dict[str, Any]) -> tuple[dict[
 
 
 def _text_values(value: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
+    """Every text value inside ``value`` with its field path, in the order written."""
+    out: list[tuple[FieldPath, str]] = []
+    _add_text_values(value, path, out)
+    return out
+
+
+def _add_text_values(value: Any, path: FieldPath, out: list[tuple[FieldPath, str]]) -> None:
     if isinstance(value, str):
-        return [(path, value)]
-    if isinstance(value, dict):
-        return [found for key, sub in value.items() for found in _text_values(sub, (*path, key))]
-    if isinstance(value, list):
-        return [found for index, sub in enumerate(value) for found in _text_values(sub, (*path, index))]
-    return []
+        out.append((path, value))
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            _add_text_values(sub, (*path, key), out)
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            _add_text_values(sub, (*path, index), out)
 
 
 def _html_problems(record: Record) -> list[Problem]:

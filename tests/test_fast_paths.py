@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import yamltext
+from generator import cautions, yamltext
 from generator.categories import load_categories, load_common, quick_check
 from generator.errors import Problem
 from generator.values import fold
@@ -337,3 +337,52 @@ def test_read_yaml_of_changed_records(data):
         cut = data.draw(st.integers(0, 3))
         text = text[:at] + data.draw(st.lists(_YAML_CHARS, max_size=4).map("".join)) + text[at + cut :]
     _same_yaml(text)
+
+
+# --- cautions: the title fields walked directly -----------------------------------------
+
+
+def _plain_strings(value: object, path: tuple = ()) -> list:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [found for key, sub in value.items() for found in _plain_strings(sub, (*path, key))]
+    if isinstance(value, list):
+        return [found for index, sub in enumerate(value) for found in _plain_strings(sub, (*path, index))]
+    return []
+
+
+def _plain_strings_at(data: dict, wanted: set) -> list:
+    """What ``_names`` first looked at: every text value, kept when its path without list
+    positions is one of ``wanted``."""
+    return [(p, t) for p, t in _plain_strings(data) if tuple(x for x in p if isinstance(x, str)) in wanted]
+
+
+def test_title_fields_walked_directly_of_every_tree():
+    wanted_sets = [
+        {path for path, _ in cautions._titled(category.all_fields(COMMON, kind))}
+        for category in CATEGORIES.values()
+        for kind in [None, *category.kinds]
+    ]
+    assert any(("document", "signer") in w for w in wanted_sets)
+    extra = {("a",), ("a", "b", "c"), ("sessions", "host", "x"), ("tags",)}
+    for tree in TREES:
+        if isinstance(tree, dict):
+            for wanted in [*wanted_sets, extra, set()]:
+                assert cautions._strings_at(tree, wanted) == _plain_strings_at(tree, wanted)
+
+
+_TREE = st.recursive(
+    st.text(max_size=3) | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c", "x"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "x"]), _TREE, max_size=3))
+def test_title_fields_walked_directly_of_random_trees(tree):
+    for wanted in [{("a",)}, {("a", "b")}, {("a", "b"), ("x",), ("a", "c", "a")}, {("b", "x", "c")}]:
+        assert cautions._strings_at(tree, wanted) == _plain_strings_at(tree, wanted)
