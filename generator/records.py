@@ -906,7 +906,9 @@ def _loading(
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker, initargs=setup)
     try:
         yield (
-            (_unpickled(state, categories), found) for chunk in pool.imap(_load_chunk, chunks) for state, found in chunk
+            (_unpickled(state, path, categories), found)
+            for chunk, results in zip(chunks, pool.imap(_load_chunk, chunks), strict=True)
+            for (path, _, _), (state, found) in zip(chunk, results, strict=True)
         )
         pool.close()
     finally:
@@ -925,7 +927,8 @@ def _start_worker(*setup: Any) -> None:
 
 def _load_chunk(chunk: list[tuple[Path, str, str]]) -> list[tuple[dict[str, Any] | None, list[Problem]]]:
     """In a worker: load each file of ``chunk``; a record goes back as its attributes with
-    the name of its category instead of the category (see :func:`_unpickled`)."""
+    the name of its category instead of the category, and without its path (the parent
+    has it; see :func:`_unpickled`)."""
     root, categories, common, max_attachment_bytes, today = _WORKER
     out: list[tuple[dict[str, Any] | None, list[Problem]]] = []
     for path, key, default_id in chunk:
@@ -936,15 +939,17 @@ def _load_chunk(chunk: list[tuple[Path, str, str]]) -> list[tuple[dict[str, Any]
         if record is not None:
             state = dict(vars(record))
             state["category"] = key
+            del state["path"]
         out.append((state, found))
     return out
 
 
-def _unpickled(state: dict[str, Any] | None, categories: dict[str, Category]) -> Record | None:
-    """A record sent back by a worker, with this process's category object."""
+def _unpickled(state: dict[str, Any] | None, path: Path, categories: dict[str, Category]) -> Record | None:
+    """A record sent back by a worker, with this process's category object and path."""
     if state is None:
         return None
     record = object.__new__(Record)
     vars(record).update(state)
     record.category = categories[state["category"]]
+    record.path = path
     return record
