@@ -73,6 +73,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from generator import parallel
 from generator.categories import CATEGORY_FILE
 from generator.errors import Problem
 from generator.values import today as office_today
@@ -561,6 +562,10 @@ class SiteScanner:
         return hits
 
 
+PARALLEL_FROM = 500
+"""Fewer public records than this are checked in the process itself."""
+
+
 @dataclass
 class Guard:
     """The allow-lists for one project."""
@@ -575,9 +580,15 @@ class Guard:
         return cls(allow, allow.only(hotline_values(records)), today)
 
     def check(self, records: Iterable[Record]) -> list[Problem]:
+        """The problems of every public record, in the order of ``records``; from
+        :data:`PARALLEL_FROM` public records on, shared among processes
+        (:mod:`generator.parallel`)."""
+        public = [record for record in records if record.public]
         problems = []
-        for record in records:
-            if record.public:
-                problems += record_problems(record, self.allow, self.strict_allow, self.today)
-                problems += asset_declaration_problems(record)
+        with parallel.fork_map(self._record, public, parallel.pays(len(public), PARALLEL_FROM)) as found:
+            for each in found:
+                problems += each
         return problems
+
+    def _record(self, record: Record) -> list[Problem]:
+        return record_problems(record, self.allow, self.strict_allow, self.today) + asset_declaration_problems(record)

@@ -12,11 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import multiprocessing
-import os
 import re
-import signal
-import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +21,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from generator import filetypes, progress
+from generator import filetypes, parallel, progress
 from generator.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
-from generator.errors import CongkhaiError, Problem
+from generator.errors import Problem
 from generator.sanitize import html_problems
 from generator.skeleton import PLACEHOLDER
 from generator.values import PARSERS, fold, human_size, slugify
@@ -784,7 +780,7 @@ def load_records(
 ) -> tuple[list[Record], list[Problem], set[str]]:
     """Load every record; return the valid ones, every problem found, and the keys
     (``<category>/<path without extension>``) of files that exist but failed to load.
-    ``jobs``: processes reading the files (default :func:`jobs`; see :func:`_loading`)."""
+    ``jobs``: processes reading the files (default :func:`generator.parallel.jobs`; see :func:`_loading`)."""
     records: list[Record] = []
     problems, refused = _links_out(disclosures, root)
     seen: dict[str, Record] = {}
@@ -846,28 +842,7 @@ def load_records(
 # --- reading the files on several cores ------------------------------------------------
 
 PARALLEL_FROM = 500
-"""Fewer record files than this are read in the process itself: a pool of processes costs
-more than it saves on a small project, and small projects stay simple to follow."""
-JOBS_VARIABLE = "CONGKHAI_JOBS"
-_CHUNK = 100
-"""Most files one worker reads per task (fewer when there are few files)."""
-
-
-def jobs() -> int:
-    """How many processes read records: ``CONGKHAI_JOBS`` when set (``1``: this process
-    only), otherwise the number of cores this process may run on."""
-    text = os.environ.get(JOBS_VARIABLE, "").strip()
-    if text:
-        if not (text.isascii() and text.isdigit()) or int(text) < 1:
-            raise CongkhaiError(
-                f"biến môi trường {JOBS_VARIABLE}='{text}' không hợp lệ; viết một số nguyên dương "
-                "(số tiến trình đọc hồ sơ; 1: không chạy song song)"
-            )
-        return int(text)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+"""Fewer record files than this are read in the process itself (see :mod:`generator.parallel`)."""
 
 
 @contextmanager
@@ -878,70 +853,38 @@ def _loading(
     common: dict[str, Field],
     max_attachment_bytes: int,
     today: dt.date | None,
-    workers: int | None = None,
+    jobs: int | None = None,
 ) -> Iterator[Iterator[tuple[Record | None, list[Problem]]]]:
     """:func:`load_record` of each ``(path, category, id)`` of ``wanted``, in that order.
 
-    With :data:`PARALLEL_FROM` files or more and more than one job, by a pool of forked
-    processes, each reading a chunk of files at a time; the records come back pickled with
-    their category's name and get the very :class:`Category` object of this process, so
-    the records and problems are the same as one process would give (tests/test_fast_paths.py).
-    In one process otherwise, and also when the process runs other threads (``mkdocs
-    serve``, the editor): forking a process with threads is not safe."""
-    workers = jobs() if workers is None else workers
-    if (
-        workers <= 1
-        or len(wanted) < PARALLEL_FROM
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or threading.active_count() > 1
-    ):
-        yield (
-            load_record(path, root, categories[key], common, default_id, max_attachment_bytes, today, categories)
-            for path, key, default_id in wanted
-        )
+    With :data:`PARALLEL_FROM` files or more, by forked processes when
+    :func:`generator.parallel.pays`: a record comes back as its attributes, with the name of
+    its category instead of the category and without its path, and gets this process's
+    :class:`Category` object and path (:func:`_unpickled`), so the records and problems
+    are the same as one process gives (tests/test_parallel_load.py)."""
+
+    def load(item: tuple[Path, str, str]) -> tuple[Record | None, list[Problem]]:
+        path, key, default_id = item
+        return load_record(path, root, categories[key], common, default_id, max_attachment_bytes, today, categories)
+
+    def shipped(item: tuple[Path, str, str]) -> tuple[dict[str, Any] | None, list[Problem]]:
+        record, found = load(item)
+        if record is None:
+            return None, found
+        state = dict(vars(record))
+        state["category"] = item[1]
+        del state["path"]
+        return state, found
+
+    workers = parallel.pays(len(wanted), PARALLEL_FROM, jobs)
+    if not workers:
+        yield (load(item) for item in wanted)
         return
-    size = max(1, min(_CHUNK, -(-len(wanted) // (workers * 8))))
-    chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
-    setup = (root, categories, common, max_attachment_bytes, today)
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker, initargs=setup)
-    try:
+    with parallel.fork_map(shipped, wanted, workers) as results:
         yield (
             (_unpickled(state, path, categories), found)
-            for chunk, results in zip(chunks, pool.imap(_load_chunk, chunks), strict=True)
-            for (path, _, _), (state, found) in zip(chunk, results, strict=True)
+            for (path, _, _), (state, found) in zip(wanted, results, strict=True)
         )
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
-
-
-_WORKER: list[Any] = []
-"""What a worker process was forked with: ``(root, categories, common, max bytes, today)``."""
-
-
-def _start_worker(*setup: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the parent, which stops the pool
-    _WORKER[:] = setup
-
-
-def _load_chunk(chunk: list[tuple[Path, str, str]]) -> list[tuple[dict[str, Any] | None, list[Problem]]]:
-    """In a worker: load each file of ``chunk``; a record goes back as its attributes with
-    the name of its category instead of the category, and without its path (the parent
-    has it; see :func:`_unpickled`)."""
-    root, categories, common, max_attachment_bytes, today = _WORKER
-    out: list[tuple[dict[str, Any] | None, list[Problem]]] = []
-    for path, key, default_id in chunk:
-        record, found = load_record(
-            path, root, categories[key], common, default_id, max_attachment_bytes, today, categories
-        )
-        state = None
-        if record is not None:
-            state = dict(vars(record))
-            state["category"] = key
-            del state["path"]
-        out.append((state, found))
-    return out
 
 
 def _unpickled(state: dict[str, Any] | None, path: Path, categories: dict[str, Category]) -> Record | None:
