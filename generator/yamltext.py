@@ -55,9 +55,18 @@ def field_name(path: Path) -> str:
     return out or "record"
 
 
-_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-_NODES = (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)
+_ALIAS, _START, _END, _SCALAR, _DOCUMENT = range(5)
+_ROLES: dict[type, int] = {
+    yaml.AliasEvent: _ALIAS,
+    yaml.MappingStartEvent: _START,
+    yaml.SequenceStartEvent: _START,
+    yaml.MappingEndEvent: _END,
+    yaml.SequenceEndEvent: _END,
+    yaml.ScalarEvent: _SCALAR,
+    yaml.DocumentStartEvent: _DOCUMENT,
+}
+"""What each parser event is to :meth:`_Reader.read` (stream start and end and document
+end are nothing to it)."""
 
 
 class _Open:
@@ -116,23 +125,27 @@ class _Reader:
         stack: list[_Open] = []
         skip = 0
         """Open lists and maps inside a refused node (read for the limits only)."""
+        roles = _ROLES
+        check_event, get_event = loader.check_event, loader.get_event
         try:
-            while loader.check_event():
-                event = loader.get_event()
-                kind = type(event)
-                if kind is yaml.AliasEvent:
+            while check_event():
+                event = get_event()
+                role = roles.get(type(event))
+                if role is None:  # stream start and end, document end
+                    continue
+                if role == _ALIAS:
                     line = event.start_mark.line + 1 + self.offset
                     message = "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị"
                     return None, False, Problem(self.relpath, line, self._at(event), message)
-                if kind in _STARTS:
+                if role == _START:
                     depth += 1
                     if depth > MAX_DEPTH:
                         line = event.start_mark.line + 1 + self.offset
                         message = f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)"
                         return None, False, Problem(self.relpath, line, self._at(event), message)
-                elif kind in _ENDS:
+                elif role == _END:
                     depth -= 1
-                if kind in _NODES:
+                if role in (_START, _SCALAR):
                     nodes += 1
                     if nodes > MAX_NODES:
                         line = event.start_mark.line + 1 + self.offset
@@ -142,7 +155,7 @@ class _Reader:
                         return None, False, Problem(self.relpath, line, self._at(event), message)
                 if stopped is not None:
                     continue
-                if kind is yaml.DocumentStartEvent:
+                if role == _DOCUMENT:
                     documents += 1
                     if documents == 2:
                         stopped = ComposerError(
@@ -152,9 +165,9 @@ class _Reader:
                             event.start_mark,
                         )
                     continue
-                if documents != 1 or (kind not in _NODES and kind not in _ENDS):
+                if documents != 1:
                     continue
-                if kind in _ENDS:
+                if role == _END:
                     if skip:
                         skip -= 1
                     else:
@@ -171,13 +184,14 @@ class _Reader:
                         continue
                     anchors[event.anchor] = event.start_mark
                 if skip:
-                    skip += kind is not yaml.ScalarEvent
+                    skip += role == _START
                     continue
+                kind = type(event)
                 self._node(event, kind, stack, resolve)
                 if root_mark is None:
                     root_mark = event.start_mark
                     root = stack[0].value if stack else self._scalar
-                if stack and stack[-1].value is None and kind is not yaml.ScalarEvent:
+                if role == _START and stack and stack[-1].value is None:
                     stack.pop()
                     skip = 1
         finally:
