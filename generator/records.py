@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import hashlib
 import re
 import unicodedata
@@ -815,6 +816,7 @@ def load_records(
             plan.append((path, parts[0], Path(*parts[1:]).with_suffix("").as_posix()))
     wanted = [item for item in plan if not isinstance(item, Problem)]
     with (
+        _collector_paused(),
         _loading(wanted, root, categories, common, max_attachment_bytes, today, jobs) as loaded,
         progress.task("Đọc hồ sơ", total=len(files)) as bar,
     ):
@@ -837,6 +839,20 @@ def load_records(
             seen[record.key] = record
             records.append(record)
     return records, problems, broken
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while the records are read: they are thousands of
+    long-lived containers that it would walk again and again (about a tenth of the time
+    at 10,000 records) without finding garbage. It runs as usual afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- reading the files on several cores ------------------------------------------------
