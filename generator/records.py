@@ -712,6 +712,8 @@ _TABBED = re.compile(r"\S[^\n]*\t")
 def _pasted_tables(record: Record) -> list[Problem]:
     """A table pasted from Excel (columns split by Tab) in the body: Markdown shows it as one
     run-on paragraph. Refused, with how to write it as a Markdown table."""
+    if "\t" not in record.body:
+        return []  # a row is a line with a Tab
     problems = []
     lines = record.body.split("\n")
     fenced = False
