@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,103 @@ class Field:
                 continue
             current = current.fields.get(part)
         return current
+
+
+_PYTHON_TYPES: dict[str, type] = {"object": dict, "array": list, "string": str}
+"""JSON Schema types as :mod:`jsonschema` checks them (``object`` is a ``dict``, …)."""
+_QUICK_KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "items", "minItems", "enum", "format", "pattern",
+    "maxLength",
+}  # fmt: skip
+
+
+def quick_check(schema: Any) -> Callable[[Any], bool] | None:
+    """A plain Python function that says whether an instance is valid against ``schema``,
+    for the keywords :func:`_object_schema` writes (``type``, ``properties``, ``required``,
+    ``additionalProperties: false``, ``items``, ``minItems``, ``enum`` of texts,
+    ``format: ck-…``, ``pattern``, ``maxLength``), each as :mod:`jsonschema` applies it
+    (``properties``, ``required`` and ``additionalProperties`` to maps only, ``items`` and
+    ``minItems`` to lists only, ``format``, ``pattern`` and ``maxLength`` to texts only);
+    ``None`` for a schema using anything else. Most records are valid: they are let
+    through by this function alone, and only an instance it refuses goes through
+    :mod:`jsonschema`'s ``iter_errors`` for the messages."""
+    if not isinstance(schema, dict) or not set(schema) <= _QUICK_KEYWORDS:
+        return None
+    wanted: type | None = None
+    if "type" in schema:
+        if not isinstance(schema["type"], str) or schema["type"] not in _PYTHON_TYPES:
+            return None
+        wanted = _PYTHON_TYPES[schema["type"]]
+    properties = {}
+    for name, sub in schema.get("properties", {}).items():
+        properties[name] = quick_check(sub)
+        if properties[name] is None:
+            return None
+    required = schema.get("required", [])
+    closed = schema.get("additionalProperties", True)
+    item = quick_check(schema["items"]) if "items" in schema else None
+    least = schema.get("minItems", 0)
+    enum = schema.get("enum")
+    longest = schema.get("maxLength")
+    parse = search = None
+    if (
+        not isinstance(schema.get("properties", {}), dict)
+        or not isinstance(required, list)
+        or closed not in (True, False)
+        or ("items" in schema and item is None)
+        or type(least) is not int
+        or (enum is not None and not (isinstance(enum, list) and all(type(v) is str for v in enum)))
+        or (longest is not None and type(longest) is not int)
+    ):
+        return None
+    if "format" in schema:
+        name = schema["format"]
+        if not (isinstance(name, str) and name.startswith("ck-") and name[3:] in PARSERS):
+            return None
+        parse = PARSERS[name[3:]]
+    if "pattern" in schema:
+        try:
+            search = re.compile(schema["pattern"]).search
+        except (re.error, TypeError):
+            return None
+    needed = frozenset(required)
+    choices = None if enum is None else frozenset(enum)
+
+    def check(instance: Any) -> bool:
+        if wanted is not None and not isinstance(instance, wanted):
+            return False
+        if choices is not None and not (type(instance) is str and instance in choices):
+            return False
+        if isinstance(instance, dict):
+            if not needed <= instance.keys():
+                return False
+            for key, value in instance.items():
+                sub = properties.get(key)
+                if sub is None:
+                    if closed is False:
+                        return False
+                elif not sub(value):
+                    return False
+        elif isinstance(instance, list):
+            if len(instance) < least:
+                return False
+            if item is not None:
+                for value in instance:
+                    if not item(value):
+                        return False
+        elif isinstance(instance, str):
+            if longest is not None and len(instance) > longest:
+                return False
+            if search is not None and search(instance) is None:
+                return False
+            if parse is not None:
+                try:
+                    parse(instance)
+                except ValueError:
+                    return False
+        return True
+
+    return check
 
 
 def _scalar_schema(type_name: str) -> dict[str, Any]:
@@ -328,6 +427,7 @@ class Category:
     evidence: dict[str | None, tuple[EvidenceItem, ...]] = field(default_factory=dict)
     """Expected evidence by kind; the key ``None`` is the category's default."""
     _validators: dict[str | None, Draft202012Validator] = field(default_factory=dict, repr=False)
+    _quick: dict[str | None, Callable[[Any], bool] | None] = field(default_factory=dict, repr=False)
 
     def kind_label(self, kind: str | None) -> str:
         return self.kinds.get(kind or "", "")
@@ -401,6 +501,12 @@ class Category:
                 schema["properties"].pop("kind", None)
             self._validators[kind] = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
         return self._validators[kind]
+
+    def quick_check(self, common: dict[str, Field], kind: str | None) -> Callable[[Any], bool] | None:
+        """:func:`quick_check` of :meth:`validator`'s schema, made once per kind."""
+        if kind not in self._quick:
+            self._quick[kind] = quick_check(self.validator(common, kind).schema)
+        return self._quick[kind]
 
 
 def _session_names(spec: CalendarSpec) -> list[tuple[str, str | None]]:
@@ -1074,7 +1180,11 @@ def validate_record(
     other_kind = {
         name: f.kinds for name, f in category.fields.items() if kind is not None and not f.applies_to(kind) and f.kinds
     }
-    problems = schema_problems(category.validator(common, kind), data, lines, relpath, fields, other_kind)
+    quick = category.quick_check(common, kind)
+    if quick is not None and quick(data):
+        problems = []  # valid: jsonschema would find no error either (tests/test_fast_paths.py)
+    else:
+        problems = schema_problems(category.validator(common, kind), data, lines, relpath, fields, other_kind)
     if problems:
         return {}, problems
     typed = {name: f.convert(data[name]) for name, f in fields.items() if data.get(name) is not None}

@@ -44,12 +44,16 @@ def cautions(site: Site, new: set[str] | frozenset[str] = frozenset()) -> list[P
     out: list[Problem] = []
     logged = set(site.log.histories()) - set(new)
     months: dict[tuple[str, int, int], Record] = {}
+    titled: dict[tuple[str, str | None], set[FieldPath]] = {}  # the same for every record of a kind
     for record in sorted(site.records, key=lambda r: r.relpath):
         out += _sessions(record, months, site.today)
         out += _future(record, site.today)
         if record.key not in logged:
             out += _year_folder(record)
-        out += _names(record, record.category.all_fields(site.common, record.kind))
+        wanted = (record.category.slug, record.kind)
+        if wanted not in titled:
+            titled[wanted] = {path for path, _ in _titled(record.category.all_fields(site.common, record.kind))}
+        out += _names(record, titled[wanted])
     return sorted(out)
 
 
@@ -168,12 +172,10 @@ def _titled(fields: dict[str, Field], prefix: FieldPath = ()) -> list[tuple[Fiel
     return out
 
 
-def _names(record: Record, fields: dict[str, Field]) -> list[Problem]:
+def _names(record: Record, wanted: set[FieldPath]) -> list[Problem]:
+    """Personal names in the fields at ``wanted`` (the paths :func:`_titled` gives)."""
     out = []
-    wanted = {path for path, _ in _titled(fields)}
-    for path, text in _strings(record.data):
-        if tuple(p for p in path if isinstance(p, str)) not in wanted:
-            continue
+    for path, text in _strings_at(record.data, wanted):
         for match in _NAME.finditer(text):
             words = match.group().split()
             if not all(w[:1].isupper() for w in words[1:]):
@@ -192,11 +194,24 @@ def _names(record: Record, fields: dict[str, Field]) -> list[Problem]:
     return out
 
 
-def _strings(value: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
-    if isinstance(value, str):
-        return [(path, value)]
-    if isinstance(value, dict):
-        return [found for key, sub in value.items() for found in _strings(sub, (*path, key))]
-    if isinstance(value, list):
-        return [found for index, sub in enumerate(value) for found in _strings(sub, (*path, index))]
-    return []
+def _strings_at(data: dict[str, Any], wanted: set[FieldPath]) -> list[tuple[FieldPath, str]]:
+    """The text values of ``data`` whose path without list positions is one of ``wanted``
+    (``("sessions", "host")`` for ``sessions[2].host``), in the order they are written.
+    Only the branches leading to one of ``wanted`` are walked."""
+    out: list[tuple[FieldPath, str]] = []
+    leading = {names[:end] for names in wanted for end in range(1, len(names) + 1)}
+
+    def walk(value: Any, path: FieldPath, names: FieldPath) -> None:
+        if isinstance(value, str):
+            if names in wanted:
+                out.append((path, value))
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                if (*names, key) in leading:
+                    walk(sub, (*path, key), (*names, key))
+        elif isinstance(value, list):
+            for index, sub in enumerate(value):
+                walk(sub, (*path, index), names)
+
+    walk(data, (), ())
+    return out

@@ -19,25 +19,37 @@ import click
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, cms, editor, engine, pipeline, preview, progress, witness, witness_report
+from generator import attest, cms, pipeline, progress
 from generator.categories import load_categories, load_common
 from generator.cautions import cautions
 from generator.config import Settings
 from generator.deadlines import STATES, failing, status_items
-from generator.dossier import make_dossier
 from generator.errors import CongkhaiError, Problem
+from generator.later import Later, later
 from generator.log import chain_problems
 from generator.plugin import ProblemsError, option_problems, settings_from
 from generator.project import check_agency, check_site_url, init_project
-from generator.publish import publish as run_publish
 from generator.remote import SshTarget, is_ssh, parse_target
-from generator.report import build_report, check_year, parse_formats, write_report
 from generator.site import Site
 from generator.skeleton import FORMATS, write_skeleton
 from generator.values import format_date, parse_date, slugify
 from generator.values import today as office_today
-from generator.verify import valid_pin
-from generator.verify import verify as run_verify
+
+# Imported when first used: what only some commands need (MkDocs' build and the preview,
+# Playwright, openpyxl) is not loaded by the others (``check``).
+engine = Later("generator.engine")
+preview = Later("generator.preview")
+editor = Later("generator.editor")
+witness = Later("generator.witness")
+witness_report = Later("generator.witness_report")
+make_dossier = later("generator.dossier", "make_dossier")
+run_publish = later("generator.publish", "publish")
+build_report = later("generator.report", "build_report")
+check_year = later("generator.report", "check_year")
+parse_formats = later("generator.report", "parse_formats")
+write_report = later("generator.report", "write_report")
+valid_pin = later("generator.verify", "valid_pin")
+run_verify = later("generator.verify", "verify")
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
 

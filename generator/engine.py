@@ -24,6 +24,7 @@ might look at every page) is built by MkDocs' own ``build()``.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -214,6 +215,8 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         rest = [f for f in engine.pages if id(f.page) not in engine._read]
         count = max(1, min(workers or jobs(), len(rest) // MIN_PAGES_PER_JOB))
         shares = [rest[i::count] for i in range(count)]
+        gc.freeze()  # what is loaded so far lives to the end: the collector need not walk it, nor
+        # touch (and so copy) the pages the workers share with this process
         running = [_start(engine, share, counter if config.strict else None) for share in shares[1:]]
         try:
             engine.write(shares[0])
@@ -222,6 +225,7 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         finally:
             for worker in running:  # a failure here: stop the others
                 worker.stop()
+            gc.unfreeze()
         config.plugins.on_post_build(config=config)
         counts = dict(counter.get_counts())
         for level, number in warnings.items():

@@ -149,7 +149,7 @@ def load(settings: Settings, today: dt.date | None = None, cache: RecordCache | 
     if not settings.disclosures_dir.is_dir():
         raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
     records, problems, broken = load_records(
-        settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today, cache
+        settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today, cache=cache
     )
     problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
     log = read_log(settings.log_path, relpath(settings.log_path, settings.root))

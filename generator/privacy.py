@@ -73,6 +73,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from generator import parallel
 from generator.categories import CATEGORY_FILE
 from generator.errors import Problem
 from generator.values import today as office_today
@@ -579,6 +580,10 @@ class SiteScanner:
         return hits
 
 
+PARALLEL_FROM = 500
+"""Fewer public records than this are checked in the process itself."""
+
+
 @dataclass
 class Guard:
     """The allow-lists for one project."""
@@ -593,25 +598,32 @@ class Guard:
         return cls(allow, allow.only(hotline_values(records)), today)
 
     def check(self, records: Iterable[Record], memo: dict[int, Any] | None = None) -> list[Problem]:
-        """The problems of every public record. ``memo`` (kept by the preview between
-        loads): a record object already checked with the same allow-lists and day is not
-        checked again."""
-        problems = []
-        key = (self.allow, self.strict_allow, self.today)
+        """The problems of every public record, in the order of ``records``; from
+        :data:`PARALLEL_FROM` public records on, shared among processes
+        (:mod:`generator.parallel`). ``memo`` (kept by the preview between loads): a record
+        object already checked with the same allow-lists and day is not checked again."""
         records = list(records)
-        for record in records:
-            if not record.public:
-                continue
-            known = memo.get(id(record)) if memo is not None else None
-            if known is not None and known[0] is record and known[1] == key:
-                problems += known[2]
-                continue
-            found = record_problems(record, self.allow, self.strict_allow, self.today)
-            found += asset_declaration_problems(record)
-            if memo is not None:
-                memo[id(record)] = (record, key, found)
-            problems += found
+        public = [record for record in records if record.public]
+        key = (self.allow, self.strict_allow, self.today)
+        known = {}
+        if memo is not None:
+            for record in public:
+                entry = memo.get(id(record))
+                if entry is not None and entry[0] is record and entry[1] == key:
+                    known[id(record)] = entry[2]
+        unknown = [record for record in public if id(record) not in known]
+        with parallel.fork_map(self._record, unknown, parallel.pays(len(unknown), PARALLEL_FROM)) as found:
+            for record, each in zip(unknown, found, strict=True):
+                known[id(record)] = each
+                if memo is not None:
+                    memo[id(record)] = (record, key, each)
         if memo is not None:  # forget records that are gone
             for gone in memo.keys() - {id(r) for r in records}:
                 del memo[gone]
+        problems = []
+        for record in public:
+            problems += known[id(record)]
         return problems
+
+    def _record(self, record: Record) -> list[Problem]:
+        return record_problems(record, self.allow, self.strict_allow, self.today) + asset_declaration_problems(record)

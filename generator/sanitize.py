@@ -63,6 +63,8 @@ _VOID = {"br", "hr", "img"}
 
 def html_problems(text: str) -> list[tuple[int, str]]:
     """``(position, message)`` for each piece of raw HTML or dangerous address in ``text``."""
+    if "<" not in text and "&" not in text and "[" not in text and ":" not in text:
+        return []  # every pattern below needs one of these (an entity for '<' or ':' starts with '&')
     found = []
     tag = _first_tag(text)
     if tag is not None:

@@ -243,10 +243,29 @@ def human_size(size: int) -> str:
     return f"{value:.1f} GB".replace(".", ",")
 
 
+class _Unmarked(dict):
+    """Code point -> its NFKD decomposition without combining marks, worked out the first
+    time a character is met (a table for :meth:`str.translate`)."""
+
+    def __missing__(self, code: int) -> str:
+        out = "".join(c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c))
+        self[code] = out
+        return out
+
+
+_UNMARKED = _Unmarked()
+
+
 def fold(text: str) -> str:
-    """Lowercase without diacritics: ``Đường dây nóng`` -> ``duong day nong`` (``đ`` -> ``d``)."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(c for c in text if not unicodedata.combining(c))
+    """Lowercase without diacritics: ``Đường dây nóng`` -> ``duong day nong`` (``đ`` -> ``d``).
+
+    The same as NFKD of the lowercased text without its combining marks: decomposition
+    works character by character, and canonical reordering only moves combining marks,
+    which are all dropped. Lowercasing stays on the whole text (a final ``Σ`` becomes ``ς``)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return text.replace("đ", "d").translate(_UNMARKED)
 
 
 def slugify(text: str) -> str:

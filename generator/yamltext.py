@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from generator.errors import Problem
 
@@ -54,86 +55,219 @@ def field_name(path: Path) -> str:
     return out or "record"
 
 
+_ALIAS, _START, _END, _SCALAR, _DOCUMENT = range(5)
+_ROLES: dict[type, int] = {
+    yaml.AliasEvent: _ALIAS,
+    yaml.MappingStartEvent: _START,
+    yaml.SequenceStartEvent: _START,
+    yaml.MappingEndEvent: _END,
+    yaml.SequenceEndEvent: _END,
+    yaml.ScalarEvent: _SCALAR,
+    yaml.DocumentStartEvent: _DOCUMENT,
+}
+"""What each parser event is to :meth:`_Reader.read` (stream start and end and document
+end are nothing to it)."""
+
+
+class _Open:
+    """A list or map being read: its value (``None``: refused, its content is skipped), its
+    field path and nesting depth; for a map, the path of the value to come after a key
+    (``None``: the next node is a key; ``False``: the next node is the value of a refused
+    key, skipped)."""
+
+    __slots__ = ("depth", "index", "path", "value", "value_path")
+
+    def __init__(self, value: list[Any] | dict[str, Any] | None, path: Path, depth: int):
+        self.value = value
+        self.path = path
+        self.depth = depth
+        self.index = 0
+        self.value_path: Path | bool | None = None
+
+
 class _Reader:
-    def __init__(self, relpath: str, line_offset: int):
+    """Reads the parser's events once, in one pass: the limits on aliases, nesting and the
+    number of values over the whole stream (stopping at the first offending event, before
+    any tree is built), the composer's refusals (a duplicate anchor, a second document) and
+    the tree of plain values with the line of every field. What it reports is what
+    checking the whole stream first, then composing the first document and converting its
+    nodes would report, in that order of precedence."""
+
+    def __init__(self, text: str, relpath: str, line_offset: int):
+        self.text = text
         self.relpath = relpath
         self.offset = line_offset
         self.lines: dict[Path, int] = {}
         self.problems: list[Problem] = []
-        self._seen: set[int] = set()
 
-    def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.offset
-
-    def fail(self, node: yaml.Node, path: Path, message: str, line: int | None = None) -> None:
-        where = line or self.lines.get(path) or self.line(node)
+    def fail(self, row: int, path: Path, message: str, line: int | None = None) -> None:
+        where = line or self.lines.get(path) or row + 1 + self.offset
         self.problems.append(Problem(self.relpath, where, field_name(path), message))
 
-    def convert(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
-        self.lines.setdefault(path, self.line(node))
-        if id(node) in self._seen:
-            self.fail(node, path, "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị")
-            return None
-        self._seen.add(id(node))
-        if depth > MAX_DEPTH:
-            self.fail(node, path, f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
-            return None
-        if node.tag not in _STANDARD_TAGS:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.fail(node, path, f"không dùng thẻ YAML '{tag}'; chỉ viết giá trị")
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null" and not node.style:
-                return None
-            return node.value
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.fail(key_node, path, "tên trường phải là một chữ đơn")
-                continue
-            key = key_node.value
-            if key in result:
-                self.fail(key_node, path + (key,), "trường bị khai báo hai lần", self.line(key_node))
-                continue
-            self.lines[path + (key,)] = self.line(key_node)
-            result[key] = self.convert(value_node, path + (key,), depth + 1)
-        return result
-
-
-def _precheck(text: str, relpath: str, line_offset: int) -> Problem | None:
-    """Stream the events once: refuse aliases, too deep nesting and too many values
-    before any tree is built (stops at the first offending event)."""
-    depth = nodes = 0
-    rows = text.split("\n")
-
-    def at(event: yaml.Event) -> str:  # the field of the event's line, only when reported
+    def _at(self, event: yaml.Event) -> str:
+        """The field of the event's line (only when a limit is reported)."""
+        rows = self.text.split("\n")
         row = event.start_mark.line
         return _key_of(rows[row], rows[:row]) if row < len(rows) else "yaml"
 
-    for event in yaml.parse(text, Loader=_Loader):
-        line = event.start_mark.line + 1 + line_offset
-        if isinstance(event, yaml.AliasEvent):
-            return Problem(
-                relpath, line, at(event), "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị"
-            )
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return Problem(relpath, line, at(event), f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)):
-            nodes += 1
-            if nodes > MAX_NODES:
-                return Problem(
-                    relpath,
-                    line,
-                    at(event),
-                    f"quá nhiều giá trị (hơn {MAX_NODES:,}); một bản ghi phải ngắn gọn hơn".replace(",", "."),
-                )
-    return None
+    def read(self) -> tuple[Any, bool, Problem | yaml.MarkedYAMLError | None]:
+        """(the first document's value, whether there is a document, what stops reading:
+        a limit's problem or the composer's error)."""
+        loader = _Loader(self.text)
+        resolve = loader.resolve
+        depth = nodes = 0
+        documents = 0
+        stopped: yaml.MarkedYAMLError | None = None
+        """The composer's error: reported only if the rest of the stream is within limits."""
+        anchors: dict[str, yaml.Mark] = {}
+        root: Any = None
+        root_mark: yaml.Mark | None = None
+        stack: list[_Open] = []
+        skip = 0
+        """Open lists and maps inside a refused node (read for the limits only)."""
+        roles = _ROLES
+        check_event, get_event = loader.check_event, loader.get_event
+        try:
+            while check_event():
+                event = get_event()
+                role = roles.get(type(event))
+                if role is None:  # stream start and end, document end
+                    continue
+                if role == _ALIAS:
+                    line = event.start_mark.line + 1 + self.offset
+                    message = "không dùng bí danh YAML (anchor/alias *…); hãy viết đầy đủ giá trị"
+                    return None, False, Problem(self.relpath, line, self._at(event), message)
+                if role == _START:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        line = event.start_mark.line + 1 + self.offset
+                        message = f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)"
+                        return None, False, Problem(self.relpath, line, self._at(event), message)
+                elif role == _END:
+                    depth -= 1
+                if role in (_START, _SCALAR):
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        line = event.start_mark.line + 1 + self.offset
+                        message = f"quá nhiều giá trị (hơn {MAX_NODES:,}); một bản ghi phải ngắn gọn hơn".replace(
+                            ",", "."
+                        )
+                        return None, False, Problem(self.relpath, line, self._at(event), message)
+                if stopped is not None:
+                    continue
+                if role == _DOCUMENT:
+                    documents += 1
+                    if documents == 2:
+                        stopped = ComposerError(
+                            "expected a single document in the stream",
+                            root_mark,
+                            "but found another document",
+                            event.start_mark,
+                        )
+                    continue
+                if documents != 1:
+                    continue
+                if role == _END:
+                    if skip:
+                        skip -= 1
+                    else:
+                        stack.pop()
+                    continue
+                if event.anchor is not None:
+                    if event.anchor in anchors:
+                        stopped = ComposerError(
+                            "found duplicate anchor; first occurrence",
+                            anchors[event.anchor],
+                            "second occurrence",
+                            event.start_mark,
+                        )
+                        continue
+                    anchors[event.anchor] = event.start_mark
+                if skip:
+                    skip += role == _START
+                    continue
+                kind = type(event)
+                self._node(event, kind, stack, resolve)
+                if root_mark is None:
+                    root_mark = event.start_mark
+                    root = stack[0].value if stack else self._scalar
+                if role == _START and stack and stack[-1].value is None:
+                    stack.pop()
+                    skip = 1
+        finally:
+            loader.dispose()
+        return root, root_mark is not None, stopped
+
+    _scalar: Any = None
+    """The value of the last scalar read (the document's value when it is one)."""
+
+    def _node(self, event: Any, kind: type, stack: list[_Open], resolve: Any) -> None:
+        """One scalar, or the start of one list or map, as :func:`read` meets it."""
+        row = event.start_mark.line
+        if not stack:
+            path: Path = ()
+            depth = 0
+            place: _Open | None = None
+        else:
+            place = stack[-1]
+            depth = place.depth + 1
+            if isinstance(place.value, list):
+                path = (*place.path, place.index)
+                place.index += 1
+            elif place.value_path is None:  # a key
+                if kind is not yaml.ScalarEvent:
+                    self.fail(row, place.path, "tên trường phải là một chữ đơn")
+                    place.value_path = False
+                    stack.append(_Open(None, place.path, depth))  # skipped
+                    return
+                key = event.value
+                if key in place.value:
+                    self.fail(row, (*place.path, key), "trường bị khai báo hai lần", row + 1 + self.offset)
+                    place.value_path = False
+                    return
+                self.lines[(*place.path, key)] = row + 1 + self.offset
+                place.value_path = (*place.path, key)
+                return
+            elif place.value_path is False:  # the value of a refused key
+                place.value_path = None
+                if kind is not yaml.ScalarEvent:
+                    stack.append(_Open(None, place.path, depth))
+                return
+            else:
+                path = place.value_path
+                place.value_path = None
+        self.lines.setdefault(path, row + 1 + self.offset)
+        value: Any = None
+        refused = True
+        if depth > MAX_DEPTH:
+            self.fail(row, path, f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)")
+        else:
+            tag = event.tag
+            if tag is None or tag == "!":
+                if kind is yaml.ScalarEvent:
+                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                else:
+                    tag = resolve(
+                        yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode, None, event.implicit
+                    )
+            if tag not in _STANDARD_TAGS:
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                self.fail(row, path, f"không dùng thẻ YAML '{shown}'; chỉ viết giá trị")
+            elif kind is yaml.ScalarEvent:
+                refused = False
+                value = None if tag == "tag:yaml.org,2002:null" and not event.style else event.value
+            else:
+                refused = False
+                value = [] if kind is yaml.SequenceStartEvent else {}
+        if place is not None:
+            if isinstance(place.value, list):
+                place.value.append(value)
+            else:
+                place.value[path[-1]] = value  # type: ignore[index]
+        if kind is yaml.ScalarEvent:
+            self._scalar = value
+        else:
+            stack.append(_Open(None if refused else value, path, depth))
 
 
 _CHECK_HINT = "kiểm tra thụt lề (dùng dấu cách, không dùng Tab), dấu ':' sau tên trường và các dấu nháy"
@@ -230,20 +364,20 @@ def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[
 
     ``line_offset`` is added to every line (front matter starts after the ``---``).
     """
-    reader = _Reader(relpath, line_offset)
     for number, content in enumerate(text.split("\n"), start=1):
         if _NBSP_INDENT.match(content):  # YAML takes it for text: the field would silently change
             return None, {}, [Problem(relpath, number + line_offset, _key_of(content), _LINE_MISTAKES[1][1])]
+    reader = _Reader(text, relpath, line_offset)
     try:
-        limit = _precheck(text, relpath, line_offset)
-        if limit is not None:
-            return None, {}, [limit]
-        node = yaml.compose(text, Loader=_Loader)
+        value, found, stopped = reader.read()
+        if isinstance(stopped, Problem):
+            return None, {}, [stopped]
+        if stopped is not None:
+            raise stopped
     except yaml.MarkedYAMLError as exc:
         return None, {}, [syntax_problem(text, exc, relpath, line_offset)]
     except yaml.YAMLError:
         return None, {}, [Problem(relpath, 1 + line_offset, "yaml", "lỗi cú pháp YAML; " + _CHECK_HINT)]
-    if node is None:
+    if not found:
         return None, {}, []
-    value = reader.convert(node, ())
     return value, reader.lines, reader.problems
