@@ -29,6 +29,7 @@ import logging
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,23 +43,13 @@ from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, clean_directory
 
+from generator import parallel
 from generator.errors import CongkhaiError
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
 MIN_PAGES_PER_JOB = 150
 """Below this many pages per extra process, a build stays in one process."""
-
-
-def jobs() -> int:
-    """Processes for a build: ``CONGKHAI_JOBS`` if set, else the cores this process may use."""
-    wanted = os.environ.get("CONGKHAI_JOBS", "")
-    if wanted.isdigit() and int(wanted) > 0:
-        return int(wanted)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def only_congkhai(config: MkDocsConfig) -> bool:
@@ -192,7 +183,8 @@ class Engine:
 
 def build(config: MkDocsConfig, workers: int | None = None) -> None:
     """``mkdocs build`` of ``config``, the pages out of the navigation rendered by
-    ``workers`` processes (default :func:`jobs`). Same files, same bytes, same events and
+    ``workers`` processes (default :func:`generator.parallel.jobs`: ``CONGKHAI_JOBS`` or the
+    usable cores; one when the process runs other threads). Same files, same bytes, same events and
     the same strict mode as MkDocs' own ``build()``."""
     if not only_congkhai(config):
         mkdocs_build.build(config)
@@ -213,7 +205,9 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
             mkdocs_build._build_extra_template(template, engine.files, config, engine.nav)
         in_nav = [f for f in engine.pages if id(f.page) in engine._read]
         rest = [f for f in engine.pages if id(f.page) not in engine._read]
-        count = max(1, min(workers or jobs(), len(rest) // MIN_PAGES_PER_JOB))
+        count = max(1, min(workers or parallel.jobs(), len(rest) // MIN_PAGES_PER_JOB))
+        if threading.active_count() > 1 or parallel.in_worker():  # forking a process with threads is not safe
+            count = 1
         shares = [rest[i::count] for i in range(count)]
         gc.freeze()  # what is loaded so far lives to the end: the collector need not walk it, nor
         # touch (and so copy) the pages the workers share with this process

@@ -99,6 +99,11 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> It
         _TASK.clear()
 
 
+def in_worker() -> bool:
+    """True in a worker process of :func:`fork_map`."""
+    return _IN_WORKER
+
+
 def _start_worker() -> None:
     global _IN_WORKER
     _IN_WORKER = True

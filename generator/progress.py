@@ -2,12 +2,16 @@
 
 ``with task("Đọc hồ sơ", total=n) as bar: ... bar.advance()``: a bar with counts (rich)
 on standard error when it is a terminal; nothing at all otherwise (CI logs, pipes, tests
-run through click's CliRunner), so output that is read by programs never changes.
+run through click's CliRunner), so output that is read by programs never changes. The bar
+is redrawn by the work itself (at most ten times a second), never by a thread of its own:
+a process with no other thread may fork workers (:mod:`generator.parallel`, the build
+engine).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO, TypeVar
@@ -41,6 +45,7 @@ class Bar:
                 console=Console(file=sys.stderr),
                 redirect_stdout=False,  # what a command prints stays on its own stream
                 redirect_stderr=False,
+                auto_refresh=False,
             )
             self._task = self._progress.add_task(description, total=total)
             self._progress.start()
@@ -48,6 +53,12 @@ class Bar:
     def advance(self, steps: int = 1) -> None:
         if self._progress is not None:
             self._progress.advance(self._task, steps)
+            now = time.monotonic()
+            if now - self._drawn >= 0.1:
+                self._progress.refresh()
+                self._drawn = now
+
+    _drawn = 0.0
 
     def total(self, total: int) -> None:
         if self._progress is not None:
@@ -63,6 +74,7 @@ class Bar:
 
     def close(self) -> None:
         if self._progress is not None:
+            self._progress.refresh()
             self._progress.stop()
             self._progress = None
 
