@@ -29,18 +29,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from generator import attest, checkpoints, http, merkle, paths, pipeline, progress
+import httpx
+
+from generator import attest, checkpoints, http, jobs, merkle, paths, pipeline, progress
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
-from generator.log import Log, chain_problems, line_of_seq, read_log
+from generator.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
 from generator.render import Renderer
 from generator.site import Anchors, Site
+from generator.templating import environment
 from generator.values import format_local, parse_instant
 
 MAX_FETCH = 64 * 1024 * 1024
@@ -56,14 +60,22 @@ class Served:
 
     def __init__(self, site_dir: Path | None, url: str | None):
         self.site_dir, self.url = site_dir, url
-        self._client = http.client(timeout=15) if url is not None else None
+        self._client: httpx.Client | None = None
+        self._pid = os.getpid()
 
     def __enter__(self) -> Served:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._client is not None:
+        if self._client is not None and self._pid == os.getpid():
             self._client.close()
+
+    def _http(self) -> httpx.Client:
+        """This process's client: a forked worker opens its own connections, never the
+        parent's."""
+        if self._client is None or self._pid != os.getpid():
+            self._client, self._pid = http.client(timeout=15), os.getpid()
+        return self._client
 
     def where(self, rel: str, logged_url: str) -> str:
         return (self.url.rstrip("/") + "/" + rel) if self.url else logged_url
@@ -79,7 +91,7 @@ class Served:
         assert self.url is not None
         address = self.url.rstrip("/") + "/" + quote(rel)
         try:
-            data = http.get(self._client, address, MAX_FETCH, deadline=120).body
+            data = http.get(self._http(), address, MAX_FETCH, deadline=120).body
         except http.FetchError as exc:
             if exc.status is not None:
                 return None, f"máy chủ trả về lỗi {exc.status}"
@@ -367,7 +379,12 @@ def _served_problems(
     base_path = urlsplit(settings.site_url or "/").path
     current = {r.key: r for r in site.records} if site else {}
     renderer = Renderer(site) if site else None
-    for key, history in progress.track(sorted(log.histories().items()), "Đối chiếu trang"):
+    if renderer is not None:
+        environment().get_template("record.md.j2")  # compiled once, before the workers fork
+
+    def page_problems(key: str, history: RecordHistory) -> list[Problem]:
+        """Everything about one logged record's served page and attachments."""
+        found: list[Problem] = []
         latest = history.latest
         seq = latest["seq"]
         path = urlsplit(latest["url"]).path
@@ -375,11 +392,11 @@ def _served_problems(
         page_where = served.where(rel, latest["url"])
         data, problem = served.get(rel)
         if problem:
-            out.append(_about(log, name, seq, "url", f"{page_where}: {problem}"))
+            found.append(_about(log, name, seq, "url", f"{page_where}: {problem}"))
         else:
             page = data.decode("utf-8", errors="replace")
             if latest["content_sha256"] not in page:
-                out.append(
+                found.append(
                     _about(
                         log,
                         name,
@@ -391,7 +408,7 @@ def _served_problems(
             footer = _FOOTER_HEAD.search(page)
             if footer is None or (int(footer.group(1)), footer.group(2)) not in heads:
                 shown = f"seq {footer.group(1)} {footer.group(2)}" if footer else "không có"
-                out.append(
+                found.append(
                     _about(
                         log,
                         name,
@@ -401,7 +418,7 @@ def _served_problems(
                     )
                 )
             if history.withdrawn and "Đã thu hồi" not in page:
-                out.append(
+                found.append(
                     _about(
                         log,
                         name,
@@ -417,14 +434,14 @@ def _served_problems(
                 and record.sha256 == latest["content_sha256"]
                 and record.public
             ):
-                out += _content_problems(log, name, seq, page_where, page, renderer.render_record(record))
+                found += _content_problems(log, name, seq, page_where, page, renderer.render_record(record))
         for index, attachment in enumerate(latest.get("attachments") or [], start=1):
             data, problem = served.get(rel + attachment["file"])
             field = f"attachments[{index}].sha256"
             if problem:
-                out.append(_about(log, name, seq, field, f"{page_where}{attachment['file']}: {problem}"))
+                found.append(_about(log, name, seq, field, f"{page_where}{attachment['file']}: {problem}"))
             elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
-                out.append(
+                found.append(
                     _about(
                         log,
                         name,
@@ -434,6 +451,19 @@ def _served_problems(
                         f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
                     )
                 )
+        return found
+
+    def chunk_problems(chunk: Sequence[tuple[str, RecordHistory]]) -> list[Problem]:
+        return [p for key, history in chunk for p in page_problems(key, history)]
+
+    # the pages are checked by forked workers (CONGKHAI_JOBS), a run of records each; the
+    # problems come back in the order of the records, as in one process
+    pieces = jobs.chunks(sorted(log.histories().items()))
+    results = jobs.fork_map(chunk_problems, pieces)
+    with progress.task("Đối chiếu trang", total=sum(len(c) for c in pieces)) as bar:
+        for piece, found in zip(pieces, results, strict=True):
+            out += found
+            bar.advance(len(piece))
     return out
 
 
