@@ -21,6 +21,10 @@ On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
   dots, SHA-256 hashes) are those of the page rendered from its logged version;
 - every logged attachment is served with its logged SHA-256.
 
+The served pages are checked by forked workers (:mod:`generator.jobs`, ``CONGKHAI_JOBS``):
+what needs only the log while the records load, then the comparison with the rendered
+pages; the problems are those, in the order, of one process.
+
 Every problem names the log line of the event it concerns: ``<log>:<line>: <key>: seq N: …``.
 """
 
