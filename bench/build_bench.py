@@ -11,14 +11,20 @@ over the six categories and several years), then runs, each in its own subproces
 and reports wall time, the child's peak resident memory, the size of the site, of one
 record page (raw and gzip-compressed) and of the largest category index page.
 
-Peak memory is the ``ru_maxrss`` that ``os.wait4`` returns for that one child process,
-so every figure belongs to exactly one run (no max over all children as with
-``getrusage(RUSAGE_CHILDREN)``).
+Peak memory belongs to exactly one run: the sum, over the build process and every
+process it starts (workers of a parallel build), of each one's peak resident memory
+(``VmHWM``, read from ``/proc`` every 0.1 s while the run lasts), and never less than the
+``ru_maxrss`` that ``os.wait4`` returns for that run (the largest single process).
+
+With ``--publish``, each build is followed by a publish of a fresh copy of the project
+into a fresh log (``publish --allow-sample --deploy-to <copy>/www``), and the ratio
+publish / build is printed; with ``--verify``, the last published copy is then verified,
+``--repeat`` times each: ``verify --site <copy>/www`` and ``verify``.
 
 Usage::
 
     python bench/build_bench.py --sizes 100,1000,5000 [--repeat 3] [--json out.json]
-                                [--workdir DIR] [--keep] [--profile]
+                                [--workdir DIR] [--keep] [--profile] [--publish] [--verify]
 
 Standard library plus the project's own dependencies (PyYAML) only.
 """
@@ -39,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -429,31 +436,101 @@ def make_project(project: Path, n: int, seed: int = 20260505) -> dict[str, Any]:
 # --------------------------------------------------------------------------- running
 
 
-def run_measured(argv: list[str], log: Path) -> dict[str, Any]:
-    """Run ``argv``; return wall time, exit code and that child's peak RSS (MB).
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (Linux ``/proc``; just ``pid`` elsewhere)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as handle:
+                    todo += [int(c) for c in handle.read().split()]
+        except OSError:
+            continue
+    return out
 
-    ``os.wait4`` gives the resource usage of exactly this child (Linux/macOS); where it
-    is missing, peak memory is reported as ``None``.
+
+def _status_kib(pid: int, path: str, key: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/{path}") as handle:
+            for line in handle:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class TreeMemory:
+    """Every process of a run's tree seen so far, with the highest ``VmHWM`` read for each
+    (sampled every 0.1 s from a thread): their sum is the run's peak memory, counted as if
+    every process had its peak at the same moment (an upper bound of the real peak)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peaks, self._stop = pid, {}, threading.Event()
+        self.enabled = os.path.isdir(f"/proc/{pid}")
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self.enabled:
+            self._thread.start()
+
+    pss_kib = 0
+    """The highest sum of the processes' proportional set sizes (``Pss``: a page shared by
+    forked workers counted once in all) seen at one sample."""
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pss = 0
+            for p in _tree(self.pid):
+                kib = _status_kib(p, "status", "VmHWM:")
+                if kib is not None and kib > self.peaks.get(p, 0):
+                    self.peaks[p] = kib
+                pss += _status_kib(p, "smaps_rollup", "Pss:") or 0
+            self.pss_kib = max(self.pss_kib, pss)
+            self._stop.wait(0.1)
+
+    def stop(self) -> tuple[float | None, int]:
+        """(sum of the peaks in MB, processes seen)."""
+        self._stop.set()
+        if self.enabled:
+            self._thread.join()
+        return (sum(self.peaks.values()) / 1024 if self.peaks else None), len(self.peaks)
+
+
+def run_measured(argv: list[str], log: Path, cwd: Path | None = None) -> dict[str, Any]:
+    """Run ``argv``; return wall time, exit code and the run's peak memory (MB): the sum
+    over its processes (see :class:`TreeMemory`), at least the ``ru_maxrss`` of ``os.wait4``.
+
+    Where ``os.wait4`` and ``/proc`` are missing, peak memory is reported as ``None``.
     """
     with log.open("wb") as out:
         start = time.perf_counter()
         # cwd: the project, not the caller's folder (``python -m`` puts the current folder
         # first on sys.path, which would shadow the generator snapshot when run from the repo)
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=CHILD_ENV, cwd=log.parent)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=CHILD_ENV, cwd=cwd or log.parent)
+        tree = TreeMemory(proc.pid)
         peak_mb: float | None = None
+        single_mb: float | None = None
         if hasattr(os, "wait4"):
             _, status, usage = os.wait4(proc.pid, 0)
+            summed, processes = tree.stop()
             wall = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
             # ru_maxrss is KiB on Linux, bytes on macOS
             scale = 1 if sys.platform == "darwin" else 1024
-            peak_mb = usage.ru_maxrss * scale / 2**20
+            single_mb = usage.ru_maxrss * scale / 2**20
+            peak_mb = max(single_mb, summed or 0)
         else:  # pragma: no cover
             proc.wait()
             wall = time.perf_counter() - start
+            summed, processes = tree.stop()
+            peak_mb = summed
     return {
         "seconds": wall,
         "peak_mb": peak_mb,
+        "largest_process_mb": single_mb,
+        "processes": processes,
+        "peak_pss_mb": tree.pss_kib / 1024 if tree.pss_kib else None,
         "returncode": proc.returncode,
         "output": log.read_text("utf-8", "replace"),
     }
@@ -527,7 +604,59 @@ def measure_site(site: Path, facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def bench_one(n: int, project: Path, repeat: int, profile: bool) -> dict[str, Any]:
+def fresh_copy(project: Path, target: Path) -> Path:
+    """The project's sources (no site, no log) copied to ``target``, for a publish into a
+    fresh log."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in ("mkdocs.yml", "content", "disclosures"):
+        source = project / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+def run_publish(n: int, project: Path, attempt: int, repeat: int) -> dict[str, Any]:
+    """``publish`` of a fresh copy of the project into a fresh log, deployed to ``<copy>/www``."""
+    copy = fresh_copy(project, project.parent / f"n{n}-publish")
+    argv = [sys.executable, "-m", "generator", "-f", str(copy / "mkdocs.yml"), "publish", "--allow-sample"]
+    run = run_measured([*argv, "--deploy-to", str(copy / "www")], copy.parent / f"n{n}-publish.log", cwd=copy)
+    run["copy"] = copy
+    print(
+        f"   publish {attempt + 1}/{repeat}: {run['seconds']:.2f}s, {_fmt_mb(run['peak_mb'])} MB, exit {run['returncode']}",
+        flush=True,
+    )
+    return run
+
+
+def run_verify(n: int, copy: Path, repeat: int, result: dict[str, Any]) -> None:
+    """``verify --site <copy>/www`` then ``verify``, ``repeat`` times each (medians)."""
+    base = [sys.executable, "-m", "generator", "-f", str(copy / "mkdocs.yml"), "verify"]
+    for label, extra in (("verify_site", ["--site", str(copy / "www")]), ("verify", [])):
+        times = []
+        for attempt in range(repeat):
+            run = run_measured([*base, *extra], copy.parent / f"n{n}-{label}.log", cwd=copy)
+            print(
+                f"   {' '.join(['verify', *extra[:1]])} {attempt + 1}/{repeat}: {run['seconds']:.2f}s, "
+                f"{_fmt_mb(run['peak_mb'])} MB, exit {run['returncode']}",
+                flush=True,
+            )
+            if run["returncode"] != 0:
+                result["error"] = f"{label} failed:\n" + run["output"][-4000:]
+                print(result["error"], file=sys.stderr)
+                return
+            times.append(run["seconds"])
+            result[f"{label}_peak_mb"] = max(result.get(f"{label}_peak_mb") or 0, run["peak_mb"] or 0)
+        result[f"{label}_seconds"] = statistics.median(times)
+        result[f"{label}_seconds_all"] = times
+
+
+def bench_one(
+    n: int, project: Path, repeat: int, profile: bool, publish: bool = False, verify: bool = False
+) -> dict[str, Any]:
     print(f"\n== N = {n}: {project}", flush=True)
     t0 = time.perf_counter()
     facts = make_project(project, n)
@@ -555,12 +684,14 @@ def bench_one(n: int, project: Path, repeat: int, profile: bool) -> dict[str, An
         return result
 
     times, peaks, warnings = [], [], []
+    published: list[dict[str, Any]] = []
     for attempt in range(repeat):
         if site.exists():
             shutil.rmtree(site)
         build = run_measured([*base, "build", "--site-dir", str(site)], project / "build.log")
         print(
-            f"   build {attempt + 1}/{repeat}: {build['seconds']:.2f}s, {_fmt_mb(build['peak_mb'])} MB, exit {build['returncode']}",
+            f"   build {attempt + 1}/{repeat}: {build['seconds']:.2f}s, {_fmt_mb(build['peak_mb'])} MB "
+            f"(PSS {_fmt_mb(build['peak_pss_mb'])} MB, {build['processes']} processes), exit {build['returncode']}",
             flush=True,
         )
         if build["returncode"] != 0:
@@ -569,7 +700,29 @@ def bench_one(n: int, project: Path, repeat: int, profile: bool) -> dict[str, An
             return result
         times.append(build["seconds"])
         peaks.append(build["peak_mb"])
+        result["build_peak_pss_mb"] = max(result.get("build_peak_pss_mb") or 0, build["peak_pss_mb"] or 0)
+        result["build_processes"] = max(result.get("build_processes", 0), build["processes"])
         warnings = [line for line in build["output"].splitlines() if line.startswith(("WARNING", "ERROR", "INFO"))]
+        if publish or verify:  # right after the build, under the same load
+            run = run_publish(n, project, attempt, repeat)
+            if run["returncode"] != 0:
+                result["error"] = "publish failed:\n" + run["output"][-4000:]
+                print(result["error"], file=sys.stderr)
+                return result
+            published.append(run)
+    if published:
+        result["publish_seconds"] = statistics.median(r["seconds"] for r in published)
+        result["publish_seconds_all"] = [r["seconds"] for r in published]
+        result["publish_peak_mb"] = max((r["peak_mb"] or 0) for r in published)
+        result["publish_over_build"] = result["publish_seconds"] / statistics.median(times)
+        result["publish_over_build_pairs"] = [r["seconds"] / t for r, t in zip(published, times, strict=True)]
+        print(
+            f"   publish / build: {result['publish_over_build']:.3f} (medians); per pair "
+            + ", ".join(f"{x:.3f}" for x in result["publish_over_build_pairs"]),
+            flush=True,
+        )
+    if verify and published:
+        run_verify(n, published[-1]["copy"], repeat, result)
     result["build_seconds"] = statistics.median(times)
     result["build_seconds_all"] = times
     result["build_peak_mb"] = max(p for p in peaks if p is not None) if any(p is not None for p in peaks) else None
@@ -626,6 +779,43 @@ def markdown_table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
+def machine() -> str:
+    """Platform, Python, CPUs and the load average now (other work makes times noisy)."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPU, load average {load}"
+
+
+def publish_table(results: list[dict[str, Any]]) -> str:
+    head = [
+        "N",
+        "build (s)",
+        "publish (s)",
+        "publish / build",
+        "peak RSS publish (MB)",
+        "verify --site (s)",
+        "verify (s)",
+        "peak RSS verify --site (MB)",
+    ]
+
+    def seconds(r: dict[str, Any], key: str) -> str:
+        return f"{r[key]:.2f}" if key in r else "-"
+
+    rows = [
+        [
+            str(r["n"]),
+            seconds(r, "build_seconds"),
+            seconds(r, "publish_seconds"),
+            f"{r['publish_over_build']:.3f}" if "publish_over_build" in r else "-",
+            _fmt_mb(r.get("publish_peak_mb")),
+            seconds(r, "verify_site_seconds"),
+            seconds(r, "verify_seconds"),
+            _fmt_mb(r.get("verify_site_peak_mb")),
+        ]
+        for r in results
+    ]
+    return markdown_table(head, rows)
+
+
 def table(results: list[dict[str, Any]]) -> str:
     head = [
         "N",
@@ -679,6 +869,16 @@ def main(argv: list[str] | None = None) -> int:
         help="import generator/ from the working tree at each run (default: a copy taken at start)",
     )
     parser.add_argument("--profile", action="store_true", help="also run one build per size under cProfile (top 15)")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="after each build, publish a fresh copy into a fresh log; print publish / build",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="then verify the last published copy (verify --site, and verify), --repeat times each",
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.replace(" ", ",").split(",") if s]
@@ -691,11 +891,12 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     if not args.live:
         snapshot_generator(workdir)
+    print(f"máy: {machine()}")
     print(f"generator {generator_fingerprint()} from {SOURCE / 'generator'}", flush=True)
     results = []
     try:
         for n in sizes:
-            results.append(bench_one(n, workdir / f"n{n}", args.repeat, args.profile))
+            results.append(bench_one(n, workdir / f"n{n}", args.repeat, args.profile, args.publish, args.verify))
     finally:
         if not args.workdir and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -704,10 +905,17 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(table(results))
+    if any("publish_seconds" in r or "verify_site_seconds" in r for r in results):
+        print()
+        print(publish_table(results))
     if any(r.get("generator_changed") for r in results):
         print("* generator/ was edited during this size's runs: its figures mix two versions")
-    print(f"\nrepeat={args.repeat} (median build time); peak RSS = ru_maxrss of the build process; gzip level 6;")
-    print(f"record page = first tiep-cong-dan record; Python {platform.python_version()}, {platform.platform()}")
+    print(
+        f"\nrepeat={args.repeat} (median times); peak RSS = sum of the peaks of the run's processes "
+        "(at least ru_maxrss of the run); gzip level 6;"
+    )
+    print(f"record page = first tiep-cong-dan record; {machine()}")
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     if args.json_file:
         meta = {
             "date": dt.datetime.now().isoformat(timespec="seconds"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from html.parser import HTMLParser
 
 import markdown
@@ -138,10 +139,19 @@ def _local_images_only(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_CONVERTERS = threading.local()
+
+
 def markdown_to_html(text: str) -> str:
-    """Markdown -> cleaned HTML (one fragment)."""
-    converter = markdown.Markdown(extensions=["tables"], extension_configs={"tables": {"use_align_attribute": True}})
-    return clean_html(converter.convert(text))
+    """Markdown -> cleaned HTML (one fragment). One converter per thread, reset before each
+    text (making one costs about as much as converting a short body)."""
+    converter = getattr(_CONVERTERS, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(
+            extensions=["tables"], extension_configs={"tables": {"use_align_attribute": True}}
+        )
+        _CONVERTERS.converter = converter
+    return clean_html(converter.reset().convert(text))
 
 
 class _TopLevel(HTMLParser):

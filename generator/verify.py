@@ -21,26 +21,36 @@ On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
   dots, SHA-256 hashes) are those of the page rendered from its logged version;
 - every logged attachment is served with its logged SHA-256.
 
+The served pages are checked by forked workers (:mod:`generator.jobs`, ``CONGKHAI_JOBS``):
+what needs only the log while the records load, then the comparison with the rendered
+pages; the problems are those, in the order, of one process.
+
 Every problem names the log line of the event it concerns: ``<log>:<line>: <key>: seq N: …``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from generator import attest, checkpoints, http, merkle, paths, pipeline, progress
+import httpx
+
+from generator import attest, checkpoints, http, jobs, merkle, paths, pipeline, progress
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
-from generator.log import Log, chain_problems, line_of_seq, read_log
+from generator.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
 from generator.render import Renderer
 from generator.site import Anchors, Site
+from generator.templating import environment
 from generator.values import format_local, parse_instant
 
 MAX_FETCH = 64 * 1024 * 1024
@@ -56,14 +66,22 @@ class Served:
 
     def __init__(self, site_dir: Path | None, url: str | None):
         self.site_dir, self.url = site_dir, url
-        self._client = http.client(timeout=15) if url is not None else None
+        self._client: httpx.Client | None = None
+        self._pid = os.getpid()
 
     def __enter__(self) -> Served:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._client is not None:
+        if self._client is not None and self._pid == os.getpid():
             self._client.close()
+
+    def _http(self) -> httpx.Client:
+        """This process's client: a forked worker opens its own connections, never the
+        parent's."""
+        if self._client is None or self._pid != os.getpid():
+            self._client, self._pid = http.client(timeout=15), os.getpid()
+        return self._client
 
     def where(self, rel: str, logged_url: str) -> str:
         return (self.url.rstrip("/") + "/" + rel) if self.url else logged_url
@@ -79,7 +97,7 @@ class Served:
         assert self.url is not None
         address = self.url.rstrip("/") + "/" + quote(rel)
         try:
-            data = http.get(self._client, address, MAX_FETCH, deadline=120).body
+            data = http.get(self._http(), address, MAX_FETCH, deadline=120).body
         except http.FetchError as exc:
             if exc.status is not None:
                 return None, f"máy chủ trả về lỗi {exc.status}"
@@ -100,37 +118,42 @@ def verify(
     name = pipeline.relpath(settings.log_path, settings.root)
     log = read_log(settings.log_path, name)
     problems = chain_problems(log, name)
-    try:
-        site: Site | None = pipeline.load(settings)
-    except CongkhaiError as exc:
-        problems += exc.problems
-        site = None
-    anchors = pipeline.load_anchors(settings)
-    tree = merkle.Tree(merkle.log_leaves(log.raw))
-    problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
-    problems += _time_problems(settings, log, anchors, name)
-    problems += _pin_problems(log, pins, name)
-    problems += _since_problems(log, tree, since, name)
-    current = {r.key: r for r in site.records} if site else {}
-    for key, history in sorted(log.histories().items()):
-        latest = history.latest
-        record = current.get(key)
-        if record is None:
-            if site is not None:
-                problems.append(_about(log, name, latest["seq"], "id", f"{key}: không còn bản ghi trong kho"))
-        elif record.sha256 != latest["content_sha256"]:
-            problems.append(
-                _about(
-                    log,
-                    name,
-                    latest["seq"],
-                    "content_sha256",
-                    f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
+    with contextlib.ExitStack() as stack:
+        checks = served = None
+        if site_dir is not None or url is not None:
+            served = stack.enter_context(Served(site_dir, url))
+            checks = _PageChecks(settings, log, served, name)  # in workers, while the records load
+            stack.callback(checks.close)
+        try:
+            site: Site | None = pipeline.load(settings)
+        except CongkhaiError as exc:
+            problems += exc.problems
+            site = None
+        anchors = pipeline.load_anchors(settings)
+        tree = merkle.Tree(merkle.log_leaves(log.raw))
+        problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
+        problems += _time_problems(settings, log, anchors, name)
+        problems += _pin_problems(log, pins, name)
+        problems += _since_problems(log, tree, since, name)
+        current = {r.key: r for r in site.records} if site else {}
+        for key, history in sorted(log.histories().items()):
+            latest = history.latest
+            record = current.get(key)
+            if record is None:
+                if site is not None:
+                    problems.append(_about(log, name, latest["seq"], "id", f"{key}: không còn bản ghi trong kho"))
+            elif record.sha256 != latest["content_sha256"]:
+                problems.append(
+                    _about(
+                        log,
+                        name,
+                        latest["seq"],
+                        "content_sha256",
+                        f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
+                    )
                 )
-            )
-    if site_dir is not None or url is not None:
-        with Served(site_dir, url) as served:
-            problems += _served_problems(settings, log, site, anchors.notes, served, name)
+        if checks is not None and served is not None:
+            problems += _served_problems(settings, log, site, anchors.notes, served, name, checks)
     return problems, log
 
 
@@ -343,8 +366,137 @@ def _facts(markup: str) -> Counter[str]:
     return Counter(_FACT.findall(html.unescape(_TAG.sub(" ", markup))))
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What was found about one logged record's served page, before its content is compared."""
+
+    key: str
+    seq: int
+    where: str
+    before: list[Problem]
+    """Problems of the page itself (missing, logged hash not shown, footer head, withdrawal)."""
+    after: list[Problem]
+    """Problems of its attachments."""
+    facts: Counter[str] | None
+    """The dates, amounts and hashes of the page's article (None: no page)."""
+
+
+class _PageChecks:
+    """The checks of the served pages that need only the log: every logged record's page
+    (shown, with the logged hash, a head of the log in its footer, the withdrawal banner)
+    and its attachments, and the facts of each page's article. They are started by forked
+    workers (``CONGKHAI_JOBS``) before the records are loaded, and run meanwhile; the pages
+    whose content is then compared with the logged version are :func:`_served_problems`'."""
+
+    def __init__(self, settings: Settings, log: Log, served: Served, name: str):
+        heads = {(e.get("seq"), e.get("hash")) for e in log.events}
+        base_path = urlsplit(settings.site_url or "/").path
+
+        def page(key: str, history: RecordHistory) -> _Page:
+            latest = history.latest
+            seq = latest["seq"]
+            path = urlsplit(latest["url"]).path
+            rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
+            where = served.where(rel, latest["url"])
+            before: list[Problem] = []
+            facts = None
+            data, problem = served.get(rel)
+            if problem:
+                before.append(_about(log, name, seq, "url", f"{where}: {problem}"))
+            else:
+                text = data.decode("utf-8", errors="replace")
+                before += _page_problems(log, name, seq, where, text, latest["content_sha256"], heads, history)
+                article = _ARTICLE.search(text)
+                facts = _facts(article.group(0) if article else text)
+            after = []
+            for index, attachment in enumerate(latest.get("attachments") or [], start=1):
+                data, problem = served.get(rel + attachment["file"])
+                field = f"attachments[{index}].sha256"
+                if problem:
+                    after.append(_about(log, name, seq, field, f"{where}{attachment['file']}: {problem}"))
+                elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
+                    after.append(
+                        _about(
+                            log,
+                            name,
+                            seq,
+                            field,
+                            f"{where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
+                            f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
+                        )
+                    )
+            return _Page(key, seq, where, before, after, facts)
+
+        def pages(piece: Sequence[tuple[str, RecordHistory]]) -> list[_Page]:
+            return [page(key, history) for key, history in piece]
+
+        self.pieces = jobs.chunks(sorted(log.histories().items()))
+        self._results = jobs.fork_map(pages, self.pieces)
+
+    def results(self) -> list[_Page]:
+        """Every page, in the order of the records' keys (waits for the workers)."""
+        out: list[_Page] = []
+        with progress.task("Đối chiếu trang", total=sum(len(p) for p in self.pieces)) as bar:
+            for piece, found in zip(self.pieces, self._results, strict=True):
+                out += found
+                bar.advance(len(piece))
+        return out
+
+    def close(self) -> None:
+        """Stop the workers if the results were never read."""
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
+
+
+def _page_problems(
+    log: Log,
+    name: str,
+    seq: int,
+    where: str,
+    page: str,
+    sha256: str,
+    heads: set[tuple[object, object]],
+    history: RecordHistory,
+) -> list[Problem]:
+    found = []
+    if sha256 not in page:
+        found.append(
+            _about(
+                log,
+                name,
+                seq,
+                "content_sha256",
+                f"{where}: trang không hiển thị mã SHA-256 {sha256} đã ghi trong nhật ký",
+            )
+        )
+    footer = _FOOTER_HEAD.search(page)
+    if footer is None or (int(footer.group(1)), footer.group(2)) not in heads:
+        shown = f"seq {footer.group(1)} {footer.group(2)}" if footer else "không có"
+        found.append(
+            _about(
+                log,
+                name,
+                seq,
+                "hash",
+                f"{where}: đầu chuỗi ở chân trang ({shown}) không phải một đầu chuỗi của nhật ký",
+            )
+        )
+    if history.withdrawn and "Đã thu hồi" not in page:
+        found.append(
+            _about(log, name, seq, "event", f"{where}: thông tin đã thu hồi nhưng trang không có thông báo thu hồi")
+        )
+    return found
+
+
 def _served_problems(
-    settings: Settings, log: Log, site: Site | None, notes: dict[int, bytes], served: Served, name: str
+    settings: Settings,
+    log: Log,
+    site: Site | None,
+    notes: dict[int, bytes],
+    served: Served,
+    name: str,
+    checks: _PageChecks,
 ) -> list[Problem]:
     out = []
     last = len(log.events) or 1
@@ -363,85 +515,50 @@ def _served_problems(
             out.append(
                 Problem(name, last, "log", f"{where}: checkpoint đang phục vụ khác checkpoint mới nhất trong kho")
             )
-    heads = {(e.get("seq"), e.get("hash")) for e in log.events}
-    base_path = urlsplit(settings.site_url or "/").path
+    pages = checks.results()
+    # the content of each served page of a record whose file is the logged version, against
+    # the page rendered from that file (forked workers again, now that the records are loaded)
     current = {r.key: r for r in site.records} if site else {}
-    renderer = Renderer(site) if site else None
-    for key, history in progress.track(sorted(log.histories().items()), "Đối chiếu trang"):
-        latest = history.latest
-        seq = latest["seq"]
-        path = urlsplit(latest["url"]).path
-        rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
-        page_where = served.where(rel, latest["url"])
-        data, problem = served.get(rel)
-        if problem:
-            out.append(_about(log, name, seq, "url", f"{page_where}: {problem}"))
-        else:
-            page = data.decode("utf-8", errors="replace")
-            if latest["content_sha256"] not in page:
-                out.append(
-                    _about(
-                        log,
-                        name,
-                        seq,
-                        "content_sha256",
-                        f"{page_where}: trang không hiển thị mã SHA-256 {latest['content_sha256']} đã ghi trong nhật ký",
-                    )
+    histories = log.histories()
+    compared = [
+        page
+        for page in pages
+        if page.facts is not None
+        and (record := current.get(page.key)) is not None
+        and record.public
+        and record.sha256 == histories[page.key].latest["content_sha256"]
+    ]
+    content: dict[str, list[Problem]] = {}
+    if site is not None and compared:
+        renderer = Renderer(site)
+        environment().get_template("record.md.j2")  # compiled once, before the workers fork
+
+        def compare(piece: Sequence[_Page]) -> list[list[Problem]]:
+            return [
+                _content_problems(
+                    log, name, p.seq, p.where, p.facts or Counter(), renderer.render_record(current[p.key])
                 )
-            footer = _FOOTER_HEAD.search(page)
-            if footer is None or (int(footer.group(1)), footer.group(2)) not in heads:
-                shown = f"seq {footer.group(1)} {footer.group(2)}" if footer else "không có"
-                out.append(
-                    _about(
-                        log,
-                        name,
-                        seq,
-                        "hash",
-                        f"{page_where}: đầu chuỗi ở chân trang ({shown}) không phải một đầu chuỗi của nhật ký",
-                    )
-                )
-            if history.withdrawn and "Đã thu hồi" not in page:
-                out.append(
-                    _about(
-                        log,
-                        name,
-                        seq,
-                        "event",
-                        f"{page_where}: thông tin đã thu hồi nhưng trang không có thông báo thu hồi",
-                    )
-                )
-            record = current.get(key)
-            if (
-                renderer is not None
-                and record is not None
-                and record.sha256 == latest["content_sha256"]
-                and record.public
-            ):
-                out += _content_problems(log, name, seq, page_where, page, renderer.render_record(record))
-        for index, attachment in enumerate(latest.get("attachments") or [], start=1):
-            data, problem = served.get(rel + attachment["file"])
-            field = f"attachments[{index}].sha256"
-            if problem:
-                out.append(_about(log, name, seq, field, f"{page_where}{attachment['file']}: {problem}"))
-            elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
-                out.append(
-                    _about(
-                        log,
-                        name,
-                        seq,
-                        field,
-                        f"{page_where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
-                        f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
-                    )
-                )
+                for p in piece
+            ]
+
+        pieces = jobs.chunks(compared)
+        results = jobs.fork_map(compare, pieces)
+        with progress.task("Đối chiếu nội dung trang", total=len(compared)) as bar:
+            for piece, found in zip(pieces, results, strict=True):
+                for page, problems in zip(piece, found, strict=True):
+                    content[page.key] = problems
+                bar.advance(len(piece))
+    for page in pages:
+        out += page.before + content.get(page.key, []) + page.after
     return out
 
 
-def _content_problems(log: Log, name: str, seq: int, where: str, page: str, expected_markdown: str) -> list[Problem]:
-    """The dates, amounts and hashes of the served page's article must be those of the page
-    rendered from the logged version (a date or a figure edited on the server is caught)."""
-    article = _ARTICLE.search(page)
-    shown = _facts(article.group(0) if article else page)
+def _content_problems(
+    log: Log, name: str, seq: int, where: str, shown: Counter[str], expected_markdown: str
+) -> list[Problem]:
+    """The dates, amounts and hashes of the served page's article (``shown``) must be those
+    of the page rendered from the logged version (a date or a figure edited on the server is
+    caught)."""
     expected = _facts(expected_markdown)
     extra, missing = shown - expected, expected - shown
     if not extra and not missing:

@@ -251,6 +251,35 @@ def test_verify_detects_a_changed_file_and_a_page_not_served(make_project):
     )
 
 
+def test_verify_in_workers_reports_what_one_process_reports(make_project, monkeypatch):
+    """``CONGKHAI_JOBS``: the served pages checked by forked workers give the same lines,
+    in the same order, as in one process."""
+    root = make_project()
+    publish(root)
+    www = root / "www"
+    page = www / "tiep-cong-dan/2026/lich-thang-05/index.html"
+    text = page.read_text(encoding="utf-8")
+    assert "05/05/2026" in text
+    page.write_text(text.replace("05/05/2026", "06/05/2026"), encoding="utf-8")
+    (www / "tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf").write_bytes(b"%PDF-1.4 another\n")
+    shutil.rmtree(www / "tiep-cong-dan/2025")
+    outputs = {}
+    for jobs in ("1", "2", "3"):
+        monkeypatch.setenv("CONGKHAI_JOBS", jobs)
+        result = run_cli(root, "verify", "--site", str(www))
+        assert result.exit_code == 1
+        outputs[jobs] = result.output
+    assert outputs["1"] == outputs["2"] == outputs["3"]
+    lines = outputs["1"].splitlines()
+    assert any("06/05/2026" in line and "trang khác phiên bản đã ghi trong nhật ký" in line for line in lines)
+    assert any("attachments[1].sha256" in line for line in lines)
+    assert any("lich-thang-12/: không có trong thư mục trang" in line for line in lines)
+    monkeypatch.setenv("CONGKHAI_JOBS", "0")
+    result = run_cli(root, "verify", "--site", str(www))
+    assert result.exit_code == 1
+    assert "CONGKHAI_JOBS=0: phải là một số nguyên từ 1 trở lên" in result.output
+
+
 def test_log_page_and_downloads(make_project):
     root = make_project()
     publish(root)
