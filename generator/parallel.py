@@ -18,6 +18,7 @@ Otherwise the function runs in the process itself, over the same list, in the sa
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -87,6 +88,9 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> It
     size = max(1, min(CHUNK, -(-len(items) // (workers * 8))))
     runs = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _TASK[:] = [function, items]
+    # what is loaded so far is left alone by the collector: not walked again in every worker,
+    # and its memory stays shared with this process
+    gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
         try:
@@ -97,6 +101,32 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> It
             pool.join()
     finally:
         _TASK.clear()
+        gc.unfreeze()
+
+
+def start_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    """:func:`fork_map` started now and read later: the workers run while the caller does
+    other work (``verify`` loads the records meanwhile). Read the results to the end, or
+    close the iterator, to stop the workers."""
+    if workers < 2:
+        return map(function, items)
+    pool = fork_map(function, items, workers)
+    results = pool.__enter__()
+
+    def read() -> Iterator[R]:
+        try:
+            yield from results
+        finally:
+            pool.__exit__(None, None, None)
+
+    return read()
+
+
+def chunks(items: Sequence[T], workers: int, per_worker: int = 8, largest: int = 200) -> list[Sequence[T]]:
+    """``items`` cut into consecutive pieces: about ``per_worker`` pieces per worker (a slow
+    piece does not leave the others idle), none longer than ``largest``."""
+    size = max(1, min(largest, -(-len(items) // (max(1, workers) * per_worker))))
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def in_worker() -> bool:

@@ -21,7 +21,7 @@ On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
   dots, SHA-256 hashes) are those of the page rendered from its logged version;
 - every logged attachment is served with its logged SHA-256.
 
-The served pages are checked by forked workers (:mod:`generator.jobs`, ``CONGKHAI_JOBS``):
+The served pages are checked by forked workers (:mod:`generator.parallel`, ``CONGKHAI_JOBS``):
 what needs only the log while the records load, then the comparison with the rendered
 pages; the problems are those, in the order, of one process.
 
@@ -44,7 +44,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from generator import attest, checkpoints, http, jobs, merkle, paths, pipeline, progress
+from generator import attest, checkpoints, http, merkle, parallel, paths, pipeline, progress
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
@@ -430,8 +430,10 @@ class _PageChecks:
         def pages(piece: Sequence[tuple[str, RecordHistory]]) -> list[_Page]:
             return [page(key, history) for key, history in piece]
 
-        self.pieces = jobs.chunks(sorted(log.histories().items()))
-        self._results = jobs.fork_map(pages, self.pieces)
+        histories = sorted(log.histories().items())
+        workers = parallel.pays(len(histories), 2)
+        self.pieces = parallel.chunks(histories, workers)
+        self._results = parallel.start_map(pages, self.pieces, workers)
 
     def results(self) -> list[_Page]:
         """Every page, in the order of the records' keys (waits for the workers)."""
@@ -541,8 +543,9 @@ def _served_problems(
                 for p in piece
             ]
 
-        pieces = jobs.chunks(compared)
-        results = jobs.fork_map(compare, pieces)
+        workers = parallel.pays(len(compared), 2)
+        pieces = parallel.chunks(compared, workers)
+        results = parallel.start_map(compare, pieces, workers)
         with progress.task("Đối chiếu nội dung trang", total=len(compared)) as bar:
             for piece, found in zip(pieces, results, strict=True):
                 for page, problems in zip(piece, found, strict=True):

@@ -277,7 +277,7 @@ def test_verify_in_workers_reports_what_one_process_reports(make_project, monkey
     monkeypatch.setenv("CONGKHAI_JOBS", "0")
     result = run_cli(root, "verify", "--site", str(www))
     assert result.exit_code == 1
-    assert "CONGKHAI_JOBS=0: phải là một số nguyên từ 1 trở lên" in result.output
+    assert "biến môi trường CONGKHAI_JOBS='0' không hợp lệ" in result.output
 
 
 def test_log_page_and_downloads(make_project):
