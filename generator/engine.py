@@ -29,7 +29,6 @@ import logging
 import os
 import pickle
 import signal
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,7 +183,8 @@ class Engine:
 def build(config: MkDocsConfig, workers: int | None = None) -> None:
     """``mkdocs build`` of ``config``, the pages out of the navigation rendered by
     ``workers`` processes (default :func:`generator.parallel.jobs`: ``CONGKHAI_JOBS`` or the
-    usable cores; one when the process runs other threads). Same files, same bytes, same events and
+    usable cores). congkhai's commands run no other thread while they build (progress bars
+    are drawn without one), so the fork copies no lock held elsewhere. Same files, same bytes, same events and
     the same strict mode as MkDocs' own ``build()``."""
     if not only_congkhai(config):
         mkdocs_build.build(config)
@@ -206,7 +206,7 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         in_nav = [f for f in engine.pages if id(f.page) in engine._read]
         rest = [f for f in engine.pages if id(f.page) not in engine._read]
         count = max(1, min(workers or parallel.jobs(), len(rest) // MIN_PAGES_PER_JOB))
-        if threading.active_count() > 1 or parallel.in_worker():  # forking a process with threads is not safe
+        if parallel.in_worker():
             count = 1
         shares = [rest[i::count] for i in range(count)]
         gc.freeze()  # what is loaded so far lives to the end: the collector need not walk it, nor
