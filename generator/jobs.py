@@ -48,14 +48,19 @@ def _run(index: int) -> Any:
     return _TASK(_ITEMS[index])
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None) -> Iterator[R]:
+def fork_map(
+    fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None, background: bool = False
+) -> Iterator[R]:
     """``fn(item)`` for every item, in order, computed by up to ``jobs`` (default
     :func:`count`) forked workers. ``fn`` may be any function, closures included: the
     workers inherit it. The workers are started before this returns (so that a progress
     bar, which runs a thread, is started only afterwards); iterate the result to the end
-    (or close it) to stop them. Exceptions raised by ``fn`` are raised here."""
+    (or close it) to stop them. Exceptions raised by ``fn`` are raised here.
+
+    With one job the items are done here, one by one as they are asked for, unless
+    ``background``: then one worker does them while this process goes on with other work."""
     jobs = min(count() if jobs is None else jobs, len(items))
-    if jobs <= 1 or not can_fork():
+    if jobs < 1 or (jobs == 1 and not background) or not can_fork():
         return map(fn, items)
     global _TASK, _ITEMS
     _TASK, _ITEMS = fn, items

@@ -430,8 +430,10 @@ class _PageChecks:
         def pages(piece: Sequence[tuple[str, RecordHistory]]) -> list[_Page]:
             return [page(key, history) for key, history in piece]
 
-        self.pieces = jobs.chunks(sorted(log.histories().items()))
-        self._results = jobs.fork_map(pages, self.pieces)
+        # one core is left to the load of the records, which goes on meanwhile
+        workers = jobs.count() - 1
+        self.pieces = jobs.chunks(sorted(log.histories().items()), max(workers, 1))
+        self._results = jobs.fork_map(pages, self.pieces, workers, background=True)
 
     def results(self) -> list[_Page]:
         """Every page, in the order of the records' keys (waits for the workers)."""
