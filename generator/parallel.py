@@ -77,12 +77,14 @@ _IN_WORKER = False
 
 
 @contextmanager
-def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[Iterator[R]]:
+def fork_map(
+    function: Callable[[T], R], items: Sequence[T], workers: int, background: bool = False
+) -> Iterator[Iterator[R]]:
     """``function(item)`` for each item, in order, as an iterator (``with fork_map(…) as
     results: for result in results: …``): in ``workers`` forked processes (``workers``
     from :func:`pays`), in this process when it is below 2. Enter it before any thread
     starts (a progress bar)."""
-    if workers < 2:
+    if workers < (1 if background else 2):
         yield (function(item) for item in items)
         return
     size = max(1, min(CHUNK, -(-len(items) // (workers * 8))))
@@ -104,13 +106,14 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> It
         gc.unfreeze()
 
 
-def start_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+def start_map(function: Callable[[T], R], items: Sequence[T], workers: int, background: bool = False) -> Iterator[R]:
     """:func:`fork_map` started now and read later: the workers run while the caller does
-    other work (``verify`` loads the records meanwhile). Read the results to the end, or
-    close the iterator, to stop the workers."""
-    if workers < 2:
+    other work (``verify`` loads the records meanwhile); with ``background``, even a single
+    worker is a process of its own. Read the results to the end, or close the iterator, to
+    stop the workers."""
+    if workers < (1 if background else 2):
         return map(function, items)
-    pool = fork_map(function, items, workers)
+    pool = fork_map(function, items, workers, background)
     results = pool.__enter__()
 
     def read() -> Iterator[R]:

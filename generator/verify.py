@@ -430,10 +430,12 @@ class _PageChecks:
         def pages(piece: Sequence[tuple[str, RecordHistory]]) -> list[_Page]:
             return [page(key, history) for key, history in piece]
 
+        # one core is left to the load of the records, which goes on meanwhile (on 2 cores:
+        # one worker in the background)
         histories = sorted(log.histories().items())
-        workers = parallel.pays(len(histories), 2)
+        workers = parallel.pays(len(histories), 2) - 1
         self.pieces = parallel.chunks(histories, workers)
-        self._results = parallel.start_map(pages, self.pieces, workers)
+        self._results = parallel.start_map(pages, self.pieces, workers, background=True)
 
     def results(self) -> list[_Page]:
         """Every page, in the order of the records' keys (waits for the workers)."""
