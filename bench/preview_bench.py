@@ -93,18 +93,7 @@ def address_option(env: dict[str, str] | None) -> str:
 # --------------------------------------------------------------------------- the server's CPU
 
 
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as handle:
-                    todo += [int(c) for c in handle.read().split()]
-        except OSError:
-            continue
-    return out
+_tree = build_bench._tree  # ``pid`` and its live descendants
 
 
 def cpu_seconds(pid: int) -> float:

@@ -429,6 +429,22 @@ def render(obj: dict[str, str], out: str) -> None:
     click.echo(f"Đã ghi {len(written)} tệp vào {out}")
 
 
+def _serve_until_stopped(server: Any, live: Any, lines: list[str]) -> None:
+    """Print ``lines`` and the preview's problems if it has any, then serve until Ctrl+C."""
+    for line in lines:
+        click.echo(line)
+    if live.error is not None:
+        for problem in live.error.problems:
+            click.echo(str(problem), err=True)
+        click.echo("Chưa xem trước được: hãy sửa các lỗi trên, trang sẽ tự tải lại.", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @main.command()
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Địa chỉ:cổng để xem trước.")
 @click.pass_obj
@@ -442,17 +458,7 @@ def serve(obj: dict[str, str], dev_addr: str) -> None:
             state = preview.Preview(obj["config_file"], scratch)
             state.refresh()
             server = preview.make_server(state, host, port)
-            click.echo(f"Xem trước: http://{host}:{port}/  ·  Nhấn Ctrl+C để dừng.")
-            if state.error is not None:
-                for problem in state.error.problems:
-                    click.echo(str(problem), err=True)
-                click.echo("Chưa xem trước được: hãy sửa các lỗi trên, trang sẽ tự tải lại.", err=True)
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                server.server_close()
+            _serve_until_stopped(server, state, [f"Xem trước: http://{host}:{port}/  ·  Nhấn Ctrl+C để dừng."])
     except KeyboardInterrupt:
         pass
     except CongkhaiError as exc:
@@ -480,18 +486,8 @@ def edit(obj: dict[str, str], dev_addr: str) -> None:
                 live.refresh()
                 state = editor.EditServer(settings, node_modules, api_url, live.answer)
                 server = editor.make_server(state, host, port)
-                click.echo(f"Trình soạn thảo: {origin}/admin/  ·  xem trước: {origin}/")
-                if live.error is not None:
-                    for problem in live.error.problems:
-                        click.echo(str(problem), err=True)
-                    click.echo("Chưa xem trước được: hãy sửa các lỗi trên, trang sẽ tự tải lại.", err=True)
-                click.echo("Nhấn Ctrl+C để dừng. Lưu vào kho bằng: congkhai commit")
-                try:
-                    server.serve_forever()
-                except KeyboardInterrupt:
-                    pass
-                finally:
-                    server.server_close()
+                lines = [f"Trình soạn thảo: {origin}/admin/  ·  xem trước: {origin}/"]
+                _serve_until_stopped(server, live, [*lines, "Nhấn Ctrl+C để dừng. Lưu vào kho bằng: congkhai commit"])
     except KeyboardInterrupt:
         pass
     except CongkhaiError as exc:
