@@ -184,3 +184,42 @@ def test_every_bundle_says_which_paths_it_holds(make_project):
             assert output.path not in known
     for output in planned:  # no bundle claims a page or a file of known path
         assert not any(b.holds(output.path) for b in bundles), output.path
+
+
+def test_congkhai_serve_serves_the_preview_and_stops_on_sigterm(make_project):
+    """The command itself, as a clerk starts it: pages on 127.0.0.1, the problems of a bad
+    record in the terminal too, a clean stop."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = make_project()
+    _edit(root / RECORD, "date: 2026-05-15", "date: 2026-05-45")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "-f", str(root / "mkdocs.yml"), "serve", "-a", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert response.status_code == 500 and "sessions[1].date" in response.text
+        _edit(root / RECORD, "date: 2026-05-45", "date: 2026-05-15")
+        fixed = httpx.get(f"http://127.0.0.1:{port}/tiep-cong-dan/", timeout=30)
+        assert fixed.status_code == 200 and preview.RELOAD_TAG in fixed.text
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert f"Xem trước: http://127.0.0.1:{port}/" in out
+    assert f"{RECORD}:11: sessions[1].date:" in err
+    assert "Traceback" not in err
