@@ -69,12 +69,13 @@ def one(n: int, work: Path, repeat: int, mkdocs_repeat: int) -> dict:
     text = bb.MKDOCS_YML.split("plugins:")[0] + "markdown_extensions:" + bb.MKDOCS_YML.split("markdown_extensions:")[1]
     text = text.replace("docs_dir: content", f"docs_dir: {pages}")
     (plain / "mkdocs.yml").write_text(text, encoding="utf-8")
-    result["mkdocs"] = _times(
-        [python, "-m", "mkdocs", "build", "-q", "-f", str(plain / "mkdocs.yml"), "-d", str(plain / "site")],
-        plain / "mkdocs.log",
-        mkdocs_repeat,
-    )
-    result["mkdocs_pages"] = _pages(plain / "site")
+    if mkdocs_repeat:
+        result["mkdocs"] = _times(
+            [python, "-m", "mkdocs", "build", "-q", "-f", str(plain / "mkdocs.yml"), "-d", str(plain / "site")],
+            plain / "mkdocs.log",
+            mkdocs_repeat,
+        )
+        result["mkdocs_pages"] = _pages(plain / "site")
 
     hugo = project / "hugo"
     shutil.copytree(pages, hugo / "content", ignore=shutil.ignore_patterns("*.json", "*.js", "*.css", "*.jsonl"))
@@ -102,7 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--mkdocs-repeat", type=int, default=1, help="MkDocs + Material runs (slow)")
+    parser.add_argument(
+        "--mkdocs-repeat",
+        type=int,
+        default=1,
+        help="MkDocs + Material runs (slow: its full navigation is on every page, so its time grows "
+        "with the square of the pages; 0 skips it)",
+    )
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args(argv)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="congkhai-anchors-"))
@@ -113,10 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     for n in (int(s) for s in args.sizes.split(",")):
         print(f"== N = {n}: {work}", flush=True)
         r = one(n, work, args.repeat, args.mkdocs_repeat)
-        c, h, m = (statistics.median(r[k]) for k in ("congkhai", "hugo", "mkdocs"))
+        c, h = (statistics.median(r[k]) for k in ("congkhai", "hugo"))
+        m = statistics.median(r["mkdocs"]) if "mkdocs" in r else None
+        mkdocs = f"{m:.2f} ({r['mkdocs_pages']})" if m else "–"
         rows.append(
-            f"| {n} | {c:.2f} ({r['congkhai_pages']}) | {h:.2f} ({r['hugo_pages']}) | {m:.2f} ({r['mkdocs_pages']}) "
-            f"| {c / h:.1f}× | {c / m:.2f}× |"
+            f"| {n} | {c:.2f} ({r['congkhai_pages']}) | {h:.2f} ({r['hugo_pages']}) | {mkdocs} "
+            f"| {c / h:.1f}× | {f'{c / m:.2f}×' if m else '–'} |"
         )
     print()
     print(

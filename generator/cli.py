@@ -19,11 +19,10 @@ import click
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import attest, cms, pipeline, progress
+from generator import cms, pipeline, progress
 from generator.categories import load_categories, load_common
 from generator.cautions import cautions
 from generator.config import Settings
-from generator.deadlines import STATES, failing, status_items
 from generator.errors import CongkhaiError, Problem
 from generator.later import Later, later
 from generator.log import chain_problems
@@ -37,6 +36,8 @@ from generator.values import today as office_today
 
 # Imported when first used: what only some commands need (MkDocs' build and the preview,
 # Playwright, openpyxl) is not loaded by the others (``check``).
+attest = Later("generator.attest")  # with rfc3161-client and httpx
+deadlines = Later("generator.deadlines")
 engine = Later("generator.engine")
 preview = Later("generator.preview")
 editor = Later("generator.editor")
@@ -800,12 +801,12 @@ def status(obj: dict[str, str], today: dt.date | None) -> None:
         settings = _settings(obj["config_file"])
         today = today or office_today(settings.timezone)
         site = pipeline.load(settings, today)
-        items = status_items(site, site.log, today)
+        items = deadlines.status_items(site, site.log, today)
     except CongkhaiError as exc:
         _fail(exc)
     titles = {slug: c.title for slug, c in site.categories.items()}
     click.echo(f"Tình hình công bố tính đến ngày {format_date(today)}")
-    for state in STATES:
+    for state in deadlines.STATES:
         group = [i for i in items if i.state == state]
         if not group:
             continue
@@ -829,12 +830,12 @@ def status(obj: dict[str, str], today: dt.date | None) -> None:
     if unstamped:
         click.echo(f"\nCheckpoint chưa có dấu thời gian ({len(unstamped)}): " + ", ".join(map(str, unstamped)))
         click.echo("      chạy congkhai timestamp để lấy dấu thời gian còn thiếu")
-    counts = {state: sum(1 for i in items if i.state == state) for state in STATES}
+    counts = {state: sum(1 for i in items if i.state == state) for state in deadlines.STATES}
     click.echo(
         f"\nTổng cộng: {counts['missing']} thiếu, {counts['late']} công bố muộn, "
         f"{counts['unpublished']} chưa công bố, {counts['upcoming']} sắp đến hạn, {counts['ok']} đúng hạn."
     )
-    if failing(items):
+    if deadlines.failing(items):
         sys.exit(1)
 
 
