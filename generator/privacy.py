@@ -67,7 +67,7 @@ import datetime as dt
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -533,14 +533,20 @@ def site_problems(
     folded lines joined in iCalendar files. ``scanned``: files already scanned as they were
     written (their path -> their problems), not read again."""
     scanned = scanned or {}
-    problems = []
-    scanner = SiteScanner(allow, today)
-    for path in sorted(site_dir.rglob("*")):
-        if path.suffix.lower() not in SITE_SUFFIXES or not path.is_file():
-            continue
-        known = scanned.get(str(path))
-        problems += known if known is not None else text_problems(scanner, site_text(path), path, root)
-    return problems
+    files = [p for p in sorted(site_dir.rglob("*")) if p.suffix.lower() in SITE_SUFFIXES and p.is_file()]
+    unread = [p for p in files if str(p) not in scanned]
+
+    def scan(chunk: Sequence[Path]) -> list[list[Problem]]:
+        scanner = SiteScanner(allow, today)
+        return [text_problems(scanner, site_text(path), path, root) for path in chunk]
+
+    found = dict(scanned)
+    workers = parallel.pays(len(unread), PARALLEL_FROM)
+    chunks = parallel.chunks(unread, workers) if workers else [unread]
+    with parallel.fork_map(scan, chunks, workers) as results:
+        for chunk, each in zip(chunks, results, strict=True):
+            found.update(zip(map(str, chunk), each, strict=True))
+    return [problem for path in files for problem in found[str(path)]]
 
 
 _PIECE = re.compile(r'(?<![^<>"])[^<>"]*?[\d@][^<>"]*')

@@ -124,3 +124,24 @@ def test_every_hit_outside_the_strictest_rule_holds_a_digit_or_an_at():
         for hit in reference(text, Allow()):
             span = text[hit.start : hit.end]
             assert re.search(r"[\d@]", span), (text, span)
+
+
+def test_many_files_are_scanned_on_several_cores_with_the_same_problems(tmp_path, monkeypatch):
+    """From :data:`privacy.PARALLEL_FROM` files to read on, the scan is shared among forked
+    processes: the same problems, in the same order, as in one process."""
+    site = tmp_path / "site"
+    for n in range(privacy.PARALLEL_FROM + 100):
+        page = site / f"trang-{n:04d}" / "index.html"
+        page.parent.mkdir(parents=True)
+        text = f"<p>Trang {n}</p>"
+        if n % 97 == 0:
+            text += f"\n<p>Gọi 0913 {n:03d} 456 hoặc ban{n}@gmail.com</p>"
+        page.write_text(text, encoding="utf-8")
+    allow = privacy.Allow.of([])
+    results = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("CONGKHAI_JOBS", jobs)
+        results[jobs] = privacy.site_problems(site, allow, tmp_path)
+    assert results["1"] == results["2"]
+    assert len({p.path for p in results["1"]}) == len(range(0, privacy.PARALLEL_FROM + 100, 97))
+    assert [p.path for p in results["1"]] == sorted(p.path for p in results["1"])
