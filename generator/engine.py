@@ -174,6 +174,8 @@ class Engine:
             mkdocs_build._build_page(
                 file.page, self.config, doc_files, self.nav, self.env, excluded=file.inclusion.is_excluded()
             )
+            if file.page not in self.nav.pages:  # written, and shown on no other page: let it go
+                file.page.markdown = file.page.content = None
         level = self.config.validation.links.anchors
         for file in pages:
             assert file.page is not None

@@ -181,8 +181,10 @@ class MadeFile(File):
     def _content(self) -> str | bytes:
         if self._override is not None:
             return self._override
-        try:
-            return self.output.content
+        try:  # made again if read again (MkDocs reads a page once): not kept twice in memory
+            if self.output.make is None:
+                return self.output.content
+            return self.output.make()
         except CongkhaiError as exc:  # printed by the command line, like any problem of the pipeline
             raise self.plugin._fail(exc) from None
 
