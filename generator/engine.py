@@ -94,10 +94,10 @@ class _MemoryBytecode(jinja2.BytecodeCache):
 class Engine:
     """One build of a site, prepared once, then rendered page by page or all at once."""
 
-    def __init__(self, config: MkDocsConfig, serve: bool = False, templates: Templates | None = None):
+    def __init__(self, config: MkDocsConfig, templates: Templates | None = None):
         self.config = config
         self.templates = templates
-        self.inclusion = InclusionLevel.is_in_serve if serve else InclusionLevel.is_included
+        self.inclusion = InclusionLevel.is_included
         self.files: Files
         self.nav: Navigation
         self.env: Any

@@ -319,6 +319,10 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         return self.error
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.stashed: dict[str, dict[str, str]] = {}
+        """The HTML blocks :func:`stash_html` took out of each page being read."""
+        self.scanned: dict[str, list[Problem]] = {}
+        """Pages scanned as they were written (:meth:`on_post_page`): path -> problems."""
         if not config.use_directory_urls:
             raise PluginError("congkhai: use_directory_urls phải là true (đường dẫn /chuyen-muc/ma/ là vĩnh viễn)")
         self.settings = settings_from(config, self.config)
@@ -451,13 +455,6 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         blocks = self.stashed.pop(page.file.src_uri, None)
         return restore_html(html, blocks) if blocks else html
 
-    @property
-    def stashed(self) -> dict[str, dict[str, str]]:
-        """The HTML blocks :func:`stash_html` took out of each page being read."""
-        if "_stashed" not in self.__dict__:
-            self.__dict__["_stashed"] = {}
-        return self.__dict__["_stashed"]
-
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
         """The page is scanned for personal data here, as it will be written (in the
         process that renders it), so that ``on_post_build`` reads only the other files."""
@@ -471,13 +468,6 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
 
     scanner: SiteScanner | None = None
     """The built-site privacy scan of this build (see :meth:`on_post_page`)."""
-
-    @property
-    def scanned(self) -> dict[str, list[Problem]]:
-        """Pages scanned as they were written: their path -> their problems."""
-        if "_scanned" not in self.__dict__:
-            self.__dict__["_scanned"] = {}
-        return self.__dict__["_scanned"]
 
     def worker_result(self) -> Any:
         """What a worker process of :mod:`generator.engine` hands back: its pages' scan."""

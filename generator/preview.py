@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from generator import pipeline
+from generator import checkpoints, pipeline
 from generator.engine import Engine, Templates
 from generator.errors import CongkhaiError, Problem
 from generator.plugin import ProblemsError, option_problems, settings_from
@@ -182,7 +182,7 @@ class Preview:
             settings.docs_dir,
             settings.disclosures_dir,
             settings.log_path,
-            settings.log_path.parent / (settings.log_path.name.rsplit(".", 1)[0] + ".checkpoints"),
+            checkpoints.store_dir(settings.log_path),
         ]
         today = office_today(settings.timezone)
         if self.cache_day != today:  # "too far ahead", "next session": the day matters
