@@ -21,9 +21,9 @@ On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
   dots, SHA-256 hashes) are those of the page rendered from its logged version;
 - every logged attachment is served with its logged SHA-256.
 
-The served pages are checked by forked workers (:mod:`generator.parallel`, ``CONGKHAI_JOBS``):
-what needs only the log while the records load, then the comparison with the rendered
-pages; the problems are those, in the order, of one process.
+The records are loaded first, on every core, then the served pages are checked by forked
+workers (:mod:`generator.parallel`, ``CONGKHAI_JOBS``): what needs only the log, then the
+comparison with the rendered pages; the problems are those, in the order, of one process.
 
 Every problem names the log line of the event it concerns: ``<log>:<line>: <key>: seq N: …``.
 """
@@ -119,16 +119,16 @@ def verify(
     log = read_log(settings.log_path, name)
     problems = chain_problems(log, name)
     with contextlib.ExitStack() as stack:
-        checks = served = None
-        if site_dir is not None or url is not None:
-            served = stack.enter_context(Served(site_dir, url))
-            checks = _PageChecks(settings, log, served, name)  # in workers, while the records load
-            stack.callback(checks.close)
-        try:
+        try:  # first, on every core: the records
             site: Site | None = pipeline.load(settings)
         except CongkhaiError as exc:
             problems += exc.problems
             site = None
+        checks = served = None
+        if site_dir is not None or url is not None:
+            served = stack.enter_context(Served(site_dir, url))
+            checks = _PageChecks(settings, log, served, name)  # then the pages, on every core
+            stack.callback(checks.close)
         anchors = pipeline.load_anchors(settings)
         tree = merkle.Tree(merkle.log_leaves(log.raw))
         problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
@@ -430,12 +430,10 @@ class _PageChecks:
         def pages(piece: Sequence[tuple[str, RecordHistory]]) -> list[_Page]:
             return [page(key, history) for key, history in piece]
 
-        # one core is left to the load of the records, which goes on meanwhile (on 2 cores:
-        # one worker in the background)
         histories = sorted(log.histories().items())
-        workers = parallel.pays(len(histories), 2) - 1
+        workers = parallel.pays(len(histories), 2)
         self.pieces = parallel.chunks(histories, workers)
-        self._results = parallel.start_map(pages, self.pieces, workers, background=True)
+        self._results = parallel.start_map(pages, self.pieces, workers)
 
     def results(self) -> list[_Page]:
         """Every page, in the order of the records' keys (waits for the workers)."""
