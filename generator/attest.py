@@ -15,12 +15,12 @@ the checkpoints that still lack one.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import checkpoints
 from generator.config import Settings
+from generator.log import write_atomically
 from generator.site import Anchors
 from generator.timestamps import TSA, TimestampError, parse_tsas, request_token, verify_token
 
@@ -68,18 +68,9 @@ def fill_missing(settings: Settings, anchors: Anchors) -> tuple[list[str], list[
             except TimestampError as exc:
                 failed.append(f"checkpoint {size}: {exc}")
                 continue
-            _write_atomically(folder / f"{size}.{tsa.name}.tsr", token)
+            write_atomically(folder / f"{size}.{tsa.name}.tsr", token)
             added.append(f"checkpoint {size}: dấu thời gian của {tsa.name}")
     return added, failed
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 def attestations(settings: Settings, anchors: Anchors) -> tuple[dict[int, Attestation], list[tuple[int, str, str]]]:

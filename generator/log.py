@@ -390,6 +390,18 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` beside ``path``, ``fsync`` it, then rename it over ``path``: a reader
+    (or a crash) never sees half a file (tokens, checkpoints, the witness's store)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
 def write_pending(log: Log, events: list[dict[str, Any]]) -> Path:
     """Write old lines + new events to ``<log>.pending`` and fsync it. The old lines are
     copied byte for byte, so nothing already logged changes."""

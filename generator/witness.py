@@ -70,7 +70,7 @@ from cryptography.x509 import load_pem_x509_certificates
 from generator import checkpoints, evidence_facts, http, merkle, paths
 from generator.config import TIMEZONE
 from generator.errors import CongkhaiError, Problem
-from generator.log import Log, chain_problems
+from generator.log import Log, chain_problems, write_atomically
 from generator.timestamps import MAX_RESPONSE_BYTES, NAME_PATTERN, TimestampError, verify_token
 from generator.values import format_local, now_rfc3339, slugify
 from generator.yamltext import read_yaml
@@ -261,16 +261,6 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
 
 
 # --- the store --------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 def append_line(path: Path, item: dict[str, Any]) -> None:
