@@ -23,6 +23,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 from markupsafe import Markup, escape
 from mkdocs.config import base
@@ -32,6 +33,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Link, Navigation, Section
+from mkdocs.structure.pages import Page
+from mkdocs.utils import normalize_url
 
 from generator import paths, pipeline, progress
 from generator.config import MAX_ATTACHMENT_MB, Settings
@@ -132,6 +136,48 @@ def restore_html(html: str, blocks: dict[str, str]) -> str:
 def toc_slugify(value: str, separator: str) -> str:
     """Heading anchors for Python-Markdown's toc: unaccented, ``đ`` -> ``d``."""
     return slugify(value).replace("-", separator)
+
+
+PARENT_THEME = "congkhai-parent"
+"""Templates of the theme below congkhai's own, under this prefix (an override of a
+template includes the one it overrides as ``congkhai-parent/<name>``)."""
+
+
+class NavMemo:
+    """The theme's navigation menu rendered once per kind of page (see
+    ``theme/partials/nav.html``). A page outside the navigation marks no entry as current,
+    so its menu depends on it only through the links to the menu's entries, each made
+    relative to the page by MkDocs' ``url`` filter (:func:`mkdocs.utils.normalize_url`):
+    the key of a page is those links, and pages with the same key get the same bytes.
+    ``tests/test_engine.py`` builds a site with and without the memo and compares them."""
+
+    def __init__(self, config: MkDocsConfig, nav: Navigation):
+        self.in_nav = {id(page) for page in nav.pages}
+        targets = [str(config.extra.get("homepage") or ""), str(config.theme.get("logo") or "")]
+        if nav.homepage is not None:
+            targets.append(nav.homepage.url)
+        stack: list[Any] = list(nav.items)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, Section):
+                stack += item.children
+            elif isinstance(item, (Page, Link)):
+                targets.append(str(item.url))
+        self.targets = sorted(set(targets))
+        self.kept: dict[tuple[str, ...], str] = {}
+
+    def key(self, page: Any) -> tuple[str, ...] | None:
+        if not isinstance(page, Page) or id(page) in self.in_nav:
+            return None
+        return tuple(normalize_url(target, page=page) for target in self.targets)
+
+    def get(self, key: tuple[str, ...] | None) -> str | None:
+        return None if key is None else self.kept.get(key)
+
+    def keep(self, key: tuple[str, ...] | None, html: str) -> str:
+        if key is not None:
+            self.kept[key] = html
+        return html
 
 
 class CongkhaiConfig(base.Config):
@@ -432,9 +478,25 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             else None
         )
         env.globals["congkhai_log_head"] = self.site.log.head
+        below = [d for d in config.theme.dirs if Path(d) != pipeline.theme_dir()]
+        env.loader = jinja2.ChoiceLoader(
+            [env.loader, jinja2.PrefixLoader({PARENT_THEME: jinja2.FileSystemLoader(below)})]
+        )
+        memo = self.nav_memo if self.nav_memo is not None and self.remember_nav else None
+        env.globals["congkhai_nav_key"] = memo.key if memo is not None else lambda page: None
+        env.globals["congkhai_nav_kept"] = memo.get if memo is not None else lambda key: None
+        env.globals["congkhai_nav_keep"] = memo.keep if memo is not None else lambda key, html: html
         env.globals["congkhai_paths"] = paths
         env.filters["tel"] = tel_link
         return env
+
+    nav_memo: NavMemo | None = None
+    remember_nav: bool = True
+    """False: the menu is rendered on every page, as the theme does (for tests to compare)."""
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav_memo = NavMemo(config, nav)
+        return nav
 
     def on_page_markdown(self, markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
         """The theme writes the page's ``title``, ``description`` and ``author`` into

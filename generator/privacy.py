@@ -549,6 +549,8 @@ def site_problems(
     return [problem for path in files for problem in found[str(path)]]
 
 
+_BORDER = re.compile(r'[<>"]')
+_DIGIT_OR_AT = re.compile(r"[\d@]")
 _PIECE = re.compile(r'(?<![^<>"])[^<>"]*?[\d@][^<>"]*')
 """A piece of text between two of ``<``, ``>``, ``"`` (or the ends) that holds a digit or
 an '@'. No pattern of :func:`find` outside the strictest rule consumes one of these three
@@ -560,19 +562,46 @@ at the first digit or '@', and the look-behind fails at once inside a piece, so 
 the pieces is linear in the text."""
 
 
+CLEAN_KEPT = 50_000
+
+
 class SiteScanner:
     """:func:`find` (not strict) over many pages with the same allow-list: each page is
     cut into :data:`_PIECE` pieces and each distinct piece is looked at once (the theme's
     header, menu and footer repeat on every page). Same hits, same order, as
-    ``find(text, allow, False, today)`` on the whole page."""
+    ``find(text, allow, False, today)`` on the whole page.
+
+    A page is first cut at every border (:data:`_BORDER`); when each stretch is already
+    known clean, or holds no digit nor '@', or is a piece with no hit, the page has no hit
+    and that is the answer. Only a page with a hit is walked piece by piece for the hits'
+    places."""
 
     def __init__(self, allow: Allow, today: dt.date | None = None):
         self.allow = allow
         self.today = today or office_today()
         self.seen: dict[str, list[Hit]] = {}
+        self.clean: set[str] = set()
+        """Stretches between two borders known to hold nothing: a page made only of these
+        (most of a page is the theme's, the same on every page) is passed with set
+        operations in C, without a regular expression over the whole of it. Emptied when it
+        holds :data:`CLEAN_KEPT` of them, so that a build of many pages keeps little."""
 
     def find(self, text: str) -> list[Hit]:
         text = unicodedata.normalize("NFC", text)
+        unknown = set(_BORDER.split(text))
+        unknown -= self.clean
+        for piece in unknown:
+            if _DIGIT_OR_AT.search(piece) is not None:
+                if piece not in self.seen:
+                    self.seen[piece] = find(piece, self.allow, False, self.today)
+                if self.seen[piece]:
+                    return self._hits(text)
+            self.clean.add(piece)
+        if len(self.clean) > CLEAN_KEPT:
+            self.clean.clear()
+        return []
+
+    def _hits(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
         for match in _PIECE.finditer(text):
             piece = match.group()

@@ -208,15 +208,21 @@ def _heading_markdown(level: int, text: str) -> str:
     return "#" * level + " " + _MD_SPECIAL.sub(r"\\\1", text)
 
 
+_HEADING_TAG = re.compile(r"<h[1-6]", re.IGNORECASE)
+
+
 def markdown_page_part(text: str) -> str:
     """A Markdown body as it goes into a generated page: cleaned HTML blocks, with the
     top-level headings written as Markdown headings (so that the engine puts them in the
     page's table of contents). Each HTML part is wrapped in ``<div class="ck-body">``."""
     cleaned = markdown_to_html(text)
-    parser = _TopLevel(cleaned)
-    parser.feed(cleaned)
-    parser.close()
     parts: list[str] = []
+    headings: list[tuple[int, int, int, str]] = []
+    if _HEADING_TAG.search(cleaned):  # else no heading to find: the parser is not needed
+        parser = _TopLevel(cleaned)
+        parser.feed(cleaned)
+        parser.close()
+        headings = parser.headings
     position = 0
 
     def block(fragment: str) -> None:
@@ -224,7 +230,7 @@ def markdown_page_part(text: str) -> str:
         if fragment:
             parts.append(f'<div class="ck-body">\n{fragment}\n</div>')
 
-    for start, end, level, heading in parser.headings:
+    for start, end, level, heading in headings:
         block(cleaned[position:start])
         if heading.strip():
             parts.append(_heading_markdown(level, heading))

@@ -146,3 +146,46 @@ def test_personal_data_on_a_page_rendered_by_a_worker_is_caught(big_project, mon
     assert len(hits) > 100  # every page of the worker's share
     assert all(line.startswith("site-leaks/") and "/index.html:" in line for line in hits)
     assert not out.exists()
+
+
+def test_the_menu_rendered_once_per_kind_of_page_is_the_menu_of_every_page(big_project, tmp_path, monkeypatch):
+    """``theme/partials/nav.html`` keeps the theme's menu for pages outside the navigation
+    whose links to the menu come out the same; a build without that memo writes the same
+    bytes. The project has a logo, a nav section, a link and pages in sub-folders, so the
+    relative links differ between pages."""
+    import shutil
+
+    from generator import plugin
+
+    root = tmp_path / "project"
+    shutil.copytree(big_project, root, ignore=shutil.ignore_patterns("site", "site-*"))
+    (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "assets" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (root / "content" / "gioi-thieu").mkdir()
+    (root / "content" / "gioi-thieu" / "index.md").write_text("# Giới thiệu\n")
+    (root / "content" / "gioi-thieu" / "co-cau.md").write_text("# Cơ cấu tổ chức\n")
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("theme:\n", "theme:\n  logo: assets/logo.svg\n", 1)
+    config += (
+        "nav:\n  - Trang chủ: index.md\n  - Giới thiệu:\n    - gioi-thieu/index.md\n    - gioi-thieu/co-cau.md\n"
+        "  - Cổng dịch vụ công: https://dichvucong.gov.vn/\n  - Nhật ký: nhat-ky-cong-khai/index.md\n"
+    )
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    monkeypatch.setenv("CONGKHAI_JOBS", "1")
+    kept: list[int] = []
+    keep = plugin.NavMemo.keep
+
+    def counting(self, key, html):
+        kept.append(1)
+        return keep(self, key, html)
+
+    monkeypatch.setattr(plugin.NavMemo, "keep", counting)
+    engine.build(_config(root, tmp_path / "memo"))
+    monkeypatch.setattr(plugin.CongkhaiPlugin, "remember_nav", False)
+    engine.build(_config(root, tmp_path / "theme"))
+    pages = list((tmp_path / "memo").rglob("index.html"))
+    assert len(pages) > 400
+    assert 1 < len(kept) < len(pages) / 10  # rendered for a few kinds of page, not for each
+    assert _differences(tmp_path / "theme", tmp_path / "memo") == []
+    record = next((tmp_path / "memo" / "tiep-cong-dan").rglob("lich-*/index.html")).read_text(encoding="utf-8")
+    assert 'href="../../../gioi-thieu/co-cau/"' in record and 'src="../../../assets/logo.svg"' in record

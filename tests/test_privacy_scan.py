@@ -71,7 +71,11 @@ ADVERSARIAL = [
 ]
 
 
-def test_the_scan_equals_whole_page_find_on_the_sample_site(sample_site):
+@pytest.mark.parametrize("kept", [privacy.CLEAN_KEPT, 40])
+def test_the_scan_equals_whole_page_find_on_the_sample_site(sample_site, kept, monkeypatch):
+    """Pages passed whole by the known-clean stretches, and the same with that memory
+    emptied every few pages."""
+    monkeypatch.setattr(privacy, "CLEAN_KEPT", kept)
     files = [p for p in sorted(sample_site.rglob("*")) if p.suffix.lower() in SITE_SUFFIXES and p.is_file()]
     assert len(files) > 50
     scanner = SiteScanner(ALLOW, TODAY)
