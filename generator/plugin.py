@@ -41,7 +41,7 @@ from generator import paths, pipeline, progress
 from generator.config import MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.privacy import Allow, SiteScanner, built_text, text_problems
+from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, site_text, text_problems
 from generator.site import Site
 from generator.templating import tel_link
 from generator.values import slugify
@@ -178,6 +178,15 @@ class NavMemo:
         if key is not None:
             self.kept[key] = html
         return html
+
+
+UNLINKED_BUNDLES = frozenset({"search"})
+"""Bundles whose file names no page can know in advance (the search index files carry
+a hash of their content), so no link checked by MkDocs' strict mode can point at them,
+and they need not be among MkDocs' files."""
+SHOWN_ON: dict[str, str] = {"search": paths.page_source(paths.SEARCH_PAGE)}
+"""The page that shows what a bundle holds (the search page carries the index's
+manifest): rendered in the process that makes the bundle, which makes it once."""
 
 
 class CongkhaiConfig(base.Config):
@@ -425,8 +434,8 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         try:
             planned, bundles = pipeline.plan_outputs(self.site)
             self.bundles = tuple(bundles)
-            if not self.defer_bundles:
-                for bundle in self.bundles:
+            for bundle in self.bundles:
+                if not self.deferred(bundle):
                     planned += bundle.outputs
         except CongkhaiError as exc:
             raise self._fail(exc) from None
@@ -448,11 +457,40 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         self.scanned.clear()
         return files
 
-    defer_bundles: bool = False
-    """True (the preview): the files of :attr:`bundles` are left out of MkDocs' files and
-    made only when asked for."""
+    defer_bundles: bool | frozenset[str] = False
+    """The bundles whose files are left out of MkDocs' files: all of them (True, the
+    preview: made only when asked for), or those named (the engine's build:
+    :data:`UNLINKED_BUNDLES`, written by :meth:`write_deferred` in a worker)."""
     bundles: tuple[pipeline.Bundle, ...] = ()
     """The bundles of the last ``on_files``."""
+
+    def deferred(self, bundle: pipeline.Bundle) -> bool:
+        return self.defer_bundles is True or (bool(self.defer_bundles) and bundle.name in self.defer_bundles)
+
+    def deferred_pages(self) -> set[str]:
+        """Source paths of the pages that show a deferred bundle."""
+        return {SHOWN_ON[b.name] for b in self.bundles if self.deferred(b) and b.name in SHOWN_ON}
+
+    def write_deferred(self, site_dir: Path) -> None:
+        """Make the deferred bundles, write their files under ``site_dir`` and scan them
+        for personal data as :meth:`on_post_build` would (in the process that made them;
+        the scan of the other files skips them)."""
+        for bundle in self.bundles:
+            if not self.deferred(bundle):
+                continue
+            try:
+                outputs = bundle.outputs
+            except CongkhaiError as exc:
+                raise self._fail(exc) from None
+            for output in outputs:
+                target = site_dir / output.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                data = output.content
+                target.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+                if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
+                    self.scanned[str(target)] = text_problems(
+                        self.scanner, site_text(target), target, self.settings.root
+                    )
 
     bar: progress.Bar | None = None
     """Pages written so far (on a terminal only), advanced by ``on_post_page``."""

@@ -148,6 +148,37 @@ def test_personal_data_on_a_page_rendered_by_a_worker_is_caught(big_project, mon
     assert not out.exists()
 
 
+def test_the_search_index_is_made_written_and_scanned_by_a_worker(big_project, monkeypatch):
+    """The search index (its files' names carry a hash, no page links them) is made by the
+    last worker, beside the search page that shows its manifest, not before the fork; its
+    files are scanned there: a phone number in one of them stops the build."""
+    from generator import search
+
+    monkeypatch.setenv("CONGKHAI_JOBS", "2")
+    parent = os.getpid()
+    build_index = search.build_index
+    made_in: list[int] = []
+
+    def leaking(site):
+        index = build_index(site)
+        made_in.append(os.getpid())
+        (big_project / f"index-made-{os.getpid()}").write_text("")
+        index.files[search.INDEX_DIR + "ro-ri.json"] = '{"t": "gọi 0913 123 456"}'.encode()
+        return index
+
+    monkeypatch.setattr(search, "build_index", leaking)
+    out = big_project / "site-index"
+    result = run_cli(big_project, "build", "--site-dir", str(out))
+    made = list(big_project.glob("index-made-*"))
+    for marker in made:
+        marker.unlink()
+    assert made_in == [] and len(made) == 1 and made[0].name != f"index-made-{parent}"
+    assert result.exit_code == 1
+    hits = [line for line in result.output.splitlines() if ": trang đã dựng: " in line]
+    assert hits and all(line.startswith("site-index/tim-kiem/chi-muc/ro-ri.json:1:") for line in hits)
+    assert not out.exists()
+
+
 def test_the_menu_rendered_once_per_kind_of_page_is_the_menu_of_every_page(big_project, tmp_path, monkeypatch):
     """``theme/partials/nav.html`` keeps the theme's menu for pages outside the navigation
     whose links to the menu come out the same; a build without that memo writes the same
