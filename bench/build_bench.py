@@ -17,8 +17,11 @@ process it starts (workers of a parallel build), of each one's peak resident mem
 ``ru_maxrss`` that ``os.wait4`` returns for that run (the largest single process).
 
 With ``--publish``, each build is followed by a publish of a fresh copy of the project
-into a fresh log (``publish --allow-sample --deploy-to <copy>/www``), and the ratio
-publish / build is printed; with ``--verify``, the last published copy is then verified,
+into a fresh log (``publish --allow-sample --deploy-to <copy>/www``), then by a build of
+that published copy (the same site, log and all: its proofs, the records' histories, the
+log's pages), and two ratios are printed: publish / build (of the sources without a log,
+so the publish also pays for the bigger site a log makes) and publish / the build of the
+published copy (what publish adds to building the site it deploys); with ``--verify``, the last published copy is then verified,
 ``--repeat`` times each: ``verify --site <copy>/www`` and ``verify``.
 
 Usage::
@@ -710,6 +713,28 @@ def bench_one(
                 print(result["error"], file=sys.stderr)
                 return result
             published.append(run)
+            # the same site built again, log and all: what publish adds to a build of what it deploys
+            copy = run["copy"]
+            logged = run_measured(
+                [
+                    sys.executable,
+                    "-m",
+                    "generator",
+                    "-f",
+                    str(copy / "mkdocs.yml"),
+                    "build",
+                    "--site-dir",
+                    str(copy / "site"),
+                ],
+                copy.parent / f"n{n}-logged-build.log",
+                cwd=copy,
+            )
+            print(f"   build of the published copy {attempt + 1}/{repeat}: {logged['seconds']:.2f}s", flush=True)
+            if logged["returncode"] != 0:
+                result["error"] = "build of the published copy failed:\n" + logged["output"][-4000:]
+                print(result["error"], file=sys.stderr)
+                return result
+            run["logged_build_seconds"] = logged["seconds"]
     if published:
         result["publish_seconds"] = statistics.median(r["seconds"] for r in published)
         result["publish_seconds_all"] = [r["seconds"] for r in published]
@@ -719,6 +744,16 @@ def bench_one(
         print(
             f"   publish / build: {result['publish_over_build']:.3f} (medians); per pair "
             + ", ".join(f"{x:.3f}" for x in result["publish_over_build_pairs"]),
+            flush=True,
+        )
+        logged = [r["logged_build_seconds"] for r in published]
+        result["logged_build_seconds"] = statistics.median(logged)
+        result["logged_build_seconds_all"] = logged
+        result["publish_over_logged_build"] = result["publish_seconds"] / result["logged_build_seconds"]
+        result["publish_over_logged_build_pairs"] = [r["seconds"] / r["logged_build_seconds"] for r in published]
+        print(
+            f"   publish / build of the same logged site: {result['publish_over_logged_build']:.3f} (medians); "
+            "per pair " + ", ".join(f"{x:.3f}" for x in result["publish_over_logged_build_pairs"]),
             flush=True,
         )
     if verify and published:
@@ -791,6 +826,8 @@ def publish_table(results: list[dict[str, Any]]) -> str:
         "build (s)",
         "publish (s)",
         "publish / build",
+        "build of the published copy (s)",
+        "publish / that build",
         "peak RSS publish (MB)",
         "verify --site (s)",
         "verify (s)",
@@ -806,6 +843,8 @@ def publish_table(results: list[dict[str, Any]]) -> str:
             seconds(r, "build_seconds"),
             seconds(r, "publish_seconds"),
             f"{r['publish_over_build']:.3f}" if "publish_over_build" in r else "-",
+            seconds(r, "logged_build_seconds"),
+            f"{r['publish_over_logged_build']:.3f}" if "publish_over_logged_build" in r else "-",
             _fmt_mb(r.get("publish_peak_mb")),
             seconds(r, "verify_site_seconds"),
             seconds(r, "verify_seconds"),
