@@ -26,9 +26,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
-import pickle
-import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -229,7 +226,7 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
             engine.write(in_nav)
             warnings = _finish(running, plugin)
         finally:
-            for worker in running:  # a failure here: stop the others
+            for worker, _ in running:  # a failure here: stop the others
                 worker.stop()
             gc.unfreeze()
         config.plugins.on_post_build(config=config)
@@ -288,44 +285,14 @@ def _shares(rest: list[File], count: int, plugin: Any) -> list[list[File]]:
     return shares
 
 
-class _Running:
-    """A forked worker rendering a share of the pages: its pid, its pipe, its share's size."""
-
-    def __init__(self, pid: int, reader: int, pages: int):
-        self.pid, self.reader, self.pages = pid, reader, pages
-
-    def result(self) -> tuple[str, Any]:
-        with os.fdopen(self.reader, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if not data:
-            code = os.waitstatus_to_exitcode(status)
-            return "error", f"tiến trình dựng trang dừng bất thường (mã {code})"
-        return pickle.loads(data)
-
-    def stop(self) -> None:
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
-            self.pid = 0
-
-
-def _start(engine: Engine, share: list[File], counter: CountHandler | None, deferred: bool = False) -> _Running:
+def _start(
+    engine: Engine, share: list[File], counter: CountHandler | None, deferred: bool = False
+) -> tuple[parallel.Forked, int]:
     """Fork a process that renders and writes ``share`` (with ``deferred``: first makes and
-    writes the deferred bundles), then reports the warnings it logged (by level) or its
-    failure through a pipe, and leaves without running any of the parent's exit code."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(writer)
-        return _Running(pid, reader, len(share))
-    os.close(reader)
-    status = 0
-    try:
+    writes the deferred bundles), then hands back the warnings it logged (by level) or its
+    failure; and the share's size."""
+
+    def work() -> tuple[str, Any]:
         try:
             plugin = engine.config.plugins.get("congkhai")
             if plugin is not None:
@@ -336,30 +303,30 @@ def _start(engine: Engine, share: list[File], counter: CountHandler | None, defe
             engine.write(share)
             after = dict(counter.get_counts()) if counter else {}
             handed = plugin.worker_result() if plugin is not None else None
-            message: tuple[str, Any] = ("ok", ({k: v - before.get(k, 0) for k, v in after.items()}, handed))
+            return ("ok", ({k: v - before.get(k, 0) for k, v in after.items()}, handed))
         except BaseException as exc:  # reported to the parent, which raises it
             cause = getattr(exc, "cause", exc)  # the plugin's ProblemsError carries congkhai's problems
-            message = ("error", cause if isinstance(cause, CongkhaiError) else f"{type(exc).__name__}: {exc}")
-            status = 1
-        with os.fdopen(writer, "wb") as pipe:
-            pipe.write(pickle.dumps(message))
-    finally:
-        os._exit(status)
+            return ("error", cause if isinstance(cause, CongkhaiError) else f"{type(exc).__name__}: {exc}")
+
+    return parallel.fork_call(work), len(share)
 
 
-def _finish(running: list[_Running], plugin: Any) -> dict[str, int]:
+def _finish(running: list[tuple[parallel.Forked, int]], plugin: Any) -> dict[str, int]:
     """Wait for the workers; the warnings they logged, by level; raise the first failure
     (congkhai's problems as the plugin raises them, for the command line to print)."""
     bar = getattr(plugin, "bar", None)
     warnings: dict[str, int] = {}
     failure = None
-    for worker in running:
-        kind, value = worker.result()
+    for worker, pages in running:
+        try:
+            kind, value = worker.result()
+        except parallel.WorkerDied as died:
+            kind, value = "error", f"tiến trình dựng trang dừng bất thường (mã {died.code})"
         if kind == "error":
             failure = failure or value
             continue
         if bar is not None:
-            bar.advance(worker.pages)
+            bar.advance(pages)
         counts, handed = value
         if plugin is not None:
             plugin.take_worker_result(handed)

@@ -14,6 +14,10 @@ they come back in the order of the list. It is used only when it pays and is saf
 
 Otherwise the function runs in the process itself, over the same list, in the same order
 (:func:`pays` decides, :func:`fork_map` runs).
+
+:func:`fork_call` runs one call in a forked process of its own while the caller goes on
+(the build engine's page workers, ``verify``'s checks of the served pages while the
+records load): no pool and no thread, so the caller may still start a pool meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -77,14 +82,12 @@ _IN_WORKER = False
 
 
 @contextmanager
-def fork_map(
-    function: Callable[[T], R], items: Sequence[T], workers: int, background: bool = False
-) -> Iterator[Iterator[R]]:
+def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[Iterator[R]]:
     """``function(item)`` for each item, in order, as an iterator (``with fork_map(…) as
     results: for result in results: …``): in ``workers`` forked processes (``workers``
     from :func:`pays`), in this process when it is below 2. Enter it before any thread
     starts (a progress bar)."""
-    if workers < (1 if background else 2):
+    if workers < 2:
         yield (function(item) for item in items)
         return
     size = max(1, min(CHUNK, -(-len(items) // (workers * 8))))
@@ -106,23 +109,64 @@ def fork_map(
         gc.unfreeze()
 
 
-def start_map(function: Callable[[T], R], items: Sequence[T], workers: int, background: bool = False) -> Iterator[R]:
-    """:func:`fork_map` started now and read later: the workers run while the caller does
-    other work (``verify`` loads the records meanwhile); with ``background``, even a single
-    worker is a process of its own. Read the results to the end, or close the iterator, to
-    stop the workers."""
-    if workers < (1 if background else 2):
-        return map(function, items)
-    pool = fork_map(function, items, workers, background)
-    results = pool.__enter__()
+class Forked:
+    """One call running in a forked process of its own (:func:`fork_call`); its return
+    value comes back pickled through a pipe."""
 
-    def read() -> Iterator[R]:
-        try:
-            yield from results
-        finally:
-            pool.__exit__(None, None, None)
+    def __init__(self, pid: int, reader: int):
+        self.pid, self.reader = pid, reader
 
-    return read()
+    def result(self) -> Any:
+        """The call's return value (waits for it); :class:`WorkerDied` if the process ended
+        without one (it raised, or was killed)."""
+        with os.fdopen(self.reader, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not data:
+            raise WorkerDied(os.waitstatus_to_exitcode(status))
+        return pickle.loads(data)
+
+    def stop(self) -> None:
+        """Kill the process if it still runs (its result is not wanted)."""
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+
+
+class WorkerDied(Exception):
+    """A forked process ended without handing back a result (its exit code)."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def fork_call(function: Callable[[], R]) -> Forked:
+    """``function()`` in a forked process, started now, while the caller goes on: the
+    process is marked a worker (it starts no pool of its own), hands back the return value
+    and leaves without running any of the parent's exit code. Unlike a pool, it runs no
+    thread in the caller, so the caller may still fork (:func:`fork_map`, :func:`pays`)
+    while it runs. Call it only where forking is safe (no other thread)."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return Forked(pid, reader)
+    os.close(reader)
+    status = 1
+    try:
+        _start_worker()
+        data = pickle.dumps(function())
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(data)
+        status = 0
+    finally:
+        os._exit(status)
 
 
 def chunks(items: Sequence[T], workers: int, per_worker: int = 8, largest: int = 200) -> list[Sequence[T]]:

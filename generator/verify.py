@@ -119,16 +119,16 @@ def verify(
     log = read_log(settings.log_path, name)
     problems = chain_problems(log, name)
     with contextlib.ExitStack() as stack:
-        try:  # first, on every core: the records
+        checks = served = None
+        if site_dir is not None or url is not None:
+            served = stack.enter_context(Served(site_dir, url))
+            checks = _PageChecks(settings, log, served, name)  # the log-only checks start, in a process of their own
+            stack.callback(checks.close)
+        try:  # meanwhile, on every core: the records
             site: Site | None = pipeline.load(settings)
         except CongkhaiError as exc:
             problems += exc.problems
             site = None
-        checks = served = None
-        if site_dir is not None or url is not None:
-            served = stack.enter_context(Served(site_dir, url))
-            checks = _PageChecks(settings, log, served, name)  # then the pages, on every core
-            stack.callback(checks.close)
         anchors = pipeline.load_anchors(settings)
         tree = merkle.Tree(merkle.log_leaves(log.raw))
         problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
@@ -382,15 +382,22 @@ class _Page:
 
 
 class _PageChecks:
-    """The checks of the served pages that need only the log: every logged record's page
-    (shown, with the logged hash, a head of the log in its footer, the withdrawal banner)
-    and its attachments, and the facts of each page's article. They are started by forked
-    workers (``CONGKHAI_JOBS``) before the records are loaded, and run meanwhile; the pages
-    whose content is then compared with the logged version are :func:`_served_problems`'."""
+    """The checks of every logged record's served page, in two stages.
+
+    1. What needs only the log (the page is served, shows the logged hash, a head of the
+       log in its footer, the withdrawal banner; its attachments; the facts of its article)
+       starts in a forked process of its own *before* the records are loaded, and runs
+       meanwhile: a plain fork, no pool, so the load still shares its work among every core
+       and this stage fills the time a core would wait.
+    2. :meth:`results`, once the records are loaded: the page of each record whose file is
+       the logged version is rendered from that file and its facts compared with the
+       served article's, on every core (``CONGKHAI_JOBS``).
+    """
 
     def __init__(self, settings: Settings, log: Log, served: Served, name: str):
         heads = {(e.get("seq"), e.get("hash")) for e in log.events}
         base_path = urlsplit(settings.site_url or "/").path
+        self.log, self.name = log, name
 
         def page(key: str, history: RecordHistory) -> _Page:
             latest = history.latest
@@ -427,28 +434,68 @@ class _PageChecks:
                     )
             return _Page(key, seq, where, before, after, facts)
 
-        def pages(piece: Sequence[tuple[str, RecordHistory]]) -> list[_Page]:
-            return [page(key, history) for key, history in piece]
-
         histories = sorted(log.histories().items())
-        workers = parallel.pays(len(histories), 2)
-        self.pieces = parallel.chunks(histories, workers)
-        self._results = parallel.start_map(pages, self.pieces, workers)
+        self.count = len(histories)
 
-    def results(self) -> list[_Page]:
-        """Every page, in the order of the records' keys (waits for the workers)."""
-        out: list[_Page] = []
-        with progress.task("Đối chiếu trang", total=sum(len(p) for p in self.pieces)) as bar:
-            for piece, found in zip(self.pieces, self._results, strict=True):
-                out += found
-                bar.advance(len(piece))
-        return out
+        def every_page() -> list[_Page]:
+            return [page(key, history) for key, history in histories]
+
+        self._every_page = every_page
+        self._forked = parallel.fork_call(every_page) if parallel.pays(len(histories), 2) else None
+
+    def results(self, site: Site | None) -> list[tuple[_Page, list[Problem]]]:
+        """Every page, in the order of the records' keys, with the problems of its content
+        against the logged version (waits for stage 1, then runs stage 2)."""
+        with progress.task("Đối chiếu trang", total=self.count) as bar:
+            pages: list[_Page] | None = None
+            if self._forked is not None:
+                try:
+                    pages = self._forked.result()
+                except parallel.WorkerDied:  # it raised: again here, for the error to show as in one process
+                    pages = None
+                finally:
+                    self._forked = None
+            if pages is None:
+                pages = self._every_page()
+            current = {r.key: r for r in site.records} if site else {}
+            histories = self.log.histories()
+            compared = [
+                page
+                for page in pages
+                if page.facts is not None
+                and (record := current.get(page.key)) is not None
+                and record.public
+                and record.sha256 == histories[page.key].latest["content_sha256"]
+            ]
+            bar.advance(len(pages) - len(compared))
+            content: dict[str, list[Problem]] = {}
+            if site is not None and compared:
+                renderer = Renderer(site)
+                environment().get_template("record.md.j2")  # compiled once, before the workers fork
+                log, name = self.log, self.name
+
+                def compare(piece: Sequence[_Page]) -> list[list[Problem]]:
+                    return [
+                        _content_problems(
+                            log, name, p.seq, p.where, p.facts or Counter(), renderer.render_record(current[p.key])
+                        )
+                        for p in piece
+                    ]
+
+                workers = parallel.pays(len(compared), 2)
+                pieces = parallel.chunks(compared, workers)
+                with parallel.fork_map(compare, pieces, workers) as results:
+                    for piece, found in zip(pieces, results, strict=True):
+                        for done, problems in zip(piece, found, strict=True):
+                            content[done.key] = problems
+                        bar.advance(len(piece))
+        return [(page, content.get(page.key, [])) for page in pages]
 
     def close(self) -> None:
-        """Stop the workers if the results were never read."""
-        close = getattr(self._results, "close", None)
-        if close is not None:
-            close()
+        """Stop stage 1 if its results were never read."""
+        if self._forked is not None:
+            self._forked.stop()
+            self._forked = None
 
 
 def _page_problems(
@@ -517,42 +564,8 @@ def _served_problems(
             out.append(
                 Problem(name, last, "log", f"{where}: checkpoint đang phục vụ khác checkpoint mới nhất trong kho")
             )
-    pages = checks.results()
-    # the content of each served page of a record whose file is the logged version, against
-    # the page rendered from that file (forked workers again, now that the records are loaded)
-    current = {r.key: r for r in site.records} if site else {}
-    histories = log.histories()
-    compared = [
-        page
-        for page in pages
-        if page.facts is not None
-        and (record := current.get(page.key)) is not None
-        and record.public
-        and record.sha256 == histories[page.key].latest["content_sha256"]
-    ]
-    content: dict[str, list[Problem]] = {}
-    if site is not None and compared:
-        renderer = Renderer(site)
-        environment().get_template("record.md.j2")  # compiled once, before the workers fork
-
-        def compare(piece: Sequence[_Page]) -> list[list[Problem]]:
-            return [
-                _content_problems(
-                    log, name, p.seq, p.where, p.facts or Counter(), renderer.render_record(current[p.key])
-                )
-                for p in piece
-            ]
-
-        workers = parallel.pays(len(compared), 2)
-        pieces = parallel.chunks(compared, workers)
-        results = parallel.start_map(compare, pieces, workers)
-        with progress.task("Đối chiếu nội dung trang", total=len(compared)) as bar:
-            for piece, found in zip(pieces, results, strict=True):
-                for page, problems in zip(piece, found, strict=True):
-                    content[page.key] = problems
-                bar.advance(len(piece))
-    for page in pages:
-        out += page.before + content.get(page.key, []) + page.after
+    for page, content in checks.results(site):
+        out += page.before + content + page.after
     return out
 
 

@@ -1,9 +1,13 @@
-"""generator.parallel.start_map: forked workers started now, read later, give the results
-of one process, in order (``verify --site`` checks pages with it while records load)."""
+"""generator.parallel: :func:`fork_map` gives the results of one process, in order;
+:func:`fork_call` runs one call in a process of its own while the caller goes on
+(``verify --site`` checks the served pages with it while the records load, on a pool of
+their own)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 import pytest
 
@@ -14,15 +18,16 @@ from generator.errors import CongkhaiError
 def test_results_in_order_from_workers():
     parent = os.getpid()
     items = list(range(50))
-    results = list(parallel.start_map(lambda i: (i * i, os.getpid()), items, 3))
-    assert [r for r, _ in results] == [i * i for i in items]
-    assert all(pid != parent for _, pid in results)  # a closure, run by the workers
+    with parallel.fork_map(lambda i: (i * i, os.getpid()), items, 3) as results:
+        found = list(results)
+    assert [r for r, _ in found] == [i * i for i in items]
+    assert all(pid != parent for _, pid in found)  # a closure, run by the workers
 
 
-def test_one_worker_runs_here_unless_in_background():
+def test_one_worker_runs_here():
     parent = os.getpid()
-    assert set(parallel.start_map(lambda i: os.getpid(), [1, 2, 3], 1)) == {parent}
-    assert parent not in set(parallel.start_map(lambda i: os.getpid(), [1, 2, 3], 1, background=True))
+    with parallel.fork_map(lambda i: os.getpid(), [1, 2, 3], 1) as results:
+        assert set(results) == {parent}
 
 
 def test_a_worker_error_is_raised_here():
@@ -31,8 +36,48 @@ def test_a_worker_error_is_raised_here():
             raise ValueError("seven")
         return i
 
-    with pytest.raises(ValueError, match="seven"):
-        list(parallel.start_map(fail, list(range(10)), 2))
+    with pytest.raises(ValueError, match="seven"), parallel.fork_map(fail, list(range(10)), 2) as results:
+        list(results)
+
+
+def test_a_call_runs_in_a_process_of_its_own_while_this_one_may_still_fork():
+    parent = os.getpid()
+
+    def call() -> tuple[int, bool, int]:
+        return os.getpid(), parallel.in_worker(), parallel.pays(1000, 2, workers=2)
+
+    forked = parallel.fork_call(call)
+    assert parallel.pays(1000, 2, workers=2) == 2  # no thread here: the caller may start a pool meanwhile
+    with parallel.fork_map(lambda i: i + 1, list(range(20)), 2) as results:
+        assert list(results) == list(range(1, 21))
+    pid, marked, nested = forked.result()
+    assert pid != parent and marked and nested == 0  # a worker starts no pool of its own
+    assert not parallel.in_worker()
+
+
+def test_a_call_that_raises_or_is_killed_gives_no_result():
+    def fail() -> None:
+        raise RuntimeError("hỏng")
+
+    with pytest.raises(parallel.WorkerDied) as died:
+        parallel.fork_call(fail).result()
+    assert died.value.code == 1
+
+    forked = parallel.fork_call(lambda: time.sleep(30))
+    os.kill(forked.pid, signal.SIGKILL)
+    with pytest.raises(parallel.WorkerDied) as died:
+        forked.result()
+    assert died.value.code == -signal.SIGKILL
+
+
+def test_a_call_no_longer_wanted_is_stopped():
+    forked = parallel.fork_call(lambda: time.sleep(30))
+    pid = forked.pid
+    started = time.monotonic()
+    forked.stop()
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no process left behind
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
