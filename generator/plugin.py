@@ -100,26 +100,41 @@ def stash_html(markdown: str) -> tuple[str, dict[str, str]]:
     for n, chunk in enumerate(chunks):
         if chunk[:1] != "<":
             continue
-        found = _FIRST_TAG.match(chunk)
-        if found is None or found.group(1) not in _BLOCK_TAGS or not _one_element(chunk, found.group(1)):
+        body = chunk.rstrip("\n")
+        if not _block_elements(body):
             continue
         token = f"ckhtml{nonce}x{n}"
-        blocks[f"<p>{token}</p>"] = chunk
-        chunks[n] = token
+        blocks[f"<p>{token}</p>"] = body
+        chunks[n] = token + chunk[len(body) :]
     return "\n\n".join(chunks), blocks
 
 
-def _one_element(chunk: str, tag: str) -> bool:
-    """True when ``chunk`` is one ``tag`` element, closed at its very end."""
-    closing = f"</{tag}>"
-    if not chunk.endswith(closing):
-        return False
+def _block_elements(chunk: str) -> bool:
+    """True when ``chunk`` is one or more elements of block-level tags, each balanced and
+    starting a line, one after the other (``<h3>…</h3>`` then ``<dl>…</dl>``)."""
+    start = 0
+    while True:
+        found = _FIRST_TAG.match(chunk, start)
+        if found is None or found.group(1) not in _BLOCK_TAGS:
+            return False
+        end = _element_end(chunk, start, found.group(1))
+        if end is None:
+            return False
+        if end == len(chunk):
+            return True
+        if chunk[end : end + 2] != "\n<":
+            return False
+        start = end + 1
+
+
+def _element_end(chunk: str, start: int, tag: str) -> int | None:
+    """Where the ``tag`` element opened at ``start`` is closed (just after ``</tag>``)."""
     depth = 0
-    for match in re.finditer(rf"<(/?){tag}[\s>]", chunk):
+    for match in re.compile(rf"<(/?){tag}[\s>]").finditer(chunk, start):
         depth += -1 if match.group(1) else 1
         if depth == 0:
-            return match.end() == len(chunk)
-    return False
+            return match.end()
+    return None
 
 
 def restore_html(html: str, blocks: dict[str, str]) -> str:
