@@ -32,12 +32,15 @@ from typing import Any
 
 import jinja2
 import jinja2.bccache
+import markdown
 from mkdocs.commands import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError
+from mkdocs.structure import pages as mkdocs_pages
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import CountHandler, clean_directory
 
 from generator import parallel
@@ -101,6 +104,7 @@ class Engine:
         self.nav: Navigation
         self.env: Any
         self._read: set[int] = set()
+        self._converter: markdown.Markdown | None = None
 
     # --- prepare ------------------------------------------------------------------------
 
@@ -130,9 +134,22 @@ class Engine:
 
     def read(self, page: Page) -> None:
         """Read and convert one page's Markdown (MkDocs' ``_populate_page``), once."""
-        if id(page) not in self._read:
+        if id(page) in self._read:
+            return
+        if self._converter is None and _resettable(self.config):
+            self._converter = markdown.Markdown(
+                extensions=self.config["markdown_extensions"], extension_configs=self.config["mdx_configs"] or {}
+            )
+        if self._converter is None:
             mkdocs_build._populate_page(page, self.config, self.files)
-            self._read.add(id(page))
+        else:
+            converter = self._converter
+            page.render = lambda config, files: _convert(page, converter, config, files)  # type: ignore[method-assign]
+            try:
+                mkdocs_build._populate_page(page, self.config, self.files)
+            finally:
+                del page.render  # MkDocs' own again
+        self._read.add(id(page))
 
     @property
     def pages(self) -> list[File]:
@@ -179,6 +196,44 @@ class Engine:
         for file in pages:
             assert file.page is not None
             file.page.validate_anchor_links(files=self.files, log_level=level)
+
+
+RESETTABLE = frozenset(
+    ["abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "meta"]
+    + ["nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks", "legacy_attrs", "legacy_em", "extra"]
+)
+"""Python-Markdown's own extensions: each one clears what it keeps of a document when the
+converter is reset, so one converter can serve every page."""
+
+
+def _resettable(config: MkDocsConfig) -> bool:
+    names = [e if isinstance(e, str) else None for e in config["markdown_extensions"]]
+    return all(n is not None and n.removeprefix("markdown.extensions.") in RESETTABLE for n in names)
+
+
+def _convert(page: Page, md: markdown.Markdown, config: MkDocsConfig, files: Files) -> None:
+    """``page.render(config, files)`` of MkDocs (``mkdocs.structure.pages.Page.render``) with
+    one converter reset for each page instead of a new one: MkDocs' own processors made for
+    the page and registered in place of the last page's (same names), then the same
+    conversion and the same fields set. ``tests/test_engine.py`` checks that the site is the
+    one ``mkdocs build`` writes."""
+    if page.markdown is None:
+        raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
+    md.reset()
+    raw_html = mkdocs_pages._RawHTMLPreprocessor()
+    raw_html._register(md)
+    anchors = mkdocs_pages._ExtractAnchorsTreeprocessor(page.file, files, config)
+    anchors._register(md)
+    relative = mkdocs_pages._RelativePathTreeprocessor(page.file, files, config)
+    relative._register(md)
+    title = mkdocs_pages._ExtractTitleTreeprocessor()
+    title._register(md)
+    page.content = md.convert(page.markdown)
+    page.toc = get_toc(getattr(md, "toc_tokens", []))
+    page._title_from_render = title.title
+    page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
+    if mkdocs_pages.log.getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = relative.links_to_anchors
 
 
 def build(config: MkDocsConfig, workers: int | None = None) -> None:

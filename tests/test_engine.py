@@ -243,3 +243,16 @@ def test_html_blocks_set_aside_give_what_python_markdown_gives(big_project, tmp_
     engine.build(_config(big_project, tmp_path / "read"))
     assert sum(taken) > 5 * 400  # most blocks of every record page were set aside
     assert _differences(tmp_path / "read", tmp_path / "stashed") == []
+
+
+def test_one_converter_serves_every_page_only_with_extensions_that_reset(big_project, tmp_path):
+    """The engine resets one Python-Markdown converter for each page (the site is the one
+    ``mkdocs build`` writes: see above) only when every extension is one of Python-Markdown's
+    own, which clear their state on reset; with another one, each page gets a new converter
+    as in MkDocs."""
+    config = _config(big_project, tmp_path / "site")
+    assert engine._resettable(config)
+    config["markdown_extensions"] = [*config["markdown_extensions"], "pymdownx.details"]
+    assert not engine._resettable(config)
+    prepared = engine.Engine(_config(big_project, tmp_path / "site")).prepare()
+    assert prepared._converter is not None  # the pages of the navigation were read with it
