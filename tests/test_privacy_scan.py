@@ -149,3 +149,14 @@ def test_many_files_are_scanned_on_several_cores_with_the_same_problems(tmp_path
     assert results["1"] == results["2"]
     assert len({p.path for p in results["1"]}) == len(range(0, privacy.PARALLEL_FROM + 100, 97))
     assert [p.path for p in results["1"]] == sorted(p.path for p in results["1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(INGREDIENTS, max_size=15).map("".join), min_size=1, max_size=6))
+def test_values_joined_by_a_border_hold_the_hits_of_each_value(values):
+    """What ``record_problems`` relies on for a record that is not strict: the values joined
+    by '<' have a hit exactly when one of the values has one."""
+    joined = find("<".join(values), ALLOW, False, TODAY)
+    alone = [find(value, ALLOW, False, TODAY) for value in values]
+    assert bool(joined) == any(alone)
+    assert len(joined) == sum(len(hits) for hits in alone)
