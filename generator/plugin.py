@@ -6,7 +6,11 @@ Each MkDocs event calls one step of :mod:`generator.pipeline`:
   loaded, with the events it is about to log), put congkhai's theme in front of
   Material's, build a small navigation (home, one entry per category, hand-written pages;
   never one entry per record);
-- ``on_files``: add every output of :func:`generator.pipeline.outputs` as a file;
+- ``on_files``: add every output of :func:`generator.pipeline.outputs` as a file (but the
+  bundles left to be made later: all of them in the preview, the search index in the
+  engine's build, made by a worker, see :meth:`CongkhaiPlugin.write_deferred`);
+- ``on_nav``: note the navigation, for the theme's menu rendered once per kind of page
+  (:class:`NavMemo`);
 - ``on_env``: give templates the current hotline, the log head and the site paths;
 - ``on_post_build``: scan the built site for personal data (:func:`generator.pipeline.scan`),
   so ``mkdocs build`` and ``mkdocs serve`` are held to the same guard as ``congkhai build``.
