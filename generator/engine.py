@@ -113,6 +113,10 @@ class Engine:
         the navigation read, the template environment."""
         config = self.config.plugins.on_config(self.config)
         self.config = config
+        if _resettable(config):  # one converter for every page (after on_config: it sets the toc's slugify)
+            self._converter = markdown.Markdown(
+                extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"] or {}
+            )
         config.plugins.on_pre_build(config=config)
         files = get_files(config)
         env = config.theme.get_env()
@@ -136,10 +140,6 @@ class Engine:
         """Read and convert one page's Markdown (MkDocs' ``_populate_page``), once."""
         if id(page) in self._read:
             return
-        if self._converter is None and _resettable(self.config):
-            self._converter = markdown.Markdown(
-                extensions=self.config["markdown_extensions"], extension_configs=self.config["mdx_configs"] or {}
-            )
         if self._converter is None:
             mkdocs_build._populate_page(page, self.config, self.files)
         else:
