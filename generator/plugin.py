@@ -45,7 +45,7 @@ from generator import paths, pipeline, progress
 from generator.config import MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, site_text, text_problems
+from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, text_problems
 from generator.site import Site
 from generator.templating import tel_link
 from generator.values import slugify
@@ -504,12 +504,12 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             for output in outputs:
                 target = site_dir / output.path
                 target.parent.mkdir(parents=True, exist_ok=True)
-                data = output.content
-                target.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
-                if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
-                    self.scanned[str(target)] = text_problems(
-                        self.scanner, site_text(target), target, self.settings.root
-                    )
+                content = output.content
+                data = content if isinstance(content, bytes) else content.encode("utf-8")
+                target.write_bytes(data)
+                if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:  # as site_text reads it
+                    text = built_text(data.decode("utf-8", errors="replace"), target.suffix)
+                    self.scanned[str(target)] = text_problems(self.scanner, text, target, self.settings.root)
 
     bar: progress.Bar | None = None
     """Pages written so far (on a terminal only), advanced by ``on_post_page``."""
