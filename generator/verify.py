@@ -434,14 +434,14 @@ class _PageChecks:
                     )
             return _Page(key, seq, where, before, after, facts)
 
-        histories = sorted(log.histories().items())
-        self.count = len(histories)
+        self.histories = log.histories()
+        self.count = len(self.histories)
 
         def every_page() -> list[_Page]:
-            return [page(key, history) for key, history in histories]
+            return [page(key, history) for key, history in sorted(self.histories.items())]
 
         self._every_page = every_page
-        self._forked = parallel.fork_call(every_page) if parallel.pays(len(histories), 2) else None
+        self._forked = parallel.fork_call(every_page) if parallel.pays(self.count, 2) else None
 
     def results(self, site: Site | None) -> list[tuple[_Page, list[Problem]]]:
         """Every page, in the order of the records' keys, with the problems of its content
@@ -458,7 +458,7 @@ class _PageChecks:
             if pages is None:
                 pages = self._every_page()
             current = {r.key: r for r in site.records} if site else {}
-            histories = self.log.histories()
+            histories = self.histories
             compared = [
                 page
                 for page in pages
