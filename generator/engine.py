@@ -13,8 +13,8 @@ in any order, in any process, and gives the same bytes. :class:`Engine` does exa
 - :meth:`Engine.render`: one page to HTML (read it if not yet read), as MkDocs'
   ``_build_page`` renders it;
 - :meth:`Engine.build`: the whole site, as ``mkdocs build`` writes it (static files, theme
-  templates, pages, anchor checks, ``on_post_build``), the pages out of the navigation shared
-  among forked worker processes, one per core.
+  templates, pages, anchor checks, ``on_post_build``), the pages out of the navigation and
+  the files that are not pages shared among forked worker processes, one per core.
 
 It uses the build steps of ``mkdocs.commands.build`` (MkDocs is pinned ``<2``);
 ``tests/test_engine.py`` checks that ``congkhai build`` writes byte for byte what
@@ -263,16 +263,18 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         if parallel.in_worker():
             count = 1
         shares = _shares(rest, count, plugin)
+        static = [f for f in engine.files if not f.is_documentation_page() and engine.inclusion(f.inclusion)]
         gc.freeze()  # what is loaded so far lives to the end: the collector need not walk it, nor
         # touch (and so copy) the pages the workers share with this process
-        running = [
-            _start(engine, share, counter if config.strict else None, deferred=n == count - 1)
+        running = [  # the files that are not pages (the theme's, feeds, proofs) dealt in turn
+            _start(engine, share, counter if config.strict else None, static[n::count], deferred=n == count - 1)
             for n, share in enumerate(shares[1:], 1)
         ]
         try:
             if count == 1 and plugin is not None:
                 plugin.write_deferred(Path(config.site_dir))
-            engine.files.copy_static_files(inclusion=engine.inclusion)
+            for file in static[::count]:
+                file.copy_file()
             for template in config.theme.static_templates:
                 mkdocs_build._build_theme_template(template, engine.env, engine.files, config, engine.nav)
             for template in config.extra_templates:
@@ -341,11 +343,11 @@ def _shares(rest: list[File], count: int, plugin: Any) -> list[list[File]]:
 
 
 def _start(
-    engine: Engine, share: list[File], counter: CountHandler | None, deferred: bool = False
+    engine: Engine, share: list[File], counter: CountHandler | None, static: list[File], deferred: bool = False
 ) -> tuple[parallel.Forked, int]:
-    """Fork a process that renders and writes ``share`` (with ``deferred``: first makes and
-    writes the deferred bundles), then hands back the warnings it logged (by level) or its
-    failure; and the share's size."""
+    """Fork a process that copies or writes the ``static`` files, renders and writes
+    ``share`` (with ``deferred``: first makes and writes the deferred bundles), then hands
+    back the warnings it logged (by level) or its failure; and the share's size."""
 
     def work() -> tuple[str, Any]:
         try:
@@ -355,6 +357,8 @@ def _start(
             before = dict(counter.get_counts()) if counter else {}
             if deferred and plugin is not None:
                 plugin.write_deferred(Path(engine.config.site_dir))
+            for file in static:
+                file.copy_file()
             engine.write(share)
             after = dict(counter.get_counts()) if counter else {}
             handed = plugin.worker_result() if plugin is not None else None

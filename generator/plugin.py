@@ -45,7 +45,7 @@ from generator import paths, pipeline, progress
 from generator.config import MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
-from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, text_problems
+from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, file_text, text_problems
 from generator.site import Site
 from generator.templating import tel_link
 from generator.values import slugify
@@ -265,6 +265,16 @@ class MadeFile(File):
     @_content.setter
     def _content(self, value: str | bytes | None) -> None:
         self._override = value
+
+    def copy_file(self, dirty: bool = False) -> None:
+        """Written as MkDocs writes a generated file (made once), then scanned for personal
+        data by the process that wrote it, as a page is (:meth:`CongkhaiPlugin.scan_written`)."""
+        content = self._content
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target = Path(self.abs_dest_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.plugin.scan_written(target, data)
 
 
 class ProblemsError(PluginError):
@@ -507,9 +517,14 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 content = output.content
                 data = content if isinstance(content, bytes) else content.encode("utf-8")
                 target.write_bytes(data)
-                if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:  # as site_text reads it
-                    text = built_text(data.decode("utf-8", errors="replace"), target.suffix)
-                    self.scanned[str(target)] = text_problems(self.scanner, text, target, self.settings.root)
+                self.scan_written(target, data)
+
+    def scan_written(self, target: Path, data: bytes) -> None:
+        """Scan a file just written with ``data`` for personal data, as the scan after the
+        build would read it (:func:`generator.privacy.file_text`); that scan then skips it."""
+        if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
+            text = file_text(data, target.suffix)
+            self.scanned[str(target)] = text_problems(self.scanner, text, target, self.settings.root)
 
     bar: progress.Bar | None = None
     """Pages written so far (on a terminal only), advanced by ``on_post_page``."""

@@ -502,7 +502,16 @@ def _display(path: Path, root: Path) -> str:
 def site_text(path: Path) -> str:
     """A built file's text as it is scanned: icons (inline ``<svg>``) blanked in HTML,
     entities decoded in HTML and XML, folded lines joined in iCalendar files."""
-    return built_text(path.read_text(encoding="utf-8", errors="replace"), path.suffix)
+    return file_text(path.read_bytes(), path.suffix)
+
+
+def file_text(data: bytes, suffix: str) -> str:
+    """:func:`site_text` of a file whose bytes are ``data`` (a file being written): decoded
+    as Python reads a text file (UTF-8, bad bytes replaced, every line end made ``\n``)."""
+    text = data.decode("utf-8", errors="replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return built_text(text, suffix)
 
 
 def built_text(text: str, suffix: str) -> str:

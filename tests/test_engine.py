@@ -148,6 +148,25 @@ def test_personal_data_on_a_page_rendered_by_a_worker_is_caught(big_project, mon
     assert not out.exists()
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_personal_data_in_a_file_that_is_not_a_page_is_caught_whoever_writes_it(big_project, monkeypatch, jobs):
+    """The files that are not pages (downloads, feeds, proofs) are dealt among the processes
+    and scanned by the one that writes each: a phone number in the log's CSV, on its third
+    line after old Mac and Windows line ends, is reported at that line and stops the build."""
+    from generator import pipeline
+
+    monkeypatch.setenv("CONGKHAI_JOBS", jobs)
+    monkeypatch.setattr(pipeline, "log_csv", lambda events, zone: "seq;id\r1;a\r\n2;gọi 0913 123 456\r\n")
+    out = big_project / f"site-csv-{jobs}"
+    result = run_cli(big_project, "build", "--site-dir", str(out))
+    assert result.exit_code == 1
+    hits = [line for line in result.output.splitlines() if ": trang đã dựng: " in line]
+    assert [line.split(": trang đã dựng: ")[0] for line in hits] == [
+        f"site-csv-{jobs}/nhat-ky-cong-khai/publication-log.csv:3"
+    ]
+    assert not out.exists()
+
+
 def test_the_search_index_is_made_written_and_scanned_by_a_worker(big_project, monkeypatch):
     """The search index (its files' names carry a hash, no page links them) is made by the
     last worker, beside the search page that shows its manifest, not before the fork; its

@@ -160,3 +160,19 @@ def test_values_joined_by_a_border_hold_the_hits_of_each_value(values):
     alone = [find(value, ALLOW, False, TODAY) for value in values]
     assert bool(joined) == any(alone)
     assert len(joined) == sum(len(hits) for hits in alone)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(INGREDIENTS, st.sampled_from(["\r", "\r\n", "\n\r"])), max_size=30).map("".join),
+    st.binary(max_size=4),
+    st.sampled_from(SITE_SUFFIXES),
+)
+def test_a_file_being_written_is_scanned_as_the_file_is_read_back(tmp_path_factory, text, junk, suffix):
+    """``file_text`` (the bytes of a file the build writes, scanned by the process that
+    writes it) gives what ``site_text`` reads back from the disk: line ends made ``\\n`` as
+    Python reads text, bad UTF-8 replaced, then the same decoding per kind of file."""
+    data = text.encode("utf-8") + junk + text[::-1].encode("utf-8")
+    path = tmp_path_factory.mktemp("written") / f"file{suffix}"
+    path.write_bytes(data)
+    assert privacy.file_text(data, suffix) == site_text(path)
