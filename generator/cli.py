@@ -339,7 +339,8 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
             lambda site, out: _build_site(obj["config_file"], out, site, built),
             deploy_to,
             allow_sample,
-            stamp=lambda note: attest.stamp(settings, note),
+            # no TSA configured: nothing to ask, and the HTTP and RFC 3161 libraries stay unloaded
+            stamp=(lambda note: attest.stamp(settings, note)) if settings.timestamping else None,
         )
     except CongkhaiError as exc:
         _fail(exc)
