@@ -176,3 +176,60 @@ def test_a_file_being_written_is_scanned_as_the_file_is_read_back(tmp_path_facto
     path = tmp_path_factory.mktemp("written") / f"file{suffix}"
     path.write_bytes(data)
     assert privacy.file_text(data, suffix) == site_text(path)
+
+
+STRICT_INGREDIENTS = st.sampled_from(
+    [
+        " ", "\n", "\t", ".", ",", ":", "-", "(", "<", '"', "0912", "345", "678", "12/05/1980", "1985",
+        "ông", "Ông", "bà", "Bà", "anh", "chị", "cô", "công dân", "Công dân", "Nguyễn", "Trần", "Văn", "Thị",
+        "An", "Bình", "Rịa", "Trưởng", "ấp", "khóm", "Mỹ", "Hòa", "số nhà", "tổ", "hẻm", "số", "đường", "phố",
+        "Lê Lợi", "sinh năm", "ngày sinh", "mã số thuế", "đồng", "gmail.com", "@", "a",
+        "Ông Bình", "Bà Hòa ", "công dân An", "Nguyễn Thị Hòa", "ấp Mỹ Hòa", "số nhà 12", "Trần Văn An, 1980",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(STRICT_INGREDIENTS, max_size=12).map("".join), min_size=1, max_size=6))
+def test_strict_values_joined_by_the_border_hold_the_hits_of_each_value(values):
+    """What ``record_problems`` relies on for a record held to the strictest rule: its
+    values joined by ``STRICT_BORDER`` have exactly the hits of the values, each alone."""
+    joined = find(privacy.STRICT_BORDER.join(values), ALLOW, True, TODAY)
+    alone = [find(value, ALLOW, True, TODAY) for value in values]
+    assert len(joined) == sum(len(hits) for hits in alone)
+    assert [h.masked for h in joined] == [h.masked for hits in alone for h in hits]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, dict[str, str | None]]]:
+    return [(m.start(), m.end(), m.groupdict()) for m in pattern.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(INGREDIENTS, STRICT_INGREDIENTS), max_size=40).map("".join))
+def test_the_first_character_look_ahead_changes_no_hit(text):
+    """Each pattern that begins with a look-ahead at the characters its hits start with
+    finds exactly what it finds without it (also in upper case, for the patterns that
+    ignore case)."""
+    assert len(privacy.STARTS) >= 8
+    for pattern, plain in privacy.STARTS.items():
+        without = re.compile(plain, pattern.flags)
+        for sample in (text, text.upper(), text.title()):
+            assert _spans(pattern, sample) == _spans(without, sample), (pattern.pattern, sample)
+
+
+KEYWORDS = [
+    *privacy._FAMILY.split("|"), "ông", "bà", "anh", "chị", "cô", "chú", "công dân", "số nhà", "nhà số",
+    "tổ dân phố", "khu phố", "ấp", "khóm", "tổ", "hẻm", "ngõ", "ngách", "kiệt", "số", "ngày sinh", "năm sinh",
+    "sinh ngày", "sinh năm", "sn", "ngày, tháng, năm sinh", "(+84)", "+84", "0084", "0912",
+]  # fmt: skip
+FOLLOWERS = ["Văn An", "Thị Hòa", "Mỹ Hòa", "12", "12 đường Lê Lợi", "- 1980", ", 12/05/1980", "345 678 9"]
+
+
+def test_the_first_character_look_ahead_changes_no_hit_on_every_keyword():
+    """Every word a pattern starts with, in each case, before each kind of what follows it."""
+    for pattern, plain in privacy.STARTS.items():
+        without = re.compile(plain, pattern.flags)
+        samples = [*ADVERSARIAL, *(f"{k} {f}" for k in KEYWORDS for f in FOLLOWERS)]
+        for text in samples:
+            for sample in (text, text.upper(), text.capitalize(), f"x {text}.", f"\n{text}\n"):
+                assert _spans(pattern, sample) == _spans(without, sample), (pattern.pattern, sample)
