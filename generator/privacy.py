@@ -541,7 +541,7 @@ def site_text(path: Path) -> str:
 
 def file_text(data: bytes, suffix: str) -> str:
     """:func:`site_text` of a file whose bytes are ``data`` (a file being written): decoded
-    as Python reads a text file (UTF-8, bad bytes replaced, every line end made ``\n``)."""
+    as Python reads a text file (UTF-8, bad bytes replaced, every line end made ``\\n``)."""
     text = data.decode("utf-8", errors="replace")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
