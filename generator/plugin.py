@@ -268,13 +268,8 @@ class MadeFile(File):
 
     def copy_file(self, dirty: bool = False) -> None:
         """Written as MkDocs writes a generated file (made once), then scanned for personal
-        data by the process that wrote it, as a page is (:meth:`CongkhaiPlugin.scan_written`)."""
-        content = self._content
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        target = Path(self.abs_dest_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        self.plugin.scan_written(target, data)
+        data by the process that wrote it, as a page is (:meth:`CongkhaiPlugin.write_scanned`)."""
+        self.plugin.write_scanned(Path(self.abs_dest_path), self._content)
 
 
 class ProblemsError(PluginError):
@@ -512,16 +507,14 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             except CongkhaiError as exc:
                 raise self._fail(exc) from None
             for output in outputs:
-                target = site_dir / output.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                content = output.content
-                data = content if isinstance(content, bytes) else content.encode("utf-8")
-                target.write_bytes(data)
-                self.scan_written(target, data)
+                self.write_scanned(site_dir / output.path, output.content)
 
-    def scan_written(self, target: Path, data: bytes) -> None:
-        """Scan a file just written with ``data`` for personal data, as the scan after the
-        build would read it (:func:`generator.privacy.file_text`); that scan then skips it."""
+    def write_scanned(self, target: Path, content: str | bytes) -> None:
+        """Write a made file (text as UTF-8), then scan it for personal data as the scan after
+        the build would read it (:func:`generator.privacy.file_text`); that scan then skips it."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
         if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
             text = file_text(data, target.suffix)
             self.scanned[str(target)] = text_problems(self.scanner, text, target, self.settings.root)
