@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -154,7 +155,8 @@ def published(tmp_path_factory, tsa_material, openssl_tsa, _certomancer_server) 
     publish(root)
     withdrawn = root / WITHDRAWN
     withdrawn.write_text(
-        withdrawn.read_text(encoding="utf-8") + "withdrawn:\n  date: 2026-12-10\n  reason: Lịch bị hủy do trùng lịch họp\n",
+        withdrawn.read_text(encoding="utf-8")
+        + "withdrawn:\n  date: 2026-12-10\n  reason: Lịch bị hủy do trùng lịch họp\n",
         encoding="utf-8",
     )
     publish(root)
@@ -187,7 +189,9 @@ class Verdicts:
         return [
             line
             for line in self.congkhai.output.splitlines()
-            if line and not re.fullmatch(r"Có \d+ vấn đề\.", line) and not line.startswith("Nhật ký hợp lệ")
+            if line
+            and not re.fullmatch(r"Có \d+ vấn đề\.", line)
+            and not line.startswith("Nhật ký hợp lệ")
             and PAGE_CONTENT not in line
         ]
 
@@ -236,7 +240,6 @@ def test_honest_site_passes_every_verifier(published, site_url, go_verifier, tmp
     verdicts = check_all(published, site_url, go_verifier, tmp_path)
     assert verdicts.go.returncode == 0, verdicts.go.stdout + verdicts.go.stderr
     assert verdicts.congkhai_problems == [], verdicts.congkhai.output
-    print(verdicts.go.stdout)
     for path, done in verdicts.openssl.items():
         assert done.returncode == 0 and done.stdout.strip() == "Verification: OK", path + done.stdout + done.stderr
 
@@ -250,17 +253,20 @@ def test_honest_site_passes_every_verifier(published, site_url, go_verifier, tmp
     sizes = sorted(int(p.rsplit("/", 1)[1]) for p in served["checkpoints"])
     consistency = [line for line in verdicts.go.stdout.splitlines() if line.startswith("OK consistency")]
     assert [line.split(":")[0] for line in consistency] == [
-        f"OK consistency {a} -> {b}" for a, b in zip(sizes, sizes[1:], strict=False)
+        f"OK consistency {a} -> {b}" for a, b in itertools.pairwise(sizes)
     ]
     # the log holds the edit, the addition and the withdrawal
-    events = [json.loads(line) for line in (published.site / LOG_DIR / "publication-log.jsonl").read_text().splitlines()]
+    events = [
+        json.loads(line) for line in (published.site / LOG_DIR / "publication-log.jsonl").read_text().splitlines()
+    ]
     assert [e["event"] for e in events[-3:]] == ["updated", "published", "withdrawn"]
     # the product's own verifier key is the one computed here from the spec
     from generator.checkpoints import verifier_key as product_key
 
     key = serialization.load_pem_private_key(
-        Path(yaml.safe_load((published.root / "mkdocs.yml").read_text())["plugins"][0]["congkhai"]["signing_key"])
-        .read_bytes(),
+        Path(
+            yaml.safe_load((published.root / "mkdocs.yml").read_text())["plugins"][0]["congkhai"]["signing_key"]
+        ).read_bytes(),
         password=None,
     )
     assert product_key(ORIGIN, key.public_key()) == published.vkey
@@ -292,7 +298,7 @@ def last_size(site: Path) -> int:
 
 
 def first_proof(site: Path) -> Path:
-    return min(site.glob("tiep-cong-dan/*/proof-*.tlog-proof"))
+    return min(site.glob("tiep-cong-dan/2026/*/proof-*.tlog-proof"))
 
 
 def resigned(data: bytes, key_file: Path) -> bytes:
@@ -316,10 +322,16 @@ TAMPERINGS = {
     # a log line edited on the server (a title), the file still valid JSON Lines
     "log-line": (
         lambda site: site / LOG_DIR / "publication-log.jsonl",
-        lambda data, published: data.replace("Biên bản".encode(), "Bien ban".encode(), 1),
+        lambda data, published: data.replace("Biên bản".encode(), b"Bien ban", 1),
         "go",
     ),
-    # a checkpoint's root changed: the office's signature no longer holds
+    # the latest checkpoint's root changed: the office's signature no longer holds
+    "latest-checkpoint": (
+        lambda site: site / LOG_DIR / "checkpoint",
+        lambda data, published: flip_base64_line(data, 2),
+        "go",
+    ),
+    # the same in the checkpoint kept for that size
     "checkpoint-root": (
         lambda site: site / CHECKPOINTS / str(last_size(site)),
         lambda data, published: flip_base64_line(data, 2),
@@ -354,12 +366,13 @@ def test_tampering_is_refused_by_every_verifier(name, published, site_url, go_ve
         verdicts = check_all(published, site_url, go_verifier, tmp_path)
     assert verdicts.congkhai.exit_code == 1 and verdicts.congkhai_problems, verdicts.congkhai.output
     rel = path.relative_to(published.site).as_posix()
+    assert any(f"/{rel}: " in line for line in verdicts.congkhai_problems), verdicts.congkhai_problems
     if independent == "go":
         assert verdicts.go.returncode == 1, verdicts.go.stdout + verdicts.go.stderr
-        assert verdicts.go_failures, verdicts.go.stdout
+        # the log line: every checkpoint from its size on no longer matches the served log
+        assert any(line.startswith(f"FAIL {rel}: ") for line in verdicts.go_failures) or rel.endswith(".jsonl")
         assert not verdicts.openssl_failures or name.startswith("checkpoint")
     else:
         assert verdicts.openssl_failures == [rel], {p: d.stdout + d.stderr for p, d in verdicts.openssl.items()}
         assert verdicts.go.returncode == 0, verdicts.go.stdout
-    print(name, verdicts.go_failures, verdicts.openssl_failures, verdicts.congkhai.output, sep="\n")
-    assert re.search(r"Có \d+ vấn đề", verdicts.congkhai.output)
+    print(name, *verdicts.go_failures, *verdicts.openssl_failures, *verdicts.congkhai_problems, sep="\n")
