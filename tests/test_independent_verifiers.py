@@ -255,6 +255,15 @@ def test_honest_site_passes_every_verifier(published, site_url, go_verifier, tmp
     assert [line.split(":")[0] for line in consistency] == [
         f"OK consistency {a} -> {b}" for a, b in itertools.pairwise(sizes)
     ]
+    # a served token is a TimeStampResp: `-token_in` (a bare TimeStampToken) refuses it, and
+    # takes the token `openssl ts -reply -token_out` extracts from it (README, For auditors)
+    token = min((published.site / CHECKPOINTS).glob("*.openssl.tsr"))
+    data, ca = str(token.with_name(token.name.split(".")[0])), str(published.cas["openssl"])
+    verify = ["openssl", "ts", "-verify", "-data", data, "-token_in", "-CAfile", ca, "-in"]
+    assert subprocess.run([*verify, str(token)], capture_output=True).returncode != 0
+    bare = tmp_path / "token.tst"
+    subprocess.run(["openssl", "ts", "-reply", "-in", str(token), "-token_out", "-out", str(bare)], check=True)
+    assert subprocess.run([*verify, str(bare)], capture_output=True, text=True).stdout.strip() == "Verification: OK"
     # the log holds the edit, the addition and the withdrawal
     events = [
         json.loads(line) for line in (published.site / LOG_DIR / "publication-log.jsonl").read_text().splitlines()
