@@ -538,6 +538,33 @@ def _page_problems(
     return found
 
 
+def _served_anchor_problems(log: Log, name: str, site: Site, served: Served) -> list[Problem]:
+    """Every served checkpoint (``checkpoints/<size>``), token (``<size>.<tsa>.tsr``) and
+    proof file (``proof-<seq>.tlog-proof``) must be byte for byte the one the repository's
+    log and checkpoint store make: an auditor downloads them one by one as evidence, so one
+    edited or removed on the server is reported, like the served log itself."""
+    out = []
+    for output in pipeline._anchor_outputs(site):
+        rel = output.path
+        if rel == paths.CHECKPOINT:
+            continue  # compared with the latest checkpoint by _served_problems
+        data, problem = served.get(rel)
+        where = served.where(rel, site.settings.url_for(rel))
+        proof = re.search(r"/proof-(\d+)\.tlog-proof$", rel)
+        if proof:
+            seq = int(proof.group(1))
+            if problem or data != output.content:
+                message = problem or "tệp bằng chứng đang phục vụ khác tệp dựng từ nhật ký và checkpoint trong kho"
+                out.append(_about(log, name, seq, "proof", f"{where}: {message}"))
+            continue
+        size, _, tsa = rel.removeprefix(paths.CHECKPOINTS_DIR).partition(".")
+        if problem or data != output.content:
+            what = f"dấu thời gian {tsa.removesuffix('.tsr')}" if tsa else "checkpoint"
+            message = problem or f"{what} đang phục vụ khác {what} {size} trong kho"
+            out.append(Problem(name, int(size), "token" if tsa else "log", f"{where}: {message}"))
+    return out
+
+
 def _served_problems(
     settings: Settings,
     log: Log,
@@ -564,6 +591,8 @@ def _served_problems(
             out.append(
                 Problem(name, last, "log", f"{where}: checkpoint đang phục vụ khác checkpoint mới nhất trong kho")
             )
+    if site is not None:
+        out += _served_anchor_problems(log, name, site, served)
     for page, content in checks.results(site):
         out += page.before + content + page.after
     return out
