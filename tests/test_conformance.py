@@ -223,7 +223,6 @@ class Office(RuleBasedStateMachine):
     def honest(self) -> None:
         if not self.root.exists():
             return
-        COUNTS[f"step: {self.last}"] += 1
         COUNTS["honest steps"] += 1
         if self.interrupted:  # the chain is whole and the served site is a whole old or new one
             assert chain_problems(read_log(self.root / LOG)) == []
