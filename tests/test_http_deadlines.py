@@ -5,11 +5,11 @@ their answers or answer slowly, the real ``witness sync`` and ``verify --url`` c
 from __future__ import annotations
 
 import contextlib
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
