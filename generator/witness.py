@@ -8,8 +8,12 @@ office, at most :data:`WORKERS` at a time, with :mod:`generator.http` (timeouts,
 limits, few redirects; HTML refused):
 
 1. the latest ``checkpoint``: parsed, same origin as before, signed when ``key`` is set;
-2. only the new part of ``publication-log.jsonl`` (``Range: bytes=<held size>-``; a server
-   that ignores Range sends the whole file, whose first bytes must then be the held ones);
+2. only the new part of ``publication-log.jsonl``, at every sync even when the checkpoint
+   did not change (``Range`` from the start of the held last line, which must come back in
+   place; else, or when a server ignores Range, the whole file, whose first bytes must be
+   the held ones: a log cut or regenerated under an unchanged checkpoint is a conflict). A
+   served checkpoint older than one seen but consistent with the held log is no conflict
+   (a warning): the served log, not the checkpoint, says whether the log was cut;
 3. the new lines only, as the continuation of the held log: the chain from the held last
    event (:func:`generator.log.chain_problems` with ``after``), and the Merkle heads from
    the held log's frontier (:class:`generator.merkle.Frontier`, kept in ``state.json``), so
