@@ -68,6 +68,7 @@ class Served:
         self.site_dir, self.url = site_dir, url
         self._client: httpx.Client | None = None
         self._pid = os.getpid()
+        self._gave_up: str | None = None  # a server too slow once is not waited for again
 
     def __enter__(self) -> Served:
         return self
@@ -95,10 +96,14 @@ class Served:
                 return None, "không có trong thư mục trang"
             return target.read_bytes(), None
         assert self.url is not None
+        if self._gave_up:
+            return None, self._gave_up
         address = self.url.rstrip("/") + "/" + quote(rel)
         try:
             data = http.get(self._http(), address, MAX_FETCH, deadline=120).body
         except http.FetchError as exc:
+            if exc.slow:
+                self._gave_up = f"không tải (máy chủ đã quá chậm ở một tệp trước: {exc.reason})"
             if exc.status is not None:
                 return None, f"máy chủ trả về lỗi {exc.status}"
             if exc.reason.startswith("tệp lớn hơn"):

@@ -2,13 +2,18 @@
 
 ``witness.yml`` lists the offices (``agencies: [{name, url, key?}]``), the time-stamping
 authorities the inspectorate trusts (``tsa: [{name, ca}]``) and the seconds a server may
-take (``timeout``). :func:`sync` locks the store (:func:`store_lock`), then visits every
+take (``timeout``, per operation; one request at most :data:`REQUEST_DEADLINE`) and one
+office in all per sync (``budget``, :data:`BUDGET`). :func:`sync` locks the store (:func:`store_lock`), then visits every
 office, at most :data:`WORKERS` at a time, with :mod:`generator.http` (timeouts, size
 limits, few redirects; HTML refused):
 
 1. the latest ``checkpoint``: parsed, same origin as before, signed when ``key`` is set;
-2. only the new part of ``publication-log.jsonl`` (``Range: bytes=<held size>-``; a server
-   that ignores Range sends the whole file, whose first bytes must then be the held ones);
+2. only the new part of ``publication-log.jsonl``, at every sync even when the checkpoint
+   did not change (``Range`` from the start of the held last line, which must come back in
+   place; else, or when a server ignores Range, the whole file, whose first bytes must be
+   the held ones: a log cut or regenerated under an unchanged checkpoint is a conflict). A
+   served checkpoint older than one seen but consistent with the held log is no conflict
+   (a warning): the served log, not the checkpoint, says whether the log was cut;
 3. the new lines only, as the continuation of the held log: the chain from the held last
    event (:func:`generator.log.chain_problems` with ``after``), and the Merkle heads from
    the held log's frontier (:class:`generator.merkle.Frontier`, kept in ``state.json``), so
@@ -56,6 +61,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,6 +83,13 @@ from generator.yamltext import read_yaml
 
 WORKERS = 8
 """Offices visited at the same time."""
+BUDGET = 60.0
+"""Seconds one office may take in all, per sync (``budget`` in ``witness.yml``): a slow
+office never holds the province's sync, and its lock, for long; what was not done waits
+for the next sync."""
+REQUEST_DEADLINE = 30.0
+"""Seconds one request may take in all (connection, headers, body), at most; with a short
+``timeout`` it is three times that, at least 5 seconds, and never beyond the office's budget."""
 MAX_CHECKPOINT = 64 * 1024
 MAX_LOG = 64 * 1024 * 1024
 """Largest log accepted (a log of 100,000 events is about 60 MB)."""
@@ -125,6 +138,7 @@ class Config:
     agencies: list[Agency]
     tsas: list[TrustedTSA] = field(default_factory=list)
     timeout: float = http.TIMEOUT
+    budget: float = BUDGET
 
 
 def agency_slug(url: str) -> str:
@@ -177,8 +191,8 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
     if not isinstance(data, dict):
         bad((), "tệp phải có khóa agencies: danh sách các cơ quan {name, url}")
         raise CongkhaiError(problems)
-    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout")):
-        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout")
+    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout", "budget")):
+        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout, budget")
     agencies: list[Agency] = []
     raw_agencies = data.get("agencies")
     if not isinstance(raw_agencies, list) or not raw_agencies:
@@ -255,9 +269,17 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
             timeout = -1
         if not 0.1 <= timeout <= 300:
             bad(("timeout",), "phải là số giây chờ mỗi máy chủ, từ 0.1 đến 300")
+    budget = BUDGET
+    if "budget" in data:
+        try:
+            budget = float(str(data["budget"]))
+        except ValueError:
+            budget = -1
+        if not 1 <= budget <= 3600:
+            bad(("budget",), "phải là số giây dành cho mỗi cơ quan trong một lần đồng bộ, từ 1 đến 3600")
     if problems:
         raise CongkhaiError(problems)
-    return Config(agencies, tsas, timeout)
+    return Config(agencies, tsas, timeout, budget)
 
 
 # --- the store --------------------------------------------------------------------------
@@ -454,6 +476,10 @@ class _Failed(Exception):
     """The office could not be checked this time (stays as held)."""
 
 
+class _OutOfTime(_Failed):
+    """The office's time budget for this sync is spent (what is left waits for the next)."""
+
+
 class _Conflict(Exception):
     """The served log does not extend the checkpoint of ``held_size`` seen before (or two
     checkpoints the office serves contradict each other: ``other`` is then the earlier one,
@@ -515,15 +541,33 @@ class _Visit:
         self.agency, self.config, self.store, self.client, self.now = agency, config, store, client, now
         self.base = agency.url
         self.deadline = max(config.timeout * 3, 5.0)
+        self.stop = time.monotonic() + config.budget
+        """The end of this office's budget (``time.monotonic()``)."""
+        self.unsigned: str | None = None
+        """Why the served checkpoint is not the office's (no valid signature with the key
+        pinned): nothing is then accepted, but a conflict is still found and kept."""
         self.range_used = False
         self.state: dict[str, Any] = {}
         """Keys to update in ``state.json`` after the visit."""
         self.notes_words: list[str] = []
 
-    def get(self, rel: str, what: str, limit: int, **kwargs: Any) -> http.Response:
+    def out_of_time(self) -> str:
+        return f"đã hết {self.config.budget:g} giây dành cho cơ quan này trong lần đồng bộ này, phần còn lại để lần sau"
+
+    def get(self, rel: str, what: str, limit: int, budget: bool = True, **kwargs: Any) -> http.Response:
+        """One file of the office's site, within the request deadline and (unless
+        ``budget`` is False: evidence of a conflict) what is left of the office's budget."""
+        deadline = self.deadline
+        if budget:
+            left = self.stop - time.monotonic()
+            if left <= 0:
+                raise _OutOfTime(f"{what}: {self.out_of_time()}")
+            deadline = min(deadline, left)
         try:
-            answer = http.get(self.client, self.base + rel, limit, deadline=self.deadline, **kwargs)
+            answer = http.get(self.client, self.base + rel, limit, deadline=deadline, **kwargs)
         except http.FetchError as exc:
+            if budget and exc.slow and time.monotonic() >= self.stop - 0.1:
+                raise _OutOfTime(f"{what}: {exc.reason}; {self.out_of_time()}") from None
             raise _Failed(f"{what}: {exc.reason}") from None
         if answer.status in (200, 206) and answer.looks_like_html():
             raise _Failed(f"{what}: máy chủ trả về một trang HTML thay vì tệp {rel.rsplit('/', 1)[-1]}")
@@ -532,12 +576,46 @@ class _Visit:
     def evidence_log(self) -> bytes | None:
         """The whole served log, kept as evidence of a conflict (None if it cannot be had)."""
         try:
-            return self.whole_log()
+            return self.whole_log(budget=False)
         except _Failed:
             return None
 
-    def whole_log(self) -> bytes:
-        return self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG).body
+    def whole_log(self, budget: bool = True) -> bytes:
+        return self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG, budget=budget).body
+
+    def held_last_line(self, size: int) -> bytes:
+        """The held log's last line, with its newline (the held log has ``size`` bytes)."""
+        with open(self.store.log_path, "rb") as handle:
+            step = 1 << 16
+            while True:
+                start = max(0, size - step)
+                handle.seek(start)
+                piece = handle.read(size - start)
+                cut = piece.rfind(b"\n", 0, len(piece) - 1)
+                if cut >= 0 or start == 0:
+                    return piece[cut + 1 :]
+                step *= 4
+
+    def held_starts_with(self, served: bytes) -> bool:
+        """Is the served log a beginning of the held one (the held log truncated)?"""
+        with open(self.store.log_path, "rb") as handle:
+            return handle.read(len(served)) == served
+
+    def not_extending(self, whole: bytes, largest: int, served: checkpoints.Checkpoint) -> _Conflict:
+        """The conflict of a served log that does not begin with the held one: truncated (a
+        beginning of the held log) or rewritten, and whether it matches even the checkpoint
+        the office serves beside it (an office keeping its old checkpoint over a new log)."""
+        leaves = merkle.log_leaves(whole)
+        if self.held_starts_with(whole):
+            reason = (
+                f"nhật ký đang phục vụ chỉ còn {len(leaves)} dòng, ít hơn checkpoint {largest} đã thấy: "
+                "nhật ký đã bị cắt bớt"
+            )
+        else:
+            reason = "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại"
+        if len(leaves) < served.size or merkle.Tree(leaves[: served.size]).head() != served.root:
+            reason += f"; nó cũng không khớp checkpoint {served.size} mà chính cơ quan đang phục vụ bên cạnh"
+        return _Conflict(reason, largest, served.note, whole)
 
     def starts_with_held(self, served: bytes, size: int) -> bool:
         """Do the served bytes begin with the held log (compared piece by piece)?"""
@@ -552,29 +630,37 @@ class _Visit:
                 offset += len(chunk)
         return True
 
-    def new_part(self, held: int, largest: int, served_note: bytes) -> bytes:
-        """The served log's bytes after the ``held`` ones (Range), or, when the server sends
-        the whole file, the part after them once its beginning is checked to be the held log."""
+    def new_part(self, held: int, largest: int, served: checkpoints.Checkpoint) -> bytes:
+        """The served log's bytes after the ``held`` ones. Asked with ``Range`` from the
+        start of the held last line, at every sync, even when the checkpoint did not change:
+        the answer must begin with that line, at that place, or the served log no longer
+        extends the held one (the last line carries the hash of the chain before it, so a
+        log rewritten anywhere before it, or cut, cannot end with it at the same place).
+        When the server sends the whole file (or the overlap differs), its beginning must be
+        the held log byte for byte, or this is a conflict (with the served log as evidence)."""
         if not held:
             return self.whole_log()
-        answer = self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG, headers={"Range": f"bytes={held}-"}, ok=(200, 206, 416))
+        last = self.held_last_line(held)
+        start = held - len(last)
+        answer = self.get(paths.LOG_JSONL, "nhật ký", MAX_LOG, headers={"Range": f"bytes={start}-"}, ok=(200, 206, 416))
         if answer.status == 206:
             match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", answer.headers.get("Content-Range", ""))
-            if not match or int(match.group(1)) != held:
+            if not match or int(match.group(1)) != start:
                 raise _Failed("nhật ký: máy chủ trả về một đoạn khác đoạn đã hỏi (Content-Range sai)")
-            self.range_used = True
-            return answer.body
-        whole = self.whole_log() if answer.status == 416 else answer.body  # 416: nothing after the held bytes
+            if answer.body[: len(last)] == last:
+                self.range_used = True
+                return answer.body[len(last) :]
+        whole = answer.body if answer.status == 200 else self.whole_log()  # 416: shorter than the held log
         if not self.starts_with_held(whole, held):
-            raise _Conflict(
-                "nhật ký đang phục vụ không còn bắt đầu bằng bản đã lưu: nhật ký đã bị viết lại hoặc cắt bớt",
-                largest,
-                served_note,
-                whole,
-            )
+            raise self.not_extending(whole, largest, served)
         return whole[held:]
 
-    def parse_note(self, body: bytes, where: str, first: checkpoints.Checkpoint | None) -> checkpoints.Checkpoint:
+    def parse_note(
+        self, body: bytes, where: str, first: checkpoints.Checkpoint | None
+    ) -> tuple[checkpoints.Checkpoint, str | None]:
+        """The checkpoint, and why it is not the office's when the key is pinned and its
+        signature is missing or not valid (None: it is). The caller still compares it with
+        what was seen: a rewrite signed with another key is a conflict all the same."""
         try:
             note = checkpoints.parse(body, where)
         except CongkhaiError as exc:
@@ -582,15 +668,15 @@ class _Visit:
         if first is not None and note.origin != first.origin:
             raise _Failed(f"{where}: nguồn '{note.origin}' khác nguồn đã thấy '{first.origin}'")
         if self.agency.key is not None and not checkpoints.signed_by(note, self.agency.key_name or "", self.agency.key):
-            raise _Failed(f"{where} {note.size}: không có chữ ký hợp lệ của cơ quan (khóa {self.agency.key_name})")
-        return note
+            return note, f"{where} {note.size}: không có chữ ký hợp lệ của cơ quan (khóa {self.agency.key_name})"
+        return note, None
 
     def run(self) -> Outcome:
         notes = self.store.notes()
         held = self.store.held_tree(notes)
         first = checkpoints.parse(notes[min(notes)]) if notes else None
         answer = self.get(paths.CHECKPOINT, "checkpoint", MAX_CHECKPOINT)
-        served = self.parse_note(answer.body, "checkpoint", first)
+        served, self.unsigned = self.parse_note(answer.body, "checkpoint", first)
         largest = max(notes) if notes else 0
         if served.size in notes and _root(notes[served.size]) != served.root:
             raise _Conflict(
@@ -600,21 +686,19 @@ class _Visit:
                 served.note,
                 self.evidence_log(),
             )
-        if served.size < largest:
+        if served.size < largest and served.size not in notes:
+            # an older checkpoint: it must be one of the held log (a stale one, served by
+            # mistake, is no conflict: the log below says whether the log was cut)
             tree = merkle.Tree(merkle.log_leaves(self.store.held()))
-            kind = "cắt bớt" if tree.head(0, served.size) == served.root else "viết lại"
-            raise _Conflict(
-                f"checkpoint đang phục vụ chỉ có {served.size} sự kiện, ít hơn checkpoint {largest} đã thấy: "
-                f"nhật ký đã bị {kind}",
-                largest,
-                served.note,
-                self.evidence_log(),
-            )
-        if served.size == largest and notes.get(largest) == served.note and held.size == served.size:
-            problems = self.fetch_tokens([served.size], notes)
-            problems += self.sync_facts(held.size, 0)
-            return self.accepted(held, held, served, problems)
-        tail = self.new_part(held.bytes, largest, served.note)
+            if tree.head(0, served.size) != served.root:
+                raise _Conflict(
+                    f"checkpoint đang phục vụ ({served.size} sự kiện) không khớp {served.size} dòng đầu của "
+                    f"nhật ký mà checkpoint {largest} đã thấy xác nhận: nhật ký đã bị viết lại",
+                    largest,
+                    served.note,
+                    self.evidence_log(),
+                )
+        tail = self.new_part(held.bytes, largest, served)
         try:
             grown, roots, publishes = self.check(tail, held, served, largest)
         except _Failed:
@@ -629,6 +713,8 @@ class _Visit:
                     whole,
                 ) from None
             raise
+        if self.unsigned:  # consistent with what was seen, but not the office's: nothing accepted
+            raise _Failed(self.unsigned)
         found, problems = self.intermediate(publishes, roots, served, first)
         if tail:
             with open(self.store.log_path, "ab") as handle:
@@ -640,9 +726,19 @@ class _Visit:
                 self.keep(note)
                 notes[note.size] = note.note
         problems += self.fetch_tokens([n.size for n in [*found, served]], notes)
-        problems += self.sync_facts(grown.size, grown.size - held.size)
+        try:
+            problems += self.sync_facts(grown.size, grown.size - held.size)
+        except _OutOfTime as exc:
+            problems.append(str(exc))
         if found:
             self.notes_words.append(f"thêm {len(found)} checkpoint trung gian")
+        if served.size < grown.size:
+            words = f"cảnh báo: checkpoint đang phục vụ ({served.size}) chậm hơn nhật ký ({grown.size} sự kiện)"
+            if served.size < largest:
+                words += (
+                    f", cũ hơn checkpoint {largest} đã thấy; nhật ký vẫn khớp mọi checkpoint đã thấy, không bị cắt bớt"
+                )
+            self.notes_words.append(words)
         return self.accepted(held, grown, served, problems)
 
     def check(
@@ -681,7 +777,7 @@ class _Visit:
             frontier.append(merkle.leaf_hash(line))
             if frontier.size in wanted:
                 roots[frontier.size] = frontier.head()
-        if roots[served.size] != served.root:
+        if served.size >= held.size and roots[served.size] != served.root:  # an older one was compared before
             raise _Failed(f"checkpoint {served.size} không khớp {served.size} dòng đầu của nhật ký đang phục vụ")
         last = log.events[-1] if log.events else None
         grown = Held(
@@ -703,14 +799,17 @@ class _Visit:
         One that cannot be had or read is a problem of this sync (the log, matching the
         latest checkpoint, is still accepted); one that contradicts the log is a conflict."""
         found, problems = [], []
-        for size in sizes:
+        for index, size in enumerate(sizes):
             try:
                 answer = self.get(paths.checkpoint_file(size), f"checkpoint {size}", MAX_CHECKPOINT, ok=(200, 404))
                 if answer.status == 404:
                     continue
-                note = self.parse_note(answer.body, f"checkpoints/{size}", first or served)
+                note, unsigned = self.parse_note(answer.body, f"checkpoints/{size}", first or served)
                 if note.size != size:
                     raise _Failed(f"checkpoints/{size}: ghi {note.size} sự kiện, không phải {size}")
+            except _OutOfTime as exc:
+                problems.append(f"{exc}; bỏ qua {len(sizes) - index} checkpoint trung gian")
+                break
             except _Failed as exc:
                 problems.append(str(exc))
                 continue
@@ -723,6 +822,9 @@ class _Visit:
                     self.evidence_log(),
                     other=note.note,
                 )
+            if unsigned:
+                problems.append(unsigned)
+                continue
             found.append(note)
         return found, problems
 
@@ -753,6 +855,9 @@ class _Visit:
                     answer = self.get(
                         rel, f"dấu thời gian {tsa.name} của checkpoint {at_size}", MAX_RESPONSE_BYTES, ok=(200, 404)
                     )
+                except _OutOfTime as exc:
+                    problems.append(str(exc))
+                    return problems
                 except _Failed as exc:
                     problems.append(str(exc))
                     continue
@@ -859,6 +964,8 @@ class _Visit:
         held_note = conflict.other or self.store.notes()[conflict.held_size]
         served_note = conflict.served_note
         pair = _sha(held_note + b"\n--\n" + served_note)
+        if served_note == held_note and conflict.served_log is not None:  # one checkpoint: the logs differ
+            pair = _sha(held_note + b"\n--\n" + conflict.served_log)
         if self.store.conflicts.is_dir():
             for folder in sorted(self.store.conflicts.iterdir()):
                 if (folder / "cap.sha256").is_file() and (folder / "cap.sha256").read_text().strip() == pair:
@@ -896,15 +1003,29 @@ class _Visit:
                 f"- {held_name}: cơ quan đang phục vụ tại {self.agency.url}{paths.checkpoint_file(conflict.held_size)}"
                 f"; SHA-256 {_sha(held_note)}."
             )
+        if served_note == held_note:
+            pair_lines = [
+                "Cơ quan vẫn phục vụ đúng checkpoint đã thấy, nhưng nhật ký cơ quan đang phục vụ "
+                "(nhat-ky-dang-phuc-vu.jsonl) không còn khớp nó:",
+            ]
+        else:
+            pair_lines = ["Hai checkpoint dưới đây không thể cùng đúng với một nhật ký chỉ được ghi thêm:"]
         lines = [
             f"Cơ quan: {self.agency.name} ({self.agency.url})",
             f"Phát hiện lúc: {format_local(self.now, TIMEZONE, with_time=True)} ({self.now})",
             "",
             f"Kết luận: {conflict.reason}.",
             "",
-            "Hai checkpoint dưới đây không thể cùng đúng với một nhật ký chỉ được ghi thêm:",
+            *pair_lines,
             first_line,
             f"- {served_name}: cơ quan đang phục vụ tại {self.agency.url}{paths.CHECKPOINT}; SHA-256 {_sha(served_note)}.",
+            *(
+                [
+                    f"- nhat-ky-dang-phuc-vu.jsonl: {self.agency.url}{paths.LOG_JSONL}; SHA-256 {_sha(conflict.served_log)}."
+                ]
+                if conflict.served_log is not None
+                else []
+            ),
             "",
             f"Mã gốc (Merkle) của {conflict.held_size} dòng đầu của nhật ký đang phục vụ không bằng mã gốc của "
             f"{held_name}, hoặc nhật ký đang phục vụ có ít dòng hơn: các sự kiện đã công bố đã bị sửa, xóa hoặc "
@@ -984,6 +1105,8 @@ def sync_office(agency: Agency, config: Config, store: Path, client: httpx.Clien
     except _Failed as exc:
         outcome = Outcome(agency, ERROR, str(exc))
     except _Conflict as exc:
+        if visit.unsigned:
+            exc.reason += f" ({visit.unsigned}: có thể đã được ký lại bằng khóa khác)"
         try:
             folder = visit.record_conflict(exc)
         except (CongkhaiError, OSError, KeyError) as again:

@@ -248,7 +248,8 @@ def test_three_offices_one_rewrites_one_truncates_one_stays_honest(tmp_path, ope
         log_requests = [a for a in access if a[0] == port and a[3].endswith(LOG)]
         assert len(log_requests) == 1 and log_requests[0][1] == "206", access
         new_line = (offices[2] / LOG).read_bytes().splitlines(keepends=True)[-1]
-        assert int(log_requests[0][2]) == len(new_line)
+        overlap = held[urls[2]].splitlines(keepends=True)[-1]  # the held last line, checked again in place
+        assert int(log_requests[0][2]) == len(overlap) + len(new_line)
         seen = [json.loads(line) for line in (folder / "seen.jsonl").read_text().splitlines()]
         assert [s["size"] for s in seen] == [before, before + 1]
 
@@ -578,3 +579,127 @@ def test_a_second_sync_is_refused_while_one_runs(tmp_path):
     result = witness("sync", "--config", str(config), "--store", str(store))
     assert result.exit_code == 1 and result.output.startswith("LỖI  Sở Xây dựng"), result.output
     assert "không truy cập được" in result.output
+
+
+def serve_instead(www: Path, rel: str, data: bytes) -> None:
+    """The office's server serves ``data`` at ``rel`` (the deployed file may be a hard link
+    to the project's own: replaced, never written through)."""
+    target = www / rel
+    target.unlink()
+    target.write_bytes(data)
+
+
+def test_the_served_log_is_checked_at_every_sync_and_a_stale_checkpoint_is_no_conflict(tmp_path, openssl_tsa):
+    office = make_office(tmp_path, "office-g", openssl_tsa)
+    publish(office)
+    for month in (6, 7):
+        write_files(office, {f"disclosures/tiep-cong-dan/2026/bien-ban-thang-{month:02d}.md": minutes(month)})
+        publish(office)
+    www = office / "www"
+    log, served_checkpoint = www / paths.LOG_JSONL, www / paths.CHECKPOINT
+    whole, latest = log.read_bytes(), served_checkpoint.read_bytes()
+    size = len(whole.splitlines())
+    store, config = tmp_path / "store", tmp_path / "witness.yml"
+    with nginx_sites([www], tmp_path / "nginx") as urls:
+        write_config(config, [("Sở Nội vụ", urls[0])], openssl_tsa)
+        assert witness("sync", "--config", str(config), "--store", str(store)).exit_code == 0
+        folder = store / slug(urls[0])
+
+        # a stale checkpoint beside the full log, consistent with it: a warning, no accusation
+        serve_instead(www, paths.CHECKPOINT, (www / paths.checkpoint_file(size - 1)).read_bytes())
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("ĐẠT  Sở Nội vụ"), result.output
+        assert f"cảnh báo: checkpoint đang phục vụ ({size - 1}) chậm hơn nhật ký ({size} sự kiện)" in result.output
+        assert "không bị cắt bớt" in result.output and "XUNG ĐỘT" not in result.output
+        assert not (folder / "conflicts").exists()
+        serve_instead(www, paths.CHECKPOINT, latest)
+
+        # the old checkpoint kept, the log cut under it: the served log is read again and reported
+        cut = b"".join(whole.splitlines(keepends=True)[: size - 1])
+        serve_instead(www, paths.LOG_JSONL, cut)
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1
+        line = result.output.splitlines()[0]
+        assert line.startswith("XUNG ĐỘT  Sở Nội vụ"), line
+        assert f"chỉ còn {size - 1} dòng, ít hơn checkpoint {size} đã thấy: nhật ký đã bị cắt bớt" in line
+        assert f"không khớp checkpoint {size} mà chính cơ quan đang phục vụ" in line
+        (conflict,) = (folder / "conflicts").iterdir()
+        assert (conflict / "nhat-ky-dang-phuc-vu.jsonl").read_bytes() == cut
+        assert (conflict / f"checkpoint-da-thay-{size}").read_bytes() == latest
+        assert "vẫn phục vụ đúng checkpoint đã thấy" in (conflict / "GIAI-THICH.txt").read_text(encoding="utf-8")
+        assert (folder / "log.jsonl").read_bytes() == whole
+
+        # the log served whole again: nothing to report
+        serve_instead(www, paths.LOG_JSONL, whole)
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 0 and "không có gì mới" in result.output, result.output
+
+        # regenerated (every date moved back, the chain sealed again), the same length, the old checkpoint kept
+        rewritten, prev = [], logmod.GENESIS
+        for event in (json.loads(line) for line in whole.splitlines()):
+            event = {k: v for k, v in event.items() if k != "hash"}
+            event.update(at=event["at"].replace("2026-", "2025-", 1), prev=prev)
+            event["hash"] = logmod.event_hash(event)
+            prev = event["hash"]
+            rewritten.append(logmod.serialise(event))
+        serve_instead(www, paths.LOG_JSONL, b"".join(rewritten))
+        assert len(b"".join(rewritten)) == len(whole)
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1
+        line = result.output.splitlines()[0]
+        assert line.startswith("XUNG ĐỘT  Sở Nội vụ") and "nhật ký đã bị viết lại" in line, line
+        assert len(list((folder / "conflicts").iterdir())) == 2
+        assert (folder / "log.jsonl").read_bytes() == whole
+
+
+def test_a_rewrite_signed_with_another_key_is_a_conflict_with_its_evidence(tmp_path, openssl_tsa):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    def pem_of(key: Ed25519PrivateKey, name: str) -> Path:
+        path = tmp_path / name
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        return path
+
+    office = make_office(tmp_path, "office-h", openssl_tsa)
+    mkdocs = office / "mkdocs.yml"
+    first, second = pem_of(Ed25519PrivateKey.generate(), "a.pem"), pem_of(Ed25519PrivateKey.generate(), "b.pem")
+    text = mkdocs.read_text(encoding="utf-8")
+    mkdocs.write_text(text.replace("      agency:", f"      signing_key: {first}\n      agency:"), encoding="utf-8")
+    publish(office)
+    origin = checkpoints.parse((office / "www" / paths.CHECKPOINT).read_bytes()).origin
+    public = serialization.load_pem_private_key(first.read_bytes(), password=None).public_key()
+    vkey = checkpoints.verifier_key(origin, public)
+    store, config = tmp_path / "store", tmp_path / "witness.yml"
+    with nginx_sites([office / "www"], tmp_path / "nginx") as urls:
+        write_config(config, [("Sở Công Thương", urls[0])], openssl_tsa)
+        config.write_text(config.read_text(encoding="utf-8") + f"    key: '{vkey}'\n", encoding="utf-8")
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 0, result.output
+        folder = store / slug(urls[0])
+        held = (folder / "log.jsonl").read_bytes()
+
+        mkdocs.write_text(
+            text.replace("      agency:", f"      signing_key: {second}\n      agency:"), encoding="utf-8"
+        )
+        rewrite_backdated(office)
+        result = witness("sync", "--config", str(config), "--store", str(store))
+        assert result.exit_code == 1
+        line = result.output.splitlines()[0]
+        assert line.startswith("XUNG ĐỘT  Sở Công Thương") and "viết lại" in line, line
+        assert "không có chữ ký hợp lệ của cơ quan" in line
+        (conflict,) = (folder / "conflicts").iterdir()
+        size, new_size = len(held.splitlines()), len(events(office))
+        assert (conflict / f"checkpoint-dang-phuc-vu-{new_size}").read_bytes() == (
+            office / "www" / paths.CHECKPOINT
+        ).read_bytes()
+        assert (conflict / f"checkpoint-da-thay-{size}").read_bytes() == (
+            folder / "checkpoints" / str(size)
+        ).read_bytes()
+        assert (conflict / "nhat-ky-dang-phuc-vu.jsonl").read_bytes() == (office / LOG).read_bytes()
+        assert (folder / "log.jsonl").read_bytes() == held
