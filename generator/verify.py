@@ -18,7 +18,8 @@ On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
 - every published record (withdrawn ones too, with their banner) is served, shows its
   logged hash, and the footer head of its page is a head of the log;
 - the dates and figures a record page shows (dd/mm/yyyy dates, amounts with thousands
-  dots, SHA-256 hashes) are those of the page rendered from its logged version;
+  dots, SHA-256 hashes) in its article and in its description are those of the page
+  rendered from its logged version (:func:`_expected_facts`);
 - every logged attachment is served with its logged SHA-256.
 
 The records are loaded first, on every core, then the served pages are checked by forked
@@ -34,6 +35,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import html
+import json
 import os
 import re
 from collections import Counter
@@ -43,6 +45,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import httpx
+import markdown
 
 from generator import attest, checkpoints, http, merkle, parallel, paths, pipeline, progress
 from generator.config import Settings
@@ -58,6 +61,7 @@ MAX_FETCH = 64 * 1024 * 1024
 _FACT = re.compile(r"\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b")
 _TAG = re.compile(r"<[^>]+>")
 _ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
+_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
 _FOOTER_HEAD = re.compile(r'class="ck-loghead__seq">(\d+)</span>.*?class="ck-loghead__hash">([0-9a-f]{64})<', re.S)
 
 
@@ -379,6 +383,8 @@ class _Page:
     """Problems of its attachments."""
     facts: Counter[str] | None
     """The dates, amounts and hashes of the page's article (None: no page)."""
+    described: Counter[str] | None
+    """Those of the page's description (``<meta name="description">``; None: no page)."""
 
 
 class _PageChecks:
@@ -406,7 +412,7 @@ class _PageChecks:
             rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
             where = served.where(rel, latest["url"])
             before: list[Problem] = []
-            facts = None
+            facts = described = None
             data, problem = served.get(rel)
             if problem:
                 before.append(_about(log, name, seq, "url", f"{where}: {problem}"))
@@ -415,6 +421,8 @@ class _PageChecks:
                 before += _page_problems(log, name, seq, where, text, latest["content_sha256"], heads, history)
                 article = _ARTICLE.search(text)
                 facts = _facts(article.group(0) if article else text)
+                description = _DESCRIPTION.search(text[: article.start()] if article else text)
+                described = _facts(description.group(1)) if description else Counter()
             after = []
             for index, attachment in enumerate(latest.get("attachments") or [], start=1):
                 data, problem = served.get(rel + attachment["file"])
@@ -432,7 +440,7 @@ class _PageChecks:
                             f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
                         )
                     )
-            return _Page(key, seq, where, before, after, facts)
+            return _Page(key, seq, where, before, after, facts, described)
 
         self.histories = log.histories()
         self.count = len(self.histories)
@@ -477,7 +485,13 @@ class _PageChecks:
                 def compare(piece: Sequence[_Page]) -> list[list[Problem]]:
                     return [
                         _content_problems(
-                            log, name, p.seq, p.where, p.facts or Counter(), renderer.render_record(current[p.key])
+                            log,
+                            name,
+                            p.seq,
+                            p.where,
+                            p.facts or Counter(),
+                            p.described or Counter(),
+                            renderer.render_record(current[p.key]),
                         )
                         for p in piece
                     ]
@@ -570,22 +584,65 @@ def _served_problems(
 
 
 def _content_problems(
-    log: Log, name: str, seq: int, where: str, shown: Counter[str], expected_markdown: str
+    log: Log, name: str, seq: int, where: str, shown: Counter[str], described: Counter[str], expected_markdown: str
 ) -> list[Problem]:
     """The dates, amounts and hashes of the served page's article (``shown``) must be those
-    of the page rendered from the logged version (a date or a figure edited on the server is
-    caught)."""
-    expected = _facts(expected_markdown)
-    extra, missing = shown - expected, expected - shown
-    if not extra and not missing:
-        return []
-    parts = []
-    if extra:
-        parts.append("có thêm " + ", ".join(sorted(extra)))
-    if missing:
-        parts.append("thiếu " + ", ".join(sorted(missing)))
-    return [
-        _about(
-            log, name, seq, "content_sha256", f"{where}: trang khác phiên bản đã ghi trong nhật ký ({'; '.join(parts)})"
-        )
-    ]
+    of the same part of the page rendered from the logged version, and those of its
+    description (``described``) those of the logged description (a date or a figure edited
+    on the server is caught). See :func:`_expected_facts`."""
+    article, description = _expected_facts(expected_markdown)
+    out = []
+    for found, expected, what in (
+        (shown, article, "trang khác phiên bản đã ghi trong nhật ký"),
+        (described, description, "mô tả của trang (thẻ meta description) khác phiên bản đã ghi trong nhật ký"),
+    ):
+        extra, missing = found - expected, expected - found
+        if not extra and not missing:
+            continue
+        parts = []
+        if extra:
+            parts.append("có thêm " + ", ".join(sorted(extra)))
+        if missing:
+            parts.append("thiếu " + ", ".join(sorted(missing)))
+        out.append(_about(log, name, seq, "content_sha256", f"{where}: {what} ({'; '.join(parts)})"))
+    return out
+
+
+def _expected_facts(markdown_page: str) -> tuple[Counter[str], Counter[str]]:
+    """The facts a record page rendered from ``markdown_page`` (``record.md.j2``) shows in
+    its ``<article>`` and in its ``<meta name="description">``, without building it.
+
+    The front matter (``title``, ``description``) is not in the article: the theme shows the
+    title there as a heading only when the content has no ``<h1>`` of its own, and writes the
+    description, on one line, in the page's head. The rest of the page is HTML blocks, which
+    Markdown keeps as they are, and headings whose text it keeps: its facts are the
+    article's. Whether the content has an ``<h1>`` is read from the page; only a page with a
+    chunk that looks like a level-1 heading (a body's top-level heading, or a line of a code
+    block) is converted by Markdown to be sure."""
+    title = description = ""
+    body = markdown_page
+    if markdown_page.startswith("---\n"):
+        end = markdown_page.find("\n---\n", 3)
+        if end != -1:
+            body = markdown_page[end + 5 :]
+            for line in markdown_page[4:end].splitlines():
+                key, _, value = line.partition(": ")
+                if key in ("title", "description"):
+                    text = json.loads(value)
+                    if key == "title":
+                        title = text
+                    else:
+                        description = text
+    article = _facts(body)
+    if not _has_h1(body):
+        article += _facts(html.escape(title))
+    return article, _facts(html.escape(" ".join(description.split())))
+
+
+def _has_h1(body: str) -> bool:
+    """Whether the HTML of a generated page's Markdown ``body`` has an ``<h1>``."""
+    if "<h1" in body:
+        return True
+    if not any(chunk.startswith("# ") for chunk in body.split("\n\n")):
+        return False
+    return "<h1" in markdown.markdown(body)
