@@ -32,7 +32,6 @@ Every problem names the log line of the event it concerns: ``<log>:<line>: <key>
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import html
 import json
@@ -211,14 +210,15 @@ def _checkpoint_problems(
 
 def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) -> list[Problem]:
     """Every token must verify; every event's ``at`` must not be later than its attested
-    time, nor earlier by more than ``max_timestamp_delay``; with TSAs configured, every
-    event must be covered by a token."""
+    time by more than the token's accuracy and ``clock_skew``, nor earlier by more than
+    ``max_timestamp_delay`` (:func:`generator.attest.tolerances`); with TSAs configured,
+    every event must be covered by a token."""
     if not anchors.tokens and not settings.timestamping:
         return []
     folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
     per_checkpoint, bad = attest.attestations(settings, anchors)
     out = [Problem(f"{folder}/{size}.{tsa}.tsr", 1, "token", reason) for size, tsa, reason in bad]
-    limit = dt.timedelta(hours=settings.max_timestamp_delay_hours)
+    allowed = attest.tolerances(settings)
     for seq, event in enumerate(log.events, start=1):
         found = attest.attested(seq, per_checkpoint)
         if found is None:
@@ -234,17 +234,22 @@ def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) ->
         except ValueError:
             continue  # reported by the chain check
         when = format_local(found.when.isoformat(), settings.timezone, with_time=True)
-        if at > found.when:
+        if at - found.when > allowed.allowed_skew(found):
+            accuracy = (
+                f" và độ chính xác {attest.duration_text(found.accuracy)} của dấu thời gian" if found.accuracy else ""
+            )
             out.append(
                 _about(
                     log,
                     name,
                     seq,
                     "at",
-                    f"{event['at']} muộn hơn thời điểm được chứng thực {when} ({found.tsa}, checkpoint {found.size})",
+                    f"{event['at']} muộn hơn thời điểm được chứng thực {when} ({found.tsa}, checkpoint {found.size}) "
+                    f"{attest.duration_text(at - found.when)}, quá {attest.duration_text(allowed.clock_skew)} "
+                    f"cho phép (clock_skew){accuracy}",
                 )
             )
-        elif found.when - at > limit:
+        elif found.when - at > allowed.max_delay:
             hours = int((found.when - at).total_seconds() // 3600)
             out.append(
                 _about(
