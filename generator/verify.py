@@ -57,7 +57,9 @@ from generator.values import format_local, parse_instant
 
 MAX_FETCH = 64 * 1024 * 1024
 """Largest file fetched from a served site."""
-_FACT = re.compile(r"\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b")
+_FACT = re.compile(r"(?=[\da-f])(?:\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b)")
+"""dd/mm/yyyy dates, amounts with thousands dots, SHA-256 hashes. The look-ahead only makes
+the search skip at once the places where none of them can start."""
 _TAG = re.compile(r"<[^>]+>")
 _ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
 _DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
