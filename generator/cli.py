@@ -332,6 +332,7 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
     built: list[Site] = []
+    clock: list[str] = []  # this machine's clock against the TSAs', warned at once
     try:
         settings = _settings(obj["config_file"])
         result = run_publish(
@@ -340,10 +341,14 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
             deploy_to,
             allow_sample,
             # no TSA configured: nothing to ask, and the HTTP and RFC 3161 libraries stay unloaded
-            stamp=(lambda note: attest.stamp(settings, note)) if settings.timestamping else None,
+            stamp=(lambda note: attest.stamp(settings, note, clock.append)) if settings.timestamping else None,
         )
     except CongkhaiError as exc:
+        for message in clock:
+            click.echo(f"Cảnh báo: {message}.", err=True)
         _fail(exc)
+    for message in clock:
+        click.echo(f"Cảnh báo: {message}.", err=True)
     if result.completed:
         click.echo("Đã hoàn tất lần công bố trước bị ngắt giữa chừng (trang đã triển khai, nhật ký chưa ghi xong).")
     for event in result.events:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
+CLOCK_SKEW_MINUTES = 5
+"""Default of ``clock_skew``: minutes the office's clock may be off a TSA's."""
 MAX_ATTACHMENT_MB = 50
 """Default size limit of one attachment, in megabytes (``max_attachment_mb``)."""
 
@@ -46,6 +48,8 @@ class Settings:
     ``{name, url, ca}`` each (``ca`` relative to the project)."""
     max_timestamp_delay_hours: int = 24
     """``verify`` reports an event whose attested time is later than its ``at`` by more."""
+    clock_skew_minutes: int = CLOCK_SKEW_MINUTES
+    """How far the office's clock may be off a TSA's (see :func:`generator.attest.tolerances`)."""
 
     def url_for(self, url_path: str) -> str:
         """The absolute permanent URL of ``url_path`` (e.g. ``tiep-cong-dan/2026/x/``)."""

@@ -42,7 +42,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 from generator import paths, pipeline, progress
-from generator.config import MAX_ATTACHMENT_MB, Settings
+from generator.config import CLOCK_SKEW_MINUTES, MAX_ATTACHMENT_MB, Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
 from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, file_text, text_problems
@@ -231,6 +231,8 @@ class CongkhaiConfig(base.Config):
     """Time-stamping authorities: ``- {name: …, url: …, ca: tsa/root.pem}``; each new checkpoint gets a token from each."""
     max_timestamp_delay = c.Type(int, default=24)
     """Hours an event may wait for its timestamp before ``verify`` reports it."""
+    clock_skew = c.Type(int, default=CLOCK_SKEW_MINUTES)
+    """Minutes the office's clock may be ahead of or behind a TSA's (besides a token's accuracy)."""
 
 
 class MadeFile(File):
@@ -362,6 +364,7 @@ def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
         signing_key=options.signing_key,
         timestamping=tuple(dict(t) for t in options.timestamping),
         max_timestamp_delay_hours=options.max_timestamp_delay,
+        clock_skew_minutes=options.clock_skew,
     )
 
 

@@ -249,6 +249,18 @@ def token_time(token: bytes) -> dt.datetime:
     return gen_time.replace(tzinfo=dt.UTC) if gen_time.tzinfo is None else gen_time.astimezone(dt.UTC)
 
 
+def token_accuracy(token: bytes) -> dt.timedelta:
+    """The ``accuracy`` a token states (RFC 3161 §2.4.2: the time is ``genTime`` give or take
+    that much); zero when it states none. Part of what the TSA signs: read it from a token
+    :func:`verify_token` accepted."""
+    accuracy = _decode(token).tst_info.accuracy
+    if accuracy is None:
+        return dt.timedelta(0)
+    return dt.timedelta(
+        seconds=accuracy.seconds or 0, milliseconds=accuracy.millis or 0, microseconds=accuracy.micros or 0
+    )
+
+
 def _decode(token: bytes) -> TimeStampResponse:
     """The parsed TimeStampResp. rfc3161-client's parser is strict DER, and OpenSSL's TSA
     (and others) write the SET OF certificates unsorted: such a token is read again with

@@ -18,7 +18,8 @@ On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
 - every published record (withdrawn ones too, with their banner) is served, shows its
   logged hash, and the footer head of its page is a head of the log;
 - the dates and figures a record page shows (dd/mm/yyyy dates, amounts with thousands
-  dots, SHA-256 hashes) are those of the page rendered from its logged version;
+  dots, SHA-256 hashes) in its article and in its description are those of the page
+  rendered from its logged version (:func:`_expected_facts`);
 - every logged attachment is served with its logged SHA-256.
 
 The records are loaded first, on every core, then the served pages are checked by forked
@@ -31,9 +32,9 @@ Every problem names the log line of the event it concerns: ``<log>:<line>: <key>
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import html
+import json
 import os
 import re
 from collections import Counter
@@ -43,6 +44,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import httpx
+import markdown
 
 from generator import attest, checkpoints, http, merkle, parallel, paths, pipeline, progress
 from generator.config import Settings
@@ -55,9 +57,12 @@ from generator.values import format_local, parse_instant
 
 MAX_FETCH = 64 * 1024 * 1024
 """Largest file fetched from a served site."""
-_FACT = re.compile(r"\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b")
+_FACT = re.compile(r"(?=[\da-f])(?:\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b)")
+"""dd/mm/yyyy dates, amounts with thousands dots, SHA-256 hashes. The look-ahead only makes
+the search skip at once the places where none of them can start."""
 _TAG = re.compile(r"<[^>]+>")
 _ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
+_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
 _FOOTER_HEAD = re.compile(r'class="ck-loghead__seq">(\d+)</span>.*?class="ck-loghead__hash">([0-9a-f]{64})<', re.S)
 
 
@@ -212,14 +217,15 @@ def _checkpoint_problems(
 
 def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) -> list[Problem]:
     """Every token must verify; every event's ``at`` must not be later than its attested
-    time, nor earlier by more than ``max_timestamp_delay``; with TSAs configured, every
-    event must be covered by a token."""
+    time by more than the token's accuracy and ``clock_skew``, nor earlier by more than
+    ``max_timestamp_delay`` (:func:`generator.attest.tolerances`); with TSAs configured,
+    every event must be covered by a token."""
     if not anchors.tokens and not settings.timestamping:
         return []
     folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
     per_checkpoint, bad = attest.attestations(settings, anchors)
     out = [Problem(f"{folder}/{size}.{tsa}.tsr", 1, "token", reason) for size, tsa, reason in bad]
-    limit = dt.timedelta(hours=settings.max_timestamp_delay_hours)
+    allowed = attest.tolerances(settings)
     for seq, event in enumerate(log.events, start=1):
         found = attest.attested(seq, per_checkpoint)
         if found is None:
@@ -235,17 +241,22 @@ def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) ->
         except ValueError:
             continue  # reported by the chain check
         when = format_local(found.when.isoformat(), settings.timezone, with_time=True)
-        if at > found.when:
+        if at - found.when > allowed.allowed_skew(found):
+            accuracy = (
+                f" và độ chính xác {attest.duration_text(found.accuracy)} của dấu thời gian" if found.accuracy else ""
+            )
             out.append(
                 _about(
                     log,
                     name,
                     seq,
                     "at",
-                    f"{event['at']} muộn hơn thời điểm được chứng thực {when} ({found.tsa}, checkpoint {found.size})",
+                    f"{event['at']} muộn hơn thời điểm được chứng thực {when} ({found.tsa}, checkpoint {found.size}) "
+                    f"{attest.duration_text(at - found.when)}, quá {attest.duration_text(allowed.clock_skew)} "
+                    f"cho phép (clock_skew){accuracy}",
                 )
             )
-        elif found.when - at > limit:
+        elif found.when - at > allowed.max_delay:
             hours = int((found.when - at).total_seconds() // 3600)
             out.append(
                 _about(
@@ -384,6 +395,8 @@ class _Page:
     """Problems of its attachments."""
     facts: Counter[str] | None
     """The dates, amounts and hashes of the page's article (None: no page)."""
+    described: Counter[str] | None
+    """Those of the page's description (``<meta name="description">``; None: no page)."""
 
 
 class _PageChecks:
@@ -411,7 +424,7 @@ class _PageChecks:
             rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
             where = served.where(rel, latest["url"])
             before: list[Problem] = []
-            facts = None
+            facts = described = None
             data, problem = served.get(rel)
             if problem:
                 before.append(_about(log, name, seq, "url", f"{where}: {problem}"))
@@ -420,6 +433,8 @@ class _PageChecks:
                 before += _page_problems(log, name, seq, where, text, latest["content_sha256"], heads, history)
                 article = _ARTICLE.search(text)
                 facts = _facts(article.group(0) if article else text)
+                description = _DESCRIPTION.search(text[: article.start()] if article else text)
+                described = _facts(description.group(1)) if description else Counter()
             after = []
             for index, attachment in enumerate(latest.get("attachments") or [], start=1):
                 data, problem = served.get(rel + attachment["file"])
@@ -437,7 +452,7 @@ class _PageChecks:
                             f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
                         )
                     )
-            return _Page(key, seq, where, before, after, facts)
+            return _Page(key, seq, where, before, after, facts, described)
 
         self.histories = log.histories()
         self.count = len(self.histories)
@@ -482,7 +497,13 @@ class _PageChecks:
                 def compare(piece: Sequence[_Page]) -> list[list[Problem]]:
                     return [
                         _content_problems(
-                            log, name, p.seq, p.where, p.facts or Counter(), renderer.render_record(current[p.key])
+                            log,
+                            name,
+                            p.seq,
+                            p.where,
+                            p.facts or Counter(),
+                            p.described or Counter(),
+                            renderer.render_record(current[p.key]),
                         )
                         for p in piece
                     ]
@@ -604,22 +625,65 @@ def _served_problems(
 
 
 def _content_problems(
-    log: Log, name: str, seq: int, where: str, shown: Counter[str], expected_markdown: str
+    log: Log, name: str, seq: int, where: str, shown: Counter[str], described: Counter[str], expected_markdown: str
 ) -> list[Problem]:
     """The dates, amounts and hashes of the served page's article (``shown``) must be those
-    of the page rendered from the logged version (a date or a figure edited on the server is
-    caught)."""
-    expected = _facts(expected_markdown)
-    extra, missing = shown - expected, expected - shown
-    if not extra and not missing:
-        return []
-    parts = []
-    if extra:
-        parts.append("có thêm " + ", ".join(sorted(extra)))
-    if missing:
-        parts.append("thiếu " + ", ".join(sorted(missing)))
-    return [
-        _about(
-            log, name, seq, "content_sha256", f"{where}: trang khác phiên bản đã ghi trong nhật ký ({'; '.join(parts)})"
-        )
-    ]
+    of the same part of the page rendered from the logged version, and those of its
+    description (``described``) those of the logged description (a date or a figure edited
+    on the server is caught). See :func:`_expected_facts`."""
+    article, description = _expected_facts(expected_markdown)
+    out = []
+    for found, expected, what in (
+        (shown, article, "trang khác phiên bản đã ghi trong nhật ký"),
+        (described, description, "mô tả của trang (thẻ meta description) khác phiên bản đã ghi trong nhật ký"),
+    ):
+        extra, missing = found - expected, expected - found
+        if not extra and not missing:
+            continue
+        parts = []
+        if extra:
+            parts.append("có thêm " + ", ".join(sorted(extra)))
+        if missing:
+            parts.append("thiếu " + ", ".join(sorted(missing)))
+        out.append(_about(log, name, seq, "content_sha256", f"{where}: {what} ({'; '.join(parts)})"))
+    return out
+
+
+def _expected_facts(markdown_page: str) -> tuple[Counter[str], Counter[str]]:
+    """The facts a record page rendered from ``markdown_page`` (``record.md.j2``) shows in
+    its ``<article>`` and in its ``<meta name="description">``, without building it.
+
+    The front matter (``title``, ``description``) is not in the article: the theme shows the
+    title there as a heading only when the content has no ``<h1>`` of its own, and writes the
+    description, on one line, in the page's head. The rest of the page is HTML blocks, which
+    Markdown keeps as they are, and headings whose text it keeps: its facts are the
+    article's. Whether the content has an ``<h1>`` is read from the page; only a page with a
+    chunk that looks like a level-1 heading (a body's top-level heading, or a line of a code
+    block) is converted by Markdown to be sure."""
+    title = description = ""
+    body = markdown_page
+    if markdown_page.startswith("---\n"):
+        end = markdown_page.find("\n---\n", 3)
+        if end != -1:
+            body = markdown_page[end + 5 :]
+            for line in markdown_page[4:end].splitlines():
+                key, _, value = line.partition(": ")
+                if key in ("title", "description"):
+                    text = json.loads(value)
+                    if key == "title":
+                        title = text
+                    else:
+                        description = text
+    article = _facts(body)
+    if not _has_h1(body):
+        article += _facts(html.escape(title))
+    return article, _facts(html.escape(" ".join(description.split())))
+
+
+def _has_h1(body: str) -> bool:
+    """Whether the HTML of a generated page's Markdown ``body`` has an ``<h1>``."""
+    if "<h1" in body:
+        return True
+    if not any(chunk.startswith("# ") for chunk in body.split("\n\n")):
+        return False
+    return "<h1" in markdown.markdown(body)

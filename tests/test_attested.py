@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -128,8 +129,8 @@ def test_an_event_dated_after_its_token_is_caught(make_project, certomancer_tsa)
     publish_at(root, "2026-06-05T08:30:00+07:00")
     result = run_cli(root, "verify")
     assert (
-        f"{LOG}:1: at: seq 1: 2026-06-05T08:30:00+07:00 muộn hơn thời điểm được chứng thực 01/01/2026 07:00 (certo, checkpoint {size_of(root)})"
-        in result.output.splitlines()
+        f"{LOG}:1: at: seq 1: 2026-06-05T08:30:00+07:00 muộn hơn thời điểm được chứng thực 01/01/2026 07:00 (certo, checkpoint {size_of(root)}) "
+        "155 ngày 1 giờ, quá 5 phút cho phép (clock_skew)" in result.output.splitlines()
     )
 
 
@@ -176,3 +177,69 @@ def test_the_report_judges_by_attested_time_and_says_whose_clock(make_project, c
     )
     page = (out / "bao-cao-b1-2026.html").read_text(encoding="utf-8")
     assert "Kết quả congkhai verify" in page and "sha256sum -c bao-cao-b1-2026.sha256" in page
+
+
+def _skewed(root: Path, certomancer_tsa, office_ahead: dt.timedelta):
+    """Publish with the office's clock ``office_ahead`` of the TSA's (the TSA's clock is set
+    that far behind the real one, which is the office's)."""
+    certomancer_tsa.set_time(dt.datetime.now(dt.UTC) - office_ahead)
+    return run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+
+
+def test_an_office_clock_two_minutes_ahead_is_tolerated(make_project, certomancer_tsa):
+    root = make_project()
+    with_tsas(root, ("certo", certomancer_tsa))
+    result = _skewed(root, certomancer_tsa, dt.timedelta(minutes=2))
+    assert result.exit_code == 0, result.output
+    assert "đồng hồ" not in result.output
+    for args in (("verify",), ("verify", "--site", str(root / "www"))):
+        result = run_cli(root, *args)
+        assert result.exit_code == 0, result.output
+        assert "vấn đề" not in result.output
+
+
+def test_an_office_clock_an_hour_ahead_is_warned_at_publish_and_reported(make_project, certomancer_tsa):
+    root = make_project()
+    with_tsas(root, ("certo", certomancer_tsa))
+    result = _skewed(root, certomancer_tsa, dt.timedelta(hours=1))
+    assert result.exit_code == 0, result.output  # the site is up; the office is told at once
+    warnings = [line for line in result.output.splitlines() if line.startswith("Cảnh báo: đồng hồ")]
+    assert len(warnings) == 1, result.output
+    assert warnings[0].startswith(
+        "Cảnh báo: đồng hồ máy này nhanh hơn đồng hồ của đơn vị cấp dấu thời gian certo 1 giờ"
+    )
+    assert "quá 5 phút cho phép (clock_skew)" in warnings[0]
+    assert "congkhai verify sẽ báo" in warnings[0]
+    result = run_cli(root, "verify")
+    assert result.exit_code == 1
+    late = [line for line in result.output.splitlines() if "muộn hơn thời điểm được chứng thực" in line]
+    assert len(late) == size_of(root), result.output
+    assert late[0].startswith(f"{LOG}:1: at: seq 1: ")
+    assert re.search(r"\(certo, checkpoint \d+\) 1 giờ( \d+ phút)?, quá 5 phút cho phép \(clock_skew\)$", late[0]), (
+        late[0]
+    )
+
+
+def test_an_office_clock_an_hour_behind_is_warned_at_publish(make_project, certomancer_tsa):
+    """Events dated an hour before their token still verify (within max_timestamp_delay),
+    but the office is told its clock is off."""
+    root = make_project()
+    with_tsas(root, ("certo", certomancer_tsa))
+    result = _skewed(root, certomancer_tsa, -dt.timedelta(hours=1))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Cảnh báo: đồng hồ")]
+    assert len(warnings) == 1 and "chậm hơn đồng hồ của đơn vị cấp dấu thời gian certo 59 phút" in warnings[0], (
+        result.output
+    )
+    assert run_cli(root, "verify").exit_code == 0
+
+
+def test_clock_skew_is_an_option(make_project, certomancer_tsa):
+    root = make_project()
+    with_tsas(root, ("certo", certomancer_tsa))
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("      agency:", "      clock_skew: 1\n      agency:"), "utf-8")
+    result = _skewed(root, certomancer_tsa, dt.timedelta(minutes=2))
+    assert "Cảnh báo: đồng hồ máy này nhanh hơn" in result.output and "quá 1 phút cho phép" in result.output
+    result = run_cli(root, "verify")
+    assert result.exit_code == 1 and "quá 1 phút cho phép (clock_skew)" in result.output, result.output

@@ -269,6 +269,7 @@ def test_plugin_defaults_build_without_warning(tmp_path, theme):
             "signing_key": "",
             "timestamping": [],
             "max_timestamp_delay": 24,
+            "clock_skew": 5,
         }
         mkdocs_build(config)
     finally:

@@ -21,6 +21,7 @@ from generator.timestamps import (
     openssl_verify_command,
     parse_tsas,
     request_token,
+    token_accuracy,
     token_time,
     verify_token,
 )
@@ -75,6 +76,12 @@ def test_certomancer_token_verifies_with_verify_token_and_openssl(certomancer_ts
     assert gen_time.tzinfo is dt.UTC
     assert before - dt.timedelta(seconds=1) <= gen_time <= now() + dt.timedelta(seconds=1)
     assert_openssl_ok(openssl_verify(tmp_path, token, DATA, certomancer_tsa.ca_pem))
+
+
+def test_token_accuracy(openssl_tsa, certomancer_tsa):
+    """OpenSSL's TSA states ``accuracy = secs:1`` (tests/tsa.py); certomancer states none."""
+    assert token_accuracy(request_token(openssl_tsa.tsa("openssl"), DATA)) == dt.timedelta(seconds=1)
+    assert token_accuracy(request_token(certomancer_tsa.tsa("certomancer"), DATA)) == dt.timedelta(0)
 
 
 def test_certomancer_clock_in_the_past_gives_that_gen_time(certomancer_tsa, tmp_path):
