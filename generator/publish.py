@@ -25,6 +25,7 @@ from generator import checkpoints, merkle, paths, pipeline, remote
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
+from generator.later import later
 from generator.log import (
     chain_problems,
     commit_pending,
@@ -37,6 +38,9 @@ from generator.log import (
 from generator.remote import SshTarget
 from generator.site import Site
 from generator.values import now_rfc3339, parse_instant
+
+token_covers = later("generator.timestamps", "covers")
+"""Is a token over these bytes? (The RFC 3161 libraries load only when a token is checked.)"""
 
 KEEP_RELEASES = 5
 """Deployed releases kept beside the deploy folder (the current one included)."""
@@ -166,9 +170,7 @@ def _settle_anchors(folder: Path, log: bytes) -> None:
         size, _, rest = name.partition(".")
         keep = name in kept
         if not keep and size in kept and rest.endswith(".tsr"):
-            from generator.timestamps import covers  # loads the RFC 3161 libraries: only for tokens
-
-            keep = covers(path.read_bytes(), kept[size])
+            keep = token_covers(path.read_bytes(), kept[size])
         if keep:
             os.replace(path, path.with_name(name))
         else:
