@@ -599,3 +599,39 @@ def test_publish_killed_at_each_point_then_published_again(make_project, tmp_pat
         result = run_cli(copy, "verify", "--site", str(copy / "www"))
         assert result.exit_code == 0, (point, result.output)
         shutil.rmtree(copy)
+
+
+def test_killed_publish_keeps_only_the_tokens_over_the_checkpoint_it_keeps(make_project, tmp_path, openssl_tsa):
+    """With a TSA: a publish killed once its site is served is completed with its checkpoint and
+    its token; a pending token that is not over that checkpoint is not kept. A publish killed
+    before its log was written (a log over 8 KiB) leaves nothing: the next one stamps its own."""
+    from generator.timestamps import covers
+    from tests.test_attested import with_tsas
+
+    root = make_project(_many_records(14))
+    with_tsas(root, ("openssl", openssl_tsa))
+    assert _publish_subprocess(root, None) == 0
+    store = root / "publication-log.checkpoints"
+    old_size = len((root / "publication-log.jsonl").read_bytes().splitlines())
+    old_token = (store / f"{old_size}.openssl.tsr").read_bytes()
+    path = root / LICH
+    path.write_text(path.read_text(encoding="utf-8") + "change_note: Sửa địa điểm\n", encoding="utf-8")
+    size = old_size + 1
+    for point in ("deploy-swapped", "log-line-written"):
+        copy = _copy_project(root, tmp_path / point)
+        assert _publish_subprocess(copy, point) == -9, point
+        kept = copy / "publication-log.checkpoints"
+        assert (kept / f"{size}.openssl.tsr.pending").is_file(), point
+        (kept / f"{size}.forged.tsr.pending").write_bytes(old_token)  # a token over another checkpoint
+        again = run_cli(copy, "publish", "--allow-sample", "--deploy-to", str(copy / "www"))
+        assert again.exit_code == 0, (point, again.output)
+        assert ("Đã hoàn tất lần công bố trước" in again.output) == (point == "deploy-swapped"), again.output
+        assert len((copy / "publication-log.jsonl").read_bytes().splitlines()) == size, point
+        assert sorted(p.name for p in kept.iterdir() if p.name.startswith(f"{size}")) == [
+            f"{size}",
+            f"{size}.openssl.tsr",
+        ], point
+        assert covers((kept / f"{size}.openssl.tsr").read_bytes(), (kept / str(size)).read_bytes()), point
+        assert _checkpoint_mismatches(copy) == [], point
+        result = run_cli(copy, "verify", "--site", str(copy / "www"))
+        assert result.exit_code == 0, (point, result.output)
