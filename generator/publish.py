@@ -188,7 +188,10 @@ def _finish_interrupted(log_path: Path, deploy_to: Target | None) -> bool:
     Returns True when an interrupted publish was completed."""
     pending = log_path.with_name(log_path.name + ".pending")
     folder = checkpoints.store_dir(log_path)
-    for partial in [pending.with_name(pending.name + ".tmp"), *(folder.glob("*.tmp") if folder.is_dir() else [])]:
+    for partial in [
+        pending.with_name(pending.name + ".tmp"),
+        *(folder.glob("*.pending.tmp") if folder.is_dir() else []),
+    ]:
         partial.unlink(missing_ok=True)  # files a killed publish was writing: never whole
     completed = False
     old = log_path.read_bytes() if log_path.exists() else b""
