@@ -135,8 +135,12 @@ def read_log(path: Path, relpath: str | None = None) -> Log:
     relpath = relpath or path.name
     if not path.exists():
         return Log(path, [], [], b"")
+    return parse_log(path, path.read_bytes(), relpath)
+
+
+def parse_log(path: Path, raw: bytes, relpath: str) -> Log:
+    """The log whose file ``path`` holds ``raw`` (see :func:`read_log`)."""
     events, lines, problems = [], [], []
-    raw = path.read_bytes()
     for number, line in enumerate(raw.split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -403,11 +407,15 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def write_pending(log: Log, events: list[dict[str, Any]]) -> Path:
-    """Write old lines + new events to ``<log>.pending`` and fsync it. The old lines are
-    copied byte for byte, so nothing already logged changes."""
+    """Write old lines + new events to ``<log>.pending``: whole or not at all. The file is
+    written as ``<log>.pending.tmp``, fsync-ed, then renamed, so that a ``.pending`` log
+    that exists always holds every new event (a publish killed while writing leaves only a
+    ``.tmp``, which the next publish deletes). The old lines are copied byte for byte, so
+    nothing already logged changes."""
     pending = log.path.with_name(log.path.name + ".pending")
+    temporary = pending.with_name(pending.name + ".tmp")
     old = log.path.read_bytes() if log.path.exists() else b""
-    with open(pending, "wb") as handle:
+    with open(temporary, "wb") as handle:
         handle.write(old)
         for event in events:
             handle.write(serialise(event))
@@ -415,6 +423,8 @@ def write_pending(log: Log, events: list[dict[str, Any]]) -> Path:
         handle.flush()
         checkpoint("log-flushed")
         os.fsync(handle.fileno())
+    os.replace(temporary, pending)
+    fsync_dir(pending.parent)
     checkpoint("log-pending-synced")
     return pending
 

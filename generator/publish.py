@@ -21,20 +21,26 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator import checkpoints, paths, pipeline, remote
+from generator import checkpoints, merkle, paths, pipeline, remote
 from generator.config import Settings
 from generator.errors import CongkhaiError, Problem
 from generator.faults import checkpoint
+from generator.later import later
 from generator.log import (
     chain_problems,
     commit_pending,
     fsync_dir,
     locked,
+    parse_log,
+    write_atomically,
     write_pending,
 )
 from generator.remote import SshTarget
 from generator.site import Site
 from generator.values import now_rfc3339, parse_instant
+
+token_covers = later("generator.timestamps", "covers")
+"""Is a token over these bytes? (The RFC 3161 libraries load only when a token is checked.)"""
 
 KEEP_RELEASES = 5
 """Deployed releases kept beside the deploy folder (the current one included)."""
@@ -127,43 +133,91 @@ def _pending_anchors(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.pending")) if folder.is_dir() else []
 
 
+def _extends(data: bytes, old: bytes, relpath: str) -> bool:
+    """Does the pending log ``data`` hold the log ``old`` and at least one more event, whole
+    and chained? (A pending log equal to the old one logs nothing: it is no publish.)"""
+    if not data.startswith(old) or not data[len(old) :].strip() or not data.endswith(b"\n"):
+        return False
+    try:
+        log = parse_log(Path(relpath), data, relpath)
+    except CongkhaiError:
+        return False
+    return not chain_problems(log, relpath)
+
+
+def _settle_anchors(folder: Path, log: bytes) -> None:
+    """Make final each pending checkpoint that is the tree head of ``log`` (its size and its
+    root), with the pending tokens over its exact bytes; delete every other pending file.
+    A checkpoint that contradicts the log is never kept (a publish killed before its log was
+    written leaves one for a tree that was never logged)."""
+    anchors = _pending_anchors(folder)
+    if not anchors:
+        return
+    leaves = merkle.log_leaves(log)
+    kept: dict[str, bytes] = {}
+    for path in anchors:
+        name = path.name.removesuffix(".pending")
+        if not name.isdigit():
+            continue
+        try:
+            found = checkpoints.parse(path.read_bytes())
+        except CongkhaiError:
+            continue
+        if found.size == int(name) == len(leaves) and found.root == merkle.root(leaves):
+            kept[name] = found.note
+    for path in anchors:
+        name = path.name.removesuffix(".pending")
+        size, _, rest = name.partition(".")
+        keep = name in kept
+        if not keep and size in kept and rest.endswith(".tsr"):
+            keep = token_covers(path.read_bytes(), kept[size])
+        if keep:
+            os.replace(path, path.with_name(name))
+        else:
+            path.unlink()
+    fsync_dir(folder)
+
+
 def _finish_interrupted(log_path: Path, deploy_to: Target | None) -> bool:
     """A publish killed after its deploy and before its log was final left a ``.pending``
     log that the served site already shows: make it final now, so that the next events
-    extend what readers and auditors saw (no fork). A ``.pending`` that was never deployed
-    is discarded. Returns True when an interrupted publish was completed."""
+    extend what readers and auditors saw (no fork). Only a pending log that really extends
+    the log (one more event at least, whole, chained) and is byte for byte the served one is
+    completed; any other is discarded. Then the pending checkpoint and tokens are made final
+    only if they are the tree head of the log as it now stands (:func:`_settle_anchors`).
+    Returns True when an interrupted publish was completed."""
     pending = log_path.with_name(log_path.name + ".pending")
-    anchors = _pending_anchors(checkpoints.store_dir(log_path))
-    if not pending.exists():
-        for leftover in anchors:
-            leftover.unlink()
-        return False
-    data = pending.read_bytes()
+    folder = checkpoints.store_dir(log_path)
+    for partial in [
+        pending.with_name(pending.name + ".tmp"),
+        *(folder.glob("*.pending.tmp") if folder.is_dir() else []),
+    ]:
+        partial.unlink(missing_ok=True)  # files a killed publish was writing: never whole
+    completed = False
     old = log_path.read_bytes() if log_path.exists() else b""
-    if data.startswith(old) and data == _deployed_log(deploy_to):
-        for leftover in anchors:
-            os.replace(leftover, leftover.with_suffix(""))
-        os.replace(pending, log_path)
-        fsync_dir(log_path.parent)
-        return True
-    pending.unlink()
-    for leftover in anchors:
-        leftover.unlink()
-    return False
+    if pending.exists():
+        data = pending.read_bytes()
+        if _extends(data, old, log_path.name) and data == _deployed_log(deploy_to):
+            os.replace(pending, log_path)
+            fsync_dir(log_path.parent)
+            old, completed = data, True
+        else:
+            pending.unlink()
+    _settle_anchors(folder, old)
+    return completed
 
 
 def _write_anchors(folder: Path, size: int, note: bytes, tokens: dict[str, bytes]) -> list[Path]:
-    """Write the new checkpoint and its tokens as ``*.pending`` files (made final with the log)."""
+    """Write the new checkpoint and its tokens as ``*.pending`` files (made final with the log),
+    each whole or not at all (written as ``*.pending.tmp``, fsync-ed, renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {str(size): note, **{f"{size}.{tsa}.tsr": token for tsa, token in tokens.items()}}
     written = []
     for name, data in files.items():
         target = folder / f"{name}.pending"
-        with open(target, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_atomically(target, data)
         written.append(target)
+    fsync_dir(folder)
     return written
 
 

@@ -247,6 +247,9 @@ def load_record(
     value, lines, problems = read_yaml(text, relpath, offset)
     if problems:
         return None, problems
+    if _INVISIBLE.search(text):  # a pasted character: normalised in prose, refused elsewhere
+        value = normalise_prose(value, _fields_of(category, common, value))
+    body = prose_text(body)
     problems = invisible_problems(value, lines, relpath)
     if problems:
         return None, problems
@@ -352,8 +355,15 @@ def unfilled_problems(
     return problems
 
 
-INVISIBLE = {
+SPACES = {
     "\u00a0": "dấu cách không ngắt",
+    "\u2007": "dấu cách chữ số",
+    "\u2009": "dấu cách mảnh",
+    "\u200a": "dấu cách rất mảnh",
+    "\u202f": "dấu cách không ngắt hẹp",
+}
+"""Spaces other than the plain one that Word and web pages paste: in prose they are spaces."""
+ZERO_WIDTH = {
     "\u200b": "dấu cách độ rộng 0",
     "\u200c": "ký tự nối độ rộng 0",
     "\u200d": "ký tự nối độ rộng 0",
@@ -361,9 +371,80 @@ INVISIBLE = {
     "\u00ad": "dấu gạch nối mềm",
     "\ufeff": "ký tự BOM",
 }
-"""Characters that Word and web pages paste invisibly: a value holding one looks right but
-is not what it seems (a date followed by U+200B is not a date)."""
+"""Characters that show nothing (a soft hyphen shows only at a line break): in prose they go."""
+INVISIBLE = {**SPACES, **ZERO_WIDTH}
+"""Characters that Word and web pages paste invisibly. In a value that is not prose (a date, a
+number, a code, a document number, a phone number, an e-mail, a URL, a file name) one of them
+makes the value something else than it seems (a date followed by U+200B is not a date): the
+record is refused. In prose they are normalised (:func:`prose_text`)."""
 _INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
+_SPACE = re.compile("[" + "".join(SPACES) + "]")
+_ZERO_WIDTH = re.compile("[" + "".join(ZERO_WIDTH) + "]")
+_LINE_EDGE = re.compile("^[ \t" + "".join(SPACES) + "]+|[ \t" + "".join(SPACES) + "]+$", re.MULTILINE)
+IDENTIFIER_FIELDS = frozenset({"number", "code", "file", "minutes"})
+"""Fields of type ``text`` that hold an identifier, not prose: a document number, a procedure
+code, an attachment's file name."""
+
+
+def prose_text(text: str) -> str:
+    """Prose as a reader sees it: zero-width characters and soft hyphens removed, other spaces
+    (U+00A0, U+202F…) made plain spaces; at the start or end of a line they are removed (so
+    that pasted spaces never turn a Markdown line into code or a line break)."""
+    text = _ZERO_WIDTH.sub("", text)
+    if not _SPACE.search(text):
+        return text
+    text = _LINE_EDGE.sub(lambda edge: _SPACE.sub("", edge.group()), text)
+    return _SPACE.sub(" ", text)
+
+
+def is_prose(type_: str, name: str, pattern: str | None = None) -> bool:
+    """Free text: ``markdown`` fields, and ``text`` fields without a ``pattern`` whose name is
+    not one of :data:`IDENTIFIER_FIELDS` (items of ``list`` of ``text`` count as their list)."""
+    return type_ == "markdown" or (type_ == "text" and not pattern and name not in IDENTIFIER_FIELDS)
+
+
+def _fields_of(category: Category, common: dict[str, Field], value: Any) -> dict[str, Field]:
+    """The fields of a record's category and kind (as :func:`validate_record` picks them)."""
+    kind = value.get("kind") if isinstance(value, dict) and isinstance(value.get("kind"), str) else None
+    return category.all_fields(common, kind if kind in category.kinds else None)
+
+
+def _scalar_at(fields: dict[str, Field], path: FieldPath) -> tuple[str, str, str | None] | None:
+    """``(type, field name, pattern)`` of the scalar field at ``path``; None when the path is
+    not a scalar field of ``fields`` (an unknown field: validation reports it)."""
+    spec: Field | None = None
+    current: dict[str, Field] | None = fields
+    name = ""
+    for index, part in enumerate(path):
+        if isinstance(part, str):
+            spec = current.get(part) if current is not None else None
+            if spec is None:
+                return None
+            name, current = part, (spec.fields if spec.type == "map" else None)
+        elif spec is not None and spec.type == "list" and spec.fields:
+            current, spec = spec.fields, None  # the next part names a field of the item
+        elif spec is not None and spec.type == "list" and index == len(path) - 1:
+            return spec.of or "text", name, None
+        else:
+            return None
+    if spec is None or spec.type in ("map", "list"):
+        return None
+    return spec.type, name, spec.pattern
+
+
+def normalise_prose(value: Any, fields: dict[str, Field], path: FieldPath = ()) -> Any:
+    """``value`` with every prose value passed through :func:`prose_text` (a new tree; the
+    record file is never changed, and its hash stays that of its bytes)."""
+    if isinstance(value, str):
+        if not _INVISIBLE.search(value):
+            return value
+        found = _scalar_at(fields, path)
+        return prose_text(value) if found is not None and is_prose(*found) else value
+    if isinstance(value, dict):
+        return {key: normalise_prose(sub, fields, (*path, key)) for key, sub in value.items()}
+    if isinstance(value, list):
+        return [normalise_prose(sub, fields, (*path, index)) for index, sub in enumerate(value)]
+    return value
 
 
 def invisible_problems(value: Any, lines: dict[FieldPath, int], relpath: str) -> list[Problem]:

@@ -243,6 +243,19 @@ def verify_token(token: bytes, data: bytes, ca_pem: bytes) -> dt.datetime:
     return gen_time
 
 
+def covers(token: bytes, data: bytes) -> bool:
+    """Is ``token`` a granted timestamp over SHA-256(``data``)? Only the imprint is compared
+    (no signature or chain check: :func:`verify_token` does those); an unreadable token is not."""
+    try:
+        response = _decode(token)
+    except TimestampError:
+        return False
+    if response.status != PKIStatus.GRANTED:
+        return False
+    imprint = response.tst_info.message_imprint
+    return imprint.hash_algorithm == SHA256_OID and imprint.message == hashlib.sha256(data).digest()
+
+
 def token_time(token: bytes) -> dt.datetime:
     """The ``genTime`` a token states, unchecked (to show it; :func:`verify_token` checks)."""
     gen_time = _decode(token).tst_info.gen_time

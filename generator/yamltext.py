@@ -296,6 +296,8 @@ _LINE_MISTAKES: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 _NBSP_INDENT = _LINE_MISTAKES[1][0]
+_BLOCK_START = re.compile(r"^( *)(?:- +)?(?:[A-Za-z_][\w.-]*: +)?[|>][-+1-9]{0,2}[ \t]*(?:#.*)?$")
+"""A line that opens a block scalar (``body: |``, ``- >-``); its text is on the lines below."""
 _PROBLEMS = {
     "mapping values are not allowed": "có dấu ':' không đúng chỗ: thụt lề không đều với dòng trên, hoặc giá trị có dấu ':' chưa đặt trong dấu nháy",
     "could not find expected ':'": "thiếu dấu ':' sau tên trường, hoặc thụt lề không đều với dòng trên",
@@ -364,7 +366,12 @@ def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[
 
     ``line_offset`` is added to every line (front matter starts after the ``---``).
     """
+    block: int | None = None  # the indentation of the key of the block scalar (| or >) being read
     for number, content in enumerate(text.split("\n"), start=1):
+        if block is not None and (not content.strip() or len(content) - len(content.lstrip(" ")) > block):
+            continue  # a line of a block scalar: U+00A0 after its indentation is text (prose, normalised later)
+        opened = _BLOCK_START.match(content)
+        block = len(opened.group(1)) if opened else None
         if _NBSP_INDENT.match(content):  # YAML takes it for text: the field would silently change
             return None, {}, [Problem(relpath, number + line_offset, _key_of(content), _LINE_MISTAKES[1][1])]
     reader = _Reader(text, relpath, line_offset)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from tests.conftest import run_cli
@@ -225,3 +228,111 @@ def test_the_c_loader_is_used_when_present():
 
     if yaml.__with_libyaml__:
         assert yamltext._Loader is yaml.CSafeLoader
+
+
+# --- characters Word pastes: normalised in prose, refused where they change a value ------------
+
+NBSP, NNBSP, ZWSP, SHY = "\u00a0", "\u202f", "\u200b", "\u00ad"
+PASTED = (NBSP, NNBSP, ZWSP, SHY)
+
+
+def _article_text(path) -> str:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("article").get_text(" ", strip=True)
+
+
+def test_word_pasted_prose_builds_as_normal_text_in_yml_and_md(make_project):
+    """A title, summary and body pasted from Word (no-break spaces, narrow no-break spaces,
+    zero-width spaces, soft hyphens) are accepted in a .yml and a .md record alike, and the
+    pages show plain text; the logged hash stays that of the file's bytes."""
+    title = f"Lịch{NBSP}tiếp công{NNBSP}dân tháng{ZWSP} 6/2026 (đính chính{SHY})"
+    summary = f"Trưởng{NBSP}ban tiếp{ZWSP} công dân{NNBSP}ngày 15/6/2026."
+    body = f"Nội{NBSP}dung chính{SHY} của{ZWSP} thông báo.{NBSP}\n\n{NBSP}{NBSP}{NBSP}{NBSP}Đoạn{NNBSP}hai."
+    indented = body.replace("\n", "\n  ")
+    files = {
+        "disclosures/tiep-cong-dan/2026/word-yml.yml": (
+            f'title: "{title}"\nkind: lich\nsummary: "{summary}"\nmonth: 2026-06\n'
+            f'sessions: [{{date: 2026-06-15, start: "07:30", place: "Trụ{NBSP}sở Ban"}}]\nbody: |\n  {indented}\n'
+        ),
+        "disclosures/tiep-cong-dan/2026/word-md.md": (
+            f'---\ntitle: "{title}"\nkind: lich\nsummary: "{summary}"\nmonth: 2026-07\n'
+            f'sessions: [{{date: 2026-07-15, start: "07:30", place: "Trụ{NBSP}sở Ban"}}]\n---\n{body}\n'
+        ),
+    }
+    root = make_project(files)
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0, result.output
+    clean = {
+        "title": "Lịch tiếp công dân tháng 6/2026 (đính chính)",
+        "summary": "Trưởng ban tiếp công dân ngày 15/6/2026.",
+        "body": "Nội dung chính của thông báo. Đoạn hai.",
+        "place": "Trụ sở Ban",
+    }
+    for name in ("word-yml", "word-md"):
+        page = root / f"site/tiep-cong-dan/2026/{name}/index.html"
+        html = page.read_text(encoding="utf-8")
+        assert not any(char in html for char in (NNBSP, ZWSP, SHY)), name
+        text = _article_text(page)
+        for value in clean.values():
+            assert value in text, (name, value)
+        assert "<pre>" not in html.split("<article", 1)[1], name  # a pasted indent is no code block
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    logged = {e["id"]: e for e in map(json.loads, (root / "publication-log.jsonl").read_text("utf-8").splitlines())}
+    for name, rel in (("word-yml", ".yml"), ("word-md", ".md")):
+        event = logged[f"tiep-cong-dan/2026/{name}"]
+        assert event["title"] == clean["title"]
+        assert (
+            event["content_sha256"]
+            == hashlib.sha256((root / f"disclosures/tiep-cong-dan/2026/{name}{rel}").read_bytes()).hexdigest()
+        )
+
+
+PASTED_IN_VALUES = {
+    "nbsp-in-document-number": (
+        "disclosures/tiep-cong-dan/2026/x.yml",
+        f"title: Lịch\nkind: lich\nmonth: 2026-05\ndocument: {{number: 45/TB{NBSP}BQL, date: 2026-05-05}}\n"
+        "sessions: [{date: 2026-05-15, start: '07:30'}]\n",
+        "disclosures/tiep-cong-dan/2026/x.yml:4: document.number: có ký tự ẩn U+00A0 (dấu cách không ngắt, thường do "
+        "dán từ Word) ở vị trí 6, sau '45/TB'; xóa ký tự đó hoặc gõ lại giá trị",
+    ),
+    "zwsp-in-date": (
+        "disclosures/tiep-cong-dan/2026/x.md",
+        f"---\ntitle: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 2026-05-15{ZWSP}\n    start: '07:30'\n---\n"
+        f"Nội{NBSP}dung.\n",
+        "disclosures/tiep-cong-dan/2026/x.md:6: sessions[1].date: có ký tự ẩn U+200B (dấu cách độ rộng 0, thường do "
+        "dán từ Word) ở vị trí 11, sau '2026-05-15'; xóa ký tự đó hoặc gõ lại giá trị",
+    ),
+    "nbsp-in-phone": (
+        "disclosures/duong-day-nong/2026/dd2.yml",
+        f'title: Đường dây nóng\nphones:\n  - number: "0296{NBSP}3800 000"\n    label: Văn{NBSP}phòng\n',
+        "disclosures/duong-day-nong/2026/dd2.yml:3: phones[1].number: có ký tự ẩn U+00A0 (dấu cách không ngắt, "
+        "thường do dán từ Word) ở vị trí 5, sau '0296'; xóa ký tự đó hoặc gõ lại giá trị",
+    ),
+    "zwsp-in-url": (
+        "disclosures/thu-tuc-hanh-chinh/2026/tt.yml",
+        f"title: Thủ tục\nkind: dau-tu\ndocument: {{date: 2026-01-05}}\nportal_url: https://dichvucong.gov.vn/{ZWSP}p\n",
+        "disclosures/thu-tuc-hanh-chinh/2026/tt.yml:4: portal_url: có ký tự ẩn U+200B (dấu cách độ rộng 0, thường "
+        "do dán từ Word) ở vị trí 27, sau '//dichvucong.gov.vn/'; xóa ký tự đó hoặc gõ lại giá trị",
+    ),
+    "narrow-nbsp-in-document-number": (
+        "disclosures/tiep-cong-dan/2026/x.yml",
+        f"title: Lịch\nkind: lich\nmonth: 2026-05\ndocument:\n  number: 45{NNBSP}/TB\n  date: 2026-05-05\n"
+        "sessions: [{date: 2026-05-15, start: '07:30'}]\n",
+        "disclosures/tiep-cong-dan/2026/x.yml:5: document.number: có ký tự ẩn U+202F (dấu cách không ngắt hẹp, "
+        "thường do dán từ Word) ở vị trí 3, sau '45'; xóa ký tự đó hoặc gõ lại giá trị",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PASTED_IN_VALUES))
+def test_pasted_character_in_a_value_that_is_not_prose_is_refused(make_project, name):
+    """In a document number, a date, a phone number or a URL an invisible character makes the
+    value something else than it looks: refused, naming file, line and field (prose in the same
+    record, a .md body or a phone's label, is accepted)."""
+    rel, text, expected = PASTED_IN_VALUES[name]
+    root = make_project({rel: text})
+    result = run_cli(root, "check")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.output.splitlines() if not line.startswith("Có ")] == [expected]

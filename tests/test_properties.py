@@ -161,3 +161,62 @@ def test_nfd_attachment_names_and_folders_find_their_files(tmp_path):
         "disclosures/tiep-cong-dan/2026/lich.yml:6: attachments[1].file: tệp 'quyết-định.pdf' có chữ có dấu; "
         "hãy đổi tên tệp thành 'quyet-dinh.pdf' (và sửa trong attachments)"
     ]
+
+
+WORD = st.text(
+    alphabet=st.sampled_from(
+        list(
+            "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĐƯƠÂ0123456789,."
+        )
+    ),
+    min_size=1,
+    max_size=8,
+)
+PASTED_SPACES = st.sampled_from([" ", " ", "\u00a0", "\u202f", "\u2007"])
+PASTED_NOTHING = st.sampled_from(["", "", "\u200b", "\u00ad", "\u200c", "\u2060", "\ufeff"])
+
+
+@st.composite
+def pasted_prose(draw) -> tuple[str, str]:
+    """(the text as Word pastes it, the text as typed): words separated by spaces or their
+    look-alikes, with zero-width characters and soft hyphens anywhere in the words."""
+    words = draw(st.lists(st.tuples(WORD, st.integers(0, 8), PASTED_NOTHING, PASTED_SPACES), min_size=1, max_size=8))
+    pasted = typed = ""
+    for index, (word, at, nothing, space) in enumerate(words):
+        at = min(at, len(word))
+        separator = (space, " ") if index < len(words) - 1 else ("", "")
+        pasted += word[:at] + nothing + word[at:] + separator[0]
+        typed += word + separator[1]
+    return pasted, typed
+
+
+def _prose_page(root: Path, form: str, title: str, summary: str, body: str) -> str:
+    head = f'title: "Lịch {title}"\nkind: lich\nsummary: "{summary}"\nmonth: 2026-05\n'
+    head += 'sessions:\n  - date: 2026-05-15\n    start: "07:30"\n'
+    if form == "yml":
+        text = head + "body: |\n" + "".join(f"  {line}\n" for line in body.split("\n"))
+    else:
+        text = f"---\n{head}---\n{body}\n"
+    folder = root / "disclosures/tiep-cong-dan/2026"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("ban-ghi.*"):
+        old.unlink()
+    (folder / f"ban-ghi.{form}").write_text(text, encoding="utf-8")
+    site = pipeline.load(bare_settings(root))
+    (record,) = site.records
+    return Renderer(site).render_record(record).replace(record.sha256, "<sha>")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pasted_prose(), pasted_prose(), pasted_prose(), st.sampled_from(["", "\u00a0", "\u00a0" * 4]))
+def test_prose_pasted_from_word_is_accepted_in_both_formats_and_shows_as_typed(
+    tmp_path_factory, title, summary, body, indent
+):
+    """No-break and narrow spaces, zero-width characters and soft hyphens in a title, a
+    summary or a body are accepted in a .yml and a .md record, and give the page of the text
+    as typed with plain spaces (a pasted indent included): the same page in both formats."""
+    root = project(tmp_path_factory)
+    typed = _prose_page(root, "yml", title[1], summary[1], f"{body[1]}\n\n{body[1]}")
+    pasted_body = f"{indent}{body[0]}\n\n{indent}{body[0]}"
+    assert _prose_page(root, "yml", title[0], summary[0], pasted_body) == typed
+    assert _prose_page(root, "md", title[0], summary[0], pasted_body) == typed

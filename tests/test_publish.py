@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -499,3 +500,138 @@ def test_two_publishes_cannot_interleave(make_project):
     log = root / "publication-log.jsonl"
     with locked(log), pytest.raises(CongkhaiError, match="một lần công bố khác đang chạy"), locked(log, wait=False):
         pass  # pragma: no cover - never entered
+
+
+FAULT_POINTS = (
+    "locked",
+    "planned",
+    "log-line-written",
+    "log-flushed",
+    "log-pending-synced",
+    "page-written",
+    "built",
+    "deploy-link-created",
+    "deploy-swapped",
+    "log-before-rename",
+    "log-renamed",
+    "committed",
+)
+"""Every named point where ``publish`` may be killed, in the order a publish reaches them."""
+
+
+def _many_records(count: int) -> dict[str, str]:
+    """Records whose first events make the log larger than a write buffer (8 KiB)."""
+    files = {}
+    for n in range(count):
+        year, month = 2023 + n // 12, n % 12 + 1
+        files[f"disclosures/tiep-cong-dan/{year}/lich-thang-{month:02d}.yml"] = f"""\
+            title: Thông báo lịch tiếp công dân định kỳ tháng {month}/{year} của Ban Quản lý Khu kinh tế
+            kind: lich
+            document: {{date: {year}-{month:02d}-01}}
+            month: {year}-{month:02d}
+            sessions:
+              - {{date: {year}-{month:02d}-15, start: "07:30"}}
+            """
+    return files
+
+
+def _copy_project(root: Path, to: Path) -> Path:
+    """A copy of a published project whose deployed site points into the copy."""
+    shutil.copytree(root, to, symlinks=True)
+    www = to / "www"
+    release = Path(os.readlink(www)).name
+    www.unlink()
+    os.symlink(to / ".www-releases" / release, www)
+    return to
+
+
+def _checkpoint_mismatches(root: Path) -> list[str]:
+    """Checkpoints kept beside the log (final ones) that are not the log's tree at their size,
+    computed here from the SPEC's rule (RFC 9162) without the project's code."""
+
+    def mth(leaves: list[bytes]) -> bytes:
+        if len(leaves) == 1:
+            return leaves[0]
+        k = 1 << ((len(leaves) - 1).bit_length() - 1)
+        return hashlib.sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:])).digest()
+
+    lines = (root / "publication-log.jsonl").read_bytes().splitlines()
+    leaves = [hashlib.sha256(b"\x00" + line).digest() for line in lines]
+    out = []
+    for note in sorted((root / "publication-log.checkpoints").iterdir()):
+        if not note.name.isdigit():
+            continue
+        _origin, size, root_b64 = note.read_text(encoding="utf-8").split("\n")[:3]
+        if int(size) != int(note.name) or int(size) > len(leaves):
+            out.append(f"{note.name}: size {size}, log {len(leaves)}")
+        elif base64.b64decode(root_b64) != mth(leaves[: int(size)]):
+            out.append(f"{note.name}: root differs from the log's first {size} lines")
+    return out
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["small-log", "log-over-8KiB"])
+def test_publish_killed_at_each_point_then_published_again(make_project, tmp_path, big):
+    """Killed at any point, then published again: the log verifies, every checkpoint kept is
+    the log's tree at its size, and the served site agrees with the log and its checkpoints.
+    With a log larger than the write buffer, a kill after the old lines were written and before
+    the new one was once left a pending log equal to the deployed one: it was taken for a
+    deployed publish and its (stale) checkpoint made final."""
+    root = make_project(_many_records(14) if big else None)
+    assert _publish_subprocess(root, None) == 0
+    old_log = (root / "publication-log.jsonl").read_bytes()
+    assert (len(old_log) > 8192) == big
+    path = root / LICH
+    path.write_text(path.read_text(encoding="utf-8") + "change_note: Sửa địa điểm\n", encoding="utf-8")
+    for point in FAULT_POINTS:
+        copy = _copy_project(root, tmp_path / point)
+        assert _publish_subprocess(copy, point) == -9, point
+        again = run_cli(copy, "publish", "--allow-sample", "--deploy-to", str(copy / "www"))
+        assert again.exit_code == 0, (point, again.output)
+        # only a publish killed once its site was served and before its log was final is completed
+        completed = "Đã hoàn tất lần công bố trước" in again.output
+        assert completed == (point in ("deploy-swapped", "log-before-rename")), (point, again.output)
+        log = (copy / "publication-log.jsonl").read_bytes()
+        assert log.startswith(old_log) and len(log.splitlines()) == len(old_log.splitlines()) + 1, point
+        assert _checkpoint_mismatches(copy) == [], point
+        assert not list((copy / "publication-log.checkpoints").glob("*.pending*")), point
+        result = run_cli(copy, "verify")
+        assert result.exit_code == 0, (point, result.output)
+        result = run_cli(copy, "verify", "--site", str(copy / "www"))
+        assert result.exit_code == 0, (point, result.output)
+        shutil.rmtree(copy)
+
+
+def test_killed_publish_keeps_only_the_tokens_over_the_checkpoint_it_keeps(make_project, tmp_path, openssl_tsa):
+    """With a TSA: a publish killed once its site is served is completed with its checkpoint and
+    its token; a pending token that is not over that checkpoint is not kept. A publish killed
+    before its log was written (a log over 8 KiB) leaves nothing: the next one stamps its own."""
+    from generator.timestamps import covers
+    from tests.test_attested import with_tsas
+
+    root = make_project(_many_records(14))
+    with_tsas(root, ("openssl", openssl_tsa))
+    assert _publish_subprocess(root, None) == 0
+    store = root / "publication-log.checkpoints"
+    old_size = len((root / "publication-log.jsonl").read_bytes().splitlines())
+    old_token = (store / f"{old_size}.openssl.tsr").read_bytes()
+    path = root / LICH
+    path.write_text(path.read_text(encoding="utf-8") + "change_note: Sửa địa điểm\n", encoding="utf-8")
+    size = old_size + 1
+    for point in ("deploy-swapped", "log-line-written"):
+        copy = _copy_project(root, tmp_path / point)
+        assert _publish_subprocess(copy, point) == -9, point
+        kept = copy / "publication-log.checkpoints"
+        assert (kept / f"{size}.openssl.tsr.pending").is_file(), point
+        (kept / f"{size}.forged.tsr.pending").write_bytes(old_token)  # a token over another checkpoint
+        again = run_cli(copy, "publish", "--allow-sample", "--deploy-to", str(copy / "www"))
+        assert again.exit_code == 0, (point, again.output)
+        assert ("Đã hoàn tất lần công bố trước" in again.output) == (point == "deploy-swapped"), again.output
+        assert len((copy / "publication-log.jsonl").read_bytes().splitlines()) == size, point
+        assert sorted(p.name for p in kept.iterdir() if p.name.startswith(f"{size}")) == [
+            f"{size}",
+            f"{size}.openssl.tsr",
+        ], point
+        assert covers((kept / f"{size}.openssl.tsr").read_bytes(), (kept / str(size)).read_bytes()), point
+        assert _checkpoint_mismatches(copy) == [], point
+        result = run_cli(copy, "verify", "--site", str(copy / "www"))
+        assert result.exit_code == 0, (point, result.output)
