@@ -237,9 +237,9 @@ class Project:
         # the event is made and sealed with the project's own functions (chain, hash)
         if str(build_bench.SOURCE) not in sys.path:  # the generator measured, not the installed one
             sys.path.insert(0, str(build_bench.SOURCE))
-        from generator.config import TIMEZONE
-        from generator.log import read_log, seal, serialise
-        from generator.values import now_rfc3339
+        from generator.core.config import TIMEZONE
+        from generator.core.values import now_rfc3339
+        from generator.ledger.log import read_log, seal, serialise
 
         path = self.pick()
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@
 Writes ``--offices`` offices (default 130) of ``--events`` events each (default 1,000):
 for each, a log with a valid chain and its checkpoint (``checkpoint`` and
 ``checkpoints/<size>``), written directly as files (no site is built), all served by one
-real nginx on 127.0.0.1 with congkhai's ``generator/server/nginx.conf`` (office ``k`` is
+real nginx on 127.0.0.1 with congkhai's ``generator/publish/server/nginx.conf`` (office ``k`` is
 ``http://127.0.0.1:<port>/o<k>/``). A few hostile servers are listed beside them (slow,
 redirect loop, HTML, 100 MB, truncated answer). Then it measures, in this process:
 
@@ -34,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator import checkpoints, log, merkle, witness
+from generator.ledger import checkpoints, log, merkle
+from generator.witness import sync as witness
 from tests.servers import nginx_sites
 from tests.test_witness import hostile
 

@@ -19,38 +19,40 @@ import click
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
-from generator import cms, pipeline, progress
-from generator.categories import load_categories, load_common
-from generator.cautions import cautions
-from generator.config import Settings
-from generator.errors import CongkhaiError, Problem
+from generator.build import pipeline
+from generator.build.cautions import cautions
+from generator.build.site import Site
+from generator.core import progress
+from generator.core.config import Settings
+from generator.core.errors import CongkhaiError, Problem
+from generator.core.values import format_date, parse_date, slugify
+from generator.core.values import today as office_today
 from generator.later import Later, later
-from generator.log import chain_problems
-from generator.plugin import ProblemsError, option_problems, settings_from
-from generator.project import check_agency, check_site_url, init_project
-from generator.remote import SshTarget, is_ssh, parse_target
-from generator.site import Site
-from generator.skeleton import FORMATS, write_skeleton
-from generator.values import format_date, parse_date, slugify
-from generator.values import today as office_today
+from generator.ledger.log import chain_problems
+from generator.mkdocs_plugin.plugin import ProblemsError, option_problems, settings_from
+from generator.publish.remote import SshTarget, is_ssh, parse_target
+from generator.records.categories import load_categories, load_common
+from generator.records.skeleton import FORMATS, write_skeleton
+from generator.staff import cms
+from generator.staff.project import check_agency, check_site_url, init_project
 
 # Imported when first used: what only some commands need (MkDocs' build and the preview,
 # Playwright, openpyxl) is not loaded by the others (``check``).
-attest = Later("generator.attest")  # with rfc3161-client and httpx
-deadlines = Later("generator.deadlines")
-engine = Later("generator.engine")
-preview = Later("generator.preview")
-editor = Later("generator.editor")
-witness = Later("generator.witness")
-witness_report = Later("generator.witness_report")
-make_dossier = later("generator.dossier", "make_dossier")
-run_publish = later("generator.publish", "publish")
-build_report = later("generator.report", "build_report")
-check_year = later("generator.report", "check_year")
-parse_formats = later("generator.report", "parse_formats")
-write_report = later("generator.report", "write_report")
-valid_pin = later("generator.verify", "valid_pin")
-run_verify = later("generator.verify", "verify")
+attest = Later("generator.ledger.attest")  # with rfc3161-client and httpx
+deadlines = Later("generator.evidence.deadlines")
+engine = Later("generator.mkdocs_plugin.engine")
+preview = Later("generator.mkdocs_plugin.preview")
+editor = Later("generator.staff.editor")
+witness = Later("generator.witness.sync")
+witness_report = Later("generator.witness.report")
+make_dossier = later("generator.evidence.dossier", "make_dossier")
+run_publish = later("generator.publish.publisher", "publish")
+build_report = later("generator.evidence.report", "build_report")
+check_year = later("generator.evidence.report", "check_year")
+parse_formats = later("generator.evidence.report", "parse_formats")
+write_report = later("generator.evidence.report", "write_report")
+valid_pin = later("generator.evidence.verify", "valid_pin")
+run_verify = later("generator.evidence.verify", "verify")
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
 

@@ -1,4 +1,4 @@
-"""Real nginx on 127.0.0.1 with congkhai's configuration (``generator/server/nginx.conf``),
+"""Real nginx on 127.0.0.1 with congkhai's configuration (``generator/publish/server/nginx.conf``),
 for the tests and benchmarks that serve built sites: one server block (port) per site."""
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def test_all_problems_of_a_record_are_reported_at_once(make_project):
 def test_the_c_loader_is_used_when_present():
     import yaml
 
-    from generator import yamltext
+    from generator.core import yamltext
 
     if yaml.__with_libyaml__:
         assert yamltext._Loader is yaml.CSafeLoader

@@ -49,11 +49,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from generator import attest
 from generator.cli import _build_site, _settings, main
-from generator.errors import CongkhaiError
-from generator.log import chain_problems, read_log
-from generator.publish import publish as publish_api
+from generator.core.errors import CongkhaiError
+from generator.ledger import attest
+from generator.ledger.log import chain_problems, read_log
+from generator.publish.publisher import publish as publish_api
 from tests.conformance.office import NOTES, REASONS, Record, new_record, prose, vn_amount
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.servers import nginx_sites
@@ -392,7 +392,7 @@ class Office(RuleBasedStateMachine):
     @precondition(lambda self: not self.awaiting_token and not self.interrupted)
     @rule(point=st.sampled_from(CRASH_POINTS))
     def publish_killed(self, point: str) -> None:
-        """A publish killed (SIGKILL, like a power cut) at a fault point of generator/faults.py."""
+        """A publish killed (SIGKILL, like a power cut) at a fault point of generator/core/faults.py."""
         if point == "log-line-written" and "crash-log-line" in AVOID:
             point = "planned"
         before = (self.root / LOG).read_bytes()
@@ -499,7 +499,7 @@ class Office(RuleBasedStateMachine):
             served.write_bytes(b"".join(lines[:-1]))
         else:
             last = json.loads(lines[-1])
-            from generator.log import event_hash, serialise
+            from generator.ledger.log import event_hash, serialise
 
             extra = {**{k: v for k, v in last.items() if k != "hash"}, "seq": last["seq"] + 1, "prev": last["hash"]}
             extra["event"] = "updated"
@@ -509,7 +509,7 @@ class Office(RuleBasedStateMachine):
         return LOG
 
     def tamper_repo(self, copy: Path, kind: str, data) -> str:
-        from generator.log import GENESIS, event_hash, serialise
+        from generator.ledger.log import GENESIS, event_hash, serialise
 
         log = copy / LOG
         lines = log.read_bytes().splitlines(keepends=True)

@@ -33,11 +33,11 @@ import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from generator import pipeline
-from generator.categories import _CATEGORY_META_SCHEMA, Field, load_categories, load_common
+from generator.build import pipeline
+from generator.build.render import FIELDS_MARKER, expand_markers
 from generator.cli import main
-from generator.plugin import CongkhaiConfig, settings_from
-from generator.render import FIELDS_MARKER, expand_markers
+from generator.mkdocs_plugin.plugin import CongkhaiConfig, settings_from
+from generator.records.categories import _CATEGORY_META_SCHEMA, Field, load_categories, load_common
 from tests.conftest import REPO
 
 README = REPO / "README.md"

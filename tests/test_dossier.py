@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.values import format_local
+from generator.core.values import format_local
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.test_attested import with_tsas
 

@@ -1,6 +1,6 @@
 """The site as served by real nginx with congkhai's configuration (SPEC 5c), in Chromium.
 
-Every page type is loaded through nginx with ``generator/server/nginx.conf``: no
+Every page type is loaded through nginx with ``generator/publish/server/nginx.conf``: no
 Content-Security-Policy violation, no console error, no request off 127.0.0.1. The
 headers are checked file by file, and the seven routes by which a record could attack its
 readers are tried in the browser with ``check``'s refusals switched off (the second line of
@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import categories, filetypes, pipeline, records
+from generator.build import pipeline
+from generator.core import filetypes
+from generator.records import categories
+from generator.records import record as records
 from tests.browser import open_page, serve
 from tests.conftest import BASE_FILES, run_cli
 from tests.servers import CONFIG, nginx

@@ -26,9 +26,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 
-from generator import cms, editor, preview
-from generator.categories import load_categories, load_common
 from generator.cli import _settings
+from generator.mkdocs_plugin import preview
+from generator.records.categories import load_categories, load_common
+from generator.staff import cms, editor
 from tests.conftest import REPO, run_cli
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"

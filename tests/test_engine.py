@@ -1,4 +1,4 @@
-"""The build engine (:mod:`generator.engine`): ``congkhai build`` renders the pages out of
+"""The build engine (:mod:`generator.mkdocs_plugin.engine`): ``congkhai build`` renders the pages out of
 the navigation in several processes and must write exactly what ``mkdocs build`` writes."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from generator import engine
-from generator.errors import CongkhaiError, Problem
-from generator.render import Renderer
+from generator.build.render import Renderer
+from generator.core.errors import CongkhaiError, Problem
+from generator.mkdocs_plugin import engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from build_bench import make_project as make_bench_project
@@ -153,7 +153,7 @@ def test_personal_data_in_a_file_that_is_not_a_page_is_caught_whoever_writes_it(
     """The files that are not pages (downloads, feeds, proofs) are dealt among the processes
     and scanned by the one that writes each: a phone number in the log's CSV, on its third
     line after old Mac and Windows line ends, is reported at that line and stops the build."""
-    from generator import pipeline
+    from generator.build import pipeline
 
     monkeypatch.setenv("CONGKHAI_JOBS", jobs)
     monkeypatch.setattr(pipeline, "log_csv", lambda events, zone: "seq;id\r1;a\r\n2;gọi 0913 123 456\r\n")
@@ -171,7 +171,7 @@ def test_the_search_index_is_made_written_and_scanned_by_a_worker(big_project, m
     """The search index (its files' names carry a hash, no page links them) is made by the
     last worker, beside the search page that shows its manifest, not before the fork; its
     files are scanned there: a phone number in one of them stops the build."""
-    from generator import search
+    from generator.build import search
 
     monkeypatch.setenv("CONGKHAI_JOBS", "2")
     parent = os.getpid()
@@ -205,7 +205,7 @@ def test_the_menu_rendered_once_per_kind_of_page_is_the_menu_of_every_page(big_p
     relative links differ between pages."""
     import shutil
 
-    from generator import plugin
+    from generator.mkdocs_plugin import plugin
 
     root = tmp_path / "project"
     shutil.copytree(big_project, root, ignore=shutil.ignore_patterns("site", "site-*"))
@@ -245,7 +245,7 @@ def test_html_blocks_set_aside_give_what_python_markdown_gives(big_project, tmp_
     """``plugin.stash_html`` takes congkhai's HTML blocks out of the way of Python-Markdown
     and puts them back after: the site is the same, byte for byte, as when Python-Markdown
     reads every block itself."""
-    from generator import plugin
+    from generator.mkdocs_plugin import plugin
 
     monkeypatch.setenv("CONGKHAI_JOBS", "1")
     stash = plugin.stash_html

@@ -15,8 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from generator import checkpoints, merkle
-from generator.log import event_hash, serialise
+from generator.ledger import checkpoints, merkle
+from generator.ledger.log import event_hash, serialise
 from tests.conftest import run_cli
 
 LICH = "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"

@@ -13,11 +13,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import cautions, yamltext
-from generator.categories import load_categories, load_common, quick_check
-from generator.errors import Problem
-from generator.values import fold
-from generator.yamltext import field_name, read_yaml
+from generator.build import cautions
+from generator.core import yamltext
+from generator.core.errors import Problem
+from generator.core.values import fold
+from generator.core.yamltext import field_name, read_yaml
+from generator.records.categories import load_categories, load_common, quick_check
 
 
 def plain_fold(text: str) -> str:

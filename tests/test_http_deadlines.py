@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import http
 from generator.cli import main
+from generator.core import http
 from tests.conftest import run_cli
 from tests.servers import nginx_sites
 

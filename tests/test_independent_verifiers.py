@@ -270,7 +270,7 @@ def test_honest_site_passes_every_verifier(published, site_url, go_verifier, tmp
     ]
     assert [e["event"] for e in events[-3:]] == ["updated", "published", "withdrawn"]
     # the product's own verifier key is the one computed here from the spec
-    from generator.checkpoints import verifier_key as product_key
+    from generator.ledger.checkpoints import verifier_key as product_key
 
     key = serialization.load_pem_private_key(
         Path(

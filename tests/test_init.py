@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.project import SERVER_DIR
+from generator.staff.project import SERVER_DIR
 from tests.conftest import REPO
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
@@ -81,9 +81,9 @@ def test_staff_guide_is_the_projects(project):
     """The new project's guide is the project's own (its field reference marker works);
     the copy in the package data must follow every change of the guide."""
     guide = REPO / "content/huong-dan/dang-tai-cong-khai.md"
-    template = REPO / "generator/project_template/content/huong-dan/dang-tai-cong-khai.md"
+    template = REPO / "generator/staff/project_template/content/huong-dan/dang-tai-cong-khai.md"
     assert template.read_bytes() == guide.read_bytes(), (
-        "cp content/huong-dan/dang-tai-cong-khai.md generator/project_template/content/huong-dan/"
+        "cp content/huong-dan/dang-tai-cong-khai.md generator/staff/project_template/content/huong-dan/"
     )
     assert (project / "content/huong-dan/dang-tai-cong-khai.md").read_bytes() == guide.read_bytes()
 

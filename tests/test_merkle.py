@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from generator import merkle
+from generator.ledger import merkle
 
 # The RFC 6962 reference test data (certificate-transparency's merkle tree tests): eight
 # leaf inputs and the tree heads of their first 1..8 leaves.

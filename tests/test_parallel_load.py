@@ -1,10 +1,10 @@
-"""Records read on several cores (``generator.records._loading``) are exactly those read in
+"""Records read on several cores (``generator.records.record._loading``) are exactly those read in
 one process: the same records (each with the parent's category object), the same problems
 in the same order, the same broken keys; and ``congkhai check`` prints the same lines with
 the same exit status whatever ``CONGKHAI_JOBS`` says.
 
 The project: the repository's sample records, each also copied under 14 other names (more
-than :data:`~generator.records.PARALLEL_FROM` files, so the pool is used), plus every
+than :data:`~generator.records.record.PARALLEL_FROM` files, so the pool is used), plus every
 record of the bad-input corpus, each in a folder of its own. The loads run in a fresh
 Python process: the test process may run other threads, and then records are read in one
 process only (forking a process with threads is not safe).
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import parallel, records
-from generator.errors import CongkhaiError
+from generator.core import parallel
+from generator.core.errors import CongkhaiError
+from generator.records import record as records
 from tests.conftest import REPO, run_cli
 from tests.test_bad_inputs import CASES, _prepare
 
@@ -67,8 +68,8 @@ COMPARE = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from generator import records
-    from generator.categories import load_categories, load_common
+    from generator.records import record as records
+    from generator.records.categories import load_categories, load_common
 
     root = Path(sys.argv[1])
     categories = load_categories(root / "disclosures", root)
@@ -96,7 +97,7 @@ COMPARE = textwrap.dedent(
         calls.clear()
     # the privacy guard over the public records, in one process and shared among two
     import os
-    from generator import privacy
+    from generator.records import privacy
     public = [r for r in one if r.public]
     assert len(public) >= privacy.PARALLEL_FROM
     guard = privacy.Guard(privacy.Allow(), privacy.Allow().only(privacy.hotline_values(one)))

@@ -1,4 +1,4 @@
-"""generator.parallel: :func:`fork_map` gives the results of one process, in order;
+"""generator.core.parallel: :func:`fork_map` gives the results of one process, in order;
 :func:`fork_call` runs one call in a process of its own while the caller goes on
 (``verify --site`` checks the served pages with it while the records load, on a pool of
 their own)."""
@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from generator import parallel
-from generator.errors import CongkhaiError
+from generator.core import parallel
+from generator.core.errors import CongkhaiError
 
 
 def test_results_in_order_from_workers():

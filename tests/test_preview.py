@@ -1,4 +1,4 @@
-"""The live preview (``congkhai serve``, :mod:`generator.preview`): each page rendered on
+"""The live preview (``congkhai serve``, :mod:`generator.mkdocs_plugin.preview`): each page rendered on
 request must be the page a full build writes, after any series of changes."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import httpx
 import pytest
 from conftest import run_cli
 
-from generator import pipeline, preview
+from generator.build import pipeline
+from generator.mkdocs_plugin import preview
 from tests.servers import free_port
 
 RECORD = "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"

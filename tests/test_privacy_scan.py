@@ -1,5 +1,5 @@
-"""The built-site scan (:class:`generator.privacy.SiteScanner`, each distinct piece of a
-page looked at once) finds exactly what :func:`generator.privacy.find` finds on the whole
+"""The built-site scan (:class:`generator.records.privacy.SiteScanner`, each distinct piece of a
+page looked at once) finds exactly what :func:`generator.records.privacy.find` finds on the whole
 page: on every text file of the sample site, on those files with personal data planted
 at every kind of border, and on random text made of the patterns' own ingredients."""
 
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import privacy
-from generator.privacy import SITE_SUFFIXES, Allow, SiteScanner, find, site_text
+from generator.records import privacy
+from generator.records.privacy import SITE_SUFFIXES, Allow, SiteScanner, find, site_text
 
 TODAY = dt.date(2026, 11, 24)
 ALLOW = Allow.of(["0296 3 123 456", "@dongthap.gov.vn", "tiepdan@example.vn"])
@@ -136,7 +136,8 @@ def test_every_hit_outside_the_strictest_rule_holds_a_digit_or_an_at():
 SCAN_WITH_JOBS = """
 import json, os, sys
 from pathlib import Path
-from generator import parallel, privacy
+from generator.core import parallel
+from generator.records import privacy
 
 site, jobs = Path(sys.argv[1]), sys.argv[2]
 os.environ["CONGKHAI_JOBS"] = jobs

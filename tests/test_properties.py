@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis): whatever is in a record file, the loader either
-loads it or raises :class:`~generator.errors.CongkhaiError`, quickly; and the same
+loads it or raises :class:`~generator.core.errors.CongkhaiError`, quickly; and the same
 Vietnamese text in NFC or NFD, with or without BOM, with CRLF or LF line ends, gives the
 same page."""
 
@@ -14,10 +14,10 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator import pipeline
-from generator.config import Settings
-from generator.errors import CongkhaiError
-from generator.render import Renderer
+from generator.build import pipeline
+from generator.build.render import Renderer
+from generator.core.config import Settings
+from generator.core.errors import CongkhaiError
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

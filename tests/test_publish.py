@@ -441,7 +441,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def test_publish_killed_at_every_point_leaves_old_or_new(make_project, tmp_path):
-    from generator.log import chain_problems, read_log
+    from generator.ledger.log import chain_problems, read_log
 
     root = make_project()
     assert _publish_subprocess(root, None) == 0
@@ -493,8 +493,8 @@ def test_publish_killed_at_every_point_leaves_old_or_new(make_project, tmp_path)
 
 
 def test_two_publishes_cannot_interleave(make_project):
-    from generator.errors import CongkhaiError
-    from generator.log import locked
+    from generator.core.errors import CongkhaiError
+    from generator.ledger.log import locked
 
     root = make_project()
     log = root / "publication-log.jsonl"
@@ -605,7 +605,7 @@ def test_killed_publish_keeps_only_the_tokens_over_the_checkpoint_it_keeps(make_
     """With a TSA: a publish killed once its site is served is completed with its checkpoint and
     its token; a pending token that is not over that checkpoint is not kept. A publish killed
     before its log was written (a log over 8 KiB) leaves nothing: the next one stamps its own."""
-    from generator.timestamps import covers
+    from generator.ledger.timestamps import covers
     from tests.test_attested import with_tsas
 
     root = make_project(_many_records(14))

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from generator import categories, records
+from generator.records import categories
+from generator.records import record as records
 from tests.conftest import BASE_FILES as REPO_CONFTEST_BASE
 from tests.conftest import run_cli
 

@@ -10,8 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from generator.errors import CongkhaiError
-from generator.search import (
+from generator.build.search import (
     CATEGORY,
     CHUNK,
     INDEX_DIR,
@@ -30,6 +29,7 @@ from generator.search import (
     shard_of,
     tokens,
 )
+from generator.core.errors import CongkhaiError
 from tests.conftest import run_cli
 
 MAY = "tiep-cong-dan/2026/lich-thang-05/"
@@ -149,7 +149,7 @@ def test_synonyms_are_data_and_a_phrase_stands_in_one_group():
     assert analyse("số hotline", groups, query=True) == ["so", "~duongdaynong"]
     with pytest.raises(CongkhaiError, match="'hotline' đứng trong hai nhóm từ đồng nghĩa"):
         Synonyms([["đường dây nóng", "hotline"], ["HOTLINE", "tổng đài"]])
-    shipped = Synonyms()  # generator/search_synonyms.yml
+    shipped = Synonyms()  # generator/build/search_synonyms.yml
     assert shipped.phrases["hotline"] == shipped.phrases["duong day nong"]
     assert shipped.phrases["tiep dan"] == shipped.phrases["tiep cong dan"]
 

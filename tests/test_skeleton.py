@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.categories import Field, load_categories, load_common
-from generator.skeleton import MAX_STEM, PLACEHOLDER, skeleton
+from generator.records.categories import Field, load_categories, load_common
+from generator.records.skeleton import MAX_STEM, PLACEHOLDER, skeleton
 from tests.conftest import run_cli
 
 CATEGORIES = load_categories(Path("/nonexistent"), Path("."))

@@ -1,4 +1,4 @@
-"""RFC 3161 timestamps (generator/timestamps.py) against real TSAs on 127.0.0.1:
+"""RFC 3161 timestamps (generator/ledger/timestamps.py) against real TSAs on 127.0.0.1:
 OpenSSL's ``openssl ts -reply`` and certomancer (tests/tsa.py). Every token that
 verifies is also checked with the exact ``openssl ts -verify`` command auditors run."""
 
@@ -13,8 +13,8 @@ import pytest
 from asn1crypto import tsp
 from rfc3161_client import decode_timestamp_response
 
-from generator.errors import CongkhaiError
-from generator.timestamps import (
+from generator.core.errors import CongkhaiError
+from generator.ledger.timestamps import (
     MAX_RESPONSE_BYTES,
     TSA,
     TimestampError,

@@ -21,10 +21,11 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from generator import checkpoints, paths
-from generator import log as logmod
 from generator.cli import main
-from generator.witness import load_config, store_lock
+from generator.core import paths
+from generator.ledger import checkpoints
+from generator.ledger import log as logmod
+from generator.witness.sync import load_config, store_lock
 from tests.browser import axe_violations, open_page, serve
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.servers import nginx_sites
@@ -356,7 +357,7 @@ def test_bad_witness_yml_is_reported_with_lines(tmp_path):
 def test_config_accepts_a_verifier_key(tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from generator import checkpoints
+    from generator.ledger import checkpoints
 
     key = Ed25519PrivateKey.generate()
     vkey = checkpoints.verifier_key("a.example.gov.vn/nhat-ky-cong-khai", key.public_key())
@@ -558,7 +559,7 @@ def test_a_second_sync_is_refused_while_one_runs(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from generator.witness import store_lock\n"
+            "import sys, time; from pathlib import Path; from generator.witness.sync import store_lock\n"
             "with store_lock(Path(sys.argv[1])):\n    print('ok', flush=True); time.sleep(60)",
             str(store),
         ],

@@ -23,7 +23,7 @@ session), ``openssl_tsa`` (one shared OpenSSL TSA: leave it running and in mode 
 or ``"expired"``, stopped after the test; change their ``mode`` or stop them freely) and
 ``certomancer_tsa`` (shared; its clock is reset after each test). Each TSA has ``.url``,
 ``.ca_pem`` (the path of its root certificate, PEM) and ``.tsa(name)`` (a
-:class:`generator.timestamps.TSA` for :func:`generator.timestamps.request_token`).
+:class:`generator.ledger.timestamps.TSA` for :func:`generator.ledger.timestamps.request_token`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from generator.timestamps import TSA
+from generator.ledger.timestamps import TSA
 
 UTC = dt.UTC
 LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=UTC)

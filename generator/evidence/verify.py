@@ -1,0 +1,691 @@
+"""``congkhai verify``: what an auditor checks, without taking the office's word.
+
+In the repository (SPEC §4, §4a):
+
+- the chain (``seq``, ``prev``, ``hash``, ``at`` never going back) and that every line is in
+  canonical form (:func:`generator.ledger.log.chain_problems`);
+- every record's latest logged ``content_sha256`` against its file;
+- every checkpoint kept beside the log: it must be a tree head of the log's first ``size``
+  lines (a rewritten, truncated or forked log no longer matches), with the log's origin,
+  and signed by the office's key when one is configured;
+- outside copies: ``--pin SEQ:HASH`` (a head copied from an archived page) and ``--since``
+  (an earlier download of the log, or an earlier checkpoint) must be extended by the log.
+
+On a served site (``--site DIR`` or ``--url URL``, SPEC §4b):
+
+- the served ``publication-log.jsonl`` is byte for byte the repository's, and the served
+  checkpoint is the latest one kept;
+- every published record (withdrawn ones too, with their banner) is served, shows its
+  logged hash, and the footer head of its page is a head of the log;
+- the dates and figures a record page shows (dd/mm/yyyy dates, amounts with thousands
+  dots, SHA-256 hashes) in its article and in its description are those of the page
+  rendered from its logged version (:func:`_expected_facts`);
+- every logged attachment is served with its logged SHA-256.
+
+The records are loaded first, on every core, then the served pages are checked by forked
+workers (:mod:`generator.core.parallel`, ``CONGKHAI_JOBS``): what needs only the log, then the
+comparison with the rendered pages; the problems are those, in the order, of one process.
+
+Every problem names the log line of the event it concerns: ``<log>:<line>: <key>: seq N: …``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import httpx
+import markdown
+
+from generator.build import pipeline
+from generator.build.render import Renderer
+from generator.build.site import Anchors, Site
+from generator.build.templating import environment
+from generator.core import http, parallel, paths, progress
+from generator.core.config import Settings
+from generator.core.errors import CongkhaiError, Problem
+from generator.core.values import format_local, parse_instant
+from generator.ledger import attest, checkpoints, merkle
+from generator.ledger.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
+
+MAX_FETCH = 64 * 1024 * 1024
+"""Largest file fetched from a served site."""
+_FACT = re.compile(r"(?=[\da-f])(?:\b\d{2}/\d{2}/\d{4}\b|\b\d{1,3}(?:\.\d{3})+\b|\b[0-9a-f]{64}\b)")
+"""dd/mm/yyyy dates, amounts with thousands dots, SHA-256 hashes. The look-ahead only makes
+the search skip at once the places where none of them can start."""
+_TAG = re.compile(r"<[^>]+>")
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
+_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
+_FOOTER_HEAD = re.compile(r'class="ck-loghead__seq">(\d+)</span>.*?class="ck-loghead__hash">([0-9a-f]{64})<', re.S)
+
+
+class Served:
+    """Files of a served site: a folder, or a URL fetched over HTTP."""
+
+    def __init__(self, site_dir: Path | None, url: str | None):
+        self.site_dir, self.url = site_dir, url
+        self._client: httpx.Client | None = None
+        self._pid = os.getpid()
+        self._gave_up: str | None = None  # a server too slow once is not waited for again
+
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None and self._pid == os.getpid():
+            self._client.close()
+
+    def _http(self) -> httpx.Client:
+        """This process's client: a forked worker opens its own connections, never the
+        parent's."""
+        if self._client is None or self._pid != os.getpid():
+            self._client, self._pid = http.client(timeout=15), os.getpid()
+        return self._client
+
+    def where(self, rel: str, logged_url: str) -> str:
+        return (self.url.rstrip("/") + "/" + rel) if self.url else logged_url
+
+    def get(self, rel: str) -> tuple[bytes | None, str | None]:
+        """(bytes, problem) of the file at ``rel``; a path ending in ``/`` is that page's
+        ``index.html``."""
+        if self.site_dir is not None:
+            target = self.site_dir / rel / "index.html" if rel.endswith("/") or not rel else self.site_dir / rel
+            if not target.is_file():
+                return None, "không có trong thư mục trang"
+            return target.read_bytes(), None
+        assert self.url is not None
+        if self._gave_up:
+            return None, self._gave_up
+        address = self.url.rstrip("/") + "/" + quote(rel)
+        try:
+            data = http.get(self._http(), address, MAX_FETCH, deadline=120).body
+        except http.FetchError as exc:
+            if exc.slow:
+                self._gave_up = f"không tải (máy chủ đã quá chậm ở một tệp trước: {exc.reason})"
+            if exc.status is not None:
+                return None, f"máy chủ trả về lỗi {exc.status}"
+            if exc.reason.startswith("tệp lớn hơn"):
+                return None, f"tệp lớn hơn {MAX_FETCH // (1024 * 1024)} MB"
+            return None, f"không truy cập được ({exc.reason})"
+        return data, None
+
+
+def verify(
+    settings: Settings,
+    site_dir: Path | None = None,
+    url: str | None = None,
+    pins: Sequence[str] = (),
+    since: Sequence[str] = (),
+) -> tuple[list[Problem], Log]:
+    """Every check of the module doc that applies; returns (problems, log)."""
+    name = pipeline.relpath(settings.log_path, settings.root)
+    log = read_log(settings.log_path, name)
+    problems = chain_problems(log, name)
+    with contextlib.ExitStack() as stack:
+        checks = served = None
+        if site_dir is not None or url is not None:
+            served = stack.enter_context(Served(site_dir, url))
+            checks = _PageChecks(settings, log, served, name)  # the log-only checks start, in a process of their own
+            stack.callback(checks.close)
+        try:  # meanwhile, on every core: the records
+            site: Site | None = pipeline.load(settings)
+        except CongkhaiError as exc:
+            problems += exc.problems
+            site = None
+        anchors = pipeline.load_anchors(settings)
+        tree = merkle.Tree(merkle.log_leaves(log.raw))
+        problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
+        problems += _time_problems(settings, log, anchors, name)
+        problems += _pin_problems(log, pins, name)
+        problems += _since_problems(log, tree, since, name)
+        current = {r.key: r for r in site.records} if site else {}
+        for key, history in sorted(log.histories().items()):
+            latest = history.latest
+            record = current.get(key)
+            if record is None:
+                if site is not None:
+                    problems.append(_about(log, name, latest["seq"], "id", f"{key}: không còn bản ghi trong kho"))
+            elif record.sha256 != latest["content_sha256"]:
+                problems.append(
+                    _about(
+                        log,
+                        name,
+                        latest["seq"],
+                        "content_sha256",
+                        f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
+                    )
+                )
+        if checks is not None and served is not None:
+            problems += _served_problems(settings, log, site, anchors.notes, served, name, checks)
+    return problems, log
+
+
+def _about(log: Log, name: str, seq: int, field: str, message: str) -> Problem:
+    return Problem(name, line_of_seq(log, seq), field, f"seq {seq}: {message}")
+
+
+# --- the repository ---------------------------------------------------------------------
+
+
+def _checkpoint_problems(
+    settings: Settings, log: Log, tree: merkle.Tree, notes: dict[int, bytes], name: str
+) -> list[Problem]:
+    out = []
+    folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    origin = pipeline.origin(settings)
+    key = checkpoints.load_signing_key(settings.signing_key, settings.root)
+    for size, note in sorted(notes.items()):
+        where = f"{folder}/{size}"
+        try:
+            found = checkpoints.parse(note, where)
+        except CongkhaiError as exc:
+            out += exc.problems
+            continue
+        if found.size != size:
+            out.append(Problem(where, 2, "size", f"checkpoint ghi {found.size} sự kiện nhưng tên tệp là {size}"))
+        elif size > tree.size:
+            out.append(
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "log",
+                    f"checkpoint {size} có {size} sự kiện nhưng nhật ký chỉ còn {tree.size}: nhật ký đã bị cắt bớt",
+                )
+            )
+        elif tree.head(0, size) != found.root:
+            out.append(
+                Problem(
+                    name,
+                    line_of_seq(log, size),
+                    "log",
+                    f"{size} sự kiện đầu của nhật ký không còn khớp checkpoint {where}: nhật ký đã bị viết lại",
+                )
+            )
+        if found.origin != origin:
+            out.append(Problem(where, 1, "origin", f"nguồn '{found.origin}' khác nguồn của nhật ký '{origin}'"))
+        if key is not None and not checkpoints.signed_by(found, origin, key.public_key()):
+            out.append(Problem(where, 4, "signature", "không có chữ ký hợp lệ của cơ quan (khóa signing_key)"))
+    return out
+
+
+def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) -> list[Problem]:
+    """Every token must verify; every event's ``at`` must not be later than its attested
+    time by more than the token's accuracy and ``clock_skew``, nor earlier by more than
+    ``max_timestamp_delay`` (:func:`generator.ledger.attest.tolerances`); with TSAs configured,
+    every event must be covered by a token."""
+    if not anchors.tokens and not settings.timestamping:
+        return []
+    folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    per_checkpoint, bad = attest.attestations(settings, anchors)
+    out = [Problem(f"{folder}/{size}.{tsa}.tsr", 1, "token", reason) for size, tsa, reason in bad]
+    allowed = attest.tolerances(settings)
+    for seq, event in enumerate(log.events, start=1):
+        found = attest.attested(seq, per_checkpoint)
+        if found is None:
+            if settings.timestamping:
+                out.append(
+                    _about(
+                        log, name, seq, "at", "chưa có dấu thời gian nào bao gồm sự kiện này; chạy congkhai timestamp"
+                    )
+                )
+            continue
+        try:
+            at = parse_instant(str(event.get("at")))
+        except ValueError:
+            continue  # reported by the chain check
+        when = format_local(found.when.isoformat(), settings.timezone, with_time=True)
+        if at - found.when > allowed.allowed_skew(found):
+            accuracy = (
+                f" và độ chính xác {attest.duration_text(found.accuracy)} của dấu thời gian" if found.accuracy else ""
+            )
+            out.append(
+                _about(
+                    log,
+                    name,
+                    seq,
+                    "at",
+                    f"{event['at']} muộn hơn thời điểm được chứng thực {when} ({found.tsa}, checkpoint {found.size}) "
+                    f"{attest.duration_text(at - found.when)}, quá {attest.duration_text(allowed.clock_skew)} "
+                    f"cho phép (clock_skew){accuracy}",
+                )
+            )
+        elif found.when - at > allowed.max_delay:
+            hours = int((found.when - at).total_seconds() // 3600)
+            out.append(
+                _about(
+                    log,
+                    name,
+                    seq,
+                    "at",
+                    f"{event['at']} sớm hơn thời điểm được chứng thực {when} ({found.tsa}) {hours} giờ, quá "
+                    f"{settings.max_timestamp_delay_hours} giờ cho phép: ngày công bố chỉ là lời của cơ quan (có thể đã ghi lùi ngày)",
+                )
+            )
+    return out
+
+
+def valid_pin(pin: str) -> bool:
+    """``SEQ:HASH``: a sequence number and 64 hex digits."""
+    seq, _, wanted = pin.partition(":")
+    return seq.isdigit() and int(seq) > 0 and re.fullmatch(r"[0-9a-f]{64}", wanted) is not None
+
+
+def _pin_problems(log: Log, pins: Sequence[str], name: str) -> list[Problem]:
+    out = []
+    for pin in pins:
+        seq_text, _, wanted = pin.partition(":")
+        if not valid_pin(pin):
+            out.append(Problem("", 0, "", f"--pin '{pin}' không đúng dạng SEQ:HASH (số thứ tự và 64 ký tự hex)"))
+            continue
+        seq = int(seq_text)
+        if seq > len(log.events):
+            out.append(
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "log",
+                    f"đầu chuỗi đã ghim seq {seq} không còn trong nhật ký ({len(log.events)} sự kiện): nhật ký đã bị cắt bớt",
+                )
+            )
+        elif log.events[seq - 1].get("hash") != wanted:
+            out.append(_about(log, name, seq, "hash", f"khác mã băm đã ghim {wanted}: nhật ký đã bị viết lại"))
+    return out
+
+
+def _read_outside(source: str) -> bytes:
+    if source.startswith(("http://", "https://")):
+        try:
+            with http.client(timeout=15) as client:
+                return http.get(client, source, MAX_FETCH, deadline=120).body
+        except http.FetchError as exc:
+            raise CongkhaiError(f"{source}: không tải được bản sao ({exc.reason})") from None
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise CongkhaiError(f"{source}: không đọc được bản sao ({exc.strerror or exc})") from None
+
+
+def _since_problems(log: Log, tree: merkle.Tree, sources: Sequence[str], name: str) -> list[Problem]:
+    """An earlier download of the log (JSON Lines) must be a prefix of the log; an earlier
+    checkpoint must be a tree head of the log's first lines."""
+    out = []
+    for source in sources:
+        try:
+            data = _read_outside(source)
+        except CongkhaiError as exc:
+            out += exc.problems
+            continue
+        if data.startswith(b"{") or not data:
+            earlier = merkle.log_leaves(data)
+            if not log.raw.startswith(data) or len(earlier) > tree.size:
+                same = 0
+                while same < min(len(earlier), tree.size) and earlier[same] == tree.leaves[same]:
+                    same += 1
+                if same < len(earlier) and same < tree.size:
+                    out.append(
+                        _about(
+                            log,
+                            name,
+                            same + 1,
+                            "log",
+                            f"khác dòng {same + 1} của bản sao {source}: nhật ký đã bị viết lại",
+                        )
+                    )
+                else:
+                    out.append(
+                        Problem(
+                            name,
+                            max(len(log.events), 1),
+                            "log",
+                            f"bản sao {source} có {len(earlier)} sự kiện, nhật ký chỉ còn {tree.size}: nhật ký đã bị cắt bớt",
+                        )
+                    )
+            continue
+        try:
+            found = checkpoints.parse(data, source)
+        except CongkhaiError as exc:
+            out += exc.problems
+            continue
+        if found.size > tree.size:
+            out.append(
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "log",
+                    f"checkpoint {source} có {found.size} sự kiện, nhật ký chỉ còn {tree.size}: nhật ký đã bị cắt bớt",
+                )
+            )
+        elif tree.head(0, found.size) != found.root:
+            out.append(
+                Problem(
+                    name,
+                    line_of_seq(log, found.size),
+                    "log",
+                    f"nhật ký không còn mở rộng checkpoint {source} ({found.size} sự kiện): nhật ký đã bị viết lại",
+                )
+            )
+    return out
+
+
+# --- the served site --------------------------------------------------------------------
+
+
+def _facts(markup: str) -> Counter[str]:
+    """Dates, amounts and hashes in the text of ``markup``."""
+    return Counter(_FACT.findall(html.unescape(_TAG.sub(" ", markup))))
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What was found about one logged record's served page, before its content is compared."""
+
+    key: str
+    seq: int
+    where: str
+    before: list[Problem]
+    """Problems of the page itself (missing, logged hash not shown, footer head, withdrawal)."""
+    after: list[Problem]
+    """Problems of its attachments."""
+    facts: Counter[str] | None
+    """The dates, amounts and hashes of the page's article (None: no page)."""
+    described: Counter[str] | None
+    """Those of the page's description (``<meta name="description">``; None: no page)."""
+
+
+class _PageChecks:
+    """The checks of every logged record's served page, in two stages.
+
+    1. What needs only the log (the page is served, shows the logged hash, a head of the
+       log in its footer, the withdrawal banner; its attachments; the facts of its article)
+       starts in a forked process of its own *before* the records are loaded, and runs
+       meanwhile: a plain fork, no pool, so the load still shares its work among every core
+       and this stage fills the time a core would wait.
+    2. :meth:`results`, once the records are loaded: the page of each record whose file is
+       the logged version is rendered from that file and its facts compared with the
+       served article's, on every core (``CONGKHAI_JOBS``).
+    """
+
+    def __init__(self, settings: Settings, log: Log, served: Served, name: str):
+        heads = {(e.get("seq"), e.get("hash")) for e in log.events}
+        base_path = urlsplit(settings.site_url or "/").path
+        self.log, self.name = log, name
+
+        def page(key: str, history: RecordHistory) -> _Page:
+            latest = history.latest
+            seq = latest["seq"]
+            path = urlsplit(latest["url"]).path
+            rel = path[len(base_path) :] if path.startswith(base_path) else path.lstrip("/")
+            where = served.where(rel, latest["url"])
+            before: list[Problem] = []
+            facts = described = None
+            data, problem = served.get(rel)
+            if problem:
+                before.append(_about(log, name, seq, "url", f"{where}: {problem}"))
+            else:
+                text = data.decode("utf-8", errors="replace")
+                before += _page_problems(log, name, seq, where, text, latest["content_sha256"], heads, history)
+                article = _ARTICLE.search(text)
+                facts = _facts(article.group(0) if article else text)
+                description = _DESCRIPTION.search(text[: article.start()] if article else text)
+                described = _facts(description.group(1)) if description else Counter()
+            after = []
+            for index, attachment in enumerate(latest.get("attachments") or [], start=1):
+                data, problem = served.get(rel + attachment["file"])
+                field = f"attachments[{index}].sha256"
+                if problem:
+                    after.append(_about(log, name, seq, field, f"{where}{attachment['file']}: {problem}"))
+                elif hashlib.sha256(data).hexdigest() != attachment["sha256"]:
+                    after.append(
+                        _about(
+                            log,
+                            name,
+                            seq,
+                            field,
+                            f"{where}{attachment['file']}: tệp đính kèm được phục vụ có mã SHA-256 "
+                            f"{hashlib.sha256(data).hexdigest()}, khác mã {attachment['sha256']} đã ghi trong nhật ký",
+                        )
+                    )
+            return _Page(key, seq, where, before, after, facts, described)
+
+        self.histories = log.histories()
+        self.count = len(self.histories)
+
+        def every_page() -> list[_Page]:
+            return [page(key, history) for key, history in sorted(self.histories.items())]
+
+        self._every_page = every_page
+        self._forked = parallel.fork_call(every_page) if parallel.pays(self.count, 2) else None
+
+    def results(self, site: Site | None) -> list[tuple[_Page, list[Problem]]]:
+        """Every page, in the order of the records' keys, with the problems of its content
+        against the logged version (waits for stage 1, then runs stage 2)."""
+        with progress.task("Đối chiếu trang", total=self.count) as bar:
+            pages: list[_Page] | None = None
+            if self._forked is not None:
+                try:
+                    pages = self._forked.result()
+                except parallel.WorkerDied:  # it raised: again here, for the error to show as in one process
+                    pages = None
+                finally:
+                    self._forked = None
+            if pages is None:
+                pages = self._every_page()
+            current = {r.key: r for r in site.records} if site else {}
+            histories = self.histories
+            compared = [
+                page
+                for page in pages
+                if page.facts is not None
+                and (record := current.get(page.key)) is not None
+                and record.public
+                and record.sha256 == histories[page.key].latest["content_sha256"]
+            ]
+            bar.advance(len(pages) - len(compared))
+            content: dict[str, list[Problem]] = {}
+            if site is not None and compared:
+                renderer = Renderer(site)
+                environment().get_template("record.md.j2")  # compiled once, before the workers fork
+                log, name = self.log, self.name
+
+                def compare(piece: Sequence[_Page]) -> list[list[Problem]]:
+                    return [
+                        _content_problems(
+                            log,
+                            name,
+                            p.seq,
+                            p.where,
+                            p.facts or Counter(),
+                            p.described or Counter(),
+                            renderer.render_record(current[p.key]),
+                        )
+                        for p in piece
+                    ]
+
+                workers = parallel.pays(len(compared), 2)
+                pieces = parallel.chunks(compared, workers)
+                with parallel.fork_map(compare, pieces, workers) as results:
+                    for piece, found in zip(pieces, results, strict=True):
+                        for done, problems in zip(piece, found, strict=True):
+                            content[done.key] = problems
+                        bar.advance(len(piece))
+        return [(page, content.get(page.key, [])) for page in pages]
+
+    def close(self) -> None:
+        """Stop stage 1 if its results were never read."""
+        if self._forked is not None:
+            self._forked.stop()
+            self._forked = None
+
+
+def _page_problems(
+    log: Log,
+    name: str,
+    seq: int,
+    where: str,
+    page: str,
+    sha256: str,
+    heads: set[tuple[object, object]],
+    history: RecordHistory,
+) -> list[Problem]:
+    found = []
+    if sha256 not in page:
+        found.append(
+            _about(
+                log,
+                name,
+                seq,
+                "content_sha256",
+                f"{where}: trang không hiển thị mã SHA-256 {sha256} đã ghi trong nhật ký",
+            )
+        )
+    footer = _FOOTER_HEAD.search(page)
+    if footer is None or (int(footer.group(1)), footer.group(2)) not in heads:
+        shown = f"seq {footer.group(1)} {footer.group(2)}" if footer else "không có"
+        found.append(
+            _about(
+                log,
+                name,
+                seq,
+                "hash",
+                f"{where}: đầu chuỗi ở chân trang ({shown}) không phải một đầu chuỗi của nhật ký",
+            )
+        )
+    if history.withdrawn and "Đã thu hồi" not in page:
+        found.append(
+            _about(log, name, seq, "event", f"{where}: thông tin đã thu hồi nhưng trang không có thông báo thu hồi")
+        )
+    return found
+
+
+def _served_anchor_problems(log: Log, name: str, site: Site, served: Served) -> list[Problem]:
+    """Every served checkpoint (``checkpoints/<size>``), token (``<size>.<tsa>.tsr``) and
+    proof file (``proof-<seq>.tlog-proof``) must be byte for byte the one the repository's
+    log and checkpoint store make: an auditor downloads them one by one as evidence, so one
+    edited or removed on the server is reported, like the served log itself."""
+    out = []
+    for output in pipeline._anchor_outputs(site):
+        rel = output.path
+        if rel == paths.CHECKPOINT:
+            continue  # compared with the latest checkpoint by _served_problems
+        data, problem = served.get(rel)
+        where = served.where(rel, site.settings.url_for(rel))
+        proof = re.search(r"/proof-(\d+)\.tlog-proof$", rel)
+        if proof:
+            seq = int(proof.group(1))
+            if problem or data != output.content:
+                message = problem or "tệp bằng chứng đang phục vụ khác tệp dựng từ nhật ký và checkpoint trong kho"
+                out.append(_about(log, name, seq, "proof", f"{where}: {message}"))
+            continue
+        size, _, tsa = rel.removeprefix(paths.CHECKPOINTS_DIR).partition(".")
+        if problem or data != output.content:
+            what = f"dấu thời gian {tsa.removesuffix('.tsr')}" if tsa else "checkpoint"
+            message = problem or f"{what} đang phục vụ khác {what} {size} trong kho"
+            out.append(Problem(name, int(size), "token" if tsa else "log", f"{where}: {message}"))
+    return out
+
+
+def _served_problems(
+    settings: Settings,
+    log: Log,
+    site: Site | None,
+    notes: dict[int, bytes],
+    served: Served,
+    name: str,
+    checks: _PageChecks,
+) -> list[Problem]:
+    out = []
+    last = len(log.events) or 1
+    data, problem = served.get(paths.LOG_JSONL)
+    where = served.where(paths.LOG_JSONL, settings.url_for(paths.LOG_JSONL))
+    if problem:
+        out.append(Problem(name, last, "log", f"{where}: {problem}"))
+    elif data != log.raw:
+        out.append(Problem(name, last, "log", f"{where}: nhật ký đang phục vụ khác nhật ký trong kho (khác từng byte)"))
+    if notes:
+        data, problem = served.get(paths.CHECKPOINT)
+        where = served.where(paths.CHECKPOINT, settings.url_for(paths.CHECKPOINT))
+        if problem:
+            out.append(Problem(name, last, "log", f"{where}: {problem}"))
+        elif data != notes[max(notes)]:
+            out.append(
+                Problem(name, last, "log", f"{where}: checkpoint đang phục vụ khác checkpoint mới nhất trong kho")
+            )
+    if site is not None:
+        out += _served_anchor_problems(log, name, site, served)
+    for page, content in checks.results(site):
+        out += page.before + content + page.after
+    return out
+
+
+def _content_problems(
+    log: Log, name: str, seq: int, where: str, shown: Counter[str], described: Counter[str], expected_markdown: str
+) -> list[Problem]:
+    """The dates, amounts and hashes of the served page's article (``shown``) must be those
+    of the same part of the page rendered from the logged version, and those of its
+    description (``described``) those of the logged description (a date or a figure edited
+    on the server is caught). See :func:`_expected_facts`."""
+    article, description = _expected_facts(expected_markdown)
+    out = []
+    for found, expected, what in (
+        (shown, article, "trang khác phiên bản đã ghi trong nhật ký"),
+        (described, description, "mô tả của trang (thẻ meta description) khác phiên bản đã ghi trong nhật ký"),
+    ):
+        extra, missing = found - expected, expected - found
+        if not extra and not missing:
+            continue
+        parts = []
+        if extra:
+            parts.append("có thêm " + ", ".join(sorted(extra)))
+        if missing:
+            parts.append("thiếu " + ", ".join(sorted(missing)))
+        out.append(_about(log, name, seq, "content_sha256", f"{where}: {what} ({'; '.join(parts)})"))
+    return out
+
+
+def _expected_facts(markdown_page: str) -> tuple[Counter[str], Counter[str]]:
+    """The facts a record page rendered from ``markdown_page`` (``record.md.j2``) shows in
+    its ``<article>`` and in its ``<meta name="description">``, without building it.
+
+    The front matter (``title``, ``description``) is not in the article: the theme shows the
+    title there as a heading only when the content has no ``<h1>`` of its own, and writes the
+    description, on one line, in the page's head. The rest of the page is HTML blocks, which
+    Markdown keeps as they are, and headings whose text it keeps: its facts are the
+    article's. Whether the content has an ``<h1>`` is read from the page; only a page with a
+    chunk that looks like a level-1 heading (a body's top-level heading, or a line of a code
+    block) is converted by Markdown to be sure."""
+    title = description = ""
+    body = markdown_page
+    if markdown_page.startswith("---\n"):
+        end = markdown_page.find("\n---\n", 3)
+        if end != -1:
+            body = markdown_page[end + 5 :]
+            for line in markdown_page[4:end].splitlines():
+                key, _, value = line.partition(": ")
+                if key in ("title", "description"):
+                    text = json.loads(value)
+                    if key == "title":
+                        title = text
+                    else:
+                        description = text
+    article = _facts(body)
+    if not _has_h1(body):
+        article += _facts(html.escape(title))
+    return article, _facts(html.escape(" ".join(description.split())))
+
+
+def _has_h1(body: str) -> bool:
+    """Whether the HTML of a generated page's Markdown ``body`` has an ``<h1>``."""
+    if "<h1" in body:
+        return True
+    if not any(chunk.startswith("# ") for chunk in body.split("\n\n")):
+        return False
+    return "<h1" in markdown.markdown(body)

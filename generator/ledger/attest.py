@@ -1,0 +1,202 @@
+"""Attested time: when an event is proven to have existed, by someone other than the office.
+
+Each checkpoint may carry RFC 3161 tokens (``<size>.<tsa>.tsr``, see
+:mod:`generator.ledger.timestamps`) over its exact bytes. An event's **attested time** is the
+``genTime`` of the earliest valid token on a checkpoint that contains it (SPEC §4a). The
+office's own ``at`` must not be later than it, and should not be much earlier either
+(``max_timestamp_delay``): an event dated January but first covered by a token in
+November was backdated.
+
+Clocks differ a little: an event's ``at`` may be later than its attested time by the
+token's own ``accuracy`` plus ``clock_skew`` (default 5 minutes) before it is reported, and
+``stamp`` warns at once when the office's clock is off a TSA's by more than that (either
+way). Both tolerances come from :func:`tolerances`, the one place that decides them.
+
+``stamp`` asks every configured TSA for a token over a new checkpoint (a TSA that does not
+answer never blocks a publish); ``fill_missing`` (``congkhai timestamp``) asks again for
+the checkpoints that still lack one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.build.site import Anchors
+from generator.core.config import Settings
+from generator.core.values import local_time
+from generator.ledger import checkpoints
+from generator.ledger.log import write_atomically
+from generator.ledger.timestamps import (
+    TSA,
+    TimestampError,
+    parse_tsas,
+    request_token,
+    token_accuracy,
+    token_time,
+    verify_token,
+)
+
+TIMEOUT = 15.0
+"""Seconds a publish waits for each TSA."""
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A valid token: its ``genTime`` (UTC), its TSA and the checkpoint it covers."""
+
+    when: dt.datetime
+    tsa: str
+    size: int
+    accuracy: dt.timedelta = dt.timedelta(0)
+    """The token's ``accuracy`` (zero when it states none)."""
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """What the checks of attested time allow."""
+
+    clock_skew: dt.timedelta
+    """How far the office's clock may be off a TSA's, on top of a token's accuracy."""
+    max_delay: dt.timedelta
+    """How long an event may wait for a token covering it."""
+
+    def allowed_skew(self, attestation: Attestation) -> dt.timedelta:
+        """How much later than ``attestation.when`` an event's ``at`` may be."""
+        return self.clock_skew + attestation.accuracy
+
+
+def tolerances(settings: Settings) -> Tolerances:
+    """The tolerances of the checks, from the plugin options ``clock_skew`` (minutes) and
+    ``max_timestamp_delay`` (hours): the one place ``verify`` and ``publish`` take them
+    from (a checker's trust policy, SPEC §4c, is to give them here instead)."""
+    return Tolerances(
+        clock_skew=dt.timedelta(minutes=max(settings.clock_skew_minutes, 0)),
+        max_delay=dt.timedelta(hours=settings.max_timestamp_delay_hours),
+    )
+
+
+def duration_text(span: dt.timedelta) -> str:
+    """A duration as one reads it, in its two largest units, rounded down to the second:
+    ``1 giờ 2 phút``, ``5 phút``, ``3 ngày 4 giờ``, ``0 giây``."""
+    seconds = int(abs(span).total_seconds())
+    units = [(86400, "ngày"), (3600, "giờ"), (60, "phút"), (1, "giây")]
+    for index, (size, name) in enumerate(units):
+        if seconds >= size or size == 1:
+            count, rest = divmod(seconds, size)
+            text = f"{count} {name}"
+            if index + 1 < len(units) and rest // units[index + 1][0]:
+                text += f" {rest // units[index + 1][0]} {units[index + 1][1]}"
+            return text
+    raise AssertionError("unreachable")
+
+
+def tsas(settings: Settings) -> list[TSA]:
+    """The TSAs of the option ``timestamping`` (checked: names, addresses, root files)."""
+    return parse_tsas(list(settings.timestamping) or None, settings.root)
+
+
+def stamp(
+    settings: Settings, note: bytes, warn: Callable[[str], None] | None = None
+) -> tuple[dict[str, bytes], list[str]]:
+    """Tokens over ``note`` from every TSA (``name -> token``), and one message per TSA
+    that gave none. ``warn`` gets a message for each token whose ``genTime`` is off this
+    machine's clock by more than the tolerance (:func:`clock_warning`)."""
+    tokens, failures = {}, []
+    for tsa in tsas(settings):
+        try:
+            before = dt.datetime.now(dt.UTC)
+            tokens[tsa.name] = request_token(tsa, note, TIMEOUT)
+            after = dt.datetime.now(dt.UTC)
+        except TimestampError as exc:
+            failures.append(str(exc))
+            continue
+        if warn is not None:
+            token = tokens[tsa.name]
+            attestation = Attestation(token_time(token), tsa.name, 0, token_accuracy(token))
+            message = clock_warning(before + (after - before) / 2, attestation, tolerances(settings), settings)
+            if message:
+                warn(message)
+    return tokens, failures
+
+
+def clock_warning(office: dt.datetime, attestation: Attestation, allowed: Tolerances, settings: Settings) -> str | None:
+    """What to tell the office when its clock read ``office`` as the TSA gave the token of
+    ``attestation`` (the middle of the exchange) and the two differ by more than the
+    tolerance; None otherwise."""
+    difference = office - attestation.when
+    limit = allowed.allowed_skew(attestation)
+    if abs(difference) <= limit:
+        return None
+    ahead = difference > dt.timedelta(0)
+    shown = f"máy này {_clock(office, settings)}, dấu thời gian {_clock(attestation.when, settings)}"
+    accuracy = (
+        f" và độ chính xác {duration_text(attestation.accuracy)} của dấu thời gian" if attestation.accuracy else ""
+    )
+    consequence = (
+        "các sự kiện vừa ghi có thời điểm muộn hơn thời điểm được chứng thực, congkhai verify sẽ báo lỗi"
+        if ahead
+        else "ngày công bố ghi trong nhật ký sớm hơn thực tế"
+    )
+    return (
+        f"đồng hồ máy này {'nhanh' if ahead else 'chậm'} hơn đồng hồ của đơn vị cấp dấu thời gian "
+        f"{attestation.tsa} {duration_text(difference)} ({shown}), quá {duration_text(allowed.clock_skew)} cho phép "
+        f"(clock_skew){accuracy}: {consequence}; hãy đồng bộ đồng hồ máy (NTP) trước lần công bố sau"
+    )
+
+
+def _clock(moment: dt.datetime, settings: Settings) -> str:
+    """dd/mm/yyyy HH:MM:SS in the office's time zone."""
+    return local_time(moment.isoformat(timespec="seconds"), settings.timezone).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def fill_missing(settings: Settings, anchors: Anchors) -> tuple[list[str], list[str]]:
+    """Ask each TSA again for the checkpoints it has no token for; store those it gives.
+    Returns (what was added, what failed), one line each."""
+    folder = checkpoints.store_dir(settings.log_path)
+    added, failed = [], []
+    for tsa in tsas(settings):
+        for size in sorted(anchors.notes):
+            if tsa.name in anchors.tokens.get(size, {}):
+                continue
+            try:
+                token = request_token(tsa, anchors.notes[size], TIMEOUT)
+            except TimestampError as exc:
+                failed.append(f"checkpoint {size}: {exc}")
+                continue
+            write_atomically(folder / f"{size}.{tsa.name}.tsr", token)
+            added.append(f"checkpoint {size}: dấu thời gian của {tsa.name}")
+    return added, failed
+
+
+def attestations(settings: Settings, anchors: Anchors) -> tuple[dict[int, Attestation], list[tuple[int, str, str]]]:
+    """The earliest valid token of each checkpoint (by size), and ``(size, tsa, reason)``
+    for every token that does not verify or whose TSA is not configured."""
+    known = {t.name: t for t in tsas(settings)}
+    best: dict[int, Attestation] = {}
+    bad: list[tuple[int, str, str]] = []
+    for size, tokens in sorted(anchors.tokens.items()):
+        for name, token in sorted(tokens.items()):
+            tsa = known.get(name)
+            if tsa is None:
+                bad.append((size, name, f"đơn vị cấp dấu thời gian '{name}' không có trong timestamping"))
+                continue
+            try:
+                when = verify_token(token, anchors.notes[size], Path(tsa.ca).read_bytes())
+            except TimestampError as exc:
+                bad.append((size, name, exc.reason))
+                continue
+            except OSError as exc:
+                bad.append((size, name, f"không đọc được chứng thư gốc {tsa.ca} ({exc.strerror or exc})"))
+                continue
+            if size not in best or when < best[size].when:
+                best[size] = Attestation(when, name, size, token_accuracy(token))
+    return best, bad
+
+
+def attested(seq: int, per_checkpoint: dict[int, Attestation]) -> Attestation | None:
+    """The attested time of event ``seq``: the earliest token on a checkpoint containing it."""
+    found = [a for size, a in per_checkpoint.items() if size >= seq]
+    return min(found, key=lambda a: a.when) if found else None
