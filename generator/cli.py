@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import logging
 import re
 import signal
 import sys
@@ -16,8 +15,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, BuildError, ConfigurationError
 
 from generator.build import pipeline
 from generator.build.cautions import cautions
@@ -29,7 +26,7 @@ from generator.core.values import format_date, parse_date, slugify
 from generator.core.values import today as office_today
 from generator.later import Later, later
 from generator.ledger.log import chain_problems
-from generator.mkdocs_plugin.plugin import ProblemsError, option_problems, settings_from
+from generator.mkdocs_plugin import commands
 from generator.publish.remote import SshTarget, is_ssh, parse_target
 from generator.records.categories import load_categories, load_common
 from generator.records.skeleton import FORMATS, write_skeleton
@@ -66,54 +63,8 @@ def _fail(error: CongkhaiError) -> NoReturn:
     sys.exit(1)
 
 
-def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    logger = logging.getLogger("mkdocs")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    logger.propagate = False
-
-
-_MKDOCS_PAGE_ERROR = re.compile(r"Error (?:reading|building) page '[^']*':")
-
-
-class _HideProblems(logging.Filter):
-    """Drop MkDocs' own log line of our problems: the CLI prints them itself."""
-
-    def __init__(self, plugin: Any):
-        super().__init__()
-        self.plugin = plugin
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = getattr(self.plugin, "error", None)
-        if error is None:
-            return True
-        text = record.getMessage()  # MkDocs also logs which page it was reading or building
-        return not (text.endswith(str(error)) or _MKDOCS_PAGE_ERROR.fullmatch(text))
-
-
-def _load_config(config_file: str, **overrides: Any) -> Any:
-    path = Path(config_file)
-    if not path.is_file():
-        raise CongkhaiError(
-            f"không tìm thấy tệp cấu hình {config_file}; hãy chạy lệnh trong thư mục có mkdocs.yml hoặc dùng -f"
-        )
-    problems = option_problems(path)  # our own options, in Vietnamese with their lines
-    if problems:
-        raise CongkhaiError(problems)
-    try:
-        return load_config(config_file=str(path), **overrides)
-    except (ConfigurationError, Abort) as exc:  # MkDocs has logged the details above
-        raise CongkhaiError(f"{config_file}: cấu hình không hợp lệ ({exc})") from None
-
-
 def _settings(config_file: str) -> Settings:
-    config = _load_config(config_file)
-    plugin = config.plugins.get("congkhai")
-    if plugin is None:
-        raise CongkhaiError(f"{config_file}: chưa khai báo plugin congkhai trong mục plugins")
-    return settings_from(config, plugin.config)
+    return commands.load_settings(config_file)
 
 
 HELP_TEXT = "In hướng dẫn này rồi thoát."
@@ -233,7 +184,7 @@ class _VietnameseGroup(_Vietnamese, click.Group):
 def main(ctx: click.Context, config_file: str, verbose: bool) -> None:
     """congkhai: công khai thông tin và nhật ký công bố có thể kiểm chứng."""
     ctx.obj = {"config_file": config_file}
-    _setup_logging(verbose)
+    commands.setup_logging(verbose)
 
 
 @main.command()
@@ -263,33 +214,12 @@ def _warn(found: list[Problem]) -> None:
 def _build_site(
     config_file: str, site_dir: str | Path | None, site: Site | None = None, built: list[Site] | None = None
 ) -> Path:
-    """Run the strict MkDocs build (the plugin runs the pipeline); problems become
-    :class:`CongkhaiError`. ``site``: already loaded and checked (``publish``), used as is;
-    ``built`` receives the site that was built (for its warnings)."""
-    overrides: dict[str, Any] = {"strict": True}
-    if site_dir:
-        overrides["site_dir"] = str(Path(site_dir).resolve())
-    config = _load_config(config_file, **overrides)
-    plugin = config.plugins.get("congkhai")
-    if plugin is not None:
-        plugin.preloaded = site
-    quiet = _HideProblems(plugin)
-    handlers = logging.getLogger("mkdocs").handlers
-    for handler in handlers:
-        handler.addFilter(quiet)
-    try:
-        engine.build(config)
-    except (Abort, BuildError, ProblemsError) as exc:
-        error = getattr(plugin, "error", None)
-        if isinstance(error, ProblemsError):
-            raise error.cause from None
-        raise CongkhaiError(f"dựng trang thất bại: {exc}") from None
-    finally:
-        for handler in handlers:
-            handler.removeFilter(quiet)
-    if built is not None and isinstance(getattr(plugin, "site", None), Site):
-        built.append(plugin.site)
-    return Path(config.site_dir)
+    """The strict build (:func:`generator.mkdocs_plugin.commands.build_site`); ``built``
+    receives the site that was built (for its warnings)."""
+    result = commands.build_site(config_file, site_dir, site)
+    if built is not None and result.site is not None:
+        built.append(result.site)
+    return result.site_dir
 
 
 @main.command()
@@ -461,7 +391,7 @@ def serve(obj: dict[str, str], dev_addr: str) -> None:
     """Xem trước trang tại 127.0.0.1:8000: mỗi trang được dựng khi mở, theo bản ghi vừa lưu."""
     try:
         host, port = preview.parse_addr(dev_addr)
-        _load_config(obj["config_file"])
+        commands.load_config(obj["config_file"])
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         with preview.workdir() as scratch:
             state = preview.Preview(obj["config_file"], scratch)

@@ -26,29 +26,60 @@ GENERATOR = REPO / "generator"
 
 # --- imports ------------------------------------------------------------------------
 
+FLOORS = {
+    "core": 0,
+    "records": 1,
+    "ledger": 2,
+    "build": 3,
+    "mkdocs_plugin": 4,
+    "publish": 4,
+    "evidence": 4,
+    "witness": 4,
+    "staff": 4,
+}
+"""The folders of ``generator/`` and their floors: a module imports from its own folder, or
+from a folder on a lower floor; the products (floor 4) never import each other, except
+where :data:`MAY_ALSO_IMPORT` says so. ``cli.py`` and ``__main__.py`` sit on top."""
+MAY_ALSO_IMPORT = {
+    ("staff", "mkdocs_plugin"): "the editor previews with the site engine's pages",
+    ("evidence", "mkdocs_plugin"): "the dossier prints the pages the site engine renders",
+    ("witness", "evidence"): "the witness reads the B1 verdicts the evidence computes",
+}
+LAZY_IMPORTS = {"cli.py", "commands.py"}
+"""The command layer imports inside its command functions what only that command needs
+(as MkDocs' own command line does): counted as imports, never hidden in strings."""
+
 
 def _is_type_checking(node: ast.If) -> bool:
     return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
 
 
 def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
     """The ``generator`` modules an import statement loads."""
     if isinstance(node, ast.Import):
         return [a.name for a in node.names if a.name.startswith("generator.")]
-    if node.module == "generator":  # from generator import paths, pipeline
-        return [f"generator.{a.name}" for a in node.names if (GENERATOR / f"{a.name}.py").is_file()]
-    if node.module and node.module.startswith("generator."):
-        return [node.module]
+    if node.module and (node.module == "generator" or node.module.startswith("generator.")):
+        folder = REPO.joinpath(*node.module.split("."))
+        found = [f"{node.module}.{a.name}" for a in node.names if (folder / f"{a.name}.py").is_file()]
+        return found or [node.module]
     return []
 
 
+def _sources() -> list[Path]:
+    return sorted(p for p in GENERATOR.rglob("*.py") if "project_template" not in p.parts)
+
+
 def _import_graph() -> tuple[dict[str, set[str]], list[str]]:
-    """Module -> generator modules it imports when loaded (type-only imports left out),
-    and every import of a generator module made inside a function."""
+    """Module -> generator modules it imports (type-only imports left out), and every import
+    of a generator module made inside a function outside the command layer."""
     graph: dict[str, set[str]] = {}
     hidden: list[str] = []
-    for path in sorted(GENERATOR.glob("*.py")):
-        module = f"generator.{path.stem}"
+    for path in _sources():
+        module = _module_name(path)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         graph[module] = set()
 
@@ -59,10 +90,14 @@ def _import_graph() -> tuple[dict[str, set[str]], list[str]]:
                 return
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for target in _imported(node):
-                    if in_function:
+                    if in_function and path.name not in LAZY_IMPORTS:
                         hidden.append(f"{path.name}:{node.lineno} imports {target} inside a function")
-                    else:
-                        graph[module].add(target)
+                    graph[module].add(target)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                "import_module",
+                "__import__",
+            ):
+                hidden.append(f"{path.name}:{node.lineno} imports a module named by a string")
             inside = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             for child in ast.iter_child_nodes(node):
                 visit(child, inside)
@@ -103,19 +138,77 @@ def test_generator_has_no_import_cycle_and_no_hidden_import():
     assert hidden == []
 
 
-def test_the_core_never_imports_mkdocs():
-    adapters = {"plugin.py", "engine.py", "preview.py", "cli.py", "__main__.py"}
-    for path in sorted(GENERATOR.glob("*.py")):
-        if path.name in adapters:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        names = [
-            name
-            for node in ast.walk(tree)
-            if isinstance(node, (ast.Import, ast.ImportFrom))
-            for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
-        ]
-        assert not [n for n in names if n.split(".")[0] == "mkdocs"], path.name
+def _folder(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 else None
+
+
+def _breaks(graph: dict[str, set[str]]) -> list[str]:
+    """Imports that go up a floor, or across the products without a reason."""
+    broken = []
+    for module, targets in sorted(graph.items()):
+        here = _folder(module)
+        for target in sorted(targets):
+            there = _folder(target)
+            if here is None or there is None or here == there:
+                if here is not None and there is None:  # a folder's module importing cli
+                    broken.append(f"{module} -> {target}")
+                continue
+            if FLOORS[there] > FLOORS[here] or (FLOORS[there] == FLOORS[here] and (here, there) not in MAY_ALSO_IMPORT):
+                broken.append(f"{module} -> {target}")
+    return broken
+
+
+def test_every_module_sits_in_a_folder_of_known_floor():
+    graph, _ = _import_graph()
+    loose = sorted(
+        m for m in graph if _folder(m) is None and m not in {"generator", "generator.cli", "generator.__main__"}
+    )
+    assert loose == []
+    assert {_folder(m) for m in graph} - {None} == set(FLOORS)
+
+
+def test_folders_import_only_their_own_floor_or_below():
+    graph, _ = _import_graph()
+    assert _breaks(graph) == []
+    # the rule finds what it must: a core module importing the ledger, two products importing each other
+    assert _breaks({"generator.core.values": {"generator.ledger.log"}}) == [
+        "generator.core.values -> generator.ledger.log"
+    ]
+    assert _breaks({"generator.publish.publisher": {"generator.witness.sync"}}) != []
+    assert _breaks({"generator.ledger.log": {"generator.records.record"}}) == []
+
+
+def _mkdocs_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
+        if name.split(".")[0] in ("mkdocs", "material", "properdocs")
+    ]
+
+
+def test_only_the_mkdocs_plugin_folder_imports_mkdocs():
+    door = GENERATOR / "mkdocs_plugin"
+    importing = sorted(str(p.relative_to(GENERATOR)) for p in _sources() if _mkdocs_imports(p))
+    assert importing and all(p.startswith("mkdocs_plugin/") for p in importing), importing
+    assert _mkdocs_imports(door / "plugin.py")  # the check sees imports
+
+
+def test_mkdocs_private_names_are_used_in_one_module_only():
+    from generator.mkdocs_plugin.internals import PRIVATE_NAMES
+
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in PRIVATE_NAMES) + r")\b")
+    users = sorted(  # only a module that imports MkDocs can reach below its API
+        str(p.relative_to(GENERATOR))
+        for p in _sources()
+        if _mkdocs_imports(p) and pattern.search(p.read_text(encoding="utf-8"))
+    )
+    assert users == ["mkdocs_plugin/internals.py"]
+    docstring = (GENERATOR / "mkdocs_plugin/internals.py").read_text(encoding="utf-8").split('"""')[1]
+    assert [n for n in PRIVATE_NAMES if n not in docstring] == []  # each one named, with why
 
 
 # --- one list of outputs ------------------------------------------------------------

@@ -39,13 +39,14 @@ from typing import Any
 from generator.build import feeds, search
 from generator.build.evidence_facts import facts_file
 from generator.build.render import Renderer, expand_markers
-from generator.build.site import Anchors, Site
+from generator.build.site import Site
 from generator.core import paths
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local
 from generator.core.values import today as office_today
 from generator.ledger import checkpoints
+from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, log_csv, read_log, seal
 from generator.ledger.log import plan_events as _plan_events
 from generator.records.categories import load_categories, load_common, site_path_problems

@@ -48,13 +48,14 @@ import markdown
 
 from generator.build import pipeline
 from generator.build.render import Renderer
-from generator.build.site import Anchors, Site
+from generator.build.site import Site
 from generator.build.templating import environment
 from generator.core import http, parallel, paths, progress
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local, parse_instant
 from generator.ledger import attest, checkpoints, merkle
+from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
 
 MAX_FETCH = 64 * 1024 * 1024

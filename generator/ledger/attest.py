@@ -24,10 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.site import Anchors
 from generator.core.config import Settings
 from generator.core.values import local_time
 from generator.ledger import checkpoints
+from generator.ledger.anchors import Anchors
 from generator.ledger.log import write_atomically
 from generator.ledger.timestamps import (
     TSA,

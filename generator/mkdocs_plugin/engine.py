@@ -10,8 +10,7 @@ in any order, in any process, and gives the same bytes. :class:`Engine` does exa
 
 - :meth:`Engine.prepare`: ``on_config`` … ``on_nav`` as MkDocs does, then reads the pages of
   the navigation, then ``on_env``;
-- :meth:`Engine.render`: one page to HTML (read it if not yet read), as MkDocs'
-  ``_build_page`` renders it;
+- :meth:`Engine.render`: one page to HTML (read it if not yet read), as MkDocs renders it;
 - :meth:`Engine.build`: the whole site, as ``mkdocs build`` writes it (static files, theme
   templates, pages, anchor checks, ``on_post_build``), the pages out of the navigation and
   the files that are not pages shared among forked worker processes, one per core.
@@ -36,15 +35,14 @@ import markdown
 from mkdocs.commands import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError
-from mkdocs.structure import pages as mkdocs_pages
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
 from mkdocs.utils import CountHandler, clean_directory
 
 from generator.core import parallel
 from generator.core.errors import CongkhaiError
+from generator.mkdocs_plugin import internals
 from generator.mkdocs_plugin.plugin import UNLINKED_BUNDLES
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -137,16 +135,16 @@ class Engine:
         return self
 
     def read(self, page: Page) -> None:
-        """Read and convert one page's Markdown (MkDocs' ``_populate_page``), once."""
+        """Read and convert one page's Markdown, as MkDocs reads it (:func:`internals.populate_page`), once."""
         if id(page) in self._read:
             return
         if self._converter is None:
-            mkdocs_build._populate_page(page, self.config, self.files)
+            internals.populate_page(page, self.config, self.files)
         else:
             converter = self._converter
-            page.render = lambda config, files: _convert(page, converter, config, files)  # type: ignore[method-assign]
+            page.render = lambda config, files: internals.convert_page(page, converter, config, files)  # type: ignore[method-assign]
             try:
-                mkdocs_build._populate_page(page, self.config, self.files)
+                internals.populate_page(page, self.config, self.files)
             finally:
                 del page.render  # MkDocs' own again
         self._read.add(id(page))
@@ -161,7 +159,7 @@ class Engine:
         """The page's HTML, as :meth:`build` writes it."""
         self.read(page)
         config = self.config
-        config._current_page = page
+        internals.set_current_page(config, page)
         try:
             page.active = True
             context = mkdocs_build.get_context(self.nav, self.pages, config, page)
@@ -172,12 +170,12 @@ class Engine:
             return output.encode("utf-8", errors="xmlcharrefreplace")
         finally:
             page.active = False
-            config._current_page = None
+            internals.set_current_page(config, None)
 
     def render_template(self, name: str) -> bytes:
         """A theme template of the site (``404.html``), as :meth:`build` writes it."""
         template = self.env.get_template(name)
-        return mkdocs_build._build_template(name, template, self.files, self.config, self.nav).encode("utf-8")
+        return internals.build_template(name, template, self.files, self.config, self.nav).encode("utf-8")
 
     # --- the whole site -----------------------------------------------------------------
 
@@ -187,7 +185,7 @@ class Engine:
         for file in pages:
             assert file.page is not None
             self.read(file.page)
-            mkdocs_build._build_page(
+            internals.build_page(
                 file.page, self.config, doc_files, self.nav, self.env, excluded=file.inclusion.is_excluded()
             )
             if file.page not in self.nav.pages:  # written, and shown on no other page: let it go
@@ -209,31 +207,6 @@ converter is reset, so one converter can serve every page."""
 def _resettable(config: MkDocsConfig) -> bool:
     names = [e if isinstance(e, str) else None for e in config["markdown_extensions"]]
     return all(n is not None and n.removeprefix("markdown.extensions.") in RESETTABLE for n in names)
-
-
-def _convert(page: Page, md: markdown.Markdown, config: MkDocsConfig, files: Files) -> None:
-    """``page.render(config, files)`` of MkDocs (``mkdocs.structure.pages.Page.render``) with
-    one converter reset for each page instead of a new one: MkDocs' own processors made for
-    the page and registered in place of the last page's (same names), then the same
-    conversion and the same fields set. ``tests/test_engine.py`` checks that the site is the
-    one ``mkdocs build`` writes."""
-    if page.markdown is None:
-        raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
-    md.reset()
-    raw_html = mkdocs_pages._RawHTMLPreprocessor()
-    raw_html._register(md)
-    anchors = mkdocs_pages._ExtractAnchorsTreeprocessor(page.file, files, config)
-    anchors._register(md)
-    relative = mkdocs_pages._RelativePathTreeprocessor(page.file, files, config)
-    relative._register(md)
-    title = mkdocs_pages._ExtractTitleTreeprocessor()
-    title._register(md)
-    page.content = md.convert(page.markdown)
-    page.toc = get_toc(getattr(md, "toc_tokens", []))
-    page._title_from_render = title.title
-    page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
-    if mkdocs_pages.log.getEffectiveLevel() > logging.DEBUG:
-        page.links_to_anchors = relative.links_to_anchors
 
 
 def build(config: MkDocsConfig, workers: int | None = None) -> None:
@@ -276,9 +249,9 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
             for file in static[::count]:
                 file.copy_file()
             for template in config.theme.static_templates:
-                mkdocs_build._build_theme_template(template, engine.env, engine.files, config, engine.nav)
+                internals.build_theme_template(template, engine.env, engine.files, config, engine.nav)
             for template in config.extra_templates:
-                mkdocs_build._build_extra_template(template, engine.files, config, engine.nav)
+                internals.build_extra_template(template, engine.files, config, engine.nav)
             engine.write(shares[0])
             engine.write(in_nav)
             warnings = _finish(running, plugin)
@@ -392,7 +365,7 @@ def _finish(running: list[tuple[parallel.Forked, int]], plugin: Any) -> dict[str
         for level, number in counts.items():
             warnings[level] = warnings.get(level, 0) + number
     if isinstance(failure, CongkhaiError):
-        raise plugin._fail(failure) if plugin is not None else failure
+        raise plugin.fail(failure) if plugin is not None else failure
     if failure:
         raise BuildError(failure)
     return warnings

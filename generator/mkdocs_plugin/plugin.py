@@ -49,7 +49,8 @@ from generator.core.config import CLOCK_SKEW_MINUTES, MAX_ATTACHMENT_MB, Setting
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.faults import checkpoint
 from generator.core.values import slugify
-from generator.records.privacy import SITE_SUFFIXES, Allow, SiteScanner, built_text, file_text, text_problems
+from generator.mkdocs_plugin import internals
+from generator.records.privacy import SITE_SUFFIXES, Allow, SiteScanner, text_problems
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -236,7 +237,7 @@ class CongkhaiConfig(base.Config):
     """Minutes the office's clock may be ahead of or behind a TSA's (besides a token's accuracy)."""
 
 
-class MadeFile(File):
+class MadeFile(internals.LazyFile):
     """A file of :func:`generator.build.pipeline.plan_outputs` whose content (a page's Markdown, a
     file's bytes) is made when MkDocs first reads it, so that a page nobody renders (the
     preview) is never made, and pages made in parallel are made where they are rendered."""
@@ -254,25 +255,18 @@ class MadeFile(File):
         file._override = None
         return file
 
-    @property  # type: ignore[override]
-    def _content(self) -> str | bytes:
-        if self._override is not None:
-            return self._override
+    def make(self) -> str | bytes:
         try:  # made again if read again (MkDocs reads a page once): not kept twice in memory
             if self.output.make is None:
                 return self.output.content
             return self.output.make()
         except CongkhaiError as exc:  # printed by the command line, like any problem of the pipeline
-            raise self.plugin._fail(exc) from None
-
-    @_content.setter
-    def _content(self, value: str | bytes | None) -> None:
-        self._override = value
+            raise self.plugin.fail(exc) from None
 
     def copy_file(self, dirty: bool = False) -> None:
         """Written as MkDocs writes a generated file (made once), then scanned for personal
         data by the process that wrote it, as a page is (:meth:`CongkhaiPlugin.write_scanned`)."""
-        self.plugin.write_scanned(Path(self.abs_dest_path), self._content)
+        self.plugin.write_scanned(Path(self.abs_dest_path), self.made)
 
 
 class ProblemsError(PluginError):
@@ -290,7 +284,7 @@ _OPTION_TYPES = {str: "một đoạn văn bản", bool: "true hoặc false", int
 def _expected(option: Any) -> str:
     if isinstance(option, c.ListOfItems):
         return "một danh sách (mỗi mục một dòng bắt đầu bằng '- ')"
-    kinds = option._type if isinstance(option._type, tuple) else (option._type,)
+    kinds = internals.option_types(option)
     return " hoặc ".join(_OPTION_TYPES.get(k, k.__name__) for k in kinds)
 
 
@@ -307,7 +301,7 @@ def option_problems(config_file: Path) -> list[Problem]:
     if options is None:
         return []
     name = config_file.name
-    schema = dict(CongkhaiConfig._schema)
+    schema = internals.config_schema(CongkhaiConfig)
     problems = []
     for key_node, value_node in options.value:
         key = str(key_node.value)
@@ -397,7 +391,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 errors = [(p.field.rsplit(".", 1)[-1], ValidationError(str(p))) for p in ours]
         return errors, warnings
 
-    def _fail(self, error: CongkhaiError) -> ProblemsError:
+    def fail(self, error: CongkhaiError) -> ProblemsError:
         self.error = ProblemsError(error)
         return self.error
 
@@ -417,7 +411,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             else:
                 self.site = pipeline.load(self.settings)
         except CongkhaiError as exc:
-            raise self._fail(exc) from None
+            raise self.fail(exc) from None
         config.theme.dirs.insert(0, str(theme))
         if paths.CSS not in config.extra_css:
             config.extra_css.append(paths.CSS)
@@ -466,7 +460,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
                 if not self.deferred(bundle):
                     planned += bundle.outputs
         except CongkhaiError as exc:
-            raise self._fail(exc) from None
+            raise self.fail(exc) from None
         for output in planned:
             existing = files.get_file_from_path(output.path)
             if output.source is not None:
@@ -509,7 +503,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             try:
                 outputs = bundle.outputs
             except CongkhaiError as exc:
-                raise self._fail(exc) from None
+                raise self.fail(exc) from None
             for output in outputs:
                 self.write_scanned(site_dir / output.path, output.content)
 
@@ -520,8 +514,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         if self.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
-            text = file_text(data, target.suffix)
-            self.scanned[str(target)] = text_problems(self.scanner, text, target, self.settings.root)
+            self.scanned[str(target)] = text_problems(self.scanner, data, target, self.settings.root)
 
     bar: progress.Bar | None = None
     """Pages written so far (on a terminal only), advanced by ``on_post_page``."""
@@ -594,7 +587,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             self.bar.advance()
         if self.scanner is not None and output.strip():
             path = Path(page.file.abs_dest_path)
-            self.scanned[str(path)] = text_problems(self.scanner, built_text(output, ".html"), path, self.settings.root)
+            self.scanned[str(path)] = text_problems(self.scanner, output, path, self.settings.root)
         return output
 
     scanner: SiteScanner | None = None
@@ -616,7 +609,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         try:
             pipeline.scan(Path(config.site_dir), self.settings, self.site.today, scanned=self.scanned)
         except CongkhaiError as exc:
-            raise self._fail(exc) from None
+            raise self.fail(exc) from None
         finally:
             self.scanned.clear()
 

@@ -40,16 +40,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+from mkdocs.exceptions import PluginError
 
 from generator.build import pipeline
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import today as office_today
 from generator.ledger import checkpoints
+from generator.mkdocs_plugin import commands
 from generator.mkdocs_plugin.engine import Engine, Templates
-from generator.mkdocs_plugin.plugin import ProblemsError, option_problems, settings_from
-from generator.records.privacy import Allow, SiteScanner, message, site_text
+from generator.mkdocs_plugin.plugin import ProblemsError
+from generator.records.privacy import Allow, SiteScanner, made_problems
 from generator.records.record import RecordCache
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
@@ -159,7 +159,7 @@ class Preview:
             self.engine = self._engine()
         except CongkhaiError as exc:
             self.error = exc
-        except (ConfigurationError, Abort, PluginError) as exc:
+        except PluginError as exc:  # raised by a plugin's event while the engine prepares
             self.error = CongkhaiError(f"{self.config_file.name}: cấu hình không hợp lệ ({exc})")
         if self.engine is None:
             return
@@ -170,14 +170,9 @@ class Preview:
                 self.files[file.dest_uri] = file
 
     def _engine(self) -> Engine:
-        problems = option_problems(self.config_file)
-        if problems:
-            raise CongkhaiError(problems)
-        config = load_config(config_file=str(self.config_file), site_dir=str(self.workdir / "site"))
-        plugin = config.plugins.get("congkhai")
-        if plugin is None:
-            raise CongkhaiError(f"{self.config_file.name}: chưa khai báo plugin congkhai trong mục plugins")
-        settings = settings_from(config, plugin.config)
+        config = commands.load_config(self.config_file, site_dir=str(self.workdir / "site"))
+        plugin = commands.plugin_of(config, self.config_file)
+        settings = commands.settings_of(config, self.config_file)
         self.watched = [
             self.config_file,
             settings.docs_dir,
@@ -244,14 +239,7 @@ class Preview:
     def _scan(self, dest: str, output: bytes) -> list[Problem]:
         """The built-site privacy scan of one page (as :func:`generator.build.pipeline.scan`)."""
         assert self.scanner is not None
-        target = self.workdir / "site" / dest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output)
-        text = site_text(target)
-        return [
-            Problem(dest, text.count("\n", 0, hit.start) + 1, "trang đã dựng", message(hit, False))
-            for hit in self.scanner.find(text)
-        ]
+        return made_problems(self.scanner, output, Path(dest).suffix, dest)
 
     def _file(self, rel: str) -> bytes | None:
         file = self.files.get(rel)

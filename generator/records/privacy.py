@@ -560,13 +560,21 @@ def built_text(text: str, suffix: str) -> str:
     return text
 
 
-def text_problems(scanner: SiteScanner, text: str, path: Path, root: Path) -> list[Problem]:
-    """The problems of one built file whose :func:`built_text` is ``text``."""
-    rel = _display(path, root)
+def made_problems(scanner: SiteScanner, content: str | bytes, suffix: str, shown_as: str) -> list[Problem]:
+    """The problems of one built file as it is written: ``content`` is its text as the
+    engine writes it (a page) or its bytes, read as :func:`site_text` would read the file
+    back; ``shown_as`` names it in the messages. The one scan of a made file, for the build's
+    pages, its other files and the preview's pages alike."""
+    text = built_text(content, suffix) if isinstance(content, str) else file_text(content, suffix)
     return [
-        Problem(rel, text.count("\n", 0, hit.start) + 1, "trang đã dựng", message(hit, False))
+        Problem(shown_as, text.count("\n", 0, hit.start) + 1, "trang đã dựng", message(hit, False))
         for hit in scanner.find(text)
     ]
+
+
+def text_problems(scanner: SiteScanner, content: str | bytes, path: Path, root: Path) -> list[Problem]:
+    """:func:`made_problems` of the file written at ``path``, named as below ``root``."""
+    return made_problems(scanner, content, path.suffix, _display(path, root))
 
 
 def site_problems(
