@@ -19,12 +19,11 @@ import click
 from generator.build import pipeline
 from generator.build.cautions import cautions
 from generator.build.site import Site
-from generator.core import progress
+from generator.core import paths, progress
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_date, parse_date, slugify
 from generator.core.values import today as office_today
-from generator.later import Later, later
 from generator.ledger.log import chain_problems
 from generator.mkdocs_plugin import commands
 from generator.publish.remote import SshTarget, is_ssh, parse_target
@@ -32,24 +31,6 @@ from generator.records.categories import load_categories, load_common
 from generator.records.skeleton import FORMATS, write_skeleton
 from generator.staff import cms
 from generator.staff.project import check_agency, check_site_url, init_project
-
-# Imported when first used: what only some commands need (MkDocs' build and the preview,
-# Playwright, openpyxl) is not loaded by the others (``check``).
-attest = Later("generator.ledger.attest")  # with rfc3161-client and httpx
-deadlines = Later("generator.evidence.deadlines")
-engine = Later("generator.mkdocs_plugin.engine")
-preview = Later("generator.mkdocs_plugin.preview")
-editor = Later("generator.staff.editor")
-witness = Later("generator.witness.sync")
-witness_report = Later("generator.witness.report")
-make_dossier = later("generator.evidence.dossier", "make_dossier")
-run_publish = later("generator.publish.publisher", "publish")
-build_report = later("generator.evidence.report", "build_report")
-check_year = later("generator.evidence.report", "check_year")
-parse_formats = later("generator.evidence.report", "parse_formats")
-write_report = later("generator.evidence.report", "write_report")
-valid_pin = later("generator.evidence.verify", "valid_pin")
-run_verify = later("generator.evidence.verify", "verify")
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
 
@@ -263,6 +244,9 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
+    from generator.ledger import attest
+    from generator.publish.publisher import publish as run_publish
+
     built: list[Site] = []
     clock: list[str] = []  # this machine's clock against the TSAs', warned at once
     try:
@@ -285,7 +269,7 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
         click.echo("Đã hoàn tất lần công bố trước bị ngắt giữa chừng (trang đã triển khai, nhật ký chưa ghi xong).")
     for event in result.events:
         click.echo(f"{event['seq']:>5} {event['event']:<9} v{event['version']} {event['id']}  {event['url']}")
-    log_name = pipeline.relpath(settings.log_path, settings.root)
+    log_name = paths.relpath(settings.log_path, settings.root)
     if result.events:
         click.echo(
             f"Đã ghi {len(result.events)} sự kiện vào {log_name}; đầu chuỗi: seq {result.events[-1]['seq']} {result.events[-1]['hash']}"
@@ -303,6 +287,8 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
 
 
 def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:
+    from generator.evidence.verify import valid_pin
+
     for pin in values:
         if not valid_pin(pin):
             raise click.BadParameter(f"'{pin}' không đúng dạng SEQ:HASH (số thứ tự và 64 ký tự hex)")
@@ -338,6 +324,8 @@ def verify(
     obj: dict[str, str], site_dir: str | None, url: str | None, pins: tuple[str, ...], since: tuple[str, ...]
 ) -> None:
     """Kiểm tra chuỗi nhật ký, checkpoint, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1."""
+    from generator.evidence.verify import verify as run_verify
+
     try:
         settings = _settings(obj["config_file"])
         problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url, pins, since)
@@ -389,6 +377,8 @@ def _serve_until_stopped(server: Any, live: Any, lines: list[str]) -> None:
 @click.pass_obj
 def serve(obj: dict[str, str], dev_addr: str) -> None:
     """Xem trước trang tại 127.0.0.1:8000: mỗi trang được dựng khi mở, theo bản ghi vừa lưu."""
+    from generator.mkdocs_plugin import preview
+
     try:
         host, port = preview.parse_addr(dev_addr)
         commands.load_config(obj["config_file"])
@@ -412,6 +402,9 @@ def serve(obj: dict[str, str], dev_addr: str) -> None:
 @click.pass_obj
 def edit(obj: dict[str, str], dev_addr: str) -> None:
     """Soạn thảo trong trình duyệt: biểu mẫu tại /admin/ và trang xem trước, chỉ trên 127.0.0.1."""
+    from generator.mkdocs_plugin import preview
+    from generator.staff import editor
+
     try:
         host, port = editor.parse_addr(dev_addr)
         # SIGTERM stops like Ctrl+C, so that decap-server is stopped with the editor
@@ -437,15 +430,17 @@ def edit(obj: dict[str, str], dev_addr: str) -> None:
 @click.pass_obj
 def commit(obj: dict[str, str]) -> None:
     """Kiểm tra như congkhai check rồi ghi một commit git các bản ghi đã thay đổi; có lỗi thì không ghi gì."""
+    from generator.staff import editor
+
     try:
-        paths = editor.commit(_settings(obj["config_file"]))
+        committed = editor.commit(_settings(obj["config_file"]))
     except CongkhaiError as exc:
         _fail(exc)
-    if not paths:
+    if not committed:
         click.echo("Không có bản ghi nào thay đổi; không có gì để ghi.")
         return
-    click.echo(f"Đã kiểm tra và ghi commit {len(paths)} tệp:")
-    for path in paths:
+    click.echo(f"Đã kiểm tra và ghi commit {len(committed)} tệp:")
+    for path in committed:
         click.echo(f"  {path}")
 
 
@@ -491,6 +486,8 @@ def cms_config(obj: dict[str, str], backend: str, repo: str, base_url: str, bran
 def timestamp(obj: dict[str, str]) -> None:
     """Lấy dấu thời gian RFC 3161 còn thiếu cho các checkpoint (khi đơn vị cấp dấu thời gian
     không trả lời lúc công bố). Tệp mới nằm cạnh nhật ký; trang có chúng từ lần dựng sau."""
+    from generator.ledger import attest
+
     try:
         settings = _settings(obj["config_file"])
         if not settings.timestamping:
@@ -579,6 +576,9 @@ def new(obj: dict[str, str], category: str, kind: str | None, title: str, form: 
 @click.pass_obj
 def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
     """Bảng tài liệu kiểm chứng tiêu chí B1 của một năm (HTML để in, CSV, Excel)."""
+    from generator.evidence.report import build_report, check_year, parse_formats, write_report
+    from generator.evidence.verify import verify as run_verify
+
     try:
         chosen = parse_formats(formats)
     except ValueError as exc:
@@ -589,7 +589,7 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
         site = pipeline.load(settings)
         broken = chain_problems(site.log)
         if broken:
-            name = pipeline.relpath(settings.log_path, settings.root)
+            name = paths.relpath(settings.log_path, settings.root)
             raise CongkhaiError(
                 [
                     *broken,
@@ -625,6 +625,9 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
 def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
     """Hồ sơ minh chứng của một năm gửi Thanh tra: báo cáo B1 (PDF, Excel), trang của mỗi hồ sơ in
     ra PDF, tệp đính kèm, bằng chứng, dấu thời gian, nhật ký, hướng dẫn và chương trình kiểm tra."""
+    from generator.evidence.dossier import make_dossier
+    from generator.evidence.report import check_year
+
     try:
         settings = _settings(obj["config_file"])
         year = check_year(year_text, office_today(settings.timezone))
@@ -735,6 +738,8 @@ def status(obj: dict[str, str], today: dt.date | None) -> None:
          hoặc bản ghi, quy tắc, nhật ký có lỗi
       2  dùng sai lệnh (ví dụ --today không phải là ngày)
     """
+    from generator.evidence import deadlines
+
     try:
         settings = _settings(obj["config_file"])
         today = today or office_today(settings.timezone)
@@ -799,6 +804,8 @@ def witness_sync(config_path: str, store: str) -> None:
       1  có cơ quan lỗi (không truy cập được, trả lời sai) hoặc xung đột
          (nhật ký bị viết lại, cắt bớt), hoặc witness.yml có lỗi
     """
+    from generator.witness import sync as witness
+
     try:
         config = witness.load_config(Path(config_path), config_path)
     except CongkhaiError as exc:
@@ -825,6 +832,8 @@ def witness_sync(config_path: str, store: str) -> None:
 @click.option("--store", default="witness-store", show_default=True, help=WITNESS_STORE_HELP)
 def witness_report_command(out: str, store: str) -> None:
     """Trang tổng quan tĩnh (HTML, CSV, XLSX) từ những gì đã lưu: mỗi cơ quan một dòng và một trang."""
+    from generator.witness import report as witness_report
+
     if not Path(store).is_dir():
         _fail(CongkhaiError(f"không có thư mục lưu {store}; hãy chạy congkhai witness sync trước"))
     offices = witness_report.write_report(Path(store), Path(out))

@@ -155,7 +155,7 @@ def load(settings: Settings, today: dt.date | None = None, cache: RecordCache | 
         settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today, cache=cache
     )
     problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
-    log = read_log(settings.log_path, relpath(settings.log_path, settings.root))
+    log = read_log(settings.log_path, paths.relpath(settings.log_path, settings.root))
     problems += _check(settings, records, log, broken, today, cache.checked if cache is not None else None)
     if problems:
         raise CongkhaiError(problems)
@@ -187,20 +187,12 @@ def _check(
     return problems
 
 
-def relpath(path: Path, root: Path) -> str:
-    """``path`` as the user knows it: relative to the project when inside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def permanence_problems(records: list[Record], log: Log, settings: Settings, broken: set[str]) -> list[Problem]:
     """A published record keeps its URL for ever: its file may not be deleted, its id
     not changed, and it may not become internal. Withdrawing is the way out. Records
     whose file exists but has errors (``broken``) are reported by those errors only."""
     by_key = {r.key: r for r in records}
-    log_name = relpath(settings.log_path, settings.root)
+    log_name = paths.relpath(settings.log_path, settings.root)
     problems = []
     for key, history in log.histories().items():
         record = by_key.get(key)

@@ -1,9 +1,9 @@
 """Fault injection for crash tests of ``publish``.
 
 When the environment variable ``CONGKHAI_CRASH_AT`` is ``N``, the N-th call to
-:func:`checkpoint` kills the process at once with SIGKILL (no clean-up, like a power
-cut); when it is a name (``copied``), the first checkpoint of that name does. Unset,
-:func:`checkpoint` does nothing. The tests kill a publish at every point
+:func:`fault_point` kills the process at once with SIGKILL (no clean-up, like a power
+cut); when it is a name (``copied``), the first fault point of that name does. Unset,
+:func:`fault_point` does nothing. The tests kill a publish at every point
 and check that the log verifies and the deployed site is a whole old or whole new one.
 """
 
@@ -15,7 +15,7 @@ import signal
 _count = 0
 
 
-def checkpoint(name: str) -> None:
+def fault_point(name: str) -> None:
     """A point where a publish may be killed in a crash test."""
     global _count
     target = os.environ.get("CONGKHAI_CRASH_AT")

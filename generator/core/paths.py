@@ -9,6 +9,7 @@ that links to the log, the catalogue or a feed links to where that output is wri
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 
 LOG_PAGE = "nhat-ky-cong-khai/"
 """The publication log as a page, with its downloads."""
@@ -111,3 +112,11 @@ def relative_url(from_dir: str, to_path: str) -> str:
     if to_path.endswith("/") and not rel.endswith("/"):
         rel += "/"
     return "./" if rel in (".", "./") else rel
+
+
+def relpath(path: Path, root: Path) -> str:
+    """``path`` as the user knows it: relative to the project when inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

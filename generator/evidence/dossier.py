@@ -173,7 +173,7 @@ def run_checker(folder: Path) -> tuple[int, str]:
 def _refuse_broken_chain(settings: Settings, site: Site) -> None:
     broken = chain_problems(site.log)
     if broken:
-        name = pipeline.relpath(settings.log_path, settings.root)
+        name = paths.relpath(settings.log_path, settings.root)
         raise CongkhaiError(
             [*broken, Problem(name, 1, "log", "nhật ký công bố không toàn vẹn; chưa lập hồ sơ (xem congkhai verify)")]
         )

@@ -128,7 +128,7 @@ def verify(
     since: Sequence[str] = (),
 ) -> tuple[list[Problem], Log]:
     """Every check of the module doc that applies; returns (problems, log)."""
-    name = pipeline.relpath(settings.log_path, settings.root)
+    name = paths.relpath(settings.log_path, settings.root)
     log = read_log(settings.log_path, name)
     problems = chain_problems(log, name)
     with contextlib.ExitStack() as stack:
@@ -181,7 +181,7 @@ def _checkpoint_problems(
     settings: Settings, log: Log, tree: merkle.Tree, notes: dict[int, bytes], name: str
 ) -> list[Problem]:
     out = []
-    folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    folder = paths.relpath(checkpoints.store_dir(settings.log_path), settings.root)
     origin = pipeline.origin(settings)
     key = checkpoints.load_signing_key(settings.signing_key, settings.root)
     for size, note in sorted(notes.items()):
@@ -225,7 +225,7 @@ def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) ->
     every event must be covered by a token."""
     if not anchors.tokens and not settings.timestamping:
         return []
-    folder = pipeline.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    folder = paths.relpath(checkpoints.store_dir(settings.log_path), settings.root)
     per_checkpoint, bad = attest.attestations(settings, anchors)
     out = [Problem(f"{folder}/{size}.{tsa}.tsr", 1, "token", reason) for size, tsa, reason in bad]
     allowed = attest.tolerances(settings)

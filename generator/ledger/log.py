@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError, Problem
-from generator.core.faults import checkpoint
+from generator.core.faults import fault_point
 from generator.core.values import SpreadsheetWriter, format_local, parse_instant
 
 if TYPE_CHECKING:
@@ -419,13 +419,13 @@ def write_pending(log: Log, events: list[dict[str, Any]]) -> Path:
         handle.write(old)
         for event in events:
             handle.write(serialise(event))
-            checkpoint("log-line-written")
+            fault_point("log-line-written")
         handle.flush()
-        checkpoint("log-flushed")
+        fault_point("log-flushed")
         os.fsync(handle.fileno())
     os.replace(temporary, pending)
     fsync_dir(pending.parent)
-    checkpoint("log-pending-synced")
+    fault_point("log-pending-synced")
     return pending
 
 
@@ -434,7 +434,7 @@ def commit_pending(log: Log, pending: Path) -> None:
     old = log.path.read_bytes() if log.path.exists() else b""
     if not pending.read_bytes().startswith(old):  # pragma: no cover - guarded by the lock
         raise CongkhaiError("nhật ký đã bị thay đổi trong khi công bố; không ghi đè")
-    checkpoint("log-before-rename")
+    fault_point("log-before-rename")
     os.replace(pending, log.path)
-    checkpoint("log-renamed")
+    fault_point("log-renamed")
     fsync_dir(log.path.parent)

@@ -47,7 +47,7 @@ from generator.build.templating import tel_link
 from generator.core import paths, progress
 from generator.core.config import CLOCK_SKEW_MINUTES, MAX_ATTACHMENT_MB, Settings
 from generator.core.errors import CongkhaiError, Problem
-from generator.core.faults import checkpoint
+from generator.core.faults import fault_point
 from generator.core.values import slugify
 from generator.mkdocs_plugin import internals
 from generator.records.privacy import SITE_SUFFIXES, Allow, SiteScanner, text_problems
@@ -582,7 +582,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     def on_post_page(self, output: str, page: Any, config: MkDocsConfig) -> str:
         """The page is scanned for personal data here, as it will be written (in the
         process that renders it), so that ``on_post_build`` reads only the other files."""
-        checkpoint("page-written")
+        fault_point("page-written")
         if self.bar is not None:
             self.bar.advance()
         if self.scanner is not None and output.strip():

@@ -26,9 +26,8 @@ from generator.build.site import Site
 from generator.core import paths
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
-from generator.core.faults import checkpoint
+from generator.core.faults import fault_point
 from generator.core.values import now_rfc3339, parse_instant
-from generator.later import later
 from generator.ledger import checkpoints, merkle
 from generator.ledger.log import (
     chain_problems,
@@ -42,7 +41,6 @@ from generator.ledger.log import (
 from generator.publish import remote
 from generator.publish.remote import SshTarget
 
-token_covers = later("generator.ledger.timestamps", "covers")
 """Is a token over these bytes? (The RFC 3161 libraries load only when a token is checked.)"""
 
 KEEP_RELEASES = 5
@@ -97,9 +95,9 @@ def deploy(release: Path, target: Path) -> None:
     if link.is_symlink() or link.exists():
         link.unlink()
     os.symlink(release, link)
-    checkpoint("deploy-link-created")
+    fault_point("deploy-link-created")
     os.replace(link, target)
-    checkpoint("deploy-swapped")
+    fault_point("deploy-swapped")
 
 
 def _prune(target: Path) -> None:
@@ -173,7 +171,9 @@ def _settle_anchors(folder: Path, log: bytes) -> None:
         size, _, rest = name.partition(".")
         keep = name in kept
         if not keep and size in kept and rest.endswith(".tsr"):
-            keep = token_covers(path.read_bytes(), kept[size])
+            from generator.ledger import timestamps  # the RFC 3161 libraries, only when a token is left over
+
+            keep = timestamps.covers(path.read_bytes(), kept[size])
         if keep:
             os.replace(path, path.with_name(name))
         else:
@@ -237,7 +237,7 @@ def publish(
     (``tsa name -> token``) and the TSAs that did not answer; none by default."""
     settings.log_path.parent.mkdir(parents=True, exist_ok=True)
     with locked(settings.log_path):
-        checkpoint("locked")
+        fault_point("locked")
         completed = _finish_interrupted(settings.log_path, deploy_to)
         site = pipeline.load(settings)
         samples = [r.relpath for r in site.public_records if r.sample]
@@ -247,7 +247,7 @@ def publish(
                 "Hãy thay bằng thông tin thật và bỏ sample, hoặc dùng --allow-sample nếu chỉ chạy thử"
             )
         log = site.log
-        problems = chain_problems(log, pipeline.relpath(settings.log_path, settings.root))
+        problems = chain_problems(log, paths.relpath(settings.log_path, settings.root))
         if problems:
             name = problems[0].path
             raise CongkhaiError([*problems, Problem(name, 1, "log", "nhật ký không hợp lệ, không ghi thêm sự kiện")])
@@ -257,7 +257,7 @@ def publish(
                 f"thời điểm {at} sớm hơn sự kiện cuối của nhật ký ({log.events[-1]['at']}); kiểm tra đồng hồ máy"
             )
         events = pipeline.plan(site, at, git_commit(settings.root))
-        checkpoint("planned")
+        fault_point("planned")
         logged = site.with_logged(events)
         result = PublishResult(events, completed=completed)
         size = len(logged.log.events)
@@ -285,13 +285,13 @@ def publish(
                 built.mkdir(mode=0o755)
                 built.chmod(0o755)  # rsync -a gives the server's release folder these modes
                 build(logged, built)
-                checkpoint("built")
+                fault_point("built")
                 uploaded = deploy_to.releases / name
                 remote.copy(built, deploy_to, uploaded, current)
-                checkpoint("copied")
+                fault_point("copied")
                 switching = True  # from here on, the server may show the new site
                 remote.switch(deploy_to, uploaded)
-                checkpoint("deploy-swapped")
+                fault_point("deploy-swapped")
                 result.deployed_to = deploy_to
             else:
                 deploy_to = deploy_to.absolute()
@@ -299,7 +299,7 @@ def publish(
                 release = releases_dir(deploy_to) / name
                 release.parent.mkdir(parents=True, exist_ok=True)
                 build(logged, release)
-                checkpoint("built")
+                fault_point("built")
                 deploy(release, deploy_to)
                 result.site_dir = release
                 result.deployed_to = deploy_to
@@ -336,7 +336,7 @@ def publish(
         except CongkhaiError as exc:  # the new site is already served: say so
             exc.changed = f"trang mới đã được triển khai nhưng nhật ký chưa được ghi; tệp {pending.name} được giữ lại"
             raise
-        checkpoint("committed")
+        fault_point("committed")
     if isinstance(deploy_to, SshTarget):
         remote.prune(deploy_to, KEEP_RELEASES)
     elif deploy_to is not None:

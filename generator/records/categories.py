@@ -955,7 +955,7 @@ def site_path_problems(categories: dict[str, Category], docs_dir: Path, root: Pa
             rel = path.relative_to(docs_dir).as_posix()
             top = paths.page_url(rel).split("/")[0] if rel.endswith(".md") else rel.split("/")[0]
             if top:
-                taken.setdefault(top, f"trang viết tay {_display_path(path, root)}")
+                taken.setdefault(top, f"trang viết tay {paths.relpath(path, root)}")
     problems = []
     for slug, category in categories.items():
         if slug not in taken:
@@ -980,13 +980,6 @@ def site_path_problems(categories: dict[str, Category], docs_dir: Path, root: Pa
                 )
             )
     return problems
-
-
-def _display_path(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _read_category_file(path: Path, source: str) -> str:

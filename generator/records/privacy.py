@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from generator.core import parallel
+from generator.core import parallel, paths
 from generator.core.errors import Problem
 from generator.core.values import today as office_today
 from generator.core.yamltext import Path as FieldPath
@@ -494,7 +494,7 @@ def content_problems(docs_dir: Path, root: Path, allow: Allow, today: dt.date | 
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue  # the site engine reports unreadable pages
-        rel = _display(path, root)
+        rel = paths.relpath(path, root)
         for hit in find(text, allow, False, today):
             line = text.count("\n", 0, hit.start) + 1
             problems.append(Problem(rel, line, "trang", message(hit, False)))
@@ -506,7 +506,7 @@ def category_file_problems(disclosures: Path, root: Path, allow: Allow, today: d
     titles, labels and help reach every page's menu and the staff guide."""
     problems = []
     for path in sorted(disclosures.glob(f"*/{CATEGORY_FILE}")) if disclosures.is_dir() else []:
-        rel = _display(path, root)
+        rel = paths.relpath(path, root)
         value, lines, _ = read_yaml(path.read_text(encoding="utf-8-sig", errors="replace"), rel)
         for where, text in strings(value):
             for hit in find(text, allow, False, today):
@@ -524,13 +524,6 @@ def _field_line(lines: dict[FieldPath, int], path: FieldPath) -> int:
 # --- the built site -------------------------------------------------------------------
 
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def site_text(path: Path) -> str:
@@ -574,7 +567,7 @@ def made_problems(scanner: SiteScanner, content: str | bytes, suffix: str, shown
 
 def text_problems(scanner: SiteScanner, content: str | bytes, path: Path, root: Path) -> list[Problem]:
     """:func:`made_problems` of the file written at ``path``, named as below ``root``."""
-    return made_problems(scanner, content, path.suffix, _display(path, root))
+    return made_problems(scanner, content, path.suffix, paths.relpath(path, root))
 
 
 def site_problems(
