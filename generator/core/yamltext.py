@@ -194,6 +194,16 @@ class _Reader:
                 if role == _START and stack and stack[-1].value is None:
                     stack.pop()
                     skip = 1
+        except yaml.MarkedYAMLError as exc:
+            if "nesting depth" not in str(exc.problem or "") or exc.problem_mark is None:
+                raise
+            # PyYAML 6.0.4's scanner has a nesting limit of its own (far above ours) and, in a
+            # flow collection, scans that deep before the parser gives the events we count
+            rows = self.text.split("\n")
+            row = exc.problem_mark.line
+            field = _key_of(rows[row], rows[:row]) if row < len(rows) else "yaml"
+            message = f"lồng nhau quá sâu (hơn {MAX_DEPTH} cấp)"
+            return None, False, Problem(self.relpath, row + 1 + self.offset, field, message)
         finally:
             loader.dispose()
         return root, root_mark is not None, stopped
