@@ -27,7 +27,7 @@ from generator.core.values import today as office_today
 from generator.ledger.log import chain_problems
 from generator.mkdocs_plugin import commands
 from generator.publish.remote import SshTarget, is_ssh, parse_target
-from generator.records.categories import load_categories, load_common
+from generator.records.category_file import load_categories, load_common
 from generator.records.skeleton import FORMATS, write_skeleton
 from generator.staff import cms
 from generator.staff.project import check_agency, check_site_url, init_project

@@ -13,7 +13,7 @@ import pytest
 import vobject
 from bs4 import BeautifulSoup
 
-from generator.records.categories import load_categories
+from generator.records.category_file import load_categories
 from tests.conftest import REPO, run_cli
 from tests.test_report import write_log
 

@@ -37,7 +37,8 @@ from generator.build import pipeline
 from generator.build.render import FIELDS_MARKER, expand_markers
 from generator.cli import main
 from generator.mkdocs_plugin.plugin import CongkhaiConfig, settings_from
-from generator.records.categories import _CATEGORY_META_SCHEMA, Field, load_categories, load_common
+from generator.records.category_file import _CATEGORY_META_SCHEMA, load_categories, load_common
+from generator.records.fields import Field
 from tests.conftest import REPO
 
 README = REPO / "README.md"

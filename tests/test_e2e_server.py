@@ -21,7 +21,7 @@ import pytest
 
 from generator.build import pipeline
 from generator.core import filetypes
-from generator.records import categories
+from generator.records import category_file
 from generator.records import record as records
 from tests.browser import open_page, serve
 from tests.conftest import BASE_FILES, run_cli
@@ -192,7 +192,7 @@ def hostile(tmp_path_factory) -> Iterator[tuple[str, str, Path]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(records, "_html_problems", lambda record: [])
         patch.setattr(filetypes, "problem", lambda path, name: None)
-        patch.setattr(categories, "html_problems", lambda text: [])
+        patch.setattr(category_file, "html_problems", lambda text: [])
         patch.setattr(pipeline, "site_path_problems", lambda *args, **kwargs: [])
         result = run_cli(root, "build", "--site-dir", str(root / "site"))
     assert result.exit_code == 0, result.output

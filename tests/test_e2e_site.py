@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import pytest
 import vobject
 
-from generator.records.categories import load_categories
+from generator.records.category_file import load_categories
 from tests.browser import axe_violations, open_page
 from tests.conftest import REPO
 

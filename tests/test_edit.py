@@ -28,7 +28,7 @@ import yaml
 
 from generator.cli import _settings
 from generator.mkdocs_plugin import preview
-from generator.records.categories import load_categories, load_common
+from generator.records.category_file import load_categories, load_common
 from generator.staff import cms, editor
 from tests.conftest import REPO, run_cli
 

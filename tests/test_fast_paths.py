@@ -18,7 +18,8 @@ from generator.core import yamltext
 from generator.core.errors import Problem
 from generator.core.values import fold
 from generator.core.yamltext import field_name, read_yaml
-from generator.records.categories import load_categories, load_common, quick_check
+from generator.records.category_file import load_categories, load_common
+from generator.records.fields import quick_check
 
 
 def plain_fold(text: str) -> str:

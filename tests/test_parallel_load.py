@@ -69,7 +69,7 @@ COMPARE = textwrap.dedent(
     import sys
     from pathlib import Path
     from generator.records import record as records
-    from generator.records.categories import load_categories, load_common
+    from generator.records.category_file import load_categories, load_common
 
     root = Path(sys.argv[1])
     categories = load_categories(root / "disclosures", root)

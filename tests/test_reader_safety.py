@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.records import categories
+from generator.records import category_file
 from generator.records import record as records
 from tests.conftest import BASE_FILES as REPO_CONFTEST_BASE
 from tests.conftest import run_cli
@@ -78,7 +78,7 @@ fields:
 def hostile_site(make_project, monkeypatch):
     """A site built from hostile values with ``check``'s HTML refusal switched off."""
     monkeypatch.setattr(records, "_html_problems", lambda record: [])
-    monkeypatch.setattr(categories, "html_problems", lambda text: [])
+    monkeypatch.setattr(category_file, "html_problems", lambda text: [])
     root = make_project(
         {
             "disclosures/tiep-cong-dan/2026/lich-thang-05.yml": RECORD,

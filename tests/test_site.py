@@ -252,7 +252,7 @@ def test_the_sample_project_checks_and_builds(tmp_path):
     ]:
         assert article(site / slug / "index.html").select("a.ck-list__title"), slug
     guide = article(site / "huong-dan/dang-tai-cong-khai/index.html").get_text(" ")
-    from generator.records.categories import load_categories, load_common
+    from generator.records.category_file import load_categories, load_common
 
     categories = load_categories(REPO / "disclosures", REPO)
     keys = set(load_common()) | {name for c in categories.values() for name in c.fields}

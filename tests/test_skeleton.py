@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.records.categories import Field, load_categories, load_common
+from generator.records.category_file import load_categories, load_common
+from generator.records.fields import Field
 from generator.records.skeleton import MAX_STEM, PLACEHOLDER, skeleton
 from tests.conftest import run_cli
 

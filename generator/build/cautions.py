@@ -23,7 +23,7 @@ from generator.build.site import Site
 from generator.core.errors import Problem
 from generator.core.values import fold, format_date
 from generator.core.yamltext import Path as FieldPath
-from generator.records.categories import Field
+from generator.records.fields import Field
 from generator.records.privacy import _FAMILY, _TITLE_WORDS, mask
 from generator.records.record import Record
 

@@ -49,7 +49,7 @@ from generator.ledger import checkpoints
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, log_csv, read_log, seal
 from generator.ledger.log import plan_events as _plan_events
-from generator.records.categories import load_categories, load_common, site_path_problems
+from generator.records.category_file import load_categories, load_common, site_path_problems
 from generator.records.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
 from generator.records.record import Record, RecordCache, load_records
 

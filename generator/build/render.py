@@ -20,7 +20,8 @@ from generator.build.site import Site
 from generator.build.templating import render
 from generator.core import paths
 from generator.core.values import format_local, parse_instant
-from generator.records.categories import Category, Field
+from generator.records.categories import Category
+from generator.records.fields import Field
 from generator.records.record import Record
 
 #: Common fields shown in the page header, not in the details section.

@@ -20,7 +20,8 @@ from generator.core.values import today
 from generator.ledger import merkle
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, RecordHistory
-from generator.records.categories import Category, Field
+from generator.records.categories import Category
+from generator.records.fields import Field
 from generator.records.record import Record
 
 

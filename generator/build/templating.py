@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from generator.core import paths
 from generator.core.sanitize import markdown_page_part, markdown_to_html
 from generator.core.values import format_date, format_money, human_size
-from generator.records.categories import Field
+from generator.records.fields import Field
 
 TEMPLATES = Path(__file__).parent / "templates"
 

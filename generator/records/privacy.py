@@ -78,7 +78,7 @@ from generator.core.errors import Problem
 from generator.core.values import today as office_today
 from generator.core.yamltext import Path as FieldPath
 from generator.core.yamltext import field_name, read_yaml
-from generator.records.categories import CATEGORY_FILE
+from generator.records.category_file import CATEGORY_FILE
 
 if TYPE_CHECKING:
     from generator.records.record import Record

@@ -30,7 +30,11 @@ from generator.core.values import PARSERS, fold, human_size, slugify
 from generator.core.values import today as office_today
 from generator.core.yamltext import Path as FieldPath
 from generator.core.yamltext import field_name, read_yaml
-from generator.records.categories import CATEGORY_FILE, Category, Check, Field, run_checks, validate_record
+from generator.records.categories import Category
+from generator.records.category_file import CATEGORY_FILE
+from generator.records.checks import Check, run_checks
+from generator.records.fields import Field
+from generator.records.schema import validate_record
 from generator.records.skeleton import PLACEHOLDER
 
 RECORD_SUFFIXES = (".yml", ".yaml", ".md")

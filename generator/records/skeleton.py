@@ -15,7 +15,8 @@ import datetime as dt
 from pathlib import Path
 
 from generator.core.values import slugify
-from generator.records.categories import Category, Field
+from generator.records.categories import Category
+from generator.records.fields import Field
 
 PLACEHOLDER = "…"
 """What the skeleton writes where the clerk must type a value; refused by ``check``."""

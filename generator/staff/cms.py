@@ -44,7 +44,8 @@ from typing import Any
 
 import yaml
 
-from generator.records.categories import Category, Field
+from generator.records.categories import Category
+from generator.records.fields import Field
 
 BACKENDS = {"gitea": ("gitea", "/api/v1"), "forgejo": ("gitea", "/api/v1"), "gitlab": ("gitlab", "/api/v4")}
 """``--backend`` name -> (Decap backend name, API path under the server's address)."""

@@ -46,7 +46,9 @@ from urllib.parse import unquote, urlsplit
 from generator.build import pipeline
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
-from generator.records.categories import Category, Field, load_categories, load_common
+from generator.records.categories import Category
+from generator.records.category_file import load_categories, load_common
+from generator.records.fields import Field
 from generator.staff import cms
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")

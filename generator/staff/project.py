@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from generator.core.errors import CongkhaiError
-from generator.records.categories import load_categories
+from generator.records.category_file import load_categories
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = PACKAGE / "staff" / "project_template"

@@ -50,7 +50,8 @@ from generator.core import paths
 from generator.core.config import TIMEZONE
 from generator.core.values import fold, format_date, format_local, local_date, parse_instant, spreadsheet_text, today
 from generator.evidence.report import POSTING_MINUTES
-from generator.records.categories import Category, load_categories
+from generator.records.categories import Category
+from generator.records.category_file import load_categories
 from generator.records.deadline_rules import Expectation, Rules, last_working_day, values_at
 from generator.witness.sync import CONFLICT, ERROR, OK, OfficeStore, read_lines
 
