@@ -16,9 +16,6 @@ from typing import Any, NoReturn
 
 import click
 
-from generator.build import pipeline
-from generator.build.cautions import cautions
-from generator.build.site import Site
 from generator.core import paths, progress
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
@@ -31,6 +28,9 @@ from generator.records.category_file import load_categories, load_common
 from generator.records.skeleton import FORMATS, write_skeleton
 from generator.staff import cms
 from generator.staff.project import check_agency, check_site_url, init_project
+from generator.website import pipeline
+from generator.website.cautions import cautions
+from generator.website.site import Site
 
 CONFIG_HELP = "Tệp cấu hình của trang (mặc định: mkdocs.yml trong thư mục hiện tại)."
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from generator.build import pipeline
 from generator.cli import _build_site, _settings
 from generator.ledger import attest
 from generator.ledger.timestamps import openssl_verify_command
 from generator.publish.publisher import publish as publish_api
+from generator.website import pipeline
 from tests.conftest import run_cli
 
 STORE = "publication-log.checkpoints"

@@ -33,12 +33,12 @@ import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from generator.build import pipeline
-from generator.build.render import FIELDS_MARKER, expand_markers
 from generator.cli import main
 from generator.mkdocs_plugin.plugin import CongkhaiConfig, settings_from
 from generator.records.category_file import _CATEGORY_META_SCHEMA, load_categories, load_common
 from generator.records.fields import Field
+from generator.website import pipeline
+from generator.website.render import FIELDS_MARKER, expand_markers
 from tests.conftest import REPO
 
 README = REPO / "README.md"

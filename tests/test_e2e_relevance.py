@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from generator.build.search import INDEX_DIR, Synonyms, analyse
+from generator.website.search import INDEX_DIR, Synonyms, analyse
 from tests.browser import open_page
 from tests.relevance import DEPTH, answers, ask, load_questions, success_at
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import pipeline
 from generator.core import filetypes
 from generator.records import category_file
 from generator.records import record as records
+from generator.website import pipeline
 from tests.browser import open_page, serve
 from tests.conftest import BASE_FILES, run_cli
 from tests.servers import CONFIG, nginx

@@ -13,9 +13,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from generator.build.render import Renderer
 from generator.core.errors import CongkhaiError, Problem
 from generator.mkdocs_plugin import engine
+from generator.website.render import Renderer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from build_bench import make_project as make_bench_project
@@ -153,7 +153,7 @@ def test_personal_data_in_a_file_that_is_not_a_page_is_caught_whoever_writes_it(
     """The files that are not pages (downloads, feeds, proofs) are dealt among the processes
     and scanned by the one that writes each: a phone number in the log's CSV, on its third
     line after old Mac and Windows line ends, is reported at that line and stops the build."""
-    from generator.build import pipeline
+    from generator.website import pipeline
 
     monkeypatch.setenv("CONGKHAI_JOBS", jobs)
     monkeypatch.setattr(pipeline, "log_csv", lambda events, zone: "seq;id\r1;a\r\n2;gọi 0913 123 456\r\n")
@@ -171,7 +171,7 @@ def test_the_search_index_is_made_written_and_scanned_by_a_worker(big_project, m
     """The search index (its files' names carry a hash, no page links them) is made by the
     last worker, beside the search page that shows its manifest, not before the fork; its
     files are scanned there: a phone number in one of them stops the build."""
-    from generator.build import search
+    from generator.website import search
 
     monkeypatch.setenv("CONGKHAI_JOBS", "2")
     parent = os.getpid()

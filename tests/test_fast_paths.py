@@ -13,13 +13,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import cautions
 from generator.core import yamltext
 from generator.core.errors import Problem
 from generator.core.values import fold
 from generator.core.yamltext import field_name, read_yaml
 from generator.records.category_file import load_categories, load_common
 from generator.records.fields import quick_check
+from generator.website import cautions
 
 
 def plain_fold(text: str) -> str:

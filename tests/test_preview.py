@@ -12,8 +12,8 @@ import httpx
 import pytest
 from conftest import run_cli
 
-from generator.build import pipeline
 from generator.mkdocs_plugin import preview
+from generator.website import pipeline
 from tests.servers import free_port
 
 RECORD = "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"

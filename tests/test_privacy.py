@@ -233,7 +233,7 @@ def test_no_value_of_an_internal_record_reaches_the_site(make_project):
             "disclosures/phong-chong-tham-nhung/2026/xk-bien-ban-3398.pdf": b"%PDF-1.4 XK-PDF-3404\n",
         }
     )
-    from generator.build import pipeline
+    from generator.website import pipeline
     from tests.test_properties import settings_for
 
     site = pipeline.load(settings_for(root))
@@ -249,7 +249,7 @@ def test_no_value_of_an_internal_record_reaches_the_site(make_project):
 
 
 def test_no_value_of_the_sample_internal_record_reaches_the_published_site(sample_site):
-    from generator.build import pipeline
+    from generator.website import pipeline
     from tests.test_properties import settings_for
 
     site = pipeline.load(settings_for(REPO))

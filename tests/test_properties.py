@@ -14,10 +14,10 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator.build import pipeline
-from generator.build.render import Renderer
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError
+from generator.website import pipeline
+from generator.website.render import Renderer
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

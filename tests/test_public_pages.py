@@ -238,9 +238,9 @@ def test_render_out_includes_search_and_the_assets(make_project, tmp_path):
 def test_log_and_catalogue_stay_bounded_with_stable_archive_pages(make_project, monkeypatch):
     """Small limits stand in for the real ones (200 recent events, blocks of 500, 300
     records in one catalogue page)."""
-    monkeypatch.setattr("generator.build.render.LOG_RECENT", 3)
-    monkeypatch.setattr("generator.build.render.LOG_BLOCK", 2)
-    monkeypatch.setattr("generator.build.render.CATALOGUE_SIZE", 2)
+    monkeypatch.setattr("generator.website.render.LOG_RECENT", 3)
+    monkeypatch.setattr("generator.website.render.LOG_BLOCK", 2)
+    monkeypatch.setattr("generator.website.render.CATALOGUE_SIZE", 2)
     root = make_project()
     www = publish(root)
     events = log_events(root)

@@ -15,12 +15,12 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from generator.build import pipeline
 from generator.cli import _settings
 from generator.evidence import deadlines
 from generator.evidence import report as report_module
 from generator.evidence.report import build_report
 from generator.ledger.log import Log, read_log, seal, serialise
+from generator.website import pipeline
 from tests.conftest import csv_to_xlsx, run_cli
 
 BOM = b"\xef\xbb\xbf"

@@ -10,7 +10,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from generator.build.search import (
+from generator.core.errors import CongkhaiError
+from generator.website.search import (
     CATEGORY,
     CHUNK,
     INDEX_DIR,
@@ -29,7 +30,6 @@ from generator.build.search import (
     shard_of,
     tokens,
 )
-from generator.core.errors import CongkhaiError
 from tests.conftest import run_cli
 
 MAY = "tiep-cong-dan/2026/lich-thang-05/"
@@ -149,7 +149,7 @@ def test_synonyms_are_data_and_a_phrase_stands_in_one_group():
     assert analyse("số hotline", groups, query=True) == ["so", "~duongdaynong"]
     with pytest.raises(CongkhaiError, match="'hotline' đứng trong hai nhóm từ đồng nghĩa"):
         Synonyms([["đường dây nóng", "hotline"], ["HOTLINE", "tổng đài"]])
-    shipped = Synonyms()  # generator/build/search_synonyms.yml
+    shipped = Synonyms()  # generator/website/search_synonyms.yml
     assert shipped.phrases["hotline"] == shipped.phrases["duong day nong"]
     assert shipped.phrases["tiep dan"] == shipped.phrases["tiep cong dan"]
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import pipeline
-from generator.build.site import Site
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError
 from generator.evidence.deadlines import DueItem, deadline_for, status_items
 from generator.ledger.log import read_log, seal, serialise
 from generator.records.deadline_rules import add_working_days
+from generator.website import pipeline
+from generator.website.site import Site
 from tests.conftest import run_cli
 
 D = dt.date

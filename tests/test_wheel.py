@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import search
+from generator.website import search
 from tests.conftest import REPO, run_cli
 
 pytestmark = pytest.mark.wheel
@@ -130,7 +130,7 @@ def test_wheel_ships_every_file_of_the_package(installed):
 
 
 def test_installed_package_is_imported_not_the_checkout(installed):
-    code = "import generator, generator.build.search as s; print(generator.__file__); print(s.script_version())"
+    code = "import generator, generator.website.search as s; print(generator.__file__); print(s.script_version())"
     where, version = _run([installed.python, "-c", code], installed.outside, _env()).split()
     assert Path(where) == installed.purelib() / "generator" / "__init__.py"
     assert version == search.script_version()

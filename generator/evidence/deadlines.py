@@ -29,10 +29,10 @@ from generator.records.deadline_rules import (
 from generator.records.deadline_rules import values_at as _values
 
 if TYPE_CHECKING:
-    from generator.build.site import Site
     from generator.ledger.log import Log
     from generator.records.categories import Category
     from generator.records.record import Record
+    from generator.website.site import Site
 
 WINDOW_DAYS = 31
 """Upcoming deadlines are listed when they fall within this many days from today."""

@@ -56,8 +56,6 @@ from cryptography.hazmat.primitives import hashes
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from generator.build import pipeline
-from generator.build.site import Site
 from generator.core import paths, progress
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
@@ -67,6 +65,8 @@ from generator.evidence.verify import verify as run_verify
 from generator.ledger import attest
 from generator.ledger.log import chain_problems
 from generator.ledger.timestamps import openssl_verify_command, token_time
+from generator.website import pipeline
+from generator.website.site import Site
 
 CHROMIUM = os.environ.get("CONGKHAI_CHROMIUM", "/usr/bin/chromium")
 """The browser that prints the PDFs: Debian's Chromium (never a downloaded one)."""

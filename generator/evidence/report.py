@@ -25,18 +25,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from generator.build.templating import render
 from generator.core.errors import CongkhaiError
 from generator.core.values import SpreadsheetWriter, format_date, local_date
 from generator.evidence.deadlines import deadline_for
 from generator.ledger import attest
 from generator.records.categories import evidence_kinds
+from generator.website.templating import render
 
 if TYPE_CHECKING:
-    from generator.build.site import Site
     from generator.ledger.log import Log, RecordHistory
     from generator.records.categories import Category
     from generator.records.record import Record
+    from generator.website.site import Site
 
 
 POSTING_MINUTES = "bien-ban-niem-yet"

@@ -46,10 +46,6 @@ from urllib.parse import quote, urlsplit
 import httpx
 import markdown
 
-from generator.build import pipeline
-from generator.build.render import Renderer
-from generator.build.site import Site
-from generator.build.templating import environment
 from generator.core import http, parallel, paths, progress
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
@@ -57,6 +53,10 @@ from generator.core.values import format_local, parse_instant
 from generator.ledger import attest, checkpoints, merkle
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
+from generator.website import pipeline
+from generator.website.render import Renderer
+from generator.website.site import Site
+from generator.website.templating import environment
 
 MAX_FETCH = 64 * 1024 * 1024
 """Largest file fetched from a served site."""

@@ -21,10 +21,10 @@ from mkdocs.config import load_config as mkdocs_load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError, ConfigurationError, PluginError
 
-from generator.build.site import Site
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError
 from generator.mkdocs_plugin.plugin import CongkhaiPlugin, ProblemsError, option_problems, settings_from
+from generator.website.site import Site
 
 LOGGER = "mkdocs"
 

@@ -1,18 +1,18 @@
 """MkDocs plugin ``congkhai``: the thin adapter between the core pipeline and MkDocs.
 
-Each MkDocs event calls one step of :mod:`generator.build.pipeline`:
+Each MkDocs event calls one step of :mod:`generator.website.pipeline`:
 
 - ``on_config``: load and check the site (or take the one ``congkhai publish`` already
   loaded, with the events it is about to log), put congkhai's theme in front of
   Material's, build a small navigation (home, one entry per category, hand-written pages;
   never one entry per record);
-- ``on_files``: add every output of :func:`generator.build.pipeline.outputs` as a file (but the
+- ``on_files``: add every output of :func:`generator.website.pipeline.outputs` as a file (but the
   bundles left to be made later: all of them in the preview, the search index in the
   engine's build, made by a worker, see :meth:`CongkhaiPlugin.write_deferred`);
 - ``on_nav``: note the navigation, for the theme's menu rendered once per kind of page
   (:class:`NavMemo`);
 - ``on_env``: give templates the current hotline, the log head and the site paths;
-- ``on_post_build``: scan the built site for personal data (:func:`generator.build.pipeline.scan`),
+- ``on_post_build``: scan the built site for personal data (:func:`generator.website.pipeline.scan`),
   so ``mkdocs build`` and ``mkdocs serve`` are held to the same guard as ``congkhai build``.
 
 It reads the publication log but never writes it.
@@ -41,9 +41,6 @@ from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
-from generator.build import pipeline
-from generator.build.site import Site
-from generator.build.templating import tel_link
 from generator.core import paths, progress
 from generator.core.config import CLOCK_SKEW_MINUTES, MAX_ATTACHMENT_MB, Settings
 from generator.core.errors import CongkhaiError, Problem
@@ -51,6 +48,9 @@ from generator.core.faults import fault_point
 from generator.core.values import slugify
 from generator.mkdocs_plugin import internals
 from generator.records.privacy import SITE_SUFFIXES, Allow, SiteScanner, text_problems
+from generator.website import pipeline
+from generator.website.site import Site
+from generator.website.templating import tel_link
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -238,7 +238,7 @@ class CongkhaiConfig(base.Config):
 
 
 class MadeFile(internals.LazyFile):
-    """A file of :func:`generator.build.pipeline.plan_outputs` whose content (a page's Markdown, a
+    """A file of :func:`generator.website.pipeline.plan_outputs` whose content (a page's Markdown, a
     file's bytes) is made when MkDocs first reads it, so that a page nobody renders (the
     preview) is never made, and pages made in parallel are made where they are rendered."""
 

@@ -42,7 +42,6 @@ from urllib.parse import unquote, urlsplit
 
 from mkdocs.exceptions import PluginError
 
-from generator.build import pipeline
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import today as office_today
 from generator.ledger import checkpoints
@@ -51,6 +50,7 @@ from generator.mkdocs_plugin.engine import Engine, Templates
 from generator.mkdocs_plugin.plugin import ProblemsError
 from generator.records.privacy import Allow, SiteScanner, made_problems
 from generator.records.record import RecordCache
+from generator.website import pipeline
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -237,7 +237,7 @@ class Preview:
         return Answer(200, "text/html; charset=utf-8", with_reload(self.rendered[url]))
 
     def _scan(self, dest: str, output: bytes) -> list[Problem]:
-        """The built-site privacy scan of one page (as :func:`generator.build.pipeline.scan`)."""
+        """The built-site privacy scan of one page (as :func:`generator.website.pipeline.scan`)."""
         assert self.scanner is not None
         return made_problems(self.scanner, output, Path(dest).suffix, dest)
 

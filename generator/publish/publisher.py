@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.build import pipeline
-from generator.build.site import Site
 from generator.core import paths
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
@@ -40,6 +38,8 @@ from generator.ledger.log import (
 )
 from generator.publish import remote
 from generator.publish.remote import SshTarget
+from generator.website import pipeline
+from generator.website.site import Site
 
 """Is a token over these bytes? (The RFC 3161 libraries load only when a token is checked.)"""
 

@@ -43,13 +43,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from generator.build import pipeline
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.records.categories import Category
 from generator.records.category_file import load_categories, load_common
 from generator.records.fields import Field
 from generator.staff import cms
+from generator.website import pipeline
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 ADMIN_HEADER = "X-Congkhai-Editor"

@@ -19,7 +19,7 @@ of the congkhai the inspectorate runs: an office cannot lower the bar by editing
   attachment of one of the listed kinds.
 
 The facts of each record (kind, attachment kinds, the dates deadlines run from) come from
-the office's ``minh-chung.json`` as kept by ``witness sync`` (:mod:`generator.build.evidence_facts`),
+the office's ``minh-chung.json`` as kept by ``witness sync`` (:mod:`generator.website.evidence_facts`),
 for the record's latest logged version only. A record without them (an office on an older
 congkhai) counts as "chưa rõ" for evidence; for deadlines its kind and month are read from
 its title or address (``Biên bản … tháng 5/2026``, ``…/lich-thang-05/``) and its deadline
@@ -45,7 +45,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from generator.build.templating import render
 from generator.core import paths
 from generator.core.config import TIMEZONE
 from generator.core.values import fold, format_date, format_local, local_date, parse_instant, spreadsheet_text, today
@@ -53,6 +52,7 @@ from generator.evidence.report import POSTING_MINUTES
 from generator.records.categories import Category
 from generator.records.category_file import load_categories
 from generator.records.deadline_rules import Expectation, Rules, last_working_day, values_at
+from generator.website.templating import render
 from generator.witness.sync import CONFLICT, ERROR, OK, OfficeStore, read_lines
 
 STATE_TEXT = {OK: "Khớp", ERROR: "Lỗi khi kiểm tra", CONFLICT: "Xung đột: nhật ký bị viết lại hoặc cắt bớt"}

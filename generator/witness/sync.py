@@ -28,7 +28,7 @@ limits, few redirects; HTML refused):
    log's first ``size`` lines, or the two checkpoints are a conflict;
 5. the tokens ``checkpoints/<size>.<tsa>.tsr`` of the new checkpoints (and of recent ones
    still without), against the trusted roots;
-6. ``minh-chung.json`` (:mod:`generator.build.evidence_facts`) when the log grew: each record's
+6. ``minh-chung.json`` (:mod:`generator.website.evidence_facts`) when the log grew: each record's
    kind, attachment kinds and deadline dates, kept only when the event it names in the held
    log has the same record, version and hashes; facts already kept for an event never
    change (a served file that changes them is reported).
@@ -73,7 +73,6 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509 import load_pem_x509_certificates
 
-from generator.build import evidence_facts
 from generator.core import http, paths
 from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError, Problem
@@ -82,6 +81,7 @@ from generator.core.yamltext import read_yaml
 from generator.ledger import checkpoints, merkle
 from generator.ledger.log import Log, chain_problems, write_atomically
 from generator.ledger.timestamps import MAX_RESPONSE_BYTES, NAME_PATTERN, TimestampError, verify_token
+from generator.website import evidence_facts
 
 WORKERS = 8
 """Offices visited at the same time."""

@@ -1,6 +1,6 @@
 """Render records and category indexes to Markdown pages (with escaped HTML blocks).
 
-Templates live in ``generator/build/templates``; every value from a record passes through
+Templates live in ``generator/website/templates``; every value from a record passes through
 Jinja2's autoescaping. Markdown values (the ``body`` and any ``markdown`` field) are
 rendered here and cleaned by :mod:`generator.core.sanitize` (nh3), so the generated pages are
 safe in any engine; top-level headings of a body stay Markdown headings for the table of
@@ -15,14 +15,14 @@ from functools import partial
 from itertools import groupby
 from typing import Any
 
-from generator.build.feeds import calendar_categories, upcoming_sessions
-from generator.build.site import Site
-from generator.build.templating import render
 from generator.core import paths
 from generator.core.values import format_local, parse_instant
 from generator.records.categories import Category
 from generator.records.fields import Field
 from generator.records.record import Record
+from generator.website.feeds import calendar_categories, upcoming_sessions
+from generator.website.site import Site
+from generator.website.templating import render
 
 #: Common fields shown in the page header, not in the details section.
 HEADER_FIELDS = {
@@ -142,7 +142,7 @@ def _newest_first_key(item: tuple[str | None, Record]) -> tuple[int, float, int,
 
 
 class Renderer:
-    """Turns a :class:`~generator.build.site.Site` into Markdown pages."""
+    """Turns a :class:`~generator.website.site.Site` into Markdown pages."""
 
     def __init__(self, site: Site):
         self.site = site

@@ -49,14 +49,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from generator.build.templating import render
 from generator.core import paths
 from generator.core.errors import CongkhaiError
 from generator.core.values import fold, format_date
+from generator.website.templating import render
 
 if TYPE_CHECKING:
-    from generator.build.site import Site
     from generator.records.record import Record
+    from generator.website.site import Site
 
 INDEX_DIR = paths.SEARCH_INDEX_DIR
 """Folder of the index files (relative to the site root)."""

@@ -1,6 +1,6 @@
 """The site as plain data: what a build is made from, and the questions asked of it.
 
-A :class:`Site` is made by :func:`generator.build.pipeline.load` (which also checks it) and is
+A :class:`Site` is made by :func:`generator.website.pipeline.load` (which also checks it) and is
 never changed afterwards: a publish that is about to append events gets a new ``Site``
 from :meth:`Site.with_logged`, the loaded one stays as it was. Rendering, feeds, search,
 the report and the status take a ``Site`` as input. No MkDocs import, and no import of

@@ -66,7 +66,7 @@ def scalar_spec(spec: Field) -> Field:
 
 @functools.cache
 def environment() -> Environment:
-    """The shared environment (templates in ``generator/build/templates``)."""
+    """The shared environment (templates in ``generator/website/templates``)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -87,5 +87,5 @@ def environment() -> Environment:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render ``template`` (a file name in ``generator/build/templates``) with ``context``."""
+    """Render ``template`` (a file name in ``generator/website/templates``) with ``context``."""
     return environment().get_template(template).render(**context)

@@ -19,13 +19,13 @@ import datetime as dt
 import re
 from typing import Any
 
-from generator.build.site import Site
 from generator.core.errors import Problem
 from generator.core.values import fold, format_date
 from generator.core.yamltext import Path as FieldPath
 from generator.records.fields import Field
 from generator.records.privacy import _FAMILY, _TITLE_WORDS, mask
 from generator.records.record import Record
+from generator.website.site import Site
 
 PREFIX = "cảnh báo: "
 EARLIEST = dt.time(6, 0)

@@ -36,10 +36,6 @@ from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from generator.build import feeds, search
-from generator.build.evidence_facts import facts_file
-from generator.build.render import Renderer, expand_markers
-from generator.build.site import Site
 from generator.core import paths
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
@@ -52,6 +48,10 @@ from generator.ledger.log import plan_events as _plan_events
 from generator.records.category_file import load_categories, load_common, site_path_problems
 from generator.records.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
 from generator.records.record import Record, RecordCache, load_records
+from generator.website import feeds, search
+from generator.website.evidence_facts import facts_file
+from generator.website.render import Renderer, expand_markers
+from generator.website.site import Site
 
 THEME_DIR = Path(__file__).parent / "theme"
 """congkhai's theme overrides (templates) and assets, put in front of Material's."""

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 from generator.records.deadline_rules import values_at
 
 if TYPE_CHECKING:
-    from generator.build.site import Site
     from generator.records.categories import Category
     from generator.records.record import Record
+    from generator.website.site import Site
 
 FORMAT = "congkhai-minh-chung/1"
 """The value of the file's ``format`` key; a later incompatible layout gets ``/2``."""

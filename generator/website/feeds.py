@@ -31,8 +31,8 @@ from generator.core import paths
 from generator.core.values import parse_instant
 
 if TYPE_CHECKING:
-    from generator.build.site import Site
     from generator.records.record import Record
+    from generator.website.site import Site
 
 FEED_SIZE = 50
 """Entries per feed: the newest changes; older ones are in the log and the catalogue."""

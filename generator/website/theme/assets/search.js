@@ -1,4 +1,4 @@
-/* congkhai: site search, the client of the index written by generator/build/search.py.
+/* congkhai: site search, the client of the index written by generator/website/search.py.
  *
  * Loaded by the search page only (tim-kiem/). It reads ?q= from the address, folds it
  * like the index (lowercase, no diacritics, đ -> d, syllables and numbers), downloads the
@@ -49,7 +49,7 @@
     return /^[0-9]+$/.test(piece) ? piece.replace(/^0+/, "") || "0" : piece;
   }
 
-  /* [token, role] of a text, as generator/build/search.py's _pieces: role "m"/"y" for the
+  /* [token, role] of a text, as generator/website/search.py's _pieces: role "m"/"y" for the
    * month and year of d/m/yyyy or m/yyyy, "code" for BQL-LD-01 joined, else "". */
   function pieces(text) {
     var out = [];
@@ -82,7 +82,7 @@
     return out;
   }
 
-  /* A query's tokens, as generator/build/search.py's analyse(text, query=True): synonym
+  /* A query's tokens, as generator/website/search.py's analyse(text, query=True): synonym
    * phrases become their group's token, months, years and quarters their compounds. */
   function analyse(text, phrases) {
     var items = pieces(text);
