@@ -43,12 +43,18 @@ from mkdocs.utils import CountHandler, clean_directory
 from generator.core import parallel
 from generator.core.errors import CongkhaiError
 from generator.mkdocs_plugin import internals
-from generator.mkdocs_plugin.plugin import UNLINKED_BUNDLES
+from generator.mkdocs_plugin.plugin import UNLINKED_BUNDLES, CongkhaiPlugin, ProblemsError
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
 MIN_PAGES_PER_JOB = 150
 """Below this many pages per extra process, a build stays in one process."""
+
+
+def congkhai_of(config: MkDocsConfig) -> CongkhaiPlugin | None:
+    """The congkhai plugin of ``config``, typed (the engine's one way to it)."""
+    plugin = config.plugins.get("congkhai")
+    return plugin if isinstance(plugin, CongkhaiPlugin) else None
 
 
 def only_congkhai(config: MkDocsConfig) -> bool:
@@ -225,7 +231,7 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         logger.addHandler(counter)
     try:
         clean_directory(config.site_dir)
-        plugin = config.plugins.get("congkhai")
+        plugin = congkhai_of(config)
         if plugin is not None:
             plugin.defer_bundles = UNLINKED_BUNDLES
         engine = Engine(config).prepare()
@@ -284,7 +290,7 @@ DEFERRED_PAGES_PER_RECORD = 0.15
 record, counted in pages (measured at 1,000 records: 0.6 s against 4 ms a page)."""
 
 
-def _shares(rest: list[File], count: int, plugin: Any) -> list[list[File]]:
+def _shares(rest: list[File], count: int, plugin: CongkhaiPlugin | None) -> list[list[File]]:
     """``rest`` in ``count`` shares of about the same work: the first is the parent's, the
     last also makes the deferred bundles (``plugin.write_deferred``) and renders the pages
     that show them; each share gets fewer pages by the extra work it has."""
@@ -324,7 +330,7 @@ def _start(
 
     def work() -> tuple[str, Any]:
         try:
-            plugin = engine.config.plugins.get("congkhai")
+            plugin = congkhai_of(engine.config)
             if plugin is not None:
                 plugin.bar = None  # the progress bar is drawn by the parent only
             before = dict(counter.get_counts()) if counter else {}
@@ -337,16 +343,17 @@ def _start(
             handed = plugin.worker_result() if plugin is not None else None
             return ("ok", ({k: v - before.get(k, 0) for k, v in after.items()}, handed))
         except BaseException as exc:  # reported to the parent, which raises it
-            cause = getattr(exc, "cause", exc)  # the plugin's ProblemsError carries congkhai's problems
-            return ("error", cause if isinstance(cause, CongkhaiError) else f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, ProblemsError):  # the plugin's carrier of congkhai's problems
+                return ("error", exc.cause)
+            return ("error", exc if isinstance(exc, CongkhaiError) else f"{type(exc).__name__}: {exc}")
 
     return parallel.fork_call(work), len(share)
 
 
-def _finish(running: list[tuple[parallel.Forked, int]], plugin: Any) -> dict[str, int]:
+def _finish(running: list[tuple[parallel.Forked, int]], plugin: CongkhaiPlugin | None) -> dict[str, int]:
     """Wait for the workers; the warnings they logged, by level; raise the first failure
     (congkhai's problems as the plugin raises them, for the command line to print)."""
-    bar = getattr(plugin, "bar", None)
+    bar = plugin.bar if plugin is not None else None
     warnings: dict[str, int] = {}
     failure = None
     for worker, pages in running:

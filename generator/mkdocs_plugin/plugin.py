@@ -593,12 +593,13 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
     scanner: SiteScanner | None = None
     """The built-site privacy scan of this build (see :meth:`on_post_page`)."""
 
-    def worker_result(self) -> Any:
+    def worker_result(self) -> dict[str, list[Problem]]:
         """What a worker process of :mod:`generator.mkdocs_plugin.engine` hands back: its pages' scan."""
         return self.scanned
 
-    def take_worker_result(self, result: Any) -> None:
-        self.scanned.update(result)
+    def take_worker_result(self, result: dict[str, list[Problem]] | None) -> None:
+        """A worker's :meth:`worker_result`, in the parent."""
+        self.scanned.update(result or {})
 
     def on_build_error(self, error: Exception) -> None:
         self._close_bar()
