@@ -362,8 +362,11 @@ def test_parse_tsas(tmp_path, tsa_material):
     raw = [
         {"name": "vnpt", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem"},
         {"name": "vnpt", "url": "ftp://x", "ca": "tsa/missing.pem"},
-        {"name": "Viettel CA", "url": "http://tsa.example.vn", "ca": "tsa/junk.pem", "timeout": 3},
+        {"name": "Viettel CA", "url": "http://tsa.example.vn", "ca": "tsa/junk.pem", "timeout": 3, "proxy": "x"},
         "vnpt",
+        {"name": "ca-2", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem", "timeout": 0, "retries": 1.5},
+        {"name": "ca-3", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem", "user": "u", "Password": "p"},
+        {"name": "ca-4", "url": "https://u:p@tsa.example.vn/", "ca": "tsa/vnpt.pem", "wait": -1},
     ]
     with pytest.raises(CongkhaiError) as caught:
         parse_tsas(raw, tmp_path)
@@ -373,8 +376,25 @@ def test_parse_tsas(tmp_path, tsa_material):
         "plugins.congkhai.timestamping[2].url: phải là một địa chỉ http:// hoặc https://",
         "plugins.congkhai.timestamping[3].ca: tsa/junk.pem: không phải là chứng thư số dạng PEM",
         "plugins.congkhai.timestamping[3].name: phải là một tên gồm chữ cái không dấu, chữ số và dấu gạch ngang (ví dụ: vnpt)",
-        "plugins.congkhai.timestamping[3].timeout: khóa không được hỗ trợ; chỉ dùng name, url, ca",
+        "plugins.congkhai.timestamping[3].proxy: khóa không được hỗ trợ; chỉ dùng name, url, ca, timeout, retries, wait",
         "plugins.congkhai.timestamping[4]: phải có dạng {name: …, url: …, ca: …}",
+        "plugins.congkhai.timestamping[5].retries: phải là một số nguyên từ 0 đến 10 (mặc định 2)",
+        "plugins.congkhai.timestamping[5].timeout: phải là một số giây từ 1 đến 600 (mặc định 150)",
+        "plugins.congkhai.timestamping[6].Password: không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này "
+        "nằm trong kho, ai cũng đọc được); đặt chúng vào biến môi trường CONGKHAI_TSA_CA_3_USER và "
+        "CONGKHAI_TSA_CA_3_PASSWORD",
+        "plugins.congkhai.timestamping[6].user: không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này "
+        "nằm trong kho, ai cũng đọc được); đặt chúng vào biến môi trường CONGKHAI_TSA_CA_3_USER và "
+        "CONGKHAI_TSA_CA_3_PASSWORD",
+        "plugins.congkhai.timestamping[7].url: không ghi tên đăng nhập hay mật khẩu trong địa chỉ; đặt chúng vào "
+        "biến môi trường",
+        "plugins.congkhai.timestamping[7].wait: phải là một số giây từ 0 đến 600 (mặc định 5)",
     ]
+    tuned = {"name": "vnpt", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem", "timeout": 40, "retries": 0}
+    assert parse_tsas([{**tuned, "wait": 2.5}], tmp_path)[0] == TSA(
+        "vnpt", "https://tsa.example.vn/", (tmp_path / "tsa" / "vnpt.pem").resolve(), timeout=40, retries=0, wait=2.5
+    )
+    default = parse_tsas([{"name": "vnpt", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem"}], tmp_path)[0]
+    assert (default.timeout, default.retries, default.wait) == (150, 2, 5)  # a 130 s answer is waited for
     with pytest.raises(CongkhaiError, match="phải là một danh sách"):
         parse_tsas({"name": "vnpt"}, tmp_path)
