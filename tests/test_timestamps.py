@@ -18,9 +18,11 @@ from generator.ledger.timestamps import (
     MAX_RESPONSE_BYTES,
     TSA,
     TimestampError,
+    env_names,
     openssl_verify_command,
     parse_tsas,
     request_token,
+    request_with_retries,
     token_accuracy,
     token_time,
     verify_token,
@@ -398,3 +400,80 @@ def test_parse_tsas(tmp_path, tsa_material):
     assert (default.timeout, default.retries, default.wait) == (150, 2, 5)  # a 130 s answer is waited for
     with pytest.raises(CongkhaiError, match="phải là một danh sách"):
         parse_tsas({"name": "vnpt"}, tmp_path)
+
+
+# --- real TSAs: credentials, retries ----------------------------------------------------
+
+SECRET_USER, SECRET_PASSWORD = "ubnd-an-giang", "Mật-khẩu-9f3c"
+
+
+def test_tsa_requiring_basic_credentials(make_openssl_tsa, monkeypatch):
+    server = make_openssl_tsa()
+    server.auth = (SECRET_USER, SECRET_PASSWORD)
+    tsa = TSA("vnpt-ca", server.url, server.ca_pem, timeout=5)
+    assert env_names("vnpt-ca") == ("CONGKHAI_TSA_VNPT_CA_USER", "CONGKHAI_TSA_VNPT_CA_PASSWORD")
+    with pytest.raises(TimestampError) as caught:  # no credentials: 401, said once (a 4xx is not asked again)
+        request_with_retries(tsa, DATA)
+    assert server.requests == 1
+    assert str(caught.value) == (
+        f"Đơn vị cấp dấu thời gian vnpt-ca ({server.url}): máy chủ yêu cầu đăng nhập (HTTP 401): đặt tên đăng nhập "
+        "và mật khẩu vào biến môi trường CONGKHAI_TSA_VNPT_CA_USER và CONGKHAI_TSA_VNPT_CA_PASSWORD"
+    )
+    monkeypatch.setenv("CONGKHAI_TSA_VNPT_CA_USER", SECRET_USER)
+    with pytest.raises(TimestampError) as caught:  # one of the two only
+        request_with_retries(tsa, DATA)
+    assert (
+        caught.value.reason == "có biến môi trường CONGKHAI_TSA_VNPT_CA_USER nhưng thiếu CONGKHAI_TSA_VNPT_CA_PASSWORD"
+    )
+    monkeypatch.setenv("CONGKHAI_TSA_VNPT_CA_PASSWORD", "sai")
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(tsa, DATA)
+    assert caught.value.reason == (
+        "máy chủ từ chối tên đăng nhập và mật khẩu trong CONGKHAI_TSA_VNPT_CA_USER và CONGKHAI_TSA_VNPT_CA_PASSWORD "
+        "(HTTP 401)"
+    )
+    monkeypatch.setenv("CONGKHAI_TSA_VNPT_CA_PASSWORD", SECRET_PASSWORD)
+    token = request_with_retries(tsa, DATA)
+    verify_token(token, DATA, server.ca_pem.read_bytes())
+
+
+def test_tsa_failing_twice_then_answering_is_retried(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.fail_first = 2  # HTTP 503 twice, then a token
+    retried: list[tuple[str, float]] = []
+    tsa = TSA("openssl", server.url, server.ca_pem, timeout=5, retries=2)
+    token = request_with_retries(tsa, DATA, on_retry=lambda exc, pause: retried.append((exc.reason, pause)))
+    verify_token(token, DATA, server.ca_pem.read_bytes())
+    assert server.requests == 3
+    assert [reason for reason, _ in retried] == ["máy chủ trả lời lỗi HTTP 503"] * 2
+    first, second = (pause for _, pause in retried)
+    assert 0.5 <= first <= 1 and 1 <= second <= 2  # exponential backoff, with jitter
+
+
+def test_retries_run_out(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.fail_first = 5
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(TSA("openssl", server.url, server.ca_pem, timeout=5, retries=1), DATA)
+    assert server.requests == 2
+    assert caught.value.reason == "máy chủ trả lời lỗi HTTP 503 (sau 2 lần thử)"
+
+
+@pytest.mark.parametrize("mode", ["bad-request", "html", "reject"])
+def test_a_4xx_or_a_bad_answer_is_not_retried(make_openssl_tsa, mode):
+    server = make_openssl_tsa()
+    server.mode = mode
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(TSA("openssl", server.url, server.ca_pem, timeout=5, retries=2), DATA)
+    assert server.requests == 1
+    if mode == "bad-request":
+        assert caught.value.reason == "máy chủ trả lời lỗi HTTP 400"
+
+
+def test_a_tsa_timing_out_is_retried(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.mode, server.delay = "slow", 5
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(TSA("cham", server.url, server.ca_pem, timeout=0.5, retries=1), DATA)
+    assert server.requests == 2
+    assert caught.value.reason == "không trả lời trong 0.5 giây (sau 2 lần thử)"

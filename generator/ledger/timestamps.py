@@ -105,10 +105,8 @@ def credentials(tsa: TSA) -> tuple[str, str] | None:
     if not user and not password:
         return None
     if not user or not password:
-        missing = user_var if not user else password_var
-        raise TimestampError(
-            f"có biến môi trường {password_var if not password else user_var} nhưng thiếu {missing}", tsa
-        )
+        present, missing = (user_var, password_var) if user else (password_var, user_var)
+        raise TimestampError(f"có biến môi trường {present} nhưng thiếu {missing}", tsa)
     return user, password
 
 
