@@ -304,3 +304,17 @@ def test_a_slow_tsa_never_blocks_the_deploy_and_one_with_credentials_answers(
     for secret in (user, password):
         assert secret not in published
         assert not [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def test_credentials_in_mkdocs_yml_are_refused(make_project, openssl_tsa):
+    root = make_project()
+    with_tsas(root, ("vnpt-ca", openssl_tsa, {"user": "ubnd", "password": "bi-mat-123"}))
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 1
+    assert (
+        "plugins.congkhai.timestamping[1].password: không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này "
+        "nằm trong kho, ai cũng đọc được); đặt chúng vào biến môi trường CONGKHAI_TSA_VNPT_CA_USER và "
+        "CONGKHAI_TSA_VNPT_CA_PASSWORD"
+    ) in result.output
+    assert "bi-mat-123" not in result.output and "Traceback" not in result.output
+    assert not (root / LOG).exists() and not (root / "www").exists()
