@@ -257,7 +257,9 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
             deploy_to,
             allow_sample,
             # no TSA configured: nothing to ask, and the HTTP and RFC 3161 libraries stay unloaded
-            stamp=(lambda note: attest.stamp(settings, note, clock.append)) if settings.timestamping else None,
+            stamp=(lambda note: attest.stamp(settings, note, clock.append, _waiting_for_tokens))
+            if settings.timestamping
+            else None,
         )
     except CongkhaiError as exc:
         for message in clock:
@@ -280,10 +282,29 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
         click.echo(f"Đã triển khai vào {result.deployed_to}")
     if result.checkpoint:
         click.echo(f"Checkpoint mới: {result.checkpoint} sự kiện.")
+    for name in result.late:
+        click.echo(
+            f"Dấu thời gian của {name} đến sau khi triển khai: đã lưu cạnh nhật ký và triển khai lại trang có nó."
+        )
+    if result.late_problem:
+        click.echo(
+            f"Cảnh báo: chưa triển khai lại được trang với dấu thời gian đến muộn ({result.late_problem}); "
+            "dấu thời gian đã lưu cạnh nhật ký, lần công bố sau sẽ đưa lên trang.",
+            err=True,
+        )
     for message in result.unstamped:
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
     new = {event["id"] for event in result.events if event["event"] == "published"}
     _warn(cautions(built[-1], new) if built else [])
+
+
+def _waiting_for_tokens(waiting: list[tuple[str, float]]) -> None:
+    """Said when the site is deployed and slow TSAs are still being waited for."""
+    for name, seconds in waiting:
+        click.echo(
+            f"Trang đã triển khai; đang chờ dấu thời gian của {name} (tối đa {seconds:g} giây nữa), "
+            "trang sẽ được triển khai lại khi có."
+        )
 
 
 def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import yaml
@@ -24,8 +25,12 @@ LOG = "publication-log.jsonl"
 
 
 def with_tsas(root: Path, *servers) -> None:
-    """Add the ``timestamping`` option for ``(name, server)`` pairs to mkdocs.yml."""
-    entries = [{"name": name, "url": server.url, "ca": str(server.ca_pem)} for name, server in servers]
+    """Add the ``timestamping`` option for ``(name, server)`` pairs (or ``(name, server,
+    more keys)``) to mkdocs.yml."""
+    entries = [
+        {"name": name, "url": server.url, "ca": str(server.ca_pem), **(more[0] if more else {})}
+        for name, server, *more in servers
+    ]
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     option = "      timestamping: " + json.dumps(entries) + "\n"
@@ -81,8 +86,8 @@ def test_a_tsa_down_never_blocks_a_publish_and_timestamp_fills_it_later(make_pro
     assert result.exit_code == 0, result.output
     assert (
         f"Cảnh báo: Đơn vị cấp dấu thời gian openssl ({tsa.url}): không kết nối được (máy chủ không trả lời hoặc "
-        "từ chối kết nối); chạy congkhai timestamp để lấy dấu thời gian sau."
-    ) in result.output.splitlines()
+        "từ chối kết nối) (sau 3 lần thử); chạy congkhai timestamp để lấy dấu thời gian sau."
+    ) in result.output.splitlines()  # a TSA down is asked again twice (retries) before it is given up
     size = size_of(root)
     assert not (root / STORE / f"{size}.openssl.tsr").exists()
     result = run_cli(root, "verify")
@@ -244,3 +249,72 @@ def test_clock_skew_is_an_option(make_project, certomancer_tsa):
     assert "Cảnh báo: đồng hồ máy này nhanh hơn" in result.output and "quá 1 phút cho phép" in result.output
     result = run_cli(root, "verify")
     assert result.exit_code == 1 and "quá 1 phút cho phép (clock_skew)" in result.output, result.output
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_slow_tsa_never_blocks_the_deploy_and_one_with_credentials_answers(
+    make_project, make_openssl_tsa, monkeypatch
+):
+    """A TSA answering in 20 s (a real one may take 130) and one that requires HTTP basic
+    credentials: the site is deployed with the quick token at once, the slow token is
+    waited for after the deploy and the same site is deployed again with it, exactly what
+    a full build of the log and its store gives; no credential appears anywhere."""
+    slow, guarded = make_openssl_tsa(), make_openssl_tsa()
+    slow.mode, slow.delay = "slow", 20
+    user, password = "ubnd-an-giang", "Mật-khẩu-9f3c"
+    guarded.auth = (user, password)
+    monkeypatch.setenv("CONGKHAI_TSA_CO_MAT_KHAU_USER", user)
+    monkeypatch.setenv("CONGKHAI_TSA_CO_MAT_KHAU_PASSWORD", password)
+    root = make_project()
+    with_tsas(root, ("cham", slow, {"wait": 2, "timeout": 40}), ("co-mat-khau", guarded))
+    start = time.monotonic()
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    assert 20 <= time.monotonic() - start < 40
+    assert (slow.requests, guarded.requests) == (1, 1)  # a slow answer is waited for, not asked again
+    size = size_of(root)
+    lines = result.output.splitlines()
+    assert any(line.startswith("Trang đã triển khai; đang chờ dấu thời gian của cham (tối đa ") for line in lines), (
+        result.output
+    )
+    assert "Dấu thời gian của cham đến sau khi triển khai: đã lưu cạnh nhật ký và triển khai lại trang có nó." in lines
+    assert "Cảnh báo" not in result.output
+    # first deployed without the slow token, then again with it
+    first, second = sorted((root / ".www-releases").iterdir())
+    served = "nhat-ky-cong-khai/checkpoints"
+    assert (first / f"{served}/{size}.co-mat-khau.tsr").is_file()
+    assert not (first / f"{served}/{size}.cham.tsr").exists()
+    assert (root / "www").resolve() == second.resolve()
+    for name in ("cham", "co-mat-khau"):
+        assert (second / f"{served}/{size}.{name}.tsr").read_bytes() == (
+            root / STORE / f"{size}.{name}.tsr"
+        ).read_bytes()
+    page = (root / "www/tiep-cong-dan/2026/lich-thang-05/index.html").read_text(encoding="utf-8")
+    assert f'checkpoints/{size}.cham.tsr" download>dấu thời gian cham' in page
+    # byte for byte what a full build of the same state gives
+    assert run_cli(root, "build", "--site-dir", str(root / "full")).exit_code == 0
+    assert files_of(root / "www") == files_of(root / "full")
+    published = result.output
+    result = run_cli(root, "verify", "--site", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    # the credentials are in no message and no file
+    for secret in (user, password):
+        assert secret not in published
+        assert not [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def test_credentials_in_mkdocs_yml_are_refused(make_project, openssl_tsa):
+    root = make_project()
+    with_tsas(root, ("vnpt-ca", openssl_tsa, {"user": "ubnd", "password": "bi-mat-123"}))
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 1
+    assert (
+        "plugins.congkhai.timestamping[1].password: không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này "
+        "nằm trong kho, ai cũng đọc được); đặt chúng vào biến môi trường CONGKHAI_TSA_VNPT_CA_USER và "
+        "CONGKHAI_TSA_VNPT_CA_PASSWORD"
+    ) in result.output
+    assert "bi-mat-123" not in result.output and "Traceback" not in result.output
+    assert not (root / LOG).exists() and not (root / "www").exists()

@@ -18,9 +18,11 @@ from generator.ledger.timestamps import (
     MAX_RESPONSE_BYTES,
     TSA,
     TimestampError,
+    env_names,
     openssl_verify_command,
     parse_tsas,
     request_token,
+    request_with_retries,
     token_accuracy,
     token_time,
     verify_token,
@@ -362,8 +364,11 @@ def test_parse_tsas(tmp_path, tsa_material):
     raw = [
         {"name": "vnpt", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem"},
         {"name": "vnpt", "url": "ftp://x", "ca": "tsa/missing.pem"},
-        {"name": "Viettel CA", "url": "http://tsa.example.vn", "ca": "tsa/junk.pem", "timeout": 3},
+        {"name": "Viettel CA", "url": "http://tsa.example.vn", "ca": "tsa/junk.pem", "timeout": 3, "proxy": "x"},
         "vnpt",
+        {"name": "ca-2", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem", "timeout": 0, "retries": 1.5},
+        {"name": "ca-3", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem", "user": "u", "Password": "p"},
+        {"name": "ca-4", "url": "https://u:p@tsa.example.vn/", "ca": "tsa/vnpt.pem", "wait": -1},
     ]
     with pytest.raises(CongkhaiError) as caught:
         parse_tsas(raw, tmp_path)
@@ -373,8 +378,102 @@ def test_parse_tsas(tmp_path, tsa_material):
         "plugins.congkhai.timestamping[2].url: phải là một địa chỉ http:// hoặc https://",
         "plugins.congkhai.timestamping[3].ca: tsa/junk.pem: không phải là chứng thư số dạng PEM",
         "plugins.congkhai.timestamping[3].name: phải là một tên gồm chữ cái không dấu, chữ số và dấu gạch ngang (ví dụ: vnpt)",
-        "plugins.congkhai.timestamping[3].timeout: khóa không được hỗ trợ; chỉ dùng name, url, ca",
+        "plugins.congkhai.timestamping[3].proxy: khóa không được hỗ trợ; chỉ dùng name, url, ca, timeout, retries, wait",
         "plugins.congkhai.timestamping[4]: phải có dạng {name: …, url: …, ca: …}",
+        "plugins.congkhai.timestamping[5].retries: phải là một số nguyên từ 0 đến 10 (mặc định 2)",
+        "plugins.congkhai.timestamping[5].timeout: phải là một số giây từ 1 đến 600 (mặc định 150)",
+        "plugins.congkhai.timestamping[6].Password: không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này "
+        "nằm trong kho, ai cũng đọc được); đặt chúng vào biến môi trường CONGKHAI_TSA_CA_3_USER và "
+        "CONGKHAI_TSA_CA_3_PASSWORD",
+        "plugins.congkhai.timestamping[6].user: không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này "
+        "nằm trong kho, ai cũng đọc được); đặt chúng vào biến môi trường CONGKHAI_TSA_CA_3_USER và "
+        "CONGKHAI_TSA_CA_3_PASSWORD",
+        "plugins.congkhai.timestamping[7].url: không ghi tên đăng nhập hay mật khẩu trong địa chỉ; đặt chúng vào "
+        "biến môi trường",
+        "plugins.congkhai.timestamping[7].wait: phải là một số giây từ 0 đến 600 (mặc định 5)",
     ]
+    tuned = {"name": "vnpt", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem", "timeout": 40, "retries": 0}
+    assert parse_tsas([{**tuned, "wait": 2.5}], tmp_path)[0] == TSA(
+        "vnpt", "https://tsa.example.vn/", (tmp_path / "tsa" / "vnpt.pem").resolve(), timeout=40, retries=0, wait=2.5
+    )
+    default = parse_tsas([{"name": "vnpt", "url": "https://tsa.example.vn/", "ca": "tsa/vnpt.pem"}], tmp_path)[0]
+    assert (default.timeout, default.retries, default.wait) == (150, 2, 5)  # a 130 s answer is waited for
     with pytest.raises(CongkhaiError, match="phải là một danh sách"):
         parse_tsas({"name": "vnpt"}, tmp_path)
+
+
+# --- real TSAs: credentials, retries ----------------------------------------------------
+
+SECRET_USER, SECRET_PASSWORD = "ubnd-an-giang", "Mật-khẩu-9f3c"
+
+
+def test_tsa_requiring_basic_credentials(make_openssl_tsa, monkeypatch):
+    server = make_openssl_tsa()
+    server.auth = (SECRET_USER, SECRET_PASSWORD)
+    tsa = TSA("vnpt-ca", server.url, server.ca_pem, timeout=5)
+    assert env_names("vnpt-ca") == ("CONGKHAI_TSA_VNPT_CA_USER", "CONGKHAI_TSA_VNPT_CA_PASSWORD")
+    with pytest.raises(TimestampError) as caught:  # no credentials: 401, said once (a 4xx is not asked again)
+        request_with_retries(tsa, DATA)
+    assert server.requests == 1
+    assert str(caught.value) == (
+        f"Đơn vị cấp dấu thời gian vnpt-ca ({server.url}): máy chủ yêu cầu đăng nhập (HTTP 401): đặt tên đăng nhập "
+        "và mật khẩu vào biến môi trường CONGKHAI_TSA_VNPT_CA_USER và CONGKHAI_TSA_VNPT_CA_PASSWORD"
+    )
+    monkeypatch.setenv("CONGKHAI_TSA_VNPT_CA_USER", SECRET_USER)
+    with pytest.raises(TimestampError) as caught:  # one of the two only
+        request_with_retries(tsa, DATA)
+    assert (
+        caught.value.reason == "có biến môi trường CONGKHAI_TSA_VNPT_CA_USER nhưng thiếu CONGKHAI_TSA_VNPT_CA_PASSWORD"
+    )
+    monkeypatch.setenv("CONGKHAI_TSA_VNPT_CA_PASSWORD", "sai")
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(tsa, DATA)
+    assert caught.value.reason == (
+        "máy chủ từ chối tên đăng nhập và mật khẩu trong CONGKHAI_TSA_VNPT_CA_USER và CONGKHAI_TSA_VNPT_CA_PASSWORD "
+        "(HTTP 401)"
+    )
+    monkeypatch.setenv("CONGKHAI_TSA_VNPT_CA_PASSWORD", SECRET_PASSWORD)
+    token = request_with_retries(tsa, DATA)
+    verify_token(token, DATA, server.ca_pem.read_bytes())
+
+
+def test_tsa_failing_twice_then_answering_is_retried(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.fail_first = 2  # HTTP 503 twice, then a token
+    retried: list[tuple[str, float]] = []
+    tsa = TSA("openssl", server.url, server.ca_pem, timeout=5, retries=2)
+    token = request_with_retries(tsa, DATA, on_retry=lambda exc, pause: retried.append((exc.reason, pause)))
+    verify_token(token, DATA, server.ca_pem.read_bytes())
+    assert server.requests == 3
+    assert [reason for reason, _ in retried] == ["máy chủ trả lời lỗi HTTP 503"] * 2
+    first, second = (pause for _, pause in retried)
+    assert 0.5 <= first <= 1 and 1 <= second <= 2  # exponential backoff, with jitter
+
+
+def test_retries_run_out(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.fail_first = 5
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(TSA("openssl", server.url, server.ca_pem, timeout=5, retries=1), DATA)
+    assert server.requests == 2
+    assert caught.value.reason == "máy chủ trả lời lỗi HTTP 503 (sau 2 lần thử)"
+
+
+@pytest.mark.parametrize("mode", ["bad-request", "html", "reject"])
+def test_a_4xx_or_a_bad_answer_is_not_retried(make_openssl_tsa, mode):
+    server = make_openssl_tsa()
+    server.mode = mode
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(TSA("openssl", server.url, server.ca_pem, timeout=5, retries=2), DATA)
+    assert server.requests == 1
+    if mode == "bad-request":
+        assert caught.value.reason == "máy chủ trả lời lỗi HTTP 400"
+
+
+def test_a_tsa_timing_out_is_retried(make_openssl_tsa):
+    server = make_openssl_tsa()
+    server.mode, server.delay = "slow", 5
+    with pytest.raises(TimestampError) as caught:
+        request_with_retries(TSA("cham", server.url, server.ca_pem, timeout=0.5, retries=1), DATA)
+    assert server.requests == 2
+    assert caught.value.reason == "không trả lời trong 0.5 giây (sau 2 lần thử)"

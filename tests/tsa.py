@@ -28,6 +28,7 @@ or ``"expired"``, stopped after the test; change their ``mode`` or stop them fre
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import http.server
 import shutil
@@ -190,6 +191,10 @@ class _Server:
         return TSA(name=name, url=self.url, ca=self.ca_pem)
 
 
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
 class _TSAHandler(http.server.BaseHTTPRequestHandler):
     server: Any
 
@@ -201,6 +206,11 @@ class _TSAHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         query = self.rfile.read(length)
         owner.requests += 1
+        if owner.auth is not None and self.headers.get("Authorization") != _basic(*owner.auth):
+            return self._send(401, "text/plain", b"Unauthorized", extra={"WWW-Authenticate": 'Basic realm="tsa"'})
+        if owner.fail_first > 0:  # a TSA that is briefly down: 503, then answers
+            owner.fail_first -= 1
+            return self._send(503, "text/plain", b"Service Unavailable")
         mode = owner.mode
         if mode == "slow":
             owner.stopping.wait(owner.delay)
@@ -212,6 +222,8 @@ class _TSAHandler(http.server.BaseHTTPRequestHandler):
             )
         if mode == "error":
             return self._send(503, "text/plain", b"Service Unavailable")
+        if mode == "bad-request":
+            return self._send(400, "text/plain", b"Bad Request")
         if mode == "huge":
             return self._send(200, "application/timestamp-reply", b"\x30\x84" + b"\x00" * owner.huge_size)
         if mode == "huge-stream":  # no Content-Length: the body ends when the connection closes
@@ -235,10 +247,14 @@ class _TSAHandler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def _send(self, status: int, content_type: str, body: bytes, length: bool = True) -> None:
+    def _send(
+        self, status: int, content_type: str, body: bytes, length: bool = True, extra: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for key, value in (extra or {}).items():
+                self.send_header(key, value)
             if length:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -251,12 +267,16 @@ class OpenSSLTSA(_Server):
     """``openssl ts -reply`` behind an HTTP handler on 127.0.0.1.
 
     ``mode`` (settable while running): ``"ok"`` (default), ``"slow"`` (wait ``delay``
-    seconds before answering), ``"html"`` (an HTML page, status 200), ``"error"`` (HTTP
-    503), ``"huge"`` (``huge_size`` bytes of a would-be token, with Content-Length),
+    seconds before answering: 20 for a real TSA's slowness), ``"html"`` (an HTML page, status 200),
+    ``"error"`` (HTTP 503), ``"bad-request"`` (HTTP 400), ``"huge"`` (``huge_size`` bytes of a would-be token, with Content-Length),
     ``"huge-stream"`` (the same without Content-Length), ``"replay"`` (the last reply
     again, whatever the query: an old token with another nonce), ``"drip"`` (headers
     a byte every 0.1 s, without end), ``"reject"`` (OpenSSL
-    configured for SHA-512 imprints only: a real rejection, status 2, badAlg)."""
+    configured for SHA-512 imprints only: a real rejection, status 2, badAlg).
+
+    ``auth = (user, password)`` requires HTTP basic credentials (401 without them or with
+    others); ``fail_first = n`` answers HTTP 503 to the next ``n`` requests, then answers.
+    ``requests`` counts the requests received."""
 
     CONFIG = """\
 [ tsa ]
@@ -294,6 +314,8 @@ ess_cert_id_alg = sha256
         (directory / "serial").write_text("01\n", encoding="ascii")
         self.mode = "ok"
         self.delay = 5.0
+        self.auth: tuple[str, str] | None = None
+        self.fail_first = 0
         self.huge_size = 2 * 1024 * 1024
         self.requests = 0
         self.last_reply: bytes | None = None

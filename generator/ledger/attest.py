@@ -12,18 +12,23 @@ token's own ``accuracy`` plus ``clock_skew`` (default 5 minutes) before it is re
 ``stamp`` warns at once when the office's clock is off a TSA's by more than that (either
 way). Both tolerances come from :func:`tolerances`, the one place that decides them.
 
-``stamp`` asks every configured TSA for a token over a new checkpoint (a TSA that does not
-answer never blocks a publish); ``fill_missing`` (``congkhai timestamp``) asks again for
-the checkpoints that still lack one.
+``stamp`` asks every configured TSA for a token over a new checkpoint, all at once (a TSA
+that does not answer within its ``wait`` never blocks a deploy: its token, if it comes,
+is published right after); ``fill_missing`` (``congkhai timestamp``) asks again for the
+checkpoints that still lack one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import select
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core import parallel
 from generator.core.config import Settings
 from generator.core.values import local_time
 from generator.ledger import checkpoints
@@ -33,14 +38,11 @@ from generator.ledger.timestamps import (
     TSA,
     TimestampError,
     parse_tsas,
-    request_token,
+    request_with_retries,
     token_accuracy,
     token_time,
     verify_token,
 )
-
-TIMEOUT = 15.0
-"""Seconds a publish waits for each TSA."""
 
 
 @dataclass(frozen=True)
@@ -98,28 +100,119 @@ def tsas(settings: Settings) -> list[TSA]:
     return parse_tsas(list(settings.timestamping) or None, settings.root)
 
 
+def _ask(tsa: TSA, note: bytes) -> tuple[str, bytes | str, str]:
+    """Runs in a process of its own: ``("ok", token, middle of the exchange)`` (the
+    attempt that gave it) or ``("error", message, "")``. Only text and bytes go back."""
+    try:
+        before = dt.datetime.now(dt.UTC)
+        token = request_with_retries(tsa, note)
+        after = dt.datetime.now(dt.UTC)
+    except TimestampError as exc:
+        return "error", str(exc), ""
+    except Exception as exc:  # a token request never takes the publish down
+        return "error", str(TimestampError(f"lỗi không lường trước ({type(exc).__name__})", tsa)), ""
+    return "ok", token, (before + (after - before) / 2).isoformat()
+
+
+class Stamping:
+    """The tokens over one checkpoint, asked of every TSA at once, each in a forked
+    process of its own (:func:`generator.core.parallel.fork_call`): this process runs no
+    thread while they wait, so the site build may still fork its page workers.
+
+    :meth:`early` waits for each TSA up to its ``wait`` (the tokens to publish with the
+    checkpoint); :meth:`late` waits for the others up to all their attempts
+    (:meth:`TSA.longest`); :meth:`stop` ends the processes still running."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        note: bytes,
+        warn: Callable[[str], None] | None = None,
+        notify: Callable[[list[tuple[str, float]]], None] | None = None,
+    ):
+        self.settings = settings
+        self.warn = warn
+        self.notify = notify
+        self.started = time.monotonic()
+        self.running: dict[str, tuple[TSA, parallel.Forked]] = {}
+        for tsa in tsas(settings):
+            self.running[tsa.name] = (tsa, parallel.fork_call(functools.partial(_ask, tsa, note)))
+
+    @property
+    def waiting(self) -> list[str]:
+        """The TSAs that have not answered yet."""
+        return sorted(self.running)
+
+    def early(self) -> tuple[dict[str, bytes], list[str]]:
+        """The tokens of the TSAs that answer within their ``wait``, and a message for each that failed."""
+        return self._collect(lambda tsa: tsa.wait)
+
+    def late(self) -> tuple[dict[str, bytes], list[str]]:
+        """The tokens of the TSAs still asked, waited for up to all their attempts; a
+        message for each that failed or did not answer in time (its process is ended)."""
+        if self.notify is not None and self.running:
+            left = time.monotonic() - self.started
+            self.notify(
+                [(name, max(0, round(tsa.longest() - left))) for name, (tsa, _) in sorted(self.running.items())]
+            )
+        tokens, failures = self._collect(lambda tsa: tsa.longest())
+        for name in sorted(self.running):
+            tsa, forked = self.running[name]
+            forked.stop()
+            failures.append(str(TimestampError(f"không trả lời trong {tsa.longest():g} giây", tsa)))
+        self.running.clear()
+        return tokens, failures
+
+    def stop(self) -> None:
+        for _, forked in self.running.values():
+            forked.stop()
+        self.running.clear()
+
+    def _collect(self, limit: Callable[[TSA], float]) -> tuple[dict[str, bytes], list[str]]:
+        tokens: dict[str, bytes] = {}
+        failures: list[str] = []
+        while True:
+            now = time.monotonic()
+            asked = {name: self.started + limit(tsa) - now for name, (tsa, _) in self.running.items()}
+            asked = {name: left for name, left in asked.items() if left > 0}
+            if not asked:
+                return tokens, failures
+            readers = {self.running[name][1].reader: name for name in asked}
+            ready, _, _ = select.select(list(readers), [], [], min(asked.values()))
+            for reader in ready:
+                name = readers[reader]
+                tsa, forked = self.running.pop(name)
+                try:
+                    kind, value, middle = forked.result()
+                except parallel.WorkerDied as died:
+                    kind, value = "error", str(TimestampError(f"tiến trình hỏi dừng bất thường (mã {died.code})", tsa))
+                if kind == "ok" and isinstance(value, bytes):
+                    tokens[name] = value
+                    self._check_clock(tsa, value, dt.datetime.fromisoformat(middle))
+                else:
+                    failures.append(str(value))
+
+    def _check_clock(self, tsa: TSA, token: bytes, middle: dt.datetime) -> None:
+        if self.warn is None:
+            return
+        attestation = Attestation(token_time(token), tsa.name, 0, token_accuracy(token))
+        message = clock_warning(middle, attestation, tolerances(self.settings), self.settings)
+        if message:
+            self.warn(message)
+
+
 def stamp(
-    settings: Settings, note: bytes, warn: Callable[[str], None] | None = None
-) -> tuple[dict[str, bytes], list[str]]:
-    """Tokens over ``note`` from every TSA (``name -> token``), and one message per TSA
-    that gave none. ``warn`` gets a message for each token whose ``genTime`` is off this
-    machine's clock by more than the tolerance (:func:`clock_warning`)."""
-    tokens, failures = {}, []
-    for tsa in tsas(settings):
-        try:
-            before = dt.datetime.now(dt.UTC)
-            tokens[tsa.name] = request_token(tsa, note, TIMEOUT)
-            after = dt.datetime.now(dt.UTC)
-        except TimestampError as exc:
-            failures.append(str(exc))
-            continue
-        if warn is not None:
-            token = tokens[tsa.name]
-            attestation = Attestation(token_time(token), tsa.name, 0, token_accuracy(token))
-            message = clock_warning(before + (after - before) / 2, attestation, tolerances(settings), settings)
-            if message:
-                warn(message)
-    return tokens, failures
+    settings: Settings,
+    note: bytes,
+    warn: Callable[[str], None] | None = None,
+    notify: Callable[[list[tuple[str, float]]], None] | None = None,
+) -> Stamping:
+    """Ask every TSA for a token over ``note`` (:class:`Stamping`; the tokens come from its
+    :meth:`~Stamping.early` and :meth:`~Stamping.late`). ``warn`` gets a message for each
+    token whose ``genTime`` is off this machine's clock by more than the tolerance
+    (:func:`clock_warning`); ``notify`` is told, after the deploy, which TSAs are still
+    waited for and for how many seconds at most."""
+    return Stamping(settings, note, warn, notify)
 
 
 def clock_warning(office: dt.datetime, attestation: Attestation, allowed: Tolerances, settings: Settings) -> str | None:
@@ -162,7 +255,7 @@ def fill_missing(settings: Settings, anchors: Anchors) -> tuple[list[str], list[
             if tsa.name in anchors.tokens.get(size, {}):
                 continue
             try:
-                token = request_token(tsa, anchors.notes[size], TIMEOUT)
+                token = request_with_retries(tsa, anchors.notes[size])
             except TimestampError as exc:
                 failed.append(f"checkpoint {size}: {exc}")
                 continue

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,18 @@ REPLY_TYPES = ("application/timestamp-reply", "application/timestamp-response")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 OPTION = "plugins.congkhai.timestamping"
 
+TIMEOUT = 150.0
+"""Default seconds for one answer of a TSA: a real one may take 130 s (SPEC §4c)."""
+RETRIES = 2
+"""Default number of further attempts after a network error, a 5xx or a timeout."""
+WAIT = 5.0
+"""Default seconds a publish waits for a TSA before deploying without its token."""
+BACKOFF = 1.0
+"""Seconds before the first retry (doubled each time, with jitter: half to all of it)."""
+KEYS = ("name", "url", "ca", "timeout", "retries", "wait")
+CREDENTIAL_KEYS = ("user", "username", "password", "pass", "passwd", "login", "secret", "token", "auth")
+"""Keys refused in ``timestamping``: credentials come from the environment only."""
+
 
 @dataclass(frozen=True)
 class TSA:
@@ -62,6 +77,48 @@ class TSA:
     url: str
     ca: Path
     """The TSA's root certificate (PEM)."""
+    timeout: float = TIMEOUT
+    """Seconds for one answer, all in (connecting, headers, body)."""
+    retries: int = RETRIES
+    """Further attempts after a network error, an HTTP 5xx or a timeout (never after a 4xx or a bad token)."""
+    wait: float = WAIT
+    """Seconds a publish waits for this TSA before it deploys without its token."""
+
+    def longest(self) -> float:
+        """The most seconds all attempts may take, backoffs included."""
+        return self.timeout * (self.retries + 1) + sum(backoff_limit(n) for n in range(self.retries)) + 1.0
+
+
+def env_names(name: str) -> tuple[str, str]:
+    """The environment variables holding a TSA's HTTP basic credentials:
+    ``CONGKHAI_TSA_<NAME>_USER`` and ``CONGKHAI_TSA_<NAME>_PASSWORD`` (NAME upper-cased,
+    dashes as underscores)."""
+    stem = "CONGKHAI_TSA_" + name.upper().replace("-", "_")
+    return f"{stem}_USER", f"{stem}_PASSWORD"
+
+
+def credentials(tsa: TSA) -> tuple[str, str] | None:
+    """The TSA's HTTP basic credentials from the environment, None when neither variable is
+    set; one without the other is a :class:`TimestampError` (naming the variables, never a value)."""
+    user_var, password_var = env_names(tsa.name)
+    user, password = os.environ.get(user_var, ""), os.environ.get(password_var, "")
+    if not user and not password:
+        return None
+    if not user or not password:
+        present, missing = (user_var, password_var) if user else (password_var, user_var)
+        raise TimestampError(f"có biến môi trường {present} nhưng thiếu {missing}", tsa)
+    return user, password
+
+
+def backoff_limit(attempt: int) -> float:
+    """The longest wait before retry number ``attempt + 1``."""
+    return BACKOFF * 2**attempt
+
+
+def backoff(attempt: int) -> float:
+    """The wait before retry number ``attempt + 1``: exponential, with jitter (half to all of it)
+    so that offices retrying after the same outage do not all come back at once."""
+    return backoff_limit(attempt) * (0.5 + random.random() / 2)
 
 
 class TimestampError(CongkhaiError):
@@ -71,9 +128,11 @@ class TimestampError(CongkhaiError):
     stored token was checked). ``str()`` is one line: the TSA (name and URL) or "Dấu
     thời gian", then the reason."""
 
-    def __init__(self, reason: str, tsa: TSA | None = None):
+    def __init__(self, reason: str, tsa: TSA | None = None, transient: bool = False):
         self.reason = reason
         self.tsa = tsa
+        self.transient = transient
+        """A network error, an HTTP 5xx or a timeout: worth asking again."""
         if tsa is None:
             message = f"Dấu thời gian không hợp lệ: {reason}"
         else:
@@ -84,12 +143,36 @@ class TimestampError(CongkhaiError):
 # --- asking a TSA ---------------------------------------------------------------------
 
 
-def request_token(tsa: TSA, data: bytes, timeout: float = 10.0) -> bytes:
-    """Ask ``tsa`` for a timestamp over SHA-256(``data``) and return the verified DER
-    ``TimeStampResp`` (store it as ``.tsr``).
+def request_with_retries(
+    tsa: TSA, data: bytes, on_retry: Callable[[TimestampError, float], None] | None = None
+) -> bytes:
+    """:func:`request_token`, asked again up to ``tsa.retries`` times after a network error,
+    an HTTP 5xx or a timeout (:attr:`TimestampError.transient`), after a backoff
+    (:func:`backoff`); a 4xx or a bad token is final at once. ``on_retry(error, seconds)``
+    is told of each retry. The last error is raised, saying how many attempts were made."""
+    attempt = 0
+    while True:
+        try:
+            return request_token(tsa, data)
+        except TimestampError as exc:
+            if not exc.transient or attempt >= tsa.retries:
+                if attempt:
+                    raise TimestampError(f"{exc.reason} (sau {attempt + 1} lần thử)", tsa, exc.transient) from exc
+                raise
+            pause = backoff(attempt)
+            if on_retry is not None:
+                on_retry(exc, pause)
+            time.sleep(pause)
+            attempt += 1
 
-    The request carries a random nonce and asks for the TSA's certificate. The answer
-    must come within ``timeout`` seconds in all (connecting and reading), be at most
+
+def request_token(tsa: TSA, data: bytes, timeout: float | None = None) -> bytes:
+    """Ask ``tsa`` for a timestamp over SHA-256(``data``) and return the verified DER
+    ``TimeStampResp`` (store it as ``.tsr``), once (:func:`request_with_retries` retries).
+
+    The request carries a random nonce and asks for the TSA's certificate, with the HTTP
+    basic credentials of :func:`credentials` when they are set. The answer
+    must come within ``timeout`` seconds (default ``tsa.timeout``) in all (connecting and reading), be at most
     :data:`MAX_RESPONSE_BYTES`, be granted, carry the request's nonce and pass
     :func:`verify_token` against ``tsa.ca``. Anything else raises
     :class:`TimestampError` naming the TSA and what failed."""
@@ -99,6 +182,7 @@ def request_token(tsa: TSA, data: bytes, timeout: float = 10.0) -> bytes:
         raise TimestampError(f"không đọc được tệp chứng thư gốc {tsa.ca} ({exc.strerror or exc})", tsa) from exc
     if not data:
         raise TimestampError("không có dữ liệu để cấp dấu thời gian", tsa)
+    timeout = tsa.timeout if timeout is None else timeout
     request = (
         TimestampRequestBuilder()
         .data(data)
@@ -139,7 +223,7 @@ def _post(tsa: TSA, query: bytes, timeout: float) -> tuple[bytes, str]:
     worker.start()
     worker.join(timeout + 0.25)
     if not outcome:
-        raise TimestampError(_too_slow(timeout), tsa)
+        raise TimestampError(_too_slow(timeout), tsa, transient=True)
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     return outcome[0]
@@ -149,13 +233,18 @@ def _exchange(tsa: TSA, query: bytes, timeout: float) -> tuple[bytes, str]:
     deadline = time.monotonic() + timeout
     chunks: list[bytes] = []
     size = 0
+    login = credentials(tsa)
+    auth = httpx.BasicAuth(*login) if login else None
     try:
         with (
             httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
-            client.stream("POST", tsa.url, content=query, headers={"Content-Type": QUERY_TYPE}) as answer,
+            client.stream("POST", tsa.url, content=query, headers={"Content-Type": QUERY_TYPE}, auth=auth) as answer,
         ):
+            if answer.status_code in (401, 403):
+                raise TimestampError(_refused(tsa, answer.status_code, login is not None), tsa)
             if answer.status_code != 200:
-                raise TimestampError(f"máy chủ trả lời lỗi HTTP {answer.status_code}", tsa)
+                transient = answer.status_code >= 500
+                raise TimestampError(f"máy chủ trả lời lỗi HTTP {answer.status_code}", tsa, transient)
             declared = answer.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                 raise TimestampError(_too_big(), tsa)
@@ -164,16 +253,25 @@ def _exchange(tsa: TSA, query: bytes, timeout: float) -> tuple[bytes, str]:
                 if size > MAX_RESPONSE_BYTES:
                     raise TimestampError(_too_big(), tsa)
                 if time.monotonic() > deadline:
-                    raise TimestampError(_too_slow(timeout), tsa)
+                    raise TimestampError(_too_slow(timeout), tsa, transient=True)
                 chunks.append(chunk)
             content_type = answer.headers.get("Content-Type", "")
     except httpx.TimeoutException as exc:
-        raise TimestampError(_too_slow(timeout), tsa) from exc
-    except httpx.InvalidURL as exc:
+        raise TimestampError(_too_slow(timeout), tsa, transient=True) from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise TimestampError("địa chỉ không hợp lệ", tsa) from exc
     except (httpx.HTTPError, OSError) as exc:
-        raise TimestampError("không kết nối được (máy chủ không trả lời hoặc từ chối kết nối)", tsa) from exc
+        message = "không kết nối được (máy chủ không trả lời hoặc từ chối kết nối)"
+        raise TimestampError(message, tsa, transient=True) from exc
     return b"".join(chunks), content_type
+
+
+def _refused(tsa: TSA, status: int, sent: bool) -> str:
+    """Why a TSA answered 401/403, naming the environment variables (never their values)."""
+    user_var, password_var = env_names(tsa.name)
+    if sent:
+        return f"máy chủ từ chối tên đăng nhập và mật khẩu trong {user_var} và {password_var} (HTTP {status})"
+    return f"máy chủ yêu cầu đăng nhập (HTTP {status}): đặt tên đăng nhập và mật khẩu vào biến môi trường {user_var} và {password_var}"
 
 
 def _too_big() -> str:
@@ -378,8 +476,9 @@ def openssl_verify_command(
 
 
 def parse_tsas(raw: Any, root: Path) -> list[TSA]:
-    """The TSAs of the plugin option ``timestamping`` (a list of ``{name, url, ca}``;
-    ``ca`` relative to ``root``, the folder of ``mkdocs.yml``). None or an empty list:
+    """The TSAs of the plugin option ``timestamping`` (a list of ``{name, url, ca}`` and
+    optionally ``timeout``, ``retries``, ``wait``; ``ca`` relative to ``root``, the folder
+    of ``mkdocs.yml``; credentials are refused: they come from :func:`env_names`). None or an empty list:
     no TSA. Bad entries raise :class:`CongkhaiError` with one :class:`Problem` each
     (``field`` is ``plugins.congkhai.timestamping[n].key``, counted from 1)."""
     if raw is None:
@@ -398,11 +497,35 @@ def parse_tsas(raw: Any, root: Path) -> list[TSA]:
         if not isinstance(entry, dict):
             bad(where, "phải có dạng {name: …, url: …, ca: …}")
             continue
-        extra = sorted(str(key) for key in entry if key not in ("name", "url", "ca"))
+        secret = sorted(str(key) for key in entry if str(key).lower() in CREDENTIAL_KEYS)
+        for key in secret:
+            names_hint = " và ".join(env_names(entry["name"])) if isinstance(entry.get("name"), str) else ""
+            bad(
+                f"{where}.{key}",
+                "không ghi tên đăng nhập hay mật khẩu trong mkdocs.yml (tệp này nằm trong kho, ai cũng đọc được); "
+                f"đặt chúng vào biến môi trường {names_hint or 'CONGKHAI_TSA_<TÊN>_USER và CONGKHAI_TSA_<TÊN>_PASSWORD'}",
+            )
+        extra = sorted(str(key) for key in entry if key not in KEYS and str(key) not in secret)
         if extra:
-            bad(f"{where}.{extra[0]}", "khóa không được hỗ trợ; chỉ dùng name, url, ca")
+            bad(f"{where}.{extra[0]}", f"khóa không được hỗ trợ; chỉ dùng {', '.join(KEYS)}")
         name, url, ca = entry.get("name"), entry.get("url"), entry.get("ca")
         ok = True
+        numbers: dict[str, Any] = {}
+        for key, default, low, high, whole in (
+            ("timeout", TIMEOUT, 1, 600, False),
+            ("retries", RETRIES, 0, 10, True),
+            ("wait", WAIT, 0, 600, False),
+        ):
+            value = entry.get(key, default)
+            kind = "số nguyên" if whole else "số giây"
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int if whole else (int, float))
+                or not low <= value <= high
+            ):
+                bad(f"{where}.{key}", f"phải là một {kind} từ {low} đến {high} (mặc định {default:g})")
+                ok = False
+            numbers[key] = value
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             bad(f"{where}.name", "phải là một tên gồm chữ cái không dấu, chữ số và dấu gạch ngang (ví dụ: vnpt)")
             ok = False
@@ -413,6 +536,9 @@ def parse_tsas(raw: Any, root: Path) -> list[TSA]:
             names.add(name)
         if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
             bad(f"{where}.url", "phải là một địa chỉ http:// hoặc https://")
+            ok = False
+        elif "@" in url.split("/")[2]:
+            bad(f"{where}.url", "không ghi tên đăng nhập hay mật khẩu trong địa chỉ; đặt chúng vào biến môi trường")
             ok = False
         ca_path = None
         if not isinstance(ca, str) or not ca.strip():
@@ -425,7 +551,7 @@ def parse_tsas(raw: Any, root: Path) -> list[TSA]:
                 bad(f"{where}.ca", f"{ca}: {problem}")
                 ok = False
         if ok and ca_path is not None:
-            tsas.append(TSA(name=name, url=url, ca=ca_path))
+            tsas.append(TSA(name=name, url=url, ca=ca_path, **numbers))
     if problems:
         raise CongkhaiError(problems)
     return tsas

@@ -230,7 +230,9 @@ class CongkhaiConfig(base.Config):
     signing_key = c.Type(str, default="")
     """Path (outside the repository) of the Ed25519 key that signs checkpoints; or set ``CONGKHAI_SIGNING_KEY``."""
     timestamping = c.ListOfItems(c.Type(dict), default=[])
-    """Time-stamping authorities: ``- {name: …, url: …, ca: tsa/root.pem}``; each new checkpoint gets a token from each."""
+    """Time-stamping authorities: ``- {name: …, url: …, ca: tsa/root.pem}`` and optionally ``timeout`` (seconds for
+    one answer, 150), ``retries`` (2) and ``wait`` (seconds the deploy waits, 5); each new checkpoint gets a token from
+    each. Credentials never here: ``CONGKHAI_TSA_<NAME>_USER`` / ``_PASSWORD`` (checked by ``parse_tsas``)."""
     max_timestamp_delay = c.Type(int, default=24)
     """Hours an event may wait for its timestamp before ``verify`` reports it."""
     clock_skew = c.Type(int, default=CLOCK_SKEW_MINUTES)

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from generator.core import paths
 from generator.core.config import Settings
@@ -41,15 +41,34 @@ from generator.publish.remote import SshTarget
 from generator.website import pipeline
 from generator.website.site import Site
 
-"""Is a token over these bytes? (The RFC 3161 libraries load only when a token is checked.)"""
-
 KEEP_RELEASES = 5
 """Deployed releases kept beside the deploy folder (the current one included)."""
 
 Build = Callable[[Site, Path | None], Any]
 """``build(site as logged, out_dir or None for the configured one)``."""
-Stamp = Callable[[bytes], tuple[dict[str, bytes], list[str]]]
-"""``stamp(checkpoint note) -> (tsa name -> token, messages of the TSAs that failed)``."""
+
+
+class Stamping(Protocol):
+    """Tokens being asked for over one checkpoint (:class:`generator.ledger.attest.Stamping`)."""
+
+    @property
+    def waiting(self) -> list[str]:
+        """The TSAs that have not answered yet."""
+        ...
+
+    def early(self) -> tuple[dict[str, bytes], list[str]]:
+        """The tokens that come within each TSA's short wait (published with the checkpoint)."""
+        ...
+
+    def late(self) -> tuple[dict[str, bytes], list[str]]:
+        """The tokens of the TSAs still asked, once they have answered or given up."""
+        ...
+
+    def stop(self) -> None: ...
+
+
+Stamp = Callable[[bytes], Stamping]
+"""``stamp(checkpoint note)``: starts asking every TSA for a token over the note."""
 Target = Path | SshTarget
 """Where a publish deploys: a local folder, or a folder on a web server reached over SSH."""
 
@@ -66,6 +85,12 @@ class PublishResult:
     """The size of the new checkpoint, if one was written."""
     unstamped: list[str] = field(default_factory=list)
     """TSAs that gave no token for the new checkpoint (``congkhai timestamp`` asks again)."""
+    waited: list[str] = field(default_factory=list)
+    """TSAs that had not answered when the site was deployed (their tokens were waited for after)."""
+    late: list[str] = field(default_factory=list)
+    """TSAs whose token came after the deploy: stored beside the log, and the site deployed again with it."""
+    late_problem: str | None = None
+    """Why the site could not be deployed again with the late tokens (they are stored; the next publish serves them)."""
 
 
 def git_commit(root: Path) -> str | None:
@@ -224,6 +249,78 @@ def _write_anchors(folder: Path, size: int, note: bytes, tokens: dict[str, bytes
     return written
 
 
+def _publish_late(
+    settings: Settings,
+    site: Site,
+    events: list[dict[str, Any]],
+    note: bytes,
+    tokens: dict[str, bytes],
+    stamping: Stamping,
+    build: Build,
+    deploy_to: Target | None,
+    result: PublishResult,
+) -> None:
+    """After the deploy and the log: wait for the TSAs that had not answered; store their
+    tokens beside the log (final, each whole or not at all), then build the same logged
+    state again with them and deploy it the same atomic way. The served site is then what a
+    full build of the log and its checkpoint store gives (the token file, and every page that
+    links the checkpoint's tokens). A failed second deploy leaves the tokens stored and the
+    first site served (the next publish serves them), and says so."""
+    try:
+        late, failures = stamping.late()
+    finally:
+        stamping.stop()
+    result.unstamped += failures
+    if not late:
+        return
+    folder = checkpoints.store_dir(settings.log_path)
+    size = len(site.log.events) + len(events)
+    for tsa, token in sorted(late.items()):
+        write_atomically(folder / f"{size}.{tsa}.tsr", token)
+    fsync_dir(folder)
+    result.late = sorted(late)
+    logged = site.with_logged(events, note, {**tokens, **late})
+    try:
+        release = _deploy_again(logged, build, deploy_to)
+    except (CongkhaiError, OSError) as exc:
+        result.late_problem = str(exc)
+        return
+    if release is not None:
+        result.site_dir = release
+
+
+def _deploy_again(logged: Site, build: Build, deploy_to: Target | None) -> Path | None:
+    """Build ``logged`` and deploy it as :func:`publish` does (a new release, one atomic
+    switch); the local release, if any."""
+    if deploy_to is None:
+        build(logged, None)
+        return None
+    name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    if isinstance(deploy_to, SshTarget):
+        current = remote.prepare(deploy_to)
+        scratch = Path(tempfile.mkdtemp(prefix="congkhai-release-"))
+        try:
+            built = scratch / name
+            built.mkdir(mode=0o755)
+            built.chmod(0o755)
+            build(logged, built)
+            uploaded = deploy_to.releases / name
+            remote.copy(built, deploy_to, uploaded, current)
+            remote.switch(deploy_to, uploaded)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return None
+    release = releases_dir(deploy_to) / name
+    try:
+        build(logged, release)
+        deploy(release, deploy_to)
+    except BaseException:
+        if deploy_to.resolve() != release.resolve():
+            shutil.rmtree(release, ignore_errors=True)
+        raise
+    return release
+
+
 def publish(
     settings: Settings,
     build: Build,
@@ -233,8 +330,10 @@ def publish(
     stamp: Stamp | None = None,
 ) -> PublishResult:
     """Build, deploy, then append the new events and the new checkpoint. Raises
-    :class:`CongkhaiError`. ``stamp(note)`` returns the RFC 3161 tokens over a new checkpoint
-    (``tsa name -> token``) and the TSAs that did not answer; none by default."""
+    :class:`CongkhaiError`. ``stamp(note)`` starts asking for the RFC 3161 tokens over a new
+    checkpoint (none by default): those that come within each TSA's short wait are
+    published with it; the others are waited for after the deploy and the log, then stored
+    and deployed with the same site again (:func:`_publish_late`)."""
     settings.log_path.parent.mkdir(parents=True, exist_ok=True)
     with locked(settings.log_path):
         fault_point("locked")
@@ -268,10 +367,15 @@ def publish(
         scratch: Path | None = None  # the local build of a release copied over SSH
         uploaded: PurePosixPath | None = None
         switching = False
+        stamping: Stamping | None = None
+        note, tokens = b"", {}
         try:
             if size and logged.anchors.latest != size:  # a new checkpoint, with its tokens
                 note = pipeline.checkpoint(logged)
-                tokens, result.unstamped = stamp(note) if stamp else ({}, [])
+                if stamp is not None:
+                    stamping = stamp(note)  # every TSA at once; the slow ones are waited for after the deploy
+                    tokens, result.unstamped = stamping.early()
+                    result.waited = stamping.waiting
                 logged = site.with_logged(events, note, tokens)
                 anchors = _write_anchors(checkpoints.store_dir(settings.log_path), size, note, tokens)
                 result.checkpoint = size
@@ -304,6 +408,8 @@ def publish(
                 result.site_dir = release
                 result.deployed_to = deploy_to
         except BaseException as exc:
+            if stamping is not None:
+                stamping.stop()
             if switching and result.deployed_to is None and isinstance(exc, CongkhaiError):
                 # the switch over SSH failed without an answer: it may have happened. The
                 # pending log is kept; the next publish compares it with the served log.
@@ -334,9 +440,13 @@ def publish(
             if anchors:
                 fsync_dir(anchors[0].parent)
         except CongkhaiError as exc:  # the new site is already served: say so
+            if stamping is not None:
+                stamping.stop()
             exc.changed = f"trang mới đã được triển khai nhưng nhật ký chưa được ghi; tệp {pending.name} được giữ lại"
             raise
         fault_point("committed")
+        if stamping is not None and stamping.waiting:
+            _publish_late(settings, site, events, note, tokens, stamping, build, deploy_to, result)
     if isinstance(deploy_to, SshTarget):
         remote.prune(deploy_to, KEEP_RELEASES)
     elif deploy_to is not None:
