@@ -25,8 +25,10 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -38,6 +40,8 @@ COSIGNATURE_V1 = b"\x04"
 ED25519 = b"\x01"
 """The signature type of plain Ed25519 note signatures (the office's own)."""
 MAX_TIMESTAMP = 2**63 - 1
+_FILE = re.compile(r"^(\d+)\.cosig\.([A-Za-z0-9-]+)$")
+"""The cosignature lines of one witness on one checkpoint, kept beside the log."""
 
 
 @dataclass(frozen=True)
@@ -201,3 +205,21 @@ def lines_of(response: bytes) -> list[str]:
     """The signature lines of a witness's answer (each starting with ``—``)."""
     text = response.decode("utf-8", errors="replace")
     return [line for line in text.split("\n") if line.startswith(DASH)]
+
+
+# --- kept beside the log ---------------------------------------------------------------
+
+
+def stored(folder: Path) -> dict[int, dict[str, bytes]]:
+    """``size -> witness name -> cosignature lines`` kept in ``folder``."""
+    out: dict[int, dict[str, bytes]] = {}
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            match = _FILE.match(path.name)
+            if match and path.is_file():
+                out.setdefault(int(match.group(1)), {})[match.group(2)] = path.read_bytes()
+    return out
+
+
+def file_name(size: int, witness: str) -> str:
+    return f"{size}.cosig.{witness}"

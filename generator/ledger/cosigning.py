@@ -28,7 +28,6 @@ DEADLINE = 20.0
 """Seconds one request to a witness may take in all."""
 MAX_ANSWER = 64 * 1024
 NAME = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-_FILE = re.compile(r"^(\d+)\.cosig\.([A-Za-z0-9-]+)$")
 
 
 @dataclass(frozen=True)
@@ -82,21 +81,6 @@ def parse_witnesses(
     if problems:
         raise CongkhaiError(problems)
     return out
-
-
-def stored(folder: Path) -> dict[int, dict[str, bytes]]:
-    """``size -> witness name -> cosignature lines`` kept in ``folder``."""
-    out: dict[int, dict[str, bytes]] = {}
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            match = _FILE.match(path.name)
-            if match and path.is_file():
-                out.setdefault(int(match.group(1)), {})[match.group(2)] = path.read_bytes()
-    return out
-
-
-def file_name(size: int, witness: str) -> str:
-    return f"{size}.cosig.{witness}"
 
 
 def last_size(anchors: Anchors, witness: str) -> int:
@@ -187,7 +171,7 @@ def fill_missing(
                 except CosignError as exc:
                     failed.append(f"checkpoint {size}: {exc.reason}")
                     continue
-                write_atomically(folder / file_name(size, witness.name), lines.encode())
+                write_atomically(folder / cosign.file_name(size, witness.name), lines.encode())
                 known = size
                 added.append(f"checkpoint {size}: chữ ký xác nhận của nhân chứng {witness.name}")
     return added, failed

@@ -28,7 +28,8 @@ from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.faults import fault_point
 from generator.core.values import now_rfc3339, parse_instant
-from generator.ledger import checkpoints, merkle
+from generator.ledger import checkpoints, cosign, merkle
+from generator.ledger.anchors import Anchors
 from generator.ledger.log import (
     chain_problems,
     commit_pending,
@@ -50,6 +51,9 @@ Build = Callable[[Site, Path | None], Any]
 """``build(site as logged, out_dir or None for the configured one)``."""
 Stamp = Callable[[bytes], tuple[dict[str, bytes], list[str]]]
 """``stamp(checkpoint note) -> (tsa name -> token, messages of the TSAs that failed)``."""
+Cosigners = Callable[[bytes, merkle.Tree, Anchors], tuple[dict[str, bytes], list[str]]]
+"""``cosigners(checkpoint note, the logged tree, the anchors kept so far) -> (witness name ->
+cosignature lines, messages of the witnesses that gave none)``."""
 Target = Path | SshTarget
 """Where a publish deploys: a local folder, or a folder on a web server reached over SSH."""
 
@@ -66,6 +70,8 @@ class PublishResult:
     """The size of the new checkpoint, if one was written."""
     unstamped: list[str] = field(default_factory=list)
     """TSAs that gave no token for the new checkpoint (``congkhai timestamp`` asks again)."""
+    uncosigned: list[str] = field(default_factory=list)
+    """Witnesses that gave no cosignature on the new checkpoint (``congkhai timestamp`` asks again)."""
 
 
 def git_commit(root: Path) -> str | None:
@@ -170,6 +176,8 @@ def _settle_anchors(folder: Path, log: bytes) -> None:
         name = path.name.removesuffix(".pending")
         size, _, rest = name.partition(".")
         keep = name in kept
+        if not keep and size in kept and rest.startswith("cosig."):
+            keep = True  # asked for the checkpoint that is the log's head
         if not keep and size in kept and rest.endswith(".tsr"):
             from generator.ledger import timestamps  # the RFC 3161 libraries, only when a token is left over
 
@@ -210,11 +218,17 @@ def _finish_interrupted(log_path: Path, deploy_to: Target | None) -> bool:
     return completed
 
 
-def _write_anchors(folder: Path, size: int, note: bytes, tokens: dict[str, bytes]) -> list[Path]:
-    """Write the new checkpoint and its tokens as ``*.pending`` files (made final with the log),
-    each whole or not at all (written as ``*.pending.tmp``, fsync-ed, renamed)."""
+def _write_anchors(
+    folder: Path, size: int, note: bytes, tokens: dict[str, bytes], cosignatures: dict[str, bytes]
+) -> list[Path]:
+    """Write the new checkpoint, its tokens and its cosignatures as ``*.pending`` files (made
+    final with the log), each whole or not at all (written as ``*.pending.tmp``, fsync-ed, renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {str(size): note, **{f"{size}.{tsa}.tsr": token for tsa, token in tokens.items()}}
+    files = {
+        str(size): note,
+        **{f"{size}.{tsa}.tsr": token for tsa, token in tokens.items()},
+        **{cosign.file_name(size, name): lines for name, lines in cosignatures.items()},
+    }
     written = []
     for name, data in files.items():
         target = folder / f"{name}.pending"
@@ -231,10 +245,13 @@ def publish(
     allow_sample: bool = False,
     at: str | None = None,
     stamp: Stamp | None = None,
+    cosigners: Cosigners | None = None,
 ) -> PublishResult:
     """Build, deploy, then append the new events and the new checkpoint. Raises
     :class:`CongkhaiError`. ``stamp(note)`` returns the RFC 3161 tokens over a new checkpoint
-    (``tsa name -> token``) and the TSAs that did not answer; none by default."""
+    (``tsa name -> token``) and the TSAs that did not answer; none by default.
+    ``cosigners(note, tree, anchors)`` returns the witnesses' cosignature lines on it
+    (``witness name -> lines``) and the witnesses that gave none; none by default."""
     settings.log_path.parent.mkdir(parents=True, exist_ok=True)
     with locked(settings.log_path):
         fault_point("locked")
@@ -272,8 +289,12 @@ def publish(
             if size and logged.anchors.latest != size:  # a new checkpoint, with its tokens
                 note = pipeline.checkpoint(logged)
                 tokens, result.unstamped = stamp(note) if stamp else ({}, [])
-                logged = site.with_logged(events, note, tokens)
-                anchors = _write_anchors(checkpoints.store_dir(settings.log_path), size, note, tokens)
+                cosigned: dict[str, bytes] = {}
+                if cosigners:
+                    cosigned, result.uncosigned = cosigners(note, logged.tree, site.anchors)
+                logged = site.with_logged(events, note, tokens, cosigned)
+                folder = checkpoints.store_dir(settings.log_path)
+                anchors = _write_anchors(folder, size, note, tokens, cosigned)
                 result.checkpoint = size
             pending = write_pending(log, events)
             if deploy_to is None:

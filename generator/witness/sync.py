@@ -771,6 +771,7 @@ class _Visit:
                 self.keep(note)
                 notes[note.size] = note.note
         problems += self.fetch_tokens([n.size for n in [*found, served]], notes)
+        problems += self.cosignature_problems(served)
         try:
             problems += self.sync_facts(grown.size, grown.size - held.size)
         except _OutOfTime as exc:
@@ -885,6 +886,19 @@ class _Visit:
             },
         )
 
+    def cosignature_problems(self, served: checkpoints.Checkpoint) -> list[str]:
+        """The witnesses of ``witnesses:`` whose valid cosignature the served checkpoint lacks
+        (SPEC §4c: a split view, one log for the witnesses and another for the public, shows
+        as a served checkpoint without them)."""
+        out = []
+        for witness in self.config.witnesses:
+            when = cosign.cosignatures(served.note, witness.vkey)
+            if when is None:
+                out.append(
+                    f"checkpoint {served.size} đang phục vụ thiếu chữ ký xác nhận hợp lệ của nhân chứng {witness.name}"
+                )
+        return out
+
     def fetch_tokens(self, sizes: list[int], notes: dict[int, bytes]) -> list[str]:
         """Fetch and verify the tokens of the checkpoints ``sizes`` (and of a few earlier
         ones still without); store the valid ones. Returns the problems."""
@@ -909,7 +923,7 @@ class _Visit:
                 if answer.status == 404:
                     continue
                 try:
-                    when = verify_token(answer.body, notes[at_size], tsa.ca)
+                    when = verify_token(answer.body, cosign.office_note(notes[at_size]), tsa.ca)
                 except TimestampError as exc:
                     problems.append(f"dấu thời gian {tsa.name} của checkpoint {at_size} không hợp lệ: {exc.reason}")
                     continue
