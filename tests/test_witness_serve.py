@@ -220,7 +220,8 @@ def add_record(root: Path, name: str) -> None:
                 document: {{number: 0{len(name)}/TB-X, date: 2026-01-06}}
                 phones:
                   - number: "0296 3800 000"
-                    purpose: Tiếp nhận phản ánh
+                    label: Văn phòng Ban
+                hours: Giờ hành chính
                 """
         },
     )
