@@ -528,7 +528,8 @@ def timestamp(obj: dict[str, str]) -> None:
         click.echo(f"Còn {len(failed)} dấu thời gian hoặc chữ ký xác nhận chưa lấy được; chạy lại lệnh sau.", err=True)
         sys.exit(1)
     if not added:
-        click.echo("Mọi checkpoint đã có đủ dấu thời gian và chữ ký xác nhận.")
+        wanted = [w for w, on in (("dấu thời gian", settings.timestamping), ("chữ ký xác nhận", witnesses)) if on]
+        click.echo(f"Mọi checkpoint đã có đủ {' và '.join(wanted)}.")
 
 
 def _suggest(wanted: str, choices: list[str]) -> str | None:
