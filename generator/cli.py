@@ -260,6 +260,7 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
             stamp=(lambda note: attest.stamp(settings, note, clock.append, _waiting_for_tokens))
             if settings.timestamping
             else None,
+            cosigners=_cosigners(settings),
         )
     except CongkhaiError as exc:
         for message in clock:
@@ -282,18 +283,24 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
         click.echo(f"Đã triển khai vào {result.deployed_to}")
     if result.checkpoint:
         click.echo(f"Checkpoint mới: {result.checkpoint} sự kiện.")
+    for name in result.cosigned:
+        click.echo(
+            f"Đã có chữ ký xác nhận (cosignature) của {name} cho checkpoint mới; trang đã được triển khai lại có nó."
+        )
     for name in result.late:
         click.echo(
             f"Dấu thời gian của {name} đến sau khi triển khai: đã lưu cạnh nhật ký và triển khai lại trang có nó."
         )
     if result.late_problem:
         click.echo(
-            f"Cảnh báo: chưa triển khai lại được trang với dấu thời gian đến muộn ({result.late_problem}); "
-            "dấu thời gian đã lưu cạnh nhật ký, lần công bố sau sẽ đưa lên trang.",
+            f"Cảnh báo: chưa triển khai lại được trang với dấu thời gian hoặc chữ ký xác nhận đến sau "
+            f"({result.late_problem}); chúng đã được lưu cạnh nhật ký, lần công bố sau sẽ đưa lên trang.",
             err=True,
         )
     for message in result.unstamped:
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
+    for message in result.uncosigned:
+        click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy chữ ký xác nhận sau.", err=True)
     new = {event["id"] for event in result.events if event["event"] == "published"}
     _warn(cautions(built[-1], new) if built else [])
 
@@ -305,6 +312,17 @@ def _waiting_for_tokens(waiting: list[tuple[str, float]]) -> None:
             f"Trang đã triển khai; đang chờ dấu thời gian của {name} (tối đa {seconds:g} giây nữa), "
             "trang sẽ được triển khai lại khi có."
         )
+
+
+def _cosigners(settings: Settings) -> Any:
+    """The witnesses of the option ``witnesses`` (checked now, before anything is built), or
+    None when there are none (the HTTP library then stays unloaded)."""
+    if not settings.witnesses:
+        return None
+    from generator.ledger import cosigning
+
+    witnesses = cosigning.parse_witnesses(settings.witnesses)
+    return lambda note, tree, anchors: cosigning.ask_all(witnesses, note, tree, anchors)
 
 
 def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -505,15 +523,26 @@ def cms_config(obj: dict[str, str], backend: str, repo: str, base_url: str, bran
 @main.command()
 @click.pass_obj
 def timestamp(obj: dict[str, str]) -> None:
-    """Lấy dấu thời gian RFC 3161 còn thiếu cho các checkpoint (khi đơn vị cấp dấu thời gian
-    không trả lời lúc công bố). Tệp mới nằm cạnh nhật ký; trang có chúng từ lần dựng sau."""
-    from generator.ledger import attest
+    """Lấy dấu thời gian RFC 3161 và chữ ký xác nhận của nhân chứng còn thiếu cho các
+    checkpoint (khi đơn vị cấp dấu thời gian hay nhân chứng không trả lời lúc công bố). Tệp
+    mới nằm cạnh nhật ký; trang có chúng từ lần dựng sau."""
+    from generator.ledger import attest, checkpoints, cosigning, merkle
 
     try:
         settings = _settings(obj["config_file"])
-        if not settings.timestamping:
-            raise CongkhaiError("chưa khai báo đơn vị cấp dấu thời gian (timestamping) trong mkdocs.yml")
-        added, failed = attest.fill_missing(settings, pipeline.load_anchors(settings))
+        if not settings.timestamping and not settings.witnesses:
+            raise CongkhaiError(
+                "chưa khai báo đơn vị cấp dấu thời gian (timestamping) hay nhân chứng (witnesses) trong mkdocs.yml"
+            )
+        witnesses = cosigning.parse_witnesses(settings.witnesses)
+        anchors = pipeline.load_anchors(settings)
+        added, failed = attest.fill_missing(settings, anchors) if settings.timestamping else ([], [])
+        if witnesses:
+            raw = settings.log_path.read_bytes() if settings.log_path.is_file() else b""
+            tree = merkle.Tree(merkle.log_leaves(raw))
+            folder = checkpoints.store_dir(settings.log_path)
+            more, missed = cosigning.fill_missing(witnesses, folder, anchors, tree)
+            added, failed = added + more, failed + missed
     except CongkhaiError as exc:
         _fail(exc)
     for line in added:
@@ -521,10 +550,11 @@ def timestamp(obj: dict[str, str]) -> None:
     for line in failed:
         click.echo(line, err=True)
     if failed:
-        click.echo(f"Còn {len(failed)} dấu thời gian chưa lấy được; chạy lại lệnh sau.", err=True)
+        click.echo(f"Còn {len(failed)} dấu thời gian hoặc chữ ký xác nhận chưa lấy được; chạy lại lệnh sau.", err=True)
         sys.exit(1)
     if not added:
-        click.echo("Mọi checkpoint đã có đủ dấu thời gian.")
+        wanted = [w for w, on in (("dấu thời gian", settings.timestamping), ("chữ ký xác nhận", witnesses)) if on]
+        click.echo(f"Mọi checkpoint đã có đủ {' và '.join(wanted)}.")
 
 
 def _suggest(wanted: str, choices: list[str]) -> str | None:
@@ -846,6 +876,54 @@ def witness_sync(config_path: str, store: str) -> None:
     click.echo(f"Đã kiểm tra {len(outcomes)} cơ quan: {len(outcomes) - len(bad)} đạt, {len(bad)} có vấn đề.")
     if bad:
         sys.exit(1)
+
+
+@witness_group.command(name="serve")
+@click.option("--config", "config_path", default="witness.yml", show_default=True, help=WITNESS_CONFIG_HELP)
+@click.option("--store", default="witness-store", show_default=True, help=WITNESS_STORE_HELP)
+@click.option("--listen", default="127.0.0.1:8470", show_default=True, help="Địa chỉ và cổng nghe (đặt sau nginx).")
+@click.option(
+    "--key",
+    "key_path",
+    default=None,
+    help="Tệp khóa riêng Ed25519 (PEM) của nhân chứng; hoặc biến môi trường CONGKHAI_WITNESS_KEY.",
+)
+def witness_serve(config_path: str, store: str, listen: str, key_path: str | None) -> None:
+    """Nhân chứng ký xác nhận checkpoint (C2SP tlog-witness): POST /add-checkpoint cho các cơ
+    quan có key trong witness.yml. Kiểm tra chữ ký của cơ quan và bằng chứng nhất quán từ
+    checkpoint đã ký xác nhận trước, lưu lại rồi trả chữ ký xác nhận có ghi thời điểm."""
+    import os
+
+    from generator.witness import serve
+    from generator.witness import sync as witness
+
+    try:
+        host, port = serve.parse_listen(listen)
+    except ValueError as exc:
+        _fail(CongkhaiError(f"--listen: {exc}"))
+    try:
+        config = witness.load_config(Path(config_path), config_path)
+        key = serve.load_key(key_path, dict(os.environ))
+        state = serve.Witness(config, Path(store), key)
+        httpd = serve.server(state, host, port, lambda line: click.echo(line, err=True))
+    except CongkhaiError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(CongkhaiError(f"--listen {listen}: không mở được cổng ({exc.strerror or exc})"))
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Khóa kiểm tra của nhân chứng: {state.vkey}")
+    click.echo(f"Đang nghe http://{host}:{httpd.server_address[1]}/add-checkpoint")
+    sys.stdout.flush()
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
 
 
 @witness_group.command(name="report")

@@ -269,6 +269,7 @@ def test_plugin_defaults_build_without_warning(tmp_path, theme):
             "log_origin": "",
             "signing_key": "",
             "timestamping": [],
+            "witnesses": [],
             "max_timestamp_delay": 24,
             "clock_skew": 5,
         }

@@ -46,6 +46,9 @@ class Settings:
     timestamping: tuple[dict[str, str], ...] = ()
     """The time-stamping authorities asked for an RFC 3161 token on every new checkpoint:
     ``{name, url, ca}`` each (``ca`` relative to the project)."""
+    witnesses: tuple[dict[str, str], ...] = ()
+    """The witnesses asked for a cosignature on every new checkpoint: ``{name, url, key}`` each
+    (``key``: the witness's C2SP verifier key)."""
     max_timestamp_delay_hours: int = 24
     """``verify`` reports an event whose attested time is later than its ``at`` by more."""
     clock_skew_minutes: int = CLOCK_SKEW_MINUTES

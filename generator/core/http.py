@@ -176,10 +176,13 @@ def get(
     headers: dict[str, str] | None = None,
     deadline: float = DEADLINE,
     ok: tuple[int, ...] = (200,),
+    method: str = "GET",
+    content: bytes | None = None,
 ) -> Response:
     """GET ``url``: the answer if its status is in ``ok`` and its body at most ``limit``
     bytes, within ``deadline`` seconds in all (connecting, waiting for a free connection,
-    headers, body, redirects); :class:`FetchError` otherwise."""
+    headers, body, redirects); :class:`FetchError` otherwise. ``method`` and ``content``
+    send another request (a POST with a body) under the same limits."""
     deadline = capped(deadline)
     stop = time.monotonic() + deadline
     chunks: list[bytes] = []
@@ -193,7 +196,7 @@ def get(
     )
     token = _STOP.set(stop)
     try:
-        with http.stream("GET", url, headers=headers or {}, timeout=timeout) as answer:
+        with http.stream(method, url, headers=headers or {}, timeout=timeout, content=content) as answer:
             if answer.status_code not in ok:
                 raise FetchError(f"máy chủ trả về lỗi {answer.status_code}", answer.status_code)
             declared = answer.headers.get("Content-Length", "")

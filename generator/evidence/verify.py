@@ -616,7 +616,7 @@ def _served_problems(
         where = served.where(paths.CHECKPOINT, settings.url_for(paths.CHECKPOINT))
         if problem:
             out.append(Problem(name, last, "log", f"{where}: {problem}"))
-        elif data != notes[max(notes)]:
+        elif data != (site.anchors.served(max(notes)) if site is not None else notes[max(notes)]):
             out.append(
                 Problem(name, last, "log", f"{where}: checkpoint đang phục vụ khác checkpoint mới nhất trong kho")
             )

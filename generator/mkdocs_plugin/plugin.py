@@ -233,6 +233,8 @@ class CongkhaiConfig(base.Config):
     """Time-stamping authorities: ``- {name: …, url: …, ca: tsa/root.pem}`` and optionally ``timeout`` (seconds for
     one answer, 150), ``retries`` (2) and ``wait`` (seconds the deploy waits, 5); each new checkpoint gets a token from
     each. Credentials never here: ``CONGKHAI_TSA_<NAME>_USER`` / ``_PASSWORD`` (checked by ``parse_tsas``)."""
+    witnesses = c.ListOfItems(c.Type(dict), default=[])
+    """Witnesses (C2SP tlog-witness): ``- {name: …, url: …, key: <vkey>}``; each new checkpoint is sent to each for a cosignature."""
     max_timestamp_delay = c.Type(int, default=24)
     """Hours an event may wait for its timestamp before ``verify`` reports it."""
     clock_skew = c.Type(int, default=CLOCK_SKEW_MINUTES)
@@ -360,6 +362,7 @@ def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
         log_origin=options.log_origin,
         signing_key=options.signing_key,
         timestamping=tuple(dict(t) for t in options.timestamping),
+        witnesses=tuple(dict(w) for w in options.witnesses),
         max_timestamp_delay_hours=options.max_timestamp_delay,
         clock_skew_minutes=options.clock_skew,
     )

@@ -26,7 +26,8 @@ from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.faults import fault_point
 from generator.core.values import now_rfc3339, parse_instant
-from generator.ledger import checkpoints, merkle
+from generator.ledger import checkpoints, cosign, merkle
+from generator.ledger.anchors import Anchors
 from generator.ledger.log import (
     chain_problems,
     commit_pending,
@@ -69,6 +70,9 @@ class Stamping(Protocol):
 
 Stamp = Callable[[bytes], Stamping]
 """``stamp(checkpoint note)``: starts asking every TSA for a token over the note."""
+Cosigners = Callable[[bytes, merkle.Tree, Anchors], tuple[dict[str, bytes], list[str]]]
+"""``cosigners(checkpoint note, the logged tree, the anchors kept so far) -> (witness name ->
+cosignature lines, messages of the witnesses that gave none)``."""
 Target = Path | SshTarget
 """Where a publish deploys: a local folder, or a folder on a web server reached over SSH."""
 
@@ -91,6 +95,10 @@ class PublishResult:
     """TSAs whose token came after the deploy: stored beside the log, and the site deployed again with it."""
     late_problem: str | None = None
     """Why the site could not be deployed again with the late tokens (they are stored; the next publish serves them)."""
+    cosigned: list[str] = field(default_factory=list)
+    """Witnesses that cosigned the new checkpoint (after the log was final; the site deployed again with it)."""
+    uncosigned: list[str] = field(default_factory=list)
+    """Witnesses that gave no cosignature on the new checkpoint (``congkhai timestamp`` asks again)."""
 
 
 def git_commit(root: Path) -> str | None:
@@ -255,31 +263,43 @@ def _publish_late(
     events: list[dict[str, Any]],
     note: bytes,
     tokens: dict[str, bytes],
-    stamping: Stamping,
+    stamping: Stamping | None,
+    cosigners: Cosigners | None,
     build: Build,
     deploy_to: Target | None,
     result: PublishResult,
 ) -> None:
-    """After the deploy and the log: wait for the TSAs that had not answered; store their
-    tokens beside the log (final, each whole or not at all), then build the same logged
-    state again with them and deploy it the same atomic way. The served site is then what a
-    full build of the log and its checkpoint store gives (the token file, and every page that
-    links the checkpoint's tokens). A failed second deploy leaves the tokens stored and the
-    first site served (the next publish serves them), and says so."""
-    try:
-        late, failures = stamping.late()
-    finally:
-        stamping.stop()
-    result.unstamped += failures
-    if not late:
-        return
+    """After the deploy and the log: ask the witnesses for their cosignatures on the new
+    checkpoint (the log has kept it: a witness never cosigns a tree that is not logged) and
+    wait for the TSAs that had not answered; store what came beside the log (final, each
+    whole or not at all), then build the same logged state again with it and deploy it the
+    same atomic way. The served site is then what a full build of the log and its checkpoint
+    store gives (the token and cosignature files, and every page that names them). A failed
+    second deploy leaves them stored and the first site served (the next publish serves
+    them), and says so."""
     folder = checkpoints.store_dir(settings.log_path)
     size = len(site.log.events) + len(events)
-    for tsa, token in sorted(late.items()):
-        write_atomically(folder / f"{size}.{tsa}.tsr", token)
+    cosigned: dict[str, bytes] = {}
+    if cosigners is not None:
+        logged_tree = site.with_logged(events, note, tokens).tree
+        cosigned, result.uncosigned = cosigners(note, logged_tree, site.anchors)
+        for name, lines in sorted(cosigned.items()):
+            write_atomically(folder / cosign.file_name(size, name), lines)
+        result.cosigned = sorted(cosigned)
+    late: dict[str, bytes] = {}
+    if stamping is not None:
+        try:
+            late, failures = stamping.late()
+        finally:
+            stamping.stop()
+        result.unstamped += failures
+        for tsa, token in sorted(late.items()):
+            write_atomically(folder / f"{size}.{tsa}.tsr", token)
+        result.late = sorted(late)
+    if not late and not cosigned:
+        return
     fsync_dir(folder)
-    result.late = sorted(late)
-    logged = site.with_logged(events, note, {**tokens, **late})
+    logged = site.with_logged(events, note, {**tokens, **late}, cosigned)
     try:
         release = _deploy_again(logged, build, deploy_to)
     except (CongkhaiError, OSError) as exc:
@@ -328,12 +348,16 @@ def publish(
     allow_sample: bool = False,
     at: str | None = None,
     stamp: Stamp | None = None,
+    cosigners: Cosigners | None = None,
 ) -> PublishResult:
     """Build, deploy, then append the new events and the new checkpoint. Raises
     :class:`CongkhaiError`. ``stamp(note)`` starts asking for the RFC 3161 tokens over a new
     checkpoint (none by default): those that come within each TSA's short wait are
     published with it; the others are waited for after the deploy and the log, then stored
-    and deployed with the same site again (:func:`_publish_late`)."""
+    and deployed with the same site again (:func:`_publish_late`). ``cosigners(note, tree,
+    anchors)`` asks the witnesses for their cosignatures, once the log is final: a witness
+    never cosigns a tree the log did not keep (it would refuse every other tree of that size
+    for ever); the cosignatures are stored and deployed with the late tokens."""
     settings.log_path.parent.mkdir(parents=True, exist_ok=True)
     with locked(settings.log_path):
         fault_point("locked")
@@ -445,8 +469,8 @@ def publish(
             exc.changed = f"trang mới đã được triển khai nhưng nhật ký chưa được ghi; tệp {pending.name} được giữ lại"
             raise
         fault_point("committed")
-        if stamping is not None and stamping.waiting:
-            _publish_late(settings, site, events, note, tokens, stamping, build, deploy_to, result)
+        if (stamping is not None and stamping.waiting) or (cosigners is not None and note):
+            _publish_late(settings, site, events, note, tokens, stamping, cosigners, build, deploy_to, result)
     if isinstance(deploy_to, SshTarget):
         remote.prune(deploy_to, KEEP_RELEASES)
     elif deploy_to is not None:

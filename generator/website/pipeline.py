@@ -41,7 +41,7 @@ from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local
 from generator.core.values import today as office_today
-from generator.ledger import checkpoints
+from generator.ledger import checkpoints, cosign
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, log_csv, read_log, seal
 from generator.ledger.log import plan_events as _plan_events
@@ -163,10 +163,15 @@ def load(settings: Settings, today: dt.date | None = None, cache: RecordCache | 
 
 
 def load_anchors(settings: Settings) -> Anchors:
-    """The checkpoints and tokens kept beside the log."""
+    """The checkpoints, tokens and cosignatures kept beside the log."""
     store = checkpoints.Store(checkpoints.store_dir(settings.log_path))
     sizes = store.sizes()
-    return Anchors({n: store.note(n) for n in sizes}, {n: store.tokens(n) for n in sizes})
+    received = cosign.stored(store.folder)
+    return Anchors(
+        {n: store.note(n) for n in sizes},
+        {n: store.tokens(n) for n in sizes},
+        {n: received[n] for n in sizes if n in received},
+    )
 
 
 def _check(
@@ -333,13 +338,15 @@ def theme_dir() -> Path:
 
 def _anchor_outputs(site: Site) -> list[Output]:
     """The checkpoints, their tokens, and one proof file per logged event of a public record
-    (against the first checkpoint that contains the event, the one its tokens cover)."""
+    (against the first checkpoint that contains the event, the one its tokens cover). Served
+    checkpoints carry the witnesses' cosignatures after the office's signature; the tokens
+    cover the office's note (:func:`generator.ledger.cosign.office_note`)."""
     anchors = site.anchors
     if anchors.latest is None:
         return []
-    out = [Output.of_data(paths.CHECKPOINT, _given(anchors.notes[anchors.latest]))]
+    out = [Output.of_data(paths.CHECKPOINT, _given(anchors.served(anchors.latest)))]
     for size in sorted(anchors.notes):
-        out.append(Output.of_data(paths.checkpoint_file(size), _given(anchors.notes[size])))
+        out.append(Output.of_data(paths.checkpoint_file(size), _given(anchors.served(size))))
         out += [
             Output.of_data(paths.token_file(size, tsa), _given(token))
             for tsa, token in sorted(anchors.tokens[size].items())
@@ -352,7 +359,7 @@ def _anchor_outputs(site: Site) -> list[Output]:
         if record is None or size is None or size > tree.size:
             continue
         proof = tree.inclusion_proof(index, size)
-        data = checkpoints.proof_file(index, proof, anchors.notes[size])
+        data = checkpoints.proof_file(index, proof, anchors.served(size))
         out.append(Output.of_data(paths.proof_file(record.url_path, index + 1), _given(data)))
     return out
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.core import paths
 from generator.core.values import format_local, parse_instant
+from generator.ledger import cosign
 from generator.records.categories import Category
 from generator.records.fields import Field
 from generator.records.record import Record
@@ -152,6 +153,19 @@ class Renderer:
     def local(self, at: str, with_time: bool = False) -> str:
         """An event time as the office reads it: dd/mm/yyyy (HH:MM) in its time zone."""
         return format_local(at, self.site.settings.timezone, with_time)
+
+    def cosigners(self, size: int | None) -> list[tuple[str, str]]:
+        """``(witness name, dd/mm/yyyy HH:MM)`` of each witness of the option ``witnesses``
+        whose valid cosignature the checkpoint of ``size`` carries."""
+        if size is None or size not in self.site.anchors.notes:
+            return []
+        note = self.site.anchors.served(size)
+        out = []
+        for witness in self.site.settings.witnesses:
+            when = cosign.cosignatures(note, str(witness.get("key", "")))
+            if when is not None:
+                out.append((str(witness.get("name", "")), self.local(when.isoformat(timespec="seconds"), True)))
+        return out
 
     def pages(self) -> dict[str, str]:
         """Every generated page by source path (see :meth:`page_makers`)."""
@@ -340,6 +354,8 @@ class Renderer:
             archive=[(paths.relative_url(here, url), first, last, url == here) for url, first, last in archive or []],
             block=block,
             settings=self.site.settings,
+            latest=self.site.anchors.latest,
+            cosigners=self.cosigners(self.site.anchors.latest),
         )
 
     def catalogue_pages(self) -> dict[str, str]:
@@ -433,6 +449,7 @@ class Renderer:
             permalink=self.site.settings.url_for(record.url_path),
             covering=self.site.anchors.covering,
             tokens=self.site.anchors.tokens,
+            cosigners=self.cosigners,
         )
 
 

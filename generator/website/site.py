@@ -41,15 +41,19 @@ class Site:
     """Checkpoints and timestamps of the log."""
 
     def with_logged(
-        self, events: list[dict[str, Any]], note: bytes | None = None, tokens: dict[str, bytes] | None = None
+        self,
+        events: list[dict[str, Any]],
+        note: bytes | None = None,
+        tokens: dict[str, bytes] | None = None,
+        cosignatures: dict[str, bytes] | None = None,
     ) -> Site:
         """This site as it stands once ``events`` (sealed by a publish) are appended to the
-        log, with the new checkpoint ``note`` and its ``tokens``: a new ``Site``; this one and
-        its log are unchanged."""
+        log, with the new checkpoint ``note``, its ``tokens`` and the witnesses'
+        ``cosignatures``: a new ``Site``; this one and its log are unchanged."""
         log = self.log.extended(events)
         anchors = self.anchors
         if note is not None:
-            anchors = anchors.with_checkpoint(len(log.events), note, tokens or {})
+            anchors = anchors.with_checkpoint(len(log.events), note, tokens or {}, cosignatures)
         return dataclasses.replace(self, log=log, anchors=anchors)
 
     @cached_property

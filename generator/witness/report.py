@@ -53,6 +53,7 @@ from generator.records.categories import Category
 from generator.records.category_file import load_categories
 from generator.records.deadline_rules import Expectation, Rules, last_working_day, values_at
 from generator.website.templating import render
+from generator.witness.serve import COSIGNED_NAME
 from generator.witness.sync import CONFLICT, ERROR, OK, OfficeStore, read_lines
 
 STATE_TEXT = {OK: "Khớp", ERROR: "Lỗi khi kiểm tra", CONFLICT: "Xung đột: nhật ký bị viết lại hoặc cắt bớt"}
@@ -176,6 +177,8 @@ class Office:
     unknown: int = 0
     """Latest versions of records whose facts the witness does not have."""
     facts_served: bool | None = None
+    cosigned: str | None = None
+    """The latest checkpoint this witness cosigned for the office (``witness serve``), as kept."""
 
     @property
     def last(self) -> Event | None:
@@ -591,6 +594,10 @@ def render_xlsx(offices: list[Office]) -> bytes:
     return out.getvalue()
 
 
+COSIGNED_FILE = "checkpoint-da-ky-xac-nhan.txt"
+"""The latest checkpoint the witness cosigned for an office, published beside its page."""
+
+
 def write_report(store: Path, out: Path, now: dt.date | None = None) -> list[Office]:
     """Write the overview into ``out``; returns the offices shown."""
     now = now or today()
@@ -618,6 +625,11 @@ def write_report(store: Path, out: Path, now: dt.date | None = None) -> list[Off
         source = store / office.slug / "conflicts"
         if source.is_dir():
             shutil.copytree(source, folder / "xung-dot", dirs_exist_ok=True)
+        cosigned = store / office.slug / COSIGNED_NAME
+        if cosigned.is_file():
+            note = cosigned.read_bytes()
+            (folder / COSIGNED_FILE).write_bytes(note)
+            office.cosigned = note.decode("utf-8", errors="replace")
         conflicts = []
         for name in office.conflicts:
             files = sorted(p.name for p in (folder / "xung-dot" / name).iterdir() if p.name != "cap.sha256")

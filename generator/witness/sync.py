@@ -78,7 +78,7 @@ from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local, now_rfc3339, slugify
 from generator.core.yamltext import read_yaml
-from generator.ledger import checkpoints, merkle
+from generator.ledger import checkpoints, cosign, merkle
 from generator.ledger.log import Log, chain_problems, write_atomically
 from generator.ledger.timestamps import MAX_RESPONSE_BYTES, NAME_PATTERN, TimestampError, verify_token
 from generator.website import evidence_facts
@@ -136,11 +136,23 @@ class TrustedTSA:
 
 
 @dataclass(frozen=True)
+class Witness:
+    """A witness whose cosignatures the served checkpoints should carry."""
+
+    name: str
+    vkey: str
+    """Its C2SP verifier key (type 0x04, ``tlog-cosignature/v1``)."""
+
+
+@dataclass(frozen=True)
 class Config:
     agencies: list[Agency]
     tsas: list[TrustedTSA] = field(default_factory=list)
     timeout: float = http.TIMEOUT
     budget: float = BUDGET
+    name: str = ""
+    """This witness's own name as a cosigner (``congkhai witness serve``)."""
+    witnesses: list[Witness] = field(default_factory=list)
 
 
 def agency_slug(url: str) -> str:
@@ -193,8 +205,8 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
     if not isinstance(data, dict):
         bad((), "tệp phải có khóa agencies: danh sách các cơ quan {name, url}")
         raise CongkhaiError(problems)
-    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout", "budget")):
-        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout, budget")
+    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout", "budget", "name", "witnesses")):
+        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout, budget, name, witnesses")
     agencies: list[Agency] = []
     raw_agencies = data.get("agencies")
     if not isinstance(raw_agencies, list) or not raw_agencies:
@@ -279,9 +291,40 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
             budget = -1
         if not 1 <= budget <= 3600:
             bad(("budget",), "phải là số giây dành cho mỗi cơ quan trong một lần đồng bộ, từ 1 đến 3600")
+    name = data.get("name", "")
+    if not isinstance(name, str) or (name and not cosign.valid_name(name)):
+        bad(
+            ("name",),
+            "phải là tên của nhân chứng khi ký xác nhận, không có dấu cách, ví dụ thanhtra.angiang.gov.vn/witness",
+        )
+        name = ""
+    witnesses: list[Witness] = []
+    raw_witnesses = data.get("witnesses") or []
+    if not isinstance(raw_witnesses, list):
+        bad(("witnesses",), "phải là danh sách {name, key}")
+        raw_witnesses = []
+    for i, entry in enumerate(raw_witnesses):
+        if not isinstance(entry, dict):
+            bad(("witnesses", i), "phải có dạng {name: …, key: …}")
+            continue
+        for key in sorted(k for k in entry if k not in ("name", "key")):
+            bad(("witnesses", i, key), "khóa không được hỗ trợ; chỉ dùng name, key")
+        wname, wkey = entry.get("name"), entry.get("key")
+        if not isinstance(wname, str) or not NAME_PATTERN.fullmatch(wname):
+            bad(("witnesses", i, "name"), "phải là tên gồm chữ cái không dấu, chữ số và dấu gạch ngang")
+            continue
+        try:
+            parsed = cosign.parse_vkey(str(wkey or ""))
+        except ValueError as exc:
+            bad(("witnesses", i, "key"), f"khóa kiểm tra của nhân chứng không hợp lệ: {exc}")
+            continue
+        if parsed.kind != cosign.COSIGNATURE_V1:
+            bad(("witnesses", i, "key"), "khóa kiểm tra của nhân chứng phải có loại 0x04 (tlog-cosignature/v1)")
+            continue
+        witnesses.append(Witness(wname, str(wkey).strip()))
     if problems:
         raise CongkhaiError(problems)
-    return Config(agencies, tsas, timeout, budget)
+    return Config(agencies, tsas, timeout, budget, name, witnesses)
 
 
 # --- the store --------------------------------------------------------------------------
@@ -728,6 +771,7 @@ class _Visit:
                 self.keep(note)
                 notes[note.size] = note.note
         problems += self.fetch_tokens([n.size for n in [*found, served]], notes)
+        problems += self.cosignature_problems(served)
         try:
             problems += self.sync_facts(grown.size, grown.size - held.size)
         except _OutOfTime as exc:
@@ -842,6 +886,19 @@ class _Visit:
             },
         )
 
+    def cosignature_problems(self, served: checkpoints.Checkpoint) -> list[str]:
+        """The witnesses of ``witnesses:`` whose valid cosignature the served checkpoint lacks
+        (SPEC §4c: a split view, one log for the witnesses and another for the public, shows
+        as a served checkpoint without them)."""
+        out = []
+        for witness in self.config.witnesses:
+            when = cosign.cosignatures(served.note, witness.vkey)
+            if when is None:
+                out.append(
+                    f"checkpoint {served.size} đang phục vụ thiếu chữ ký xác nhận hợp lệ của nhân chứng {witness.name}"
+                )
+        return out
+
     def fetch_tokens(self, sizes: list[int], notes: dict[int, bytes]) -> list[str]:
         """Fetch and verify the tokens of the checkpoints ``sizes`` (and of a few earlier
         ones still without); store the valid ones. Returns the problems."""
@@ -866,7 +923,7 @@ class _Visit:
                 if answer.status == 404:
                     continue
                 try:
-                    when = verify_token(answer.body, notes[at_size], tsa.ca)
+                    when = verify_token(answer.body, cosign.office_note(notes[at_size]), tsa.ca)
                 except TimestampError as exc:
                     problems.append(f"dấu thời gian {tsa.name} của checkpoint {at_size} không hợp lệ: {exc.reason}")
                     continue
