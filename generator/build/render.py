@@ -20,6 +20,7 @@ from generator.build.site import Site
 from generator.build.templating import render
 from generator.core import paths
 from generator.core.values import format_local, parse_instant
+from generator.ledger.checkpoints import office_verifier_key
 from generator.records.categories import Category, Field
 from generator.records.record import Record
 
@@ -339,6 +340,7 @@ class Renderer:
             archive=[(paths.relative_url(here, url), first, last, url == here) for url, first, last in archive or []],
             block=block,
             settings=self.site.settings,
+            vkey=None if block else office_verifier_key(self.site.settings),
         )
 
     def catalogue_pages(self) -> dict[str, str]:
