@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-CONFIG = Path(__file__).resolve().parent.parent / "generator" / "server" / "nginx.conf"
+CONFIG = Path(__file__).resolve().parent.parent / "generator" / "publish" / "server" / "nginx.conf"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
 

@@ -28,6 +28,7 @@ checker's machine, relative to nothing the publisher controls).
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,15 +189,16 @@ def load_policy(source: str) -> TrustPolicy:
     for key in sorted(str(k) for k in (require or {}) if k not in ("timestamps", "cosignatures")):
         bad(("require", key), "khóa không được hỗ trợ; chỉ dùng timestamps, cosignatures")
     if require and "timestamps" in require:
-        if not isinstance(require["timestamps"], bool):
+        wanted = _boolean(require["timestamps"])
+        if wanted is None:
             bad(("require", "timestamps"), "phải là true hoặc false")
         else:
-            timestamps = require["timestamps"]
+            timestamps = wanted
             if timestamps and not data.get("tsas"):
                 bad(("require", "timestamps"), "yêu cầu dấu thời gian nhưng tsas không có đơn vị nào được chấp nhận")
     if require and "cosignatures" in require:
-        value = require["cosignatures"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        value = _integer(require["cosignatures"])
+        if value is None or value < 0:
             bad(("require", "cosignatures"), "phải là số nguyên không âm (số chữ ký đồng xác nhận cần có)")
         elif value > len(data.get("witnesses") or []):
             bad(
@@ -247,11 +249,10 @@ def _tsas(raw: Any, base: Path | None, bad: Any) -> list[TrustedTSA]:
         ok = ok and pem is not None
         seconds = None
         if accuracy is not None:
-            if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)) or accuracy < 0:
+            seconds = _number(accuracy)
+            if seconds is None or seconds < 0:
                 bad((*where, "accuracy"), "phải là số giây không âm (độ chính xác lớn nhất được chấp nhận)")
                 ok = False
-            else:
-                seconds = float(accuracy)
         if ok and pem is not None:
             out.append(TrustedTSA(str(name), pem, seconds))
     return out
@@ -337,9 +338,28 @@ def _witnesses(raw: Any, bad: Any) -> list[TrustedWitness]:
     return out
 
 
+def _integer(value: Any) -> int | None:
+    """A whole number written in the policy (its scalars are read as text), else None."""
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else None
+
+
+def _number(value: Any) -> float | None:
+    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    return float(text) if re.fullmatch(r"-?\d{1,9}(\.\d+)?", text) else None
+
+
+def _boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value).strip().lower()) if isinstance(value, str) else None
+
+
 def _whole(data: dict[str, Any], key: str, default: int, low: int, high: int, unit: str, bad: Any) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if key not in data:
+        return default
+    value = _integer(data[key])
+    if value is None or not low <= value <= high:
         bad((key,), f"phải là {unit} nguyên từ {low} đến {high}")
         return default
     return value
