@@ -358,29 +358,75 @@ def _check_pins(values: tuple[str, ...]) -> tuple[str, ...]:
     metavar="TỆP|URL",
     help="Bản nhật ký đã tải về trước đây, hoặc một checkpoint trước đây; nhật ký hiện tại phải mở rộng nó.",
 )
+@click.option(
+    "--trust",
+    "trust",
+    default=None,
+    metavar="TỆP|URL",
+    help="Chính sách tin cậy của bên kiểm tra (trust.yml của Thanh tra tỉnh): mọi chứng thư gốc TSA, dung sai "
+    "và khóa xác minh của cơ quan lấy từ đây, không lấy từ mkdocs.yml của cơ quan.",
+)
 @click.pass_obj
 def verify(
-    obj: dict[str, str], site_dir: str | None, url: str | None, pins: tuple[str, ...], since: tuple[str, ...]
+    obj: dict[str, str],
+    site_dir: str | None,
+    url: str | None,
+    pins: tuple[str, ...],
+    since: tuple[str, ...],
+    trust: str | None,
 ) -> None:
-    """Kiểm tra chuỗi nhật ký, checkpoint, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1."""
+    """Kiểm tra chuỗi nhật ký, checkpoint, tệp bản ghi và trang đang phục vụ. Lỗi: mỗi dòng một vấn đề, mã thoát 1.
+
+    Không có --trust, kết quả dựa vào cấu hình của chính cơ quan được kiểm tra (mkdocs.yml),
+    không phải bằng chứng độc lập."""
     from generator.evidence.verify import verify as run_verify
+    from generator.ledger.trust import load_policy
 
     try:
+        policy = load_policy(trust) if trust else None
         settings = _settings(obj["config_file"])
-        problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url, pins, since)
+        problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url, pins, since, policy)
     except CongkhaiError as exc:
         _fail(exc)
+    basis = (
+        f"theo chính sách tin cậy {trust} (chứng thư gốc, dung sai và khóa xác minh của bên kiểm tra)"
+        if policy
+        else "theo cấu hình của chính cơ quan (mkdocs.yml): kết quả này dựa vào cấu hình của cơ quan được kiểm tra, "
+        "không phải bằng chứng độc lập; hãy chạy lại với --trust và chính sách tin cậy của Thanh tra tỉnh"
+    )
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
-        click.echo(f"Có {len(problems)} vấn đề.", err=True)
+        click.echo(f"Có {len(problems)} vấn đề, kiểm tra {basis}.", err=True)
         sys.exit(1)
     head = log.head
     where = f"; các trang đang phục vụ khớp ({site_dir or url})" if (site_dir or url) else ""
     if head:
-        click.echo(f"Nhật ký hợp lệ: {head['seq']} sự kiện, đầu chuỗi {head['hash']}{where}.")
+        click.echo(f"Nhật ký hợp lệ: {head['seq']} sự kiện, đầu chuỗi {head['hash']}{where}; kiểm tra {basis}.")
     else:
-        click.echo("Nhật ký chưa có sự kiện nào.")
+        click.echo(f"Nhật ký chưa có sự kiện nào; kiểm tra {basis}.")
+
+
+@main.command()
+@click.pass_obj
+def key(obj: dict[str, str]) -> None:
+    """In khóa xác minh (vkey) của khóa ký checkpoint đã cấu hình (signing_key), để gửi
+    Thanh tra tỉnh ghi vào chính sách tin cậy (trust.yml)."""
+    from generator.ledger import checkpoints
+
+    try:
+        settings = _settings(obj["config_file"])
+        signing = checkpoints.load_signing_key(settings.signing_key, settings.root)
+    except CongkhaiError as exc:
+        _fail(exc)
+    if signing is None:
+        _fail(
+            CongkhaiError(
+                "chưa cấu hình khóa ký checkpoint (signing_key trong mkdocs.yml, hoặc biến môi trường "
+                f"{checkpoints.KEY_ENV}): checkpoint của nhật ký chưa được ký"
+            )
+        )
+    click.echo(checkpoints.verifier_key(pipeline.origin(settings), signing.public_key()))
 
 
 @main.command()
@@ -732,17 +778,33 @@ def _checked(check: Any) -> Any:
 )
 @click.option("--sample", is_flag=True, help="Chép cả dữ liệu mẫu (sample: true) để chạy thử.")
 @click.option("--force", is_flag=True, help="Ghi vào thư mục không trống (ghi đè tệp cùng tên).")
-def init(folder: str, agency: str | None, site_url: str | None, sample: bool, force: bool) -> None:
+@click.option(
+    "--key",
+    "key_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Nơi tạo khóa ký checkpoint (Ed25519, ngoài kho; mặc định ~/.config/congkhai/<tên miền>.pem); "
+    "khóa đã có ở đó được giữ nguyên.",
+)
+def init(
+    folder: str, agency: str | None, site_url: str | None, sample: bool, force: bool, key_file: str | None
+) -> None:
     """Tạo dự án mới cho một cơ quan: cấu hình, sáu nhóm, trang giới thiệu và hướng dẫn,
-    cấu hình máy chủ web, ví dụ CI; không có dữ liệu mẫu trừ khi dùng --sample."""
+    cấu hình máy chủ web, ví dụ CI, khóa ký checkpoint ngoài kho; không có dữ liệu mẫu trừ khi dùng --sample."""
     try:
-        made = init_project(Path(folder), agency, site_url, sample, force)
+        made = init_project(Path(folder), agency, site_url, sample, force, Path(key_file) if key_file else None)
     except CongkhaiError as exc:
         _fail(exc)
     click.echo(
         f"Đã tạo dự án trong {made.folder} ({len(made.files)} tệp"
         + (f", {made.samples} hồ sơ mẫu)." if sample else ").")
     )
+    click.echo(
+        f"{'Đã tạo' if made.key_created else 'Dùng lại'} khóa ký checkpoint {made.key_file} (ngoài kho, chỉ chủ "
+        "sở hữu đọc được; hãy sao lưu ở nơi an toàn, mất khóa thì không ký tiếp được)."
+    )
+    click.echo("Khóa xác minh (gửi Thanh tra tỉnh để ghi vào chính sách tin cậy trust.yml):")
+    click.echo(f"  {made.vkey}")
     click.echo("Bước tiếp theo:")
     click.echo(f"  cd {made.folder}")
     if agency is None or site_url is None:

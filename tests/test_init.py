@@ -8,6 +8,8 @@ with ``tests/snapshots/``; after an intended change, refresh them with
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,8 +38,18 @@ def cli(*args: str, root: Path | None = None):
     return CliRunner().invoke(main, [*prefix, *args], catch_exceptions=False)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def home(tmp_path_factory) -> Iterator[Path]:
+    """A home folder of the test's own: ``init`` creates the office's key under ``~/.config/congkhai``."""
+    folder = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(folder))
+        patch.delenv("XDG_CONFIG_HOME", raising=False)
+        yield folder
+
+
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project(tmp_path_factory, home) -> Path:
     root = tmp_path_factory.mktemp("init") / "so-tai-chinh"
     result = cli("init", str(root), "--agency", AGENCY, "--site-url", SITE_URL)
     assert result.exit_code == 0, result.output
@@ -72,6 +84,7 @@ def test_layout(project):
                 "log": "publication-log.jsonl",
                 "agency": AGENCY,
                 "privacy_allow": [],
+                "signing_key": "~/.config/congkhai/congkhai-stc-angiang-gov-vn.pem",
             }
         }
     ]
@@ -179,3 +192,40 @@ def test_site_url_gets_its_slash(tmp_path):
     assert result.exit_code == 0, result.output
     config = yaml.safe_load((tmp_path / "moi/mkdocs.yml").read_text("utf-8"))
     assert config["site_url"] == "http://congkhai.ubnd-xa.gov.vn/cong-khai/"
+
+
+def test_init_creates_the_signing_key_outside_the_project(project, home):
+    key = home / ".config/congkhai/congkhai-stc-angiang-gov-vn.pem"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert not any(p.suffix == ".pem" for p in project.rglob("*"))
+    printed = cli("key", root=project)
+    assert printed.exit_code == 0, printed.output
+    vkey = printed.output.strip()
+    assert vkey.startswith("congkhai.stc.angiang.gov.vn/nhat-ky-cong-khai+")
+    again = cli("init", str(project), "--agency", AGENCY, "--site-url", SITE_URL, "--force")
+    assert again.exit_code == 0, again.output
+    assert f"Dùng lại khóa ký checkpoint {key}" in again.output  # never replaced: earlier checkpoints stay verifiable
+    assert f"  {vkey}" in again.output.splitlines()
+
+
+def test_init_key_option_and_a_key_inside_the_project_is_refused(tmp_path):
+    outside = tmp_path / "khoa" / "rieng.pem"
+    result = cli("init", str(tmp_path / "a"), "--key", str(outside))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((tmp_path / "a/mkdocs.yml").read_text("utf-8"))["plugins"][0]["congkhai"]["signing_key"] == (
+        outside.as_posix()
+    )
+    inside = tmp_path / "b" / "khoa.pem"
+    result = cli("init", str(tmp_path / "b"), "--key", str(inside))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"khóa ký {inside} nằm trong thư mục dự án: khóa riêng không bao giờ được vào kho" in result.output
+    assert not inside.exists()
+
+
+def test_key_without_a_configured_key_is_a_clear_error(make_project, monkeypatch):
+    monkeypatch.delenv("CONGKHAI_SIGNING_KEY", raising=False)
+    root = make_project()
+    result = cli("key", root=root)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "chưa cấu hình khóa ký checkpoint (signing_key trong mkdocs.yml" in result.output

@@ -45,14 +45,16 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import markdown
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from generator.core import http, parallel, paths, progress
-from generator.core.config import Settings
+from generator.core.config import TIMEZONE, Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local, parse_instant
-from generator.ledger import attest, checkpoints, merkle
+from generator.ledger import attest, checkpoints, cosign, merkle
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
+from generator.ledger.trust import TrustedOffice, TrustPolicy
 from generator.website import pipeline
 from generator.website.render import Renderer
 from generator.website.site import Site
@@ -126,8 +128,11 @@ def verify(
     url: str | None = None,
     pins: Sequence[str] = (),
     since: Sequence[str] = (),
+    policy: TrustPolicy | None = None,
 ) -> tuple[list[Problem], Log]:
-    """Every check of the module doc that applies; returns (problems, log)."""
+    """Every check of the module doc that applies; returns (problems, log). With a trust
+    policy (SPEC §4c), every TSA root, tolerance and the office's verifier key come from it,
+    never from ``settings`` (the office's own configuration)."""
     name = paths.relpath(settings.log_path, settings.root)
     log = read_log(settings.log_path, name)
     problems = chain_problems(log, name)
@@ -144,8 +149,10 @@ def verify(
             site = None
         anchors = pipeline.load_anchors(settings)
         tree = merkle.Tree(merkle.log_leaves(log.raw))
-        problems += _checkpoint_problems(settings, log, tree, anchors.notes, name)
-        problems += _time_problems(settings, log, anchors, name)
+        problems += _checkpoint_problems(settings, log, tree, anchors.notes, name, policy, served, url)
+        problems += _time_problems(settings, log, anchors, name, policy)
+        if policy is not None and policy.required_cosignatures > 0:
+            problems += _cosignature_problems(policy, *_latest_checkpoint(settings, log, anchors, served, name))
         problems += _pin_problems(log, pins, name)
         problems += _since_problems(log, tree, since, name)
         current = {r.key: r for r in site.records} if site else {}
@@ -177,13 +184,144 @@ def _about(log: Log, name: str, seq: int, field: str, message: str) -> Problem:
 # --- the repository ---------------------------------------------------------------------
 
 
+def _latest_checkpoint(
+    settings: Settings, log: Log, anchors: Anchors, served: Served | None, name: str
+) -> tuple[bytes | None, Problem]:
+    """The latest checkpoint as served (with ``--site``/``--url``) or as kept, and where it is."""
+    if served is not None:
+        data, _ = served.get(paths.CHECKPOINT)
+        return data, Problem(served.where(paths.CHECKPOINT, settings.url_for(paths.CHECKPOINT)), 1, "cosignature", "")
+    folder = paths.relpath(checkpoints.store_dir(settings.log_path), settings.root)
+    if anchors.latest is None:
+        return None, Problem(name, max(len(log.events), 1), "cosignature", "")
+    return anchors.served(anchors.latest), Problem(f"{folder}/{anchors.latest}", 1, "cosignature", "")
+
+
+def _cosignature_problems(policy: TrustPolicy, note: bytes | None, where: Problem) -> list[Problem]:
+    """The latest checkpoint (as served, or as kept with the cosignatures received) must
+    carry ``require.cosignatures`` valid cosignatures (C2SP tlog-cosignature/v1) of
+    witnesses of the policy: what makes a split view visible (a log shown to the witness and
+    another to the public cannot carry the witness's cosignature on both)."""
+
+    def problem(message: str) -> Problem:
+        return Problem(where.path, where.line, where.field, message)
+
+    wanted = policy.required_cosignatures
+    if note is None:
+        return [
+            problem(
+                f"chính sách tin cậy {policy.source} yêu cầu {wanted} chữ ký đồng xác nhận nhưng không có checkpoint nào"
+            )
+        ]
+    found = []
+    for witness in policy.witnesses:
+        when = cosign.cosignatures(note, witness.key)
+        if when is not None:
+            found.append(f"{witness.name} lúc {format_local(when.isoformat(), TIMEZONE)}")
+    if len(found) >= wanted:
+        return []
+    have = ", ".join(found) if found else "không có"
+    return [
+        problem(
+            f"checkpoint chỉ có {len(found)} chữ ký đồng xác nhận hợp lệ của bên đồng xác nhận trong chính sách "
+            f"tin cậy ({have}), cần {wanted}: chưa có bên nào ngoài cơ quan xác nhận đã thấy đúng nhật ký này"
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class _OfficeKey:
+    """The key every checkpoint must be signed with: its name (the origin), the public key,
+    the vkey line, and what it is, for the messages."""
+
+    origin: str
+    public: Ed25519PublicKey
+    vkey: str
+    what: str
+
+
+def _office_key(
+    settings: Settings,
+    log: Log,
+    notes: dict[int, bytes],
+    name: str,
+    policy: TrustPolicy | None,
+    served_vkey: str | None,
+    url: str | None,
+) -> tuple[_OfficeKey | None, list[Problem]]:
+    """The office's verifier key: the policy's (found by ``url``, or by the origin of the
+    checkpoints); without a policy, the one derived from the configured key, or else the
+    one the site serves. Public keys only: with a policy the private key is never read."""
+    if policy is not None:
+        origin = pipeline.origin(settings)
+        for note in (notes[size] for size in sorted(notes, reverse=True)):
+            with contextlib.suppress(CongkhaiError):
+                origin = checkpoints.parse(note).origin
+                break
+        office: TrustedOffice | None = policy.office_for_url(url) if url else None
+        office = office or policy.office_for_origin(origin)
+        if office is None:
+            shown = f"nguồn nhật ký '{origin}'" + (f", địa chỉ {url}" if url else "")
+            return None, [
+                Problem(
+                    name,
+                    max(len(log.events), 1),
+                    "origin",
+                    f"cơ quan ({shown}) không có trong chính sách tin cậy {policy.source}: "
+                    "không có khóa xác minh nào để kiểm tra chữ ký của nó",
+                )
+            ]
+        office_origin, public = checkpoints.parse_verifier_key(office.key)
+        return _OfficeKey(office_origin, public, office.key, f"khóa của {office.name} trong chính sách tin cậy"), []
+    origin = pipeline.origin(settings)
+    try:
+        key = checkpoints.load_signing_key(settings.signing_key, settings.root)
+    except CongkhaiError:
+        if served_vkey is None:
+            raise
+        key = None  # the private key is not on this machine: the served public key is checked instead
+    if key is not None:
+        vkey = checkpoints.verifier_key(origin, key.public_key())
+        return _OfficeKey(origin, key.public_key(), vkey, "khóa signing_key"), []
+    if served_vkey is None:
+        return None, []
+    try:
+        served_origin, public = checkpoints.parse_verifier_key(served_vkey)
+    except ValueError as exc:
+        return None, [Problem(paths.VERIFIER_KEY, 1, "key", f"khóa xác minh đang phục vụ không hợp lệ: {exc}")]
+    return _OfficeKey(served_origin, public, served_vkey, "khóa xác minh đang phục vụ"), []
+
+
 def _checkpoint_problems(
-    settings: Settings, log: Log, tree: merkle.Tree, notes: dict[int, bytes], name: str
+    settings: Settings,
+    log: Log,
+    tree: merkle.Tree,
+    notes: dict[int, bytes],
+    name: str,
+    policy: TrustPolicy | None = None,
+    served: Served | None = None,
+    url: str | None = None,
 ) -> list[Problem]:
     out = []
     folder = paths.relpath(checkpoints.store_dir(settings.log_path), settings.root)
-    origin = pipeline.origin(settings)
-    key = checkpoints.load_signing_key(settings.signing_key, settings.root)
+    served_vkey = served_where = None
+    if served is not None:
+        data, _ = served.get(paths.VERIFIER_KEY)
+        served_where = served.where(paths.VERIFIER_KEY, settings.url_for(paths.VERIFIER_KEY))
+        served_vkey = data.decode("utf-8", errors="replace").strip() if data is not None else None
+    office, out = _office_key(settings, log, notes, name, policy, served_vkey, url)
+    origin = office.origin if policy is not None and office is not None else pipeline.origin(settings)
+    if served is not None and office is not None and served_vkey != office.vkey:
+        shown = f"khóa {served_vkey}" if served_vkey else "không có khóa nào"
+        out.append(
+            Problem(
+                served_where or paths.VERIFIER_KEY,
+                1,
+                "key",
+                f"khóa xác minh đang phục vụ ({shown}) khác {office.what} ({office.vkey})",
+            )
+        )
+    signed_before = 0
     for size, note in sorted(notes.items()):
         where = f"{folder}/{size}"
         try:
@@ -213,31 +351,51 @@ def _checkpoint_problems(
             )
         if found.origin != origin:
             out.append(Problem(where, 1, "origin", f"nguồn '{found.origin}' khác nguồn của nhật ký '{origin}'"))
-        if key is not None and not checkpoints.signed_by(found, origin, key.public_key()):
-            out.append(Problem(where, 4, "signature", "không có chữ ký hợp lệ của cơ quan (khóa signing_key)"))
+        dropped = (
+            f"; checkpoint này không có chữ ký nào dù checkpoint {signed_before} trước nó đã được ký "
+            "(khóa ký đã bị bỏ, hoặc checkpoint đã bị thay)"
+            if signed_before and not found.signatures
+            else ""
+        )
+        if office is not None and not checkpoints.signed_by(found, office.origin, office.public):
+            if policy is None and office.what == "khóa signing_key":
+                message = "không có chữ ký hợp lệ của cơ quan (khóa signing_key)"
+            else:
+                message = f"không có chữ ký hợp lệ của {office.what} ({office.vkey})"
+            out.append(Problem(where, 4, "signature", message + dropped))
+        elif dropped:
+            out.append(Problem(where, 4, "signature", dropped.removeprefix("; ")))
+        if found.signatures:
+            signed_before = size
     return out
 
 
-def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) -> list[Problem]:
+def _time_problems(
+    settings: Settings, log: Log, anchors: Anchors, name: str, policy: TrustPolicy | None = None
+) -> list[Problem]:
     """Every token must verify; every event's ``at`` must not be later than its attested
     time by more than the token's accuracy and ``clock_skew``, nor earlier by more than
-    ``max_timestamp_delay`` (:func:`generator.ledger.attest.tolerances`); with TSAs configured,
-    every event must be covered by a token."""
-    if not anchors.tokens and not settings.timestamping:
+    ``max_timestamp_delay`` (:func:`generator.ledger.attest.tolerances`); with TSAs configured
+    (with a trust policy: when it requires timestamps), every event must be covered by a
+    token. With a trust policy, only the tokens of its TSAs count, checked with its roots."""
+    required = policy.require_timestamps if policy is not None else bool(settings.timestamping)
+    if not anchors.tokens and not required:
         return []
     folder = paths.relpath(checkpoints.store_dir(settings.log_path), settings.root)
-    per_checkpoint, bad = attest.attestations(settings, anchors)
+    per_checkpoint, bad = attest.attestations(settings, anchors, policy)
     out = [Problem(f"{folder}/{size}.{tsa}.tsr", 1, "token", reason) for size, tsa, reason in bad]
-    allowed = attest.tolerances(settings)
+    allowed = attest.tolerances(settings, policy)
+    uncovered = (
+        "chưa có dấu thời gian nào bao gồm sự kiện này; chạy congkhai timestamp"
+        if policy is None
+        else f"không có dấu thời gian nào của đơn vị được chính sách tin cậy {policy.source} chấp nhận "
+        "bao gồm sự kiện này: thời điểm ghi chỉ là lời của cơ quan"
+    )
     for seq, event in enumerate(log.events, start=1):
         found = attest.attested(seq, per_checkpoint)
         if found is None:
-            if settings.timestamping:
-                out.append(
-                    _about(
-                        log, name, seq, "at", "chưa có dấu thời gian nào bao gồm sự kiện này; chạy congkhai timestamp"
-                    )
-                )
+            if required:
+                out.append(_about(log, name, seq, "at", uncovered))
             continue
         try:
             at = parse_instant(str(event.get("at")))
@@ -268,7 +426,7 @@ def _time_problems(settings: Settings, log: Log, anchors: Anchors, name: str) ->
                     seq,
                     "at",
                     f"{event['at']} sớm hơn thời điểm được chứng thực {when} ({found.tsa}) {hours} giờ, quá "
-                    f"{settings.max_timestamp_delay_hours} giờ cho phép: ngày công bố chỉ là lời của cơ quan (có thể đã ghi lùi ngày)",
+                    f"{int(allowed.max_delay.total_seconds() // 3600)} giờ cho phép: ngày công bố chỉ là lời của cơ quan (có thể đã ghi lùi ngày)",
                 )
             )
     return out

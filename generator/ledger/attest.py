@@ -43,6 +43,7 @@ from generator.ledger.timestamps import (
     token_time,
     verify_token,
 )
+from generator.ledger.trust import TrustPolicy
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,15 @@ class Tolerances:
         return self.clock_skew + attestation.accuracy
 
 
-def tolerances(settings: Settings) -> Tolerances:
+def tolerances(settings: Settings, policy: TrustPolicy | None = None) -> Tolerances:
     """The tolerances of the checks, from the plugin options ``clock_skew`` (minutes) and
     ``max_timestamp_delay`` (hours): the one place ``verify`` and ``publish`` take them
-    from (a checker's trust policy, SPEC §4c, is to give them here instead)."""
+    from; with a checker's trust policy (SPEC §4c), from the policy alone."""
+    if policy is not None:
+        return Tolerances(
+            clock_skew=dt.timedelta(seconds=policy.clock_skew_seconds),
+            max_delay=dt.timedelta(hours=policy.max_timestamp_delay_hours),
+        )
     return Tolerances(
         clock_skew=dt.timedelta(minutes=max(settings.clock_skew_minutes, 0)),
         max_delay=dt.timedelta(hours=settings.max_timestamp_delay_hours),
@@ -264,28 +270,58 @@ def fill_missing(settings: Settings, anchors: Anchors) -> tuple[list[str], list[
     return added, failed
 
 
-def attestations(settings: Settings, anchors: Anchors) -> tuple[dict[int, Attestation], list[tuple[int, str, str]]]:
+def attestations(
+    settings: Settings, anchors: Anchors, policy: TrustPolicy | None = None
+) -> tuple[dict[int, Attestation], list[tuple[int, str, str]]]:
     """The earliest valid token of each checkpoint (by size), and ``(size, tsa, reason)``
-    for every token that does not verify or whose TSA is not configured."""
-    known = {t.name: t for t in tsas(settings)}
+    for every token that does not verify or whose TSA is not accepted. The accepted TSAs
+    and their roots are those of the option ``timestamping``, or, with a trust policy,
+    those of the policy alone (with the largest accuracy it accepts)."""
+    roots: dict[str, Callable[[], bytes]] = {}
+    limits: dict[str, float | None] = {}
+    where: dict[str, str] = {}
+    if policy is not None:
+        for trusted in policy.tsas:
+            roots[trusted.name] = lambda pem=trusted.root_pem: pem
+            limits[trusted.name] = trusted.accuracy_seconds
+        unknown = f"không có trong chính sách tin cậy {policy.source}: dấu thời gian không được chấp nhận"
+    else:
+        for tsa in tsas(settings):
+            roots[tsa.name] = lambda ca=tsa.ca: Path(ca).read_bytes()
+            where[tsa.name] = str(tsa.ca)
+        unknown = "không có trong timestamping"
     best: dict[int, Attestation] = {}
     bad: list[tuple[int, str, str]] = []
     for size, tokens in sorted(anchors.tokens.items()):
         for name, token in sorted(tokens.items()):
-            tsa = known.get(name)
-            if tsa is None:
-                bad.append((size, name, f"đơn vị cấp dấu thời gian '{name}' không có trong timestamping"))
+            root = roots.get(name)
+            if root is None:
+                bad.append((size, name, f"đơn vị cấp dấu thời gian '{name}' {unknown}"))
                 continue
             try:
-                when = verify_token(token, anchors.notes[size], Path(tsa.ca).read_bytes())
+                when = verify_token(token, anchors.notes[size], root())
             except TimestampError as exc:
                 bad.append((size, name, exc.reason))
                 continue
             except OSError as exc:
-                bad.append((size, name, f"không đọc được chứng thư gốc {tsa.ca} ({exc.strerror or exc})"))
+                bad.append(
+                    (size, name, f"không đọc được chứng thư gốc {where.get(name, name)} ({exc.strerror or exc})")
+                )
+                continue
+            accuracy = token_accuracy(token)
+            limit = limits.get(name)
+            if limit is not None and accuracy > dt.timedelta(seconds=limit):
+                bad.append(
+                    (
+                        size,
+                        name,
+                        f"độ chính xác {duration_text(accuracy)} của dấu thời gian lớn hơn "
+                        f"{duration_text(dt.timedelta(seconds=limit))} mà chính sách tin cậy chấp nhận",
+                    )
+                )
                 continue
             if size not in best or when < best[size].when:
-                best[size] = Attestation(when, name, size, token_accuracy(token))
+                best[size] = Attestation(when, name, size, accuracy)
     return best, bad
 
 

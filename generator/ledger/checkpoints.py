@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from generator.core import paths
+from generator.core.config import Settings
 from generator.core.errors import CongkhaiError
 from generator.ledger import merkle
 
@@ -56,6 +57,22 @@ def default_origin(site_url: str) -> str:
     parts = urlsplit(site_url or "")
     host = (parts.hostname or "congkhai.invalid") + (f":{parts.port}" if parts.port else "")
     return host + (parts.path or "/") + paths.LOG_PAGE.rstrip("/")
+
+
+def log_origin(settings: Settings) -> str:
+    """The log's name in its checkpoints: the option ``log_origin``, or :func:`default_origin`."""
+    return settings.log_origin or default_origin(settings.site_url)
+
+
+def office_verifier_key(settings: Settings) -> str | None:
+    """The verifier key (vkey) of the office's configured signing key, for the site to serve
+    and show; None when no key is configured or it cannot be read on this machine (a build
+    without the key serves no vkey; ``publish``, which signs, needs the key anyway)."""
+    try:
+        key = load_signing_key(settings.signing_key, settings.root)
+    except CongkhaiError:
+        return None
+    return None if key is None else verifier_key(log_origin(settings), key.public_key())
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,23 @@ def verifier_key(name: str, public: Ed25519PublicKey) -> str:
     """The note verifier key an auditor pins: ``<name>+<key ID hex>+<base64(0x01 || key)>``."""
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return f"{name}+{key_id(name, public).hex()}+{base64.b64encode(ED25519 + raw).decode()}"
+
+
+def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
+    """``(name, public key)`` of a C2SP note verifier key ``<name>+<key ID hex>+<base64(0x01 || key)>``;
+    :class:`ValueError` with a Vietnamese reason when it is not one (or its key ID does not match)."""
+    name, _, rest = text.strip().partition("+")
+    kid, _, blob = rest.partition("+")
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("phần cuối không phải base64") from None
+    if not name or len(kid) != 8 or len(raw) != 33 or raw[:1] != ED25519:
+        raise ValueError("phải có dạng <tên>+<mã khóa 8 ký tự hex>+<base64 của khóa Ed25519>")
+    public = Ed25519PublicKey.from_public_bytes(raw[1:])
+    if key_id(name, public).hex() != kid.lower():
+        raise ValueError("mã khóa không khớp tên và khóa")
+    return name, public
 
 
 def make(origin: str, size: int, root: bytes, key: Ed25519PrivateKey | None = None) -> bytes:
@@ -142,13 +176,22 @@ def signed_by(checkpoint: Checkpoint, name: str, public: Ed25519PublicKey) -> bo
     return False
 
 
-def load_signing_key(configured: str, root: Path) -> Ed25519PrivateKey | None:
-    """The office's Ed25519 key from ``signing_key`` (a PEM file, relative to the project)
-    or the environment variable ``CONGKHAI_SIGNING_KEY``; None when neither is set."""
+def key_path(configured: str, root: Path) -> Path | None:
+    """Where the office's key is: ``signing_key`` (``~`` is the user's home; relative to the
+    project otherwise) or the environment variable ``CONGKHAI_SIGNING_KEY``; None when neither is set."""
     where = configured or os.environ.get(KEY_ENV, "")
     if not where:
         return None
-    path = (root / where) if not Path(where).is_absolute() else Path(where)
+    path = Path(where).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def load_signing_key(configured: str, root: Path) -> Ed25519PrivateKey | None:
+    """The office's Ed25519 key from ``signing_key`` (a PEM file, see :func:`key_path`)
+    or the environment variable ``CONGKHAI_SIGNING_KEY``; None when neither is set."""
+    path = key_path(configured, root)
+    if path is None:
+        return None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -159,6 +202,28 @@ def load_signing_key(configured: str, root: Path) -> Ed25519PrivateKey | None:
         raise CongkhaiError(f"{path}: không phải khóa riêng Ed25519 dạng PEM (không mật khẩu)") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise CongkhaiError(f"{path}: khóa ký checkpoint phải là khóa Ed25519")
+    return key
+
+
+def create_signing_key(path: Path) -> Ed25519PrivateKey:
+    """A new Ed25519 key written to ``path`` (PEM, PKCS#8, no password), readable by its
+    owner only (mode 600, its folder 700 when made here). An existing key there is kept and
+    returned: a project made again never loses the key its checkpoints were signed with."""
+    if path.exists():
+        key = load_signing_key(str(path), path.parent)
+        assert key is not None
+        return key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = Ed25519PrivateKey.generate()
+        data = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise CongkhaiError(f"không ghi được khóa ký checkpoint {path}: {exc.strerror or exc}") from None
     return key
 
 

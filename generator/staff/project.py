@@ -9,6 +9,7 @@ Only ``--sample`` reads outside the package: the sample records of the source re
 from __future__ import annotations
 
 import json
+import os
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from generator.core.errors import CongkhaiError
+from generator.core.values import slugify
+from generator.ledger import checkpoints
 from generator.records.category_file import load_categories
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -40,6 +43,32 @@ class InitResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     samples: int = 0
+    key_file: Path | None = None
+    """The office's signing key (outside the project)."""
+    key_created: bool = False
+    """False when a key already there was kept."""
+    vkey: str = ""
+    """Its verifier key, for the inspectorate's trust policy."""
+
+
+def key_folder() -> Path:
+    """Where ``init`` keeps offices' signing keys: ``$XDG_CONFIG_HOME/congkhai`` or ``~/.config/congkhai``."""
+    return Path(os.environ.get("XDG_CONFIG_HOME") or "~/.config").expanduser() / "congkhai"
+
+
+def default_key_file(folder: Path, site_url: str | None) -> Path:
+    """``<key_folder>/<slug>.pem``: the slug of the site's host when given, else of the project folder."""
+    host = urlsplit(site_url).hostname if site_url else None
+    return key_folder() / f"{slugify(host or folder.resolve().name) or 'congkhai'}.pem"
+
+
+def _as_configured(path: Path) -> str:
+    """The key's path as written to ``signing_key``: ``~/…`` under the home folder (the
+    same on every staff member's machine), absolute otherwise."""
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except (ValueError, RuntimeError):
+        return path.as_posix()
 
 
 def check_site_url(url: str) -> str:
@@ -99,8 +128,11 @@ def init_project(
     site_url: str | None = None,
     sample: bool = False,
     force: bool = False,
+    key_file: Path | None = None,
 ) -> InitResult:
-    """Write a new project into ``folder`` (created if missing). Raises :class:`CongkhaiError`."""
+    """Write a new project into ``folder`` (created if missing), with the office's Ed25519
+    signing key created outside it (``key_file``, default :func:`default_key_file`; a key
+    already there is kept) and named by ``signing_key``. Raises :class:`CongkhaiError`."""
     agency = check_agency(agency) if agency is not None else DEFAULT_AGENCY
     site_url = check_site_url(site_url) if site_url is not None else DEFAULT_SITE_URL
     if folder.exists() and not folder.is_dir():
@@ -111,6 +143,13 @@ def init_project(
             "(dùng --force để ghi các tệp của dự án mới vào đó, ghi đè tệp cùng tên)"
         )
     sample_dir, allow = _sample_source() if sample else (None, [])
+    key_file = (key_file.expanduser() if key_file else default_key_file(folder, site_url)).absolute()
+    if key_file.is_relative_to(folder.absolute()):
+        raise CongkhaiError(
+            f"khóa ký {key_file} nằm trong thư mục dự án: khóa riêng không bao giờ được vào kho; chọn nơi khác với --key"
+        )
+    created = not key_file.exists()
+    key = checkpoints.create_signing_key(key_file)
     values = {
         "agency": agency,
         "agency_yaml": json.dumps(agency, ensure_ascii=False),
@@ -118,8 +157,11 @@ def init_project(
         "site_title": f"Công khai thông tin – {agency}",
         "site_url": site_url,
         "privacy_allow": json.dumps(allow, ensure_ascii=False),
+        "signing_key": json.dumps(_as_configured(key_file), ensure_ascii=False),
     }
-    result = InitResult(folder)
+    origin = checkpoints.default_origin(site_url)
+    result = InitResult(folder, key_file=key_file, key_created=created)
+    result.vkey = checkpoints.verifier_key(origin, key.public_key())
     folder.mkdir(parents=True, exist_ok=True)
 
     def write(rel: str, data: bytes) -> None:

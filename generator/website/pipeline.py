@@ -238,7 +238,7 @@ def plan(site: Site, at: str, commit: str | None) -> list[dict[str, Any]]:
 
 def origin(settings: Settings) -> str:
     """The log's name in its checkpoints."""
-    return settings.log_origin or checkpoints.default_origin(settings.site_url)
+    return checkpoints.log_origin(settings)
 
 
 def checkpoint(site: Site) -> bytes:
@@ -282,6 +282,9 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
     out.append(Output.of_data(paths.LOG_JSONL, lambda: site.log.raw))
     out.append(Output.of_data(paths.LOG_CSV, lambda: log_csv(site.log.events, site.settings.timezone)))
     out.append(Output.of_data(paths.EVIDENCE_FACTS, lambda: facts_file(site)))
+    vkey = checkpoints.office_verifier_key(site.settings)
+    if vkey is not None:
+        out.append(Output.of_data(paths.VERIFIER_KEY, _given((vkey + "\n").encode("ascii"))))
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
     bundles = [

@@ -18,6 +18,7 @@ from typing import Any
 from generator.core import paths
 from generator.core.values import format_local, parse_instant
 from generator.ledger import cosign
+from generator.ledger.checkpoints import office_verifier_key
 from generator.records.categories import Category
 from generator.records.fields import Field
 from generator.records.record import Record
@@ -356,6 +357,7 @@ class Renderer:
             settings=self.site.settings,
             latest=self.site.anchors.latest,
             cosigners=self.cosigners(self.site.anchors.latest),
+            vkey=None if block else office_verifier_key(self.site.settings),
         )
 
     def catalogue_pages(self) -> dict[str, str]:

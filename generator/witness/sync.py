@@ -53,7 +53,6 @@ go into ``conflicts/<time>/`` with ``GIAI-THICH.txt``; the held copy is never re
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import datetime as dt
 import fcntl
@@ -161,22 +160,6 @@ def agency_slug(url: str) -> str:
     return slugify(f"{parts.hostname or ''} {parts.port or ''} {parts.path}") or "co-quan"
 
 
-def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
-    """A C2SP note verifier key ``<name>+<key ID hex>+<base64(0x01 || key)>``."""
-    name, _, rest = text.strip().partition("+")
-    kid, _, blob = rest.partition("+")
-    try:
-        raw = base64.b64decode(blob, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("phần cuối không phải base64") from None
-    if not name or len(kid) != 8 or len(raw) != 33 or raw[:1] != checkpoints.ED25519:
-        raise ValueError("phải có dạng <tên>+<mã khóa 8 ký tự hex>+<base64 của khóa Ed25519>")
-    public = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if checkpoints.key_id(name, public).hex() != kid.lower():
-        raise ValueError("mã khóa không khớp tên và khóa")
-    return name, public
-
-
 def load_config(path: Path, relpath: str | None = None) -> Config:
     """Read and check ``witness.yml``; :class:`CongkhaiError` with ``path:line: field: message``."""
     relpath = relpath or str(path)
@@ -230,7 +213,7 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
         key_name = public = None
         if key is not None:
             try:
-                key_name, public = parse_verifier_key(str(key))
+                key_name, public = checkpoints.parse_verifier_key(str(key))
             except ValueError as exc:
                 bad(("agencies", i, "key"), f"khóa kiểm tra chữ ký không hợp lệ: {exc}")
                 ok = False
