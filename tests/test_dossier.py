@@ -15,8 +15,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from generator.core.values import format_local
+from generator.ledger import checkpoints
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.test_attested import with_tsas
 
@@ -48,20 +52,88 @@ def check(folder: Path) -> subprocess.CompletedProcess:
     )
 
 
+def check_with(folder: Path, trust: Path) -> subprocess.CompletedProcess:
+    """The dossier's copy of the checker with the inspectorate's trust policy."""
+    return subprocess.run(
+        ["python3", "-I", "kiem-tra.py", f"--trust={trust}"],
+        cwd=folder,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def pdf_text(path: Path) -> str:
     """The PDF's text in reading order (table cells whole), whitespace collapsed."""
     done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
     return " ".join(done.stdout.split())
 
 
+ORIGIN = "congkhai.example.gov.vn/nhat-ky-cong-khai"
+
+
+def with_key(root: Path, key: Ed25519PrivateKey) -> Path:
+    """The office's signing key, outside the project, named by the option ``signing_key``."""
+    pem = root.parent / "khoa-ky.pem"
+    pem.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("      agency:", f"      signing_key: {pem}\n      agency:"),
+        encoding="utf-8",
+    )
+    return pem
+
+
+def write_trust(folder: Path, root_pem: Path, key: Ed25519PrivateKey, **extra) -> Path:
+    """The inspectorate's trust.yml (SPEC 4c): the test TSA's root and the office's vkey."""
+    policy = {
+        "tsas": [{"name": "openssl", "root": str(root_pem)}],
+        "offices": [
+            {
+                "name": "Ban Quản lý",
+                "url": "https://congkhai.example.gov.vn/",
+                "key": checkpoints.verifier_key(ORIGIN, key.public_key()),
+            }
+        ],
+        "max_timestamp_delay": 24,
+        "clock_skew": 300,
+        "require": {"timestamps": True, "cosignatures": 0},
+        **extra,
+    }
+    path = folder / "trust.yml"
+    path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def inspect(folder: Path, trust: Path | None) -> subprocess.CompletedProcess:
+    """The inspector's own installed tool: ``congkhai kiem-tra FOLDER --trust trust.yml``."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "kiem-tra", str(folder), *(["--trust", str(trust)] if trust else [])],
+        env={**_env(), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
-def dossier(tmp_path_factory, openssl_tsa):
+def office_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def dossier(tmp_path_factory, openssl_tsa, office_key):
     """(project, dossier folder): published twice (the schedule updated), then the dossier."""
     root = tmp_path_factory.mktemp("dossier") / "project"
     root.mkdir()
     (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
     write_files(root, BASE_FILES)
     with_tsas(root, ("openssl", openssl_tsa))
+    with_key(root, office_key)
     www = str(root / "www")
     assert run_cli(root, "publish", "--allow-sample", "--deploy-to", www).exit_code == 0
     lich = root / "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
@@ -78,8 +150,15 @@ def dossier(tmp_path_factory, openssl_tsa):
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Đã lập hồ sơ minh chứng năm 2026: {out}" in done.stdout
     assert f"Bản nén: {out}.zip" in done.stdout
-    assert "KẾT QUẢ: ĐẠT." in done.stdout
+    # its own copy of the checker, with no trust policy, never says ĐẠT: the roots are the office's
+    assert "KẾT QUẢ: CHƯA ĐỦ CĂN CỨ." in done.stdout, done.stdout
+    assert "chưa kiểm tra với chính sách tin cậy" in done.stdout
     return root, out
+
+
+@pytest.fixture(scope="module")
+def trust(dossier, office_key, openssl_tsa):
+    return write_trust(dossier[0].parent, openssl_tsa.ca_pem, office_key)
 
 
 def test_the_dossier_holds_the_report_the_log_and_each_record(dossier):
@@ -152,16 +231,29 @@ def test_the_pdfs_show_what_a_reader_sees(dossier):
     assert "05/05/2026" in report  # dd/mm/yyyy
 
 
-def test_the_verifier_passes_offline_and_says_what_it_checked(dossier):
+def test_the_honest_dossier_passes_with_the_inspectorates_trust_policy(dossier, trust):
+    _, out = dossier
+    for done in (inspect(out, trust), check_with(out, trust)):
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert f"Kiểm tra hồ sơ minh chứng: {out}" in lines
+        assert f"Chính sách tin cậy: {trust} (chứng thư gốc, khóa và dung sai lấy từ đây, không từ hồ sơ)" in lines
+        assert any(x.startswith("- Dấu thời gian: 2 tệp; thời điểm được chứng thực: ") for x in lines)
+        assert any(x.startswith("- Báo cáo B1: 5 dòng, tính lại từ nhật ký: ") for x in lines)
+        assert any("chữ ký của cơ quan hợp lệ (khóa của cơ quan trong chính sách tin cậy)" in x for x in lines)
+        assert lines[-1].startswith("KẾT QUẢ: ĐẠT.")
+
+
+def test_without_a_trust_policy_the_dossiers_checker_is_not_enough(dossier):
     _, out = dossier
     done = check(out)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 3, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"Kiểm tra hồ sơ minh chứng: {out}"
-    assert any(x.startswith("- Nhật ký công bố: ") for x in lines)
-    assert any(x.startswith("- Dấu thời gian: 2 tệp; thời điểm được chứng thực: ") for x in lines)
-    assert any(x.startswith("  Chứng thư gốc openssl: ") and "SHA-256 " in x for x in lines)
-    assert lines[-1].startswith("KẾT QUẢ: ĐẠT.")
+    assert lines[0].startswith("Lưu ý: kiem-tra.py trong hồ sơ là bản tiện dùng")
+    assert any(x.startswith("  Chứng thư gốc trong hồ sơ openssl: ") and "SHA-256 " in x for x in lines)
+    assert "  Lý do: chưa kiểm tra với chính sách tin cậy của Thanh tra: chạy congkhai kiem-tra" in done.stdout
+    assert lines[-1].startswith("KẾT QUẢ: CHƯA ĐỦ CĂN CỨ.")
+    assert "Lưu ý: Tệp tong-kiem" not in done.stdout
 
 
 def _copy(out: Path, tmp_path: Path) -> Path:
