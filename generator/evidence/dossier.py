@@ -666,7 +666,7 @@ def _claims(report: Report, signed: bool, tsas: list[str]) -> str:
             f"danh mục tệp không có {' và '.join(missing)}: báo cáo, bản in và hướng dẫn này có thể bị thay sau khi lập"
         )
     not_proven.append(
-        "chứng thư gốc và khóa trong hồ sơ là của đơn vị cấp dấu thời gian và của cơ quan: điều đó chỉ được "
+        "rằng chứng thư gốc và khóa trong hồ sơ đúng là của đơn vị cấp dấu thời gian và của cơ quan: điều đó chỉ được "
         "chứng minh khi kiểm tra với chính sách tin cậy của Thanh tra"
     )
     not_proven.append(
