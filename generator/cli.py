@@ -722,6 +722,7 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
 def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
     """Hồ sơ minh chứng của một năm gửi Thanh tra: báo cáo B1 (PDF, Excel), trang của mỗi hồ sơ in
     ra PDF, tệp đính kèm, bằng chứng, dấu thời gian, nhật ký, hướng dẫn và chương trình kiểm tra."""
+    from generator.evidence import dossier_verifier
     from generator.evidence.dossier import make_dossier
     from generator.evidence.report import check_year
 
@@ -743,9 +744,49 @@ def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
         click.echo(
             f"Cảnh báo: congkhai verify có {len(made.report.verification)} vấn đề (ghi trong báo cáo).", err=True
         )
-    if made.check_code != 0:
+    for line in made.sealed:
+        click.echo(f"- {line[0].upper()}{line[1:]}")
+    if made.check_code == dossier_verifier.NOT_ENOUGH:
+        click.echo(
+            "Hồ sơ nhất quán nhưng CHƯA ĐỦ CĂN CỨ (xem các dòng Lý do): Thanh tra sẽ không chấm được B1 chỉ từ hồ sơ này.",
+            err=True,
+        )
+    elif made.check_code != dossier_verifier.PASS:
         click.echo("Hồ sơ vừa lập không qua chương trình kiểm tra của chính nó; xem các lỗi ở trên.", err=True)
         sys.exit(1)
+
+
+@main.command("kiem-tra")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--trust",
+    "trust_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Chính sách tin cậy của Thanh tra (trust.yml): chứng thư gốc, khóa và dung sai lấy từ đây, không từ hồ sơ.",
+)
+def kiem_tra(folder: str, trust_file: str | None) -> None:
+    """Kiểm tra một hồ sơ minh chứng bằng chương trình kiểm tra của bản congkhai đã cài (không dùng
+    kiem-tra.py trong hồ sơ, chỉ so sánh nó): tính lại mọi kết luận của báo cáo B1. Mã thoát 0 ĐẠT,
+    1 KHÔNG ĐẠT, 3 CHƯA ĐỦ CĂN CỨ."""
+    from generator.evidence import dossier_verifier
+
+    trust = None
+    if trust_file is not None:
+        try:
+            trust = dossier_verifier.load_trust(Path(trust_file))
+        except dossier_verifier.TrustError as exc:
+            _fail(CongkhaiError([Problem("", 0, "", p) for p in exc.problems]))
+    code, lines = dossier_verifier.check(Path(folder), trust, installed=dossier_verifier_source())
+    click.echo("\n".join(lines))
+    sys.exit(code)
+
+
+def dossier_verifier_source() -> bytes:
+    """The installed checker's own source: what the dossier's ``kiem-tra.py`` must be."""
+    from generator.evidence import dossier_verifier
+
+    return Path(dossier_verifier.__file__).read_bytes()
 
 
 def _checked(check: Any) -> Any:

@@ -5,18 +5,25 @@ prints the PDFs), read back with ``pdftotext``, checked offline by its own ``kie
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from generator.core.values import format_local
+from generator.ledger import checkpoints
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.test_attested import with_tsas
 
@@ -48,20 +55,88 @@ def check(folder: Path) -> subprocess.CompletedProcess:
     )
 
 
+def check_with(folder: Path, trust: Path) -> subprocess.CompletedProcess:
+    """The dossier's copy of the checker with the inspectorate's trust policy."""
+    return subprocess.run(
+        ["python3", "-I", "kiem-tra.py", f"--trust={trust}"],
+        cwd=folder,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def pdf_text(path: Path) -> str:
     """The PDF's text in reading order (table cells whole), whitespace collapsed."""
     done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
     return " ".join(done.stdout.split())
 
 
+ORIGIN = "congkhai.example.gov.vn/nhat-ky-cong-khai"
+
+
+def with_key(root: Path, key: Ed25519PrivateKey) -> Path:
+    """The office's signing key, outside the project, named by the option ``signing_key``."""
+    pem = root.parent / "khoa-ky.pem"
+    pem.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("      agency:", f"      signing_key: {pem}\n      agency:"),
+        encoding="utf-8",
+    )
+    return pem
+
+
+def write_trust(folder: Path, root_pem: Path, key: Ed25519PrivateKey, **extra) -> Path:
+    """The inspectorate's trust.yml (SPEC 4c): the test TSA's root and the office's vkey."""
+    policy = {
+        "tsas": [{"name": "openssl", "root": str(root_pem)}],
+        "offices": [
+            {
+                "name": "Ban Quản lý",
+                "url": "https://congkhai.example.gov.vn/",
+                "key": checkpoints.verifier_key(ORIGIN, key.public_key()),
+            }
+        ],
+        "max_timestamp_delay": 24,
+        "clock_skew": 300,
+        "require": {"timestamps": True, "cosignatures": 0},
+        **extra,
+    }
+    path = folder / "trust.yml"
+    path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def inspect(folder: Path, trust: Path | None) -> subprocess.CompletedProcess:
+    """The inspector's own installed tool: ``congkhai kiem-tra FOLDER --trust trust.yml``."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "kiem-tra", str(folder), *(["--trust", str(trust)] if trust else [])],
+        env={**_env(), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
-def dossier(tmp_path_factory, openssl_tsa):
+def office_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def dossier(tmp_path_factory, openssl_tsa, office_key):
     """(project, dossier folder): published twice (the schedule updated), then the dossier."""
     root = tmp_path_factory.mktemp("dossier") / "project"
     root.mkdir()
     (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
     write_files(root, BASE_FILES)
     with_tsas(root, ("openssl", openssl_tsa))
+    with_key(root, office_key)
     www = str(root / "www")
     assert run_cli(root, "publish", "--allow-sample", "--deploy-to", www).exit_code == 0
     lich = root / "disclosures/tiep-cong-dan/2026/lich-thang-05.yml"
@@ -78,8 +153,15 @@ def dossier(tmp_path_factory, openssl_tsa):
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Đã lập hồ sơ minh chứng năm 2026: {out}" in done.stdout
     assert f"Bản nén: {out}.zip" in done.stdout
-    assert "KẾT QUẢ: ĐẠT." in done.stdout
+    # its own copy of the checker, with no trust policy, never says ĐẠT: the roots are the office's
+    assert "KẾT QUẢ: CHƯA ĐỦ CĂN CỨ." in done.stdout, done.stdout
+    assert "chưa kiểm tra với chính sách tin cậy" in done.stdout
     return root, out
+
+
+@pytest.fixture(scope="module")
+def trust(dossier, office_key, openssl_tsa):
+    return write_trust(dossier[0].parent, openssl_tsa.ca_pem, office_key)
 
 
 def test_the_dossier_holds_the_report_the_log_and_each_record(dossier):
@@ -152,16 +234,29 @@ def test_the_pdfs_show_what_a_reader_sees(dossier):
     assert "05/05/2026" in report  # dd/mm/yyyy
 
 
-def test_the_verifier_passes_offline_and_says_what_it_checked(dossier):
+def test_the_honest_dossier_passes_with_the_inspectorates_trust_policy(dossier, trust):
+    _, out = dossier
+    for done in (inspect(out, trust), check_with(out, trust)):
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert f"Kiểm tra hồ sơ minh chứng: {out}" in lines
+        assert f"Chính sách tin cậy: {trust} (chứng thư gốc, khóa và dung sai lấy từ đây, không từ hồ sơ)" in lines
+        assert any(x.startswith("- Dấu thời gian: 2 tệp; thời điểm được chứng thực: ") for x in lines)
+        assert any(x.startswith("- Báo cáo B1: 5 dòng, tính lại từ nhật ký: ") for x in lines)
+        assert any("chữ ký của cơ quan hợp lệ (khóa của cơ quan trong chính sách tin cậy)" in x for x in lines)
+        assert lines[-1].startswith("KẾT QUẢ: ĐẠT.")
+
+
+def test_without_a_trust_policy_the_dossiers_checker_is_not_enough(dossier):
     _, out = dossier
     done = check(out)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 3, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"Kiểm tra hồ sơ minh chứng: {out}"
-    assert any(x.startswith("- Nhật ký công bố: ") for x in lines)
-    assert any(x.startswith("- Dấu thời gian: 2 tệp; thời điểm được chứng thực: ") for x in lines)
-    assert any(x.startswith("  Chứng thư gốc openssl: ") and "SHA-256 " in x for x in lines)
-    assert lines[-1].startswith("KẾT QUẢ: ĐẠT.")
+    assert lines[0].startswith("Lưu ý: kiem-tra.py trong hồ sơ là bản tiện dùng")
+    assert any(x.startswith("  Chứng thư gốc trong hồ sơ openssl: ") and "SHA-256 " in x for x in lines)
+    assert "  Lý do: chưa kiểm tra với chính sách tin cậy của Thanh tra: chạy congkhai kiem-tra" in done.stdout
+    assert lines[-1].startswith("KẾT QUẢ: CHƯA ĐỦ CĂN CỨ.")
+    assert "Lưu ý: Tệp tong-kiem" not in done.stdout
 
 
 def _copy(out: Path, tmp_path: Path) -> Path:
@@ -230,3 +325,143 @@ def test_bad_input_gives_one_message_and_no_traceback(dossier, tmp_path):
     assert not (tmp_path / "x").exists()
     done = subprocess.run(["python3", "-I", str(out / "kiem-tra.py"), str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 1 and "không phải thư mục hồ sơ minh chứng" in done.stdout
+
+
+# --- attacks on the dossier, each resealed as the attacker would -------------------------------
+
+
+def reseal(folder: Path, key: Ed25519PrivateKey | None = None) -> None:
+    """Recompute the dossier's own hashes (the report's .sha256 and tong-kiem.sha256); with
+    ``key`` (the office itself is the attacker) sign the new manifest too."""
+    report = folder / "bao-cao"
+    names = [f"bao-cao-b1-{YEAR}.{ext}" for ext in ("html", "pdf", "xlsx", "csv")]
+    sums = "".join(f"{hashlib.sha256((report / n).read_bytes()).hexdigest()}  {n}\n" for n in names)
+    (report / f"bao-cao-b1-{YEAR}.sha256").write_text(sums, encoding="utf-8")
+    skip = {"tong-kiem.sha256", "tong-kiem.sig"}
+    files = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in skip and not p.name.startswith("tong-kiem.")
+    )
+    manifest = "".join(f"{hashlib.sha256((folder / f).read_bytes()).hexdigest()}  {f}\n" for f in files).encode()
+    (folder / "tong-kiem.sha256").write_bytes(manifest)
+    if key is not None:
+        blob = checkpoints.key_id(ORIGIN, key.public_key()) + key.sign(manifest)
+        (folder / "tong-kiem.sig").write_text(f"\u2014 {ORIGIN} {base64.b64encode(blob).decode()}\n", encoding="utf-8")
+
+
+def _late_to_on_time(folder: Path, key: Ed25519PrivateKey) -> list[str]:
+    path = folder / f"bao-cao/bao-cao-b1-{YEAR}.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert re.search(r"Trễ \d+ ngày", text)
+    path.write_text(re.sub(r"Trễ \d+ ngày", "Đúng hạn", text), encoding="utf-8-sig")
+    reseal(folder, key)  # the office re-signs: the recomputed verdicts still disagree
+    return [f"bao-cao/bao-cao-b1-{YEAR}.csv:", ": Đúng hạn: ", "báo cáo ghi 'Đúng hạn', tính lại từ nhật ký"]
+
+
+def _html_and_xlsx_replaced(folder: Path, key: Ed25519PrivateKey) -> list[str]:
+    html_file = folder / f"bao-cao/bao-cao-b1-{YEAR}.html"
+    html_file.write_text(re.sub(r"Trễ \d+ ngày", "Đúng hạn", html_file.read_text(encoding="utf-8")), encoding="utf-8")
+    xlsx = folder / f"bao-cao/bao-cao-b1-{YEAR}.xlsx"
+    book = openpyxl.load_workbook(xlsx)
+    for row in book.worksheets[0].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and re.fullmatch(r"Trễ \d+ ngày", cell.value):
+                cell.value = "Đúng hạn"
+    book.save(xlsx)
+    reseal(folder, key)
+    return [f"bao-cao/bao-cao-b1-{YEAR}.html:", f"bao-cao/bao-cao-b1-{YEAR}.xlsx:", ": Đúng hạn: "]
+
+
+def _report_pdf_replaced(folder: Path, key: Ed25519PrivateKey) -> list[str]:
+    (folder / f"bao-cao/bao-cao-b1-{YEAR}.pdf").write_bytes(b"%PDF-1.4 bao cao khac\n")
+    reseal(folder)
+    return ["tong-kiem.sig:1: signature: chữ ký trên tong-kiem.sha256 không hợp lệ"]
+
+
+def _page_swapped(folder: Path, key: Ed25519PrivateKey) -> list[str]:
+    other = folder / "ho-so/04-duong-day-nong/2026/duong-day-nong/trang.pdf"
+    shutil.copyfile(other, folder / LICH / "trang.pdf")
+    reseal(folder)
+    return ["tong-kiem.sig:1: signature: chữ ký trên tong-kiem.sha256 không hợp lệ"]
+
+
+def _guide_fingerprint_edited(folder: Path, key: Ed25519PrivateKey) -> list[str]:
+    guide = folder / "HUONG-DAN-KIEM-TRA.md"
+    text = guide.read_text(encoding="utf-8")
+    fingerprint = re.search(r"vân tay SHA-256 `([0-9A-F:]+)`", text).group(1)
+    guide.write_text(text.replace(fingerprint, "AB:" * 31 + "CD"), encoding="utf-8")
+    reseal(folder, key)
+    return ["HUONG-DAN-KIEM-TRA.md:", ": vân tay: AB:AB:", "không phải vân tay của đơn vị cấp dấu thời gian"]
+
+
+def _checker_replaced(folder: Path, key: Ed25519PrivateKey) -> list[str]:
+    (folder / "kiem-tra.py").write_text('print("KẾT QUẢ: ĐẠT.")\n', encoding="utf-8")
+    reseal(folder, key)
+    return ["kiem-tra.py:1: kiem-tra: khác với chương trình kiểm tra của congkhai đã cài"]
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        _late_to_on_time,
+        _html_and_xlsx_replaced,
+        _report_pdf_replaced,
+        _page_swapped,
+        _guide_fingerprint_edited,
+        _checker_replaced,
+    ],
+)
+def test_each_resealed_attack_is_reported_by_the_inspectors_tool(dossier, trust, office_key, tmp_path, attack):
+    _, out = dossier
+    folder = _copy(out, tmp_path)
+    expected = attack(folder, office_key)
+    done = inspect(folder, trust)
+    assert done.returncode == 1, done.stdout + done.stderr
+    for part in expected:
+        assert any(part in line for line in done.stdout.splitlines()), (part, done.stdout)
+    assert done.stdout.splitlines()[-1].startswith("KẾT QUẢ: KHÔNG ĐẠT")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    """A dossier with no TSA and no key (the default): every date is the office's word."""
+    root = tmp_path_factory.mktemp("bare") / "project"
+    root.mkdir()
+    (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    write_files(root, BASE_FILES)
+    assert run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www")).exit_code == 0
+    out = root.parent / "ho-so-2026"
+    done = congkhai(root, "evidence", "--year", YEAR, "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "CHƯA ĐỦ CĂN CỨ" in done.stdout + done.stderr
+    assert "- Danh mục tệp không được ký: chưa khai báo khóa ký (signing_key)" in done.stdout
+    return root, out
+
+
+def test_a_dossier_without_tsa_or_key_is_never_pass_and_says_why(bare, openssl_tsa, office_key):
+    root, out = bare
+    done = check(out)
+    assert done.returncode == 3, done.stdout
+    assert "Lý do: 4 dòng báo cáo có ngày công bố chỉ theo đồng hồ của cơ quan" in done.stdout
+    assert "Lý do: danh mục tệp tong-kiem.sha256 không có chữ ký của cơ quan" in done.stdout
+    assert "Lý do: danh mục tệp tong-kiem.sha256 không có dấu thời gian hợp lệ" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("KẾT QUẢ: CHƯA ĐỦ CĂN CỨ")
+    # the inspector's tool with the policy: the office's key signs nothing here
+    done = inspect(out, write_trust(root.parent, openssl_tsa.ca_pem, office_key))
+    assert done.returncode == 1 and "không có chữ ký hợp lệ của cơ quan" in done.stdout
+    assert "KẾT QUẢ: ĐẠT" not in done.stdout
+    # nothing claims the dates are attested: the guide's first paragraph, the report rows, the PDF header
+    guide = (out / "HUONG-DAN-KIEM-TRA.md").read_text(encoding="utf-8")
+    first = guide.split("\n\n")[1]
+    assert first.startswith("**Hồ sơ này chứng minh:** ")
+    assert "**Hồ sơ này không chứng minh:** 4 ngày công bố chỉ theo đồng hồ của cơ quan" in first
+    assert "chưa đủ căn cứ để kết luận tiêu chí B1" in first
+    assert "congkhai kiem-tra THƯ-MỤC-HỒ-SƠ --trust trust.yml" in guide
+    csv_text = (out / f"bao-cao/bao-cao-b1-{YEAR}.csv").read_text(encoding="utf-8-sig")
+    assert "Dấu thời gian" not in csv_text and csv_text.count("Chỉ theo đồng hồ của cơ quan") == 4
+    report = pdf_text(out / f"bao-cao/bao-cao-b1-{YEAR}.pdf")
+    assert "Cả 4 ngày công bố chỉ theo đồng hồ của cơ quan (không có dấu thời gian)" in report
+    page = pdf_text(out / LICH / "trang.pdf")
+    assert "ngày công bố chỉ theo đồng hồ của cơ quan (không có dấu thời gian)" in page

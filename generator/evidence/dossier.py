@@ -17,9 +17,12 @@ Layout (``DIR``)::
     HUONG-DAN-KIEM-TRA.md        the inspector's guide (Vietnamese)
     kiem-tra.py                  the verifier: python3 kiem-tra.py
     muc-luc.json                 index: every record folder and its files
-    tong-kiem.sha256             SHA-256 of every other file (sha256sum -c)
+    tong-kiem.sha256             SHA-256 of every other file (sha256sum -c): the manifest
+    tong-kiem.sig                the office's signature of the manifest (signed-note line)
+    tong-kiem.<tsa>.tsr          an RFC 3161 token over the manifest, asked when the dossier is made
     bao-cao/                     bao-cao-b1-YYYY.html, .pdf, .xlsx, .csv, .sha256
-    nhat-ky/                     publication-log.jsonl, checkpoint, checkpoints/, tsa/<name>.pem
+    nhat-ky/                     publication-log.jsonl, checkpoint, checkpoints/, tsa/<name>.pem,
+                                 khoa-xac-minh.txt (the office's verifier key, when it signs)
     ho-so/NN-<category>/<kind>/<id>/
         trang.pdf                the record's page as printed
         dinh-kem/<file>          its attachments, as served
@@ -29,6 +32,7 @@ Layout (``DIR``)::
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import functools
@@ -62,7 +66,7 @@ from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_date, format_local
 from generator.evidence.report import Report, Row, build_report, file_name, write_report
 from generator.evidence.verify import verify as run_verify
-from generator.ledger import attest
+from generator.ledger import attest, checkpoints
 from generator.ledger.log import chain_problems
 from generator.ledger.timestamps import openssl_verify_command, token_time
 from generator.website import pipeline
@@ -76,6 +80,8 @@ GUIDE = "HUONG-DAN-KIEM-TRA.md"
 CHECKER = "kiem-tra.py"
 INDEX = "muc-luc.json"
 SUMS = "tong-kiem.sha256"
+SUMS_SIGNATURE = "tong-kiem.sig"
+VKEY_FILE = "nhat-ky/khoa-xac-minh.txt"
 REPORT_DIR = "bao-cao"
 LOG_DIR = "nhat-ky"
 RECORDS_DIR = "ho-so"
@@ -111,6 +117,8 @@ class Dossier:
     files: int
     check_code: int
     check_output: str
+    sealed: list[str] = field(default_factory=list)
+    """How the manifest is bound (signature, tokens) or why it is not."""
 
 
 def make_dossier(settings: Settings, year: int, out: Path, build: Callable[[Path], Path]) -> Dossier:
@@ -135,10 +143,16 @@ def make_dossier(settings: Settings, year: int, out: Path, build: Callable[[Path
             report_pdf = work / REPORT_DIR / file_name(year, "pdf")
             _print(built, entries, work, settings, year, report_files[0], report_pdf)
         _write_report_sums(work / REPORT_DIR, year)
-        (work / GUIDE).write_text(_guide(site, report, entries, work), encoding="utf-8")
+        key = checkpoints.load_signing_key(settings.signing_key, settings.root)
+        origin = pipeline.origin(settings)
+        if key is not None:
+            (work / VKEY_FILE).write_text(checkpoints.verifier_key(origin, key.public_key()) + "\n", encoding="utf-8")
+        tsas = [t.name for t in attest.tsas(settings)]
+        (work / GUIDE).write_text(_guide(site, report, entries, work, key is not None, tsas), encoding="utf-8")
         shutil.copyfile(VERIFIER, work / CHECKER)
         (work / INDEX).write_text(_index(site, report, entries), encoding="utf-8")
         files = _write_sums(work)
+        sealed = _seal(settings, work, key, origin)
         if out.exists():
             out.rmdir()
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -151,12 +165,13 @@ def make_dossier(settings: Settings, year: int, out: Path, build: Callable[[Path
         shutil.rmtree(work, ignore_errors=True)
         raise
     code, output = run_checker(out)
-    return Dossier(out, archive, report, entries, files, code, output)
+    return Dossier(out, archive, report, entries, files, code, output, sealed)
 
 
 def run_checker(folder: Path) -> tuple[int, str]:
     """Run the dossier's own ``kiem-tra.py`` as an inspector would (``python3 -I`` in the
-    folder, no PYTHONPATH): its exit status and output."""
+    folder, no PYTHONPATH): its exit status (:data:`dossier_verifier.PASS`, ``FAIL`` or
+    ``NOT_ENOUGH``) and output."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
     done = subprocess.run(
         [sys.executable, "-I", CHECKER],
@@ -168,6 +183,29 @@ def run_checker(folder: Path) -> tuple[int, str]:
         check=False,
     )
     return done.returncode, done.stdout + done.stderr
+
+
+def _seal(settings: Settings, work: Path, key: Any, origin: str) -> list[str]:
+    """Bind every file of the dossier: the office signs the manifest (``tong-kiem.sha256``)
+    with its Ed25519 key, and each of the log's TSAs timestamps it. Without a key or a TSA the
+    manifest stays unsigned or undated, and the checker says so."""
+    manifest = (work / SUMS).read_bytes()
+    said = []
+    if key is not None:
+        blob = checkpoints.key_id(origin, key.public_key()) + key.sign(manifest)
+        line = f"{checkpoints.SIGNATURE_DASH}{origin} {base64.b64encode(blob).decode()}\n"
+        (work / SUMS_SIGNATURE).write_text(line, encoding="utf-8")
+        said.append(f"danh mục tệp được ký bằng khóa của cơ quan ({origin})")
+    else:
+        said.append("danh mục tệp không được ký: chưa khai báo khóa ký (signing_key)")
+    tokens, failures = attest.stamp(settings, manifest)
+    for name, token in tokens.items():
+        (work / f"tong-kiem.{name}.tsr").write_bytes(token)
+    if tokens:
+        said.append("danh mục tệp có dấu thời gian của " + ", ".join(sorted(tokens)))
+    else:
+        said.append("danh mục tệp không có dấu thời gian: " + ("; ".join(failures) or "chưa khai báo timestamping"))
+    return said
 
 
 def _refuse_broken_chain(settings: Settings, site: Site) -> None:
@@ -259,12 +297,16 @@ def _print(
     whatever the calling thread runs (an asyncio loop, another Playwright)."""
     printed = dt.datetime.now(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M")
     header = f"Hồ sơ minh chứng năm {year} · {settings.agency or settings.site_name} · in ngày {printed}"
-    jobs = [(e.url_path, work / e.page_pdf, settings.url_for(e.url_path)) for e in entries if e.url_path and e.page_pdf]
+    jobs = [
+        (e.url_path, work / e.page_pdf, settings.url_for(e.url_path), f"{header} · {_page_basis(e.row)}")
+        for e in entries
+        if e.url_path and e.page_pdf
+    ]
     outcome: list[BaseException] = []
 
     def run() -> None:
         try:
-            _print_with_chromium(built, jobs, header, report_html, report_pdf)
+            _print_with_chromium(built, jobs, report_html, report_pdf)
         except BaseException as exc:  # handed back to the caller's thread
             outcome.append(exc)
 
@@ -275,15 +317,21 @@ def _print(
         raise outcome[0]
 
 
+def _page_basis(row: Row) -> str:
+    """What the dates on a printed page rest on, said in its header."""
+    if row.attested is not None:
+        return f"ngày công bố có dấu thời gian {row.attested_by} ({row.attested.strftime('%d/%m/%Y %H:%M')})"
+    return "ngày công bố chỉ theo đồng hồ của cơ quan (không có dấu thời gian)"
+
+
 def _print_with_chromium(
-    built: Path, jobs: list[tuple[str, Path, str]], header: str, report_html: Path, report_pdf: Path
+    built: Path, jobs: list[tuple[str, Path, str, str]], report_html: Path, report_pdf: Path
 ) -> None:
     if not Path(CHROMIUM).is_file():
         raise CongkhaiError(
             f"không tìm thấy Chromium tại {CHROMIUM}: cài gói chromium của Debian (hoặc đặt biến CONGKHAI_CHROMIUM)"
         )
     small = 'style="font-size:7pt;width:100%;margin:0 12mm;font-family:sans-serif;color:#333"'
-    top = f"<div {small}>{html.escape(header)}</div>"
     try:
         with _serve(built) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -301,7 +349,8 @@ def _print_with_chromium(
                 )
                 page = context.new_page()
                 page.emulate_media(media="print")
-                for url_path, pdf, permalink in jobs:
+                for url_path, pdf, permalink, header in jobs:
+                    top = f"<div {small}>{html.escape(header)}</div>"
                     page.goto(base + quote(url_path), wait_until="load")
                     bottom = (
                         f"<div {small}>{html.escape(permalink)} · trang "
@@ -374,6 +423,7 @@ def _index(site: Site, report: Report, entries: list[Entry]) -> str:
         "lap_luc": report.generated_at.isoformat(timespec="seconds"),
         "nhat_ky": LOG_FILE,
         "dau_chuoi": report.head,
+        "bao_cao": _facts(site, report),
         "ban_ghi": [
             {
                 "id": e.row.key,
@@ -393,6 +443,30 @@ def _index(site: Site, report: Report, entries: list[Entry]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+def _facts(site: Site, report: Report) -> dict[str, Any]:
+    """What the checker recomputes the report's verdicts from, besides the log and the tokens:
+    each row's first logged event, its deadline (from the category's rules, with its basis)
+    and the evidence its category expects with the files of each kind."""
+    return {
+        "nam": report.year,
+        "mui_gio": site.settings.timezone,
+        "dong": [
+            {
+                "stt": n,
+                "id": row.key,
+                "pham_vi": "noi-bo" if row.internal else "cong-khai",
+                "seq": row.seq,
+                "hash": row.event_hash,
+                "han": row.deadline.isoformat() if row.deadline else None,
+                "can_cu": row.deadline_rule,
+                "minh_chung_can": [{"nhan": label, "loai": kinds} for label, kinds in row.expected],
+                "tep_theo_loai": row.evidence,
+            }
+            for n, row in enumerate(report.rows, start=1)
+        ],
+    }
+
+
 def _zip(folder: Path) -> Path:
     """``<folder>.zip`` beside it, every file under ``<folder name>/``."""
     archive = folder.with_name(folder.name + ".zip")
@@ -407,47 +481,58 @@ def _zip(folder: Path) -> Path:
 # --- the inspector's guide -------------------------------------------------------------------
 
 
-def _guide(site: Site, report: Report, entries: list[Entry], work: Path) -> str:
+def _guide(site: Site, report: Report, entries: list[Entry], work: Path, signed: bool, tsas: list[str]) -> str:
     tz = site.settings.timezone
     head = f"seq {report.head['seq']}, hash `{report.head['hash']}`" if report.head else "nhật ký chưa có sự kiện"
     made = report.generated_at.strftime("%d/%m/%Y %H:%M")
     lines = [
         f"# Hồ sơ minh chứng năm {report.year}: hướng dẫn kiểm tra",
         "",
+        _claims(report, signed, tsas),
+        "",
         f"Cơ quan: **{report.agency}**. Trang thông tin: {site.settings.site_url or '(chưa khai báo site_url)'}. "
         f"Lập lúc {made} bằng `congkhai evidence`, từ nhật ký công bố đến {head}.",
         "",
-        "Hồ sơ này là tài liệu kiểm chứng tiêu chí B1 (công khai, minh bạch) gửi Thanh tra tỉnh. Mọi ngày "
-        "công bố lấy từ **nhật ký công bố** của trang; nhật ký được neo ra bên ngoài bằng **checkpoint** "
-        "(cây Merkle RFC 9162) và **dấu thời gian** RFC 3161 của đơn vị cấp dấu thời gian độc lập, nên "
-        "không phụ thuộc vào lời của cơ quan hay đồng hồ máy của cơ quan.",
+        "## Kiểm tra bằng công cụ của Thanh tra",
         "",
-        "## Kiểm tra nhanh",
-        "",
-        "Trong thư mục này, trên máy có Python 3.11 trở lên và OpenSSL (không cần mạng, không cần cài gì thêm):",
+        "Kiểm tra bằng `congkhai` do Thanh tra tự cài (hoặc bản chương trình kiểm tra Thanh tra tự giữ) và "
+        "**chính sách tin cậy** (`trust.yml`) của Thanh tra: chứng thư gốc của đơn vị cấp dấu thời gian, khóa "
+        "xác minh của cơ quan và các dung sai lấy từ chính sách đó, không lấy từ hồ sơ này:",
         "",
         "```sh",
-        f"python3 {CHECKER}",
+        "congkhai kiem-tra THƯ-MỤC-HỒ-SƠ --trust trust.yml",
         "```",
         "",
-        f"`{CHECKER}` chỉ dùng thư viện chuẩn của Python và lệnh `openssl`; có thể đọc hết mã trong một buổi. "
-        "Nó kiểm tra:",
+        f"Tệp `{CHECKER}` trong hồ sơ là **bản tiện dùng** do chính cơ quan được kiểm tra gửi kèm: nó không phải "
+        "căn cứ độc lập (một bản bị thay có thể in bất cứ điều gì). `congkhai kiem-tra` chạy đúng chương trình "
+        f"đó từ bản đã cài và báo nếu `{CHECKER}` trong hồ sơ khác đi. Không có máy cài congkhai thì có thể chạy, "
+        "trong thư mục này, trên máy có Python 3.11 trở lên và OpenSSL:",
+        "",
+        "```sh",
+        f"python3 {CHECKER} --trust=ĐƯỜNG-DẪN/trust.yml",
+        "```",
+        "",
+        "Chương trình kiểm tra:",
         "",
         "1. chuỗi nhật ký (`nhat-ky/publication-log.jsonl`): mỗi dòng là JSON dạng chuẩn (khóa xếp theo "
         "thứ tự, không khoảng trắng, không khóa lặp), `seq` tăng 1, 2, 3…, `prev` là `hash` của sự kiện "
         "trước, `hash` là SHA-256 của sự kiện bỏ khóa `hash`, thời điểm `at` không đi lùi;",
         "2. mỗi checkpoint (`nhat-ky/checkpoints/<số>`): mã gốc Merkle của `<số>` dòng đầu nhật ký (lá = "
-        "SHA-256(0x00‖dòng), nút = SHA-256(0x01‖trái‖phải));",
+        "SHA-256(0x00‖dòng), nút = SHA-256(0x01‖trái‖phải)), chữ ký của cơ quan và chữ ký chứng kiến;",
         "3. mỗi dấu thời gian (`<số>.<tên>.tsr`) bằng `openssl ts -verify … -attime` với chứng thư gốc "
-        "trong `nhat-ky/tsa/`, và thời điểm được chứng thực của từng sự kiện;",
+        "trong chính sách tin cậy, và thời điểm được chứng thực của từng sự kiện;",
         "4. mỗi tệp bằng chứng `proof-<seq>.tlog-proof`: dòng `<seq>` của nhật ký nằm trong checkpoint;",
-        "5. SHA-256 của mỗi tệp đính kèm so với nhật ký; các bản sao checkpoint của từng hồ sơ; mỗi dòng "
-        "báo cáo B1 so với sự kiện nó nêu;",
-        f"6. SHA-256 của mọi tệp trong `{SUMS}` (cũng kiểm được bằng `sha256sum -c {SUMS}`).",
+        "5. SHA-256 của mỗi tệp đính kèm so với nhật ký; các bản sao checkpoint của từng hồ sơ;",
+        "6. mọi kết luận của báo cáo B1 (ngày công bố, nguồn thời điểm, hạn, đúng hạn hay trễ, tài liệu còn "
+        f"thiếu) được tính lại từ nhật ký, dấu thời gian và dữ kiện trong `{INDEX}`, rồi so với từng dòng của "
+        "bản CSV, XLSX và HTML;",
+        f"7. SHA-256 của mọi tệp trong `{SUMS}` (cũng kiểm được bằng `sha256sum -c {SUMS}`), chữ ký của cơ "
+        f"quan trên danh mục đó (`{SUMS_SIGNATURE}`) và dấu thời gian lúc lập hồ sơ (`tong-kiem.<tên>.tsr`).",
         "",
-        "Mỗi lỗi in một dòng `tệp:dòng: mục: lỗi`; dòng cuối là `KẾT QUẢ: ĐẠT` hoặc `KẾT QUẢ: KHÔNG ĐẠT` "
-        "(mã thoát 0 hoặc 1). Tùy chọn `--max-delay=GIỜ` (mặc định 24) là số giờ tối đa giữa thời điểm cơ "
-        "quan ghi và thời điểm được chứng thực.",
+        "Mỗi lỗi in một dòng `tệp:dòng: mục: lỗi`; dòng cuối là `KẾT QUẢ: ĐẠT` (mã thoát 0), "
+        "`KẾT QUẢ: KHÔNG ĐẠT` (1, có lỗi) hoặc `KẾT QUẢ: CHƯA ĐỦ CĂN CỨ` (3: không có lỗi nhưng có ngày chỉ "
+        "theo đồng hồ của cơ quan, danh mục tệp không được ký hay không có dấu thời gian, hoặc chưa dùng chính "
+        "sách tin cậy), kèm các dòng `Lý do`.",
         "",
         "## Thời điểm được chứng thực là gì",
         "",
@@ -465,9 +550,11 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path) -> str:
         "| tệp | là gì |",
         "|---|---|",
         f"| `{GUIDE}` | hướng dẫn này |",
-        f"| `{CHECKER}` | chương trình kiểm tra toàn bộ hồ sơ, không cần mạng |",
+        f"| `{CHECKER}` | bản tiện dùng của chương trình kiểm tra, do cơ quan gửi kèm (không phải căn cứ độc lập) |",
         f"| `{INDEX}` | mục lục: mỗi hồ sơ, thư mục của nó, bản in trang, bằng chứng, tệp đính kèm và SHA-256 |",
-        f"| `{SUMS}` | SHA-256 của mọi tệp khác trong hồ sơ |",
+        f"| `{SUMS}` | SHA-256 của mọi tệp khác trong hồ sơ (danh mục tệp) |",
+        f"| `{SUMS_SIGNATURE}`, `tong-kiem.<tên>.tsr` | chữ ký của cơ quan và dấu thời gian trên danh mục tệp |",
+        f"| `{VKEY_FILE}` | khóa xác minh của cơ quan như cơ quan tự khai (đối chiếu với chính sách tin cậy) |",
         f"| `{REPORT_DIR}/{file_name(report.year, 'html')}`, `.pdf` | bảng tài liệu kiểm chứng B1 (bản in A4 ngang) |",
         f"| `{REPORT_DIR}/{file_name(report.year, 'xlsx')}`, `.csv` | cùng bảng, cho Excel |",
         f"| `{REPORT_DIR}/{file_name(report.year, 'sha256')}` | SHA-256 của bốn tệp báo cáo |",
@@ -548,6 +635,53 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _claims(report: Report, signed: bool, tsas: list[str]) -> str:
+    """The guide's first paragraph: exactly what this dossier proves and what it does not."""
+    public = [r for r in report.rows if not r.internal]
+    office = report.office_clock_rows
+    proves = [
+        "nhật ký công bố của cơ quan nhất quán (chuỗi băm, cây Merkle) và mỗi tệp đính kèm, bằng chứng khớp với nó"
+    ]
+    not_proven = []
+    if public and len(office) < len(public):
+        proves.append(
+            f"{len(public) - len(office)} trên {len(public)} ngày công bố trong báo cáo có dấu thời gian RFC 3161: "
+            "thông tin đã có không muộn hơn thời điểm đó"
+        )
+    if office:
+        not_proven.append(
+            f"{len(office)} ngày công bố chỉ theo đồng hồ của cơ quan (không có dấu thời gian), nên kết luận "
+            "đúng hạn hay trễ hạn của các dòng đó không có căn cứ độc lập"
+        )
+    if signed and tsas:
+        proves.append(
+            "danh mục tệp của hồ sơ được cơ quan ký và có dấu thời gian lúc lập, nên không tệp nào bị thay sau đó"
+        )
+    else:
+        missing = [] if signed else ["chữ ký của cơ quan"]
+        missing += [] if tsas else ["dấu thời gian"]
+        not_proven.append(
+            f"danh mục tệp không có {' và '.join(missing)}: báo cáo, bản in và hướng dẫn này có thể bị thay sau khi lập"
+        )
+    not_proven.append(
+        "rằng chứng thư gốc và khóa trong hồ sơ đúng là của đơn vị cấp dấu thời gian và của cơ quan: điều đó chỉ được "
+        "chứng minh khi kiểm tra với chính sách tin cậy của Thanh tra"
+    )
+    not_proven.append(
+        "hạn công bố là do congkhai của cơ quan tính theo quy tắc của chuyên mục (ghi căn cứ ở từng dòng); "
+        "chương trình kiểm tra tính lại đúng hạn hay trễ từ hạn đó và ngày được chứng thực"
+    )
+    verdict = (
+        "chưa đủ căn cứ để kết luận tiêu chí B1"
+        if office or not (signed and tsas)
+        else "đủ căn cứ khi kiểm tra với chính sách tin cậy"
+    )
+    return (
+        f"**Hồ sơ này chứng minh:** {'; '.join(proves)}. **Hồ sơ này không chứng minh:** {'; '.join(not_proven)}. "
+        f"Theo những gì hồ sơ có: {verdict}."
+    )
 
 
 def _root_line(pem: Path) -> str:

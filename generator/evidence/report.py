@@ -45,6 +45,8 @@ FORMATS = ("html", "csv", "xlsx")
 PUBLIC = "Công khai"
 INTERNAL = "Nội bộ"
 FIRST_YEAR = 2000
+OFFICE_CLOCK = "Chỉ theo đồng hồ của cơ quan"
+"""How a date with no token (nor cosignature) is said, everywhere."""
 
 
 def report_title(year: int) -> str:
@@ -88,6 +90,9 @@ class Row:
     attested_by: str = ""
     files: list[tuple[str, str, str]] = field(default_factory=list)
     """Evidence files: ``(name, link, SHA-256)``."""
+    expected: list[tuple[str, list[str]]] = field(default_factory=list)
+    """What the category expects as evidence: ``(label, attachment kinds any of which counts)``
+    (the dossier's checker recomputes :attr:`missing` from it)."""
 
     @property
     def time_source(self) -> str:
@@ -96,7 +101,7 @@ class Row:
             return ""
         if self.attested is not None:
             return f"Dấu thời gian {self.attested_by} ({self.attested.strftime('%d/%m/%Y %H:%M')})"
-        return "Chỉ theo đồng hồ của cơ quan"
+        return OFFICE_CLOCK
 
     @property
     def internal(self) -> bool:
@@ -160,6 +165,30 @@ class Report:
         if not self.verification:
             return "Hợp lệ (chuỗi, checkpoint, dấu thời gian, tệp bản ghi)"
         return f"{len(self.verification)} vấn đề: " + "; ".join(self.verification)
+
+    @property
+    def office_clock_rows(self) -> list[Row]:
+        """Public rows whose publication date rests only on the office's clock."""
+        return [r for r in self.rows if not r.internal and r.attested is None]
+
+    @property
+    def time_basis(self) -> str:
+        """Where the table's dates come from, said without overclaiming."""
+        public = [r for r in self.rows if not r.internal]
+        office = self.office_clock_rows
+        if not public:
+            return "Không có thông tin công khai trong năm."
+        if not office:
+            return f"Cả {len(public)} ngày công bố có dấu thời gian RFC 3161 của đơn vị cấp dấu thời gian độc lập."
+        if len(office) == len(public):
+            return (
+                f"Cả {len(public)} ngày công bố chỉ theo đồng hồ của cơ quan (không có dấu thời gian): "
+                "kết luận đúng hạn hay trễ hạn không có căn cứ độc lập."
+            )
+        return (
+            f"{len(public) - len(office)} ngày công bố có dấu thời gian; {len(office)} ngày chỉ theo đồng hồ của "
+            "cơ quan (ghi ở từng dòng): kết luận đúng hạn hay trễ hạn của các dòng đó không có căn cứ độc lập."
+        )
 
     @property
     def title(self) -> str:
@@ -330,12 +359,13 @@ class _Evidence:
             if minutes and POSTING_MINUTES in found and minutes not in found[POSTING_MINUTES]:
                 found[POSTING_MINUTES].append(minutes)
         if category is None:
-            return {"evidence": found, "missing": []}
+            return {"evidence": found, "missing": [], "expected": []}
         expected = category.expected_evidence(
             record.kind if record else None, record.data if record else None, self.year_closed
         )
         missing = [item.label for item in expected if not any(found.get(kind) for kind in item.attachments)]
-        return {"evidence": found, "missing": missing}
+        wanted = [(item.label, list(item.attachments)) for item in expected]
+        return {"evidence": found, "missing": missing, "expected": wanted}
 
 
 def _posting_notes(record: Record) -> list[str]:
@@ -519,6 +549,7 @@ def _about(report: Report) -> list[tuple[str, Any]]:
         ("Cơ quan", report.agency),
         ("Lập từ nhật ký công bố", head),
         ("Kết quả congkhai verify", report.verified),
+        ("Nguồn thời điểm công bố", report.time_basis),
         ("Thời điểm lập", report.generated_at.strftime("%d/%m/%Y %H:%M %z")),
         ("Số dòng", s.rows),
         ("Thông tin công khai trên trang", s.public),
