@@ -34,17 +34,23 @@ def wait_for(port: int) -> None:
 
 
 @contextlib.contextmanager
-def nginx_sites(roots: list[Path], work: Path) -> Iterator[list[str]]:
+def nginx_sites(
+    roots: list[Path], work: Path, tls: tuple[Path, Path] | None = None, server_extra: str = "", http_extra: str = ""
+) -> Iterator[list[str]]:
     """One real nginx, one server block (port) per site root; the roots are not resolved,
     so a publish that switches the deploy symlink is served at once. The access log
-    (``access.log``: status, bytes sent, URI, Range) shows what was transferred."""
+    (``access.log``: status, bytes sent, URI, Range) shows what was transferred. With
+    ``tls`` (certificate, key) the sites are served over HTTPS; ``server_extra`` is added
+    to each server block after congkhai's file (what an administrator adds there), and
+    ``http_extra`` to the http block (another server, on a port of :func:`free_port`)."""
     if not shutil.which("nginx"):
         pytest.fail("nginx is missing: scripts/setup installs it")
     work.mkdir(parents=True, exist_ok=True)
     ports = [free_port() for _ in roots]
     user = "user root;" if os.geteuid() == 0 else ""
+    ssl = f" ssl; ssl_certificate {tls[0]}; ssl_certificate_key {tls[1]}" if tls else ""
     servers = "\n".join(
-        f"  server {{ listen 127.0.0.1:{port}; root {root}; include {CONFIG}; }}"
+        f"  server {{ listen 127.0.0.1:{port}{ssl}; root {root}; include {CONFIG}; {server_extra} }}"
         for port, root in zip(ports, roots, strict=True)
     )
     conf = work / "nginx.conf"
@@ -60,6 +66,7 @@ http {{
   client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
   fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
 {servers}
+{http_extra}
 }}
 """)
     check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
@@ -68,7 +75,7 @@ http {{
     try:
         for port in ports:
             wait_for(port)
-        yield [f"http://127.0.0.1:{port}/" for port in ports]
+        yield [f"{'https' if tls else 'http'}://127.0.0.1:{port}/" for port in ports]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

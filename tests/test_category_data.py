@@ -125,7 +125,7 @@ def test_new_category_gets_its_calendar(make_project):
     text = (root / f"site/{SLUG}/lich.ics").read_text(encoding="utf-8")
     calendar = vobject.readOne(text)
     events = {e.uid.value: e for e in calendar.vevent_list}
-    event = events[f"{SLUG}.2026.lich-sap-toi.1@congkhai.example.gov.vn"]
+    event = events[f"{SLUG}.2026.lich-sap-toi.{SOON:%Y%m%d}T0800@congkhai.example.gov.vn"]
     assert event.summary.value == "Đối thoại doanh nghiệp – Trưởng ban"
     assert event.location.value == "Hội trường Ban"
     assert event.dtstart.value.replace(tzinfo=None) == dt.datetime.combine(SOON, dt.time(8, 0))

@@ -300,14 +300,10 @@ def test_apache_gives_the_same_policy_as_nginx():
     apache = (CONFIG.parent / "apache.conf").read_text(encoding="utf-8")
     ours = CONFIG.read_text(encoding="utf-8")
     policy = re.compile(r'Content-Security-Policy "(default-src \'self\'[^"]*)"')
-    assert set(policy.findall(apache)) == set(policy.findall(ours)) and len(set(policy.findall(ours))) == 1
-    for needle in (
-        "text/calendar; charset=utf-8",
-        "application/atom+xml; charset=utf-8",
-        "text/csv; charset=utf-8",
-        "application/jsonl; charset=utf-8",
-        "nosniff",
-        "max-age=31536000, immutable",
-        "/404.html",
-    ):
+    nginx_policy = re.compile(r'set \$congkhai_csp "(default-src \'self\'[^"]*)"')
+    assert set(policy.findall(apache)) == set(nginx_policy.findall(ours)) and len(set(nginx_policy.findall(ours))) == 1
+    for mime, ext in (("text/calendar", "ics"), ("text/csv", "csv"), ("application/jsonl", "jsonl")):
+        assert f"types {{ {mime} {ext}; }}" in ours and f"{mime}; charset=utf-8" in apache, mime
+    assert "types { application/atom+xml xml; }" in ours and "application/atom+xml; charset=utf-8" in apache
+    for needle in ("nosniff", "max-age=31536000, immutable", "/404.html"):
         assert needle in apache and needle in ours, needle

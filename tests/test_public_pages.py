@@ -119,10 +119,10 @@ def test_icalendar_lists_coming_sessions_for_calendar_apps(make_project):
     calendar = vobject.readOne(text)
     events = {e.uid.value: e for e in calendar.vevent_list}
     assert set(events) == {
-        "tiep-cong-dan.lich.sap-toi.1@congkhai.example.gov.vn",
-        "tiep-cong-dan.lich.doi-lich.1@congkhai.example.gov.vn",
+        f"tiep-cong-dan.lich.sap-toi.{SOON:%Y%m%d}T0730@congkhai.example.gov.vn",
+        f"tiep-cong-dan.lich.doi-lich.{SOON + dt.timedelta(days=1):%Y%m%d}T0730@congkhai.example.gov.vn",
     }  # the session 200 days ago is left out
-    soon = events["tiep-cong-dan.lich.sap-toi.1@congkhai.example.gov.vn"]
+    soon = events[f"tiep-cong-dan.lich.sap-toi.{SOON:%Y%m%d}T0730@congkhai.example.gov.vn"]
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     assert soon.dtstart.value == dt.datetime.combine(SOON, dt.time(7, 30), zone)
     assert soon.dtstart.value.utcoffset() == dt.timedelta(hours=7)
@@ -131,7 +131,7 @@ def test_icalendar_lists_coming_sessions_for_calendar_apps(make_project):
     assert soon.location.value == "Trụ sở Ban, phòng tiếp công dân"
     assert soon.url.value == "https://congkhai.example.gov.vn/tiep-cong-dan/lich/sap-toi/"
     assert soon.status.value == "CONFIRMED"
-    cancelled = events["tiep-cong-dan.lich.doi-lich.1@congkhai.example.gov.vn"]
+    cancelled = events[f"tiep-cong-dan.lich.doi-lich.{SOON + dt.timedelta(days=1):%Y%m%d}T0730@congkhai.example.gov.vn"]
     assert cancelled.status.value == "CANCELLED"
     assert cancelled.sequence.value == "2"  # version 2 in the log: calendar apps replace the old one
     assert calendar.vtimezone.tzid.value == "Asia/Ho_Chi_Minh"

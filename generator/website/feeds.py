@@ -11,8 +11,10 @@ titled "Đã thu hồi: …", at the time they were withdrawn.
 - ``<category>/lich.ics`` for each category with a ``calendar:`` (the field holding the
   sessions, the kinds that have it: :meth:`Category.sessions`) and at least one public
   record with sessions (the reception schedules): one event per session dated from :data:`CALENDAR_PAST_DAYS` days before the
-  build onwards, in the office's time zone with its VTIMEZONE, a stable UID per session,
-  ``STATUS:CANCELLED`` when the schedule was withdrawn.
+  build onwards, in the office's time zone with its VTIMEZONE, a UID per session made from
+  the session's own identity (:func:`session_uid`: record, date, start), so that adding or
+  removing a session leaves the others' UIDs as they were, ``STATUS:CANCELLED`` when the
+  schedule was withdrawn.
 
 Atom is written by feedgen and iCalendar by icalendar; no MkDocs import.
 """
@@ -137,6 +139,16 @@ def upcoming_sessions(site: Site, category: str | None = None) -> list[tuple[dt.
     return sorted(out, key=lambda item: (item[0], item[1].get("start") or dt.time(), item[2].key))
 
 
+def session_uid(record_key: str, day: dt.date, start: dt.time | None, host: str, repeat: int = 1) -> str:
+    """The iCalendar UID of a session, made from what the session is (its record, its date,
+    its start time), never from its place in the list: a calendar that subscribed keeps
+    each event when another session is inserted before it. ``repeat`` tells apart sessions
+    that share all three (the second one gets ``-2``). For example
+    ``tiep-cong-dan.2026.lich-thang-05.20260515T0730@congkhai.example.gov.vn``."""
+    when = day.strftime("%Y%m%d") + (start.strftime("T%H%M") if start else "")
+    return f"{record_key.replace('/', '.')}.{when}{f'-{repeat}' if repeat > 1 else ''}@{host}"
+
+
 def ics_calendar(site: Site, category: str) -> bytes:
     """The iCalendar file of the reception sessions of ``category``."""
     settings = site.settings
@@ -154,15 +166,19 @@ def ics_calendar(site: Site, category: str) -> bytes:
     for record in sorted(session_records(site, category), key=lambda r: r.key):
         history = site.history(record)
         stamp = parse_instant(history.latest["at"]) if history else _epoch(site)
-        for n, session in enumerate(cat.sessions(record.data), start=1):
+        seen: dict[tuple[dt.date, dt.time | None], int] = {}
+        for session in cat.sessions(record.data):
             day: dt.date | None = session["date"]
-            if day is None or day < since:
+            if day is None:
+                continue
+            start, end = session.get("start"), session.get("end")
+            seen[day, start] = repeat = seen.get((day, start), 0) + 1
+            if day < since:
                 continue
             event = Event()
-            event.add("uid", f"{record.key.replace('/', '.')}.{n}@{host}")
+            event.add("uid", session_uid(record.key, day, start, host, repeat))
             event.add("dtstamp", stamp.astimezone(dt.UTC))
             event.add("sequence", history.version if history else 0)
-            start, end = session.get("start"), session.get("end")
             if start:
                 event.add("dtstart", dt.datetime.combine(day, start, zone))
                 if end and end > start:

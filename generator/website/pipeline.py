@@ -285,6 +285,8 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
     vkey = checkpoints.office_verifier_key(site.settings)
     if vkey is not None:
         out.append(Output.of_data(paths.VERIFIER_KEY, _given((vkey + "\n").encode("ascii"))))
+    if not any(o.path == ROBOTS_TXT for o in out):  # the office's own robots.txt, when it has one, wins
+        out.append(Output.of_data(ROBOTS_TXT, partial(robots_txt, site)))
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
     bundles = [
@@ -307,6 +309,14 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
         ),
     ]
     return out, bundles
+
+
+ROBOTS_TXT = "robots.txt"
+
+
+def robots_txt(site: Site) -> bytes:
+    """``robots.txt``: every page may be indexed, and the sitemap is named (its absolute URL)."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.settings.url_for('sitemap.xml')}\n".encode()
 
 
 def _content_outputs(site: Site) -> list[Output]:
