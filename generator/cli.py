@@ -385,7 +385,7 @@ def verify(
     try:
         policy = load_policy(trust) if trust else None
         settings = _settings(obj["config_file"])
-        problems, log = run_verify(settings, Path(site_dir) if site_dir else None, url, pins, since, policy)
+        problems, log, notes = run_verify(settings, Path(site_dir) if site_dir else None, url, pins, since, policy)
     except CongkhaiError as exc:
         _fail(exc)
     basis = (
@@ -396,6 +396,8 @@ def verify(
     )
     for problem in problems:
         click.echo(str(problem), err=True)
+    for note in notes:
+        click.echo(f"Ghi chú: {note}", err=True)
     if problems:
         click.echo(f"Có {len(problems)} vấn đề, kiểm tra {basis}.", err=True)
         sys.exit(1)

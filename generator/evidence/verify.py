@@ -129,13 +129,17 @@ def verify(
     pins: Sequence[str] = (),
     since: Sequence[str] = (),
     policy: TrustPolicy | None = None,
-) -> tuple[list[Problem], Log]:
-    """Every check of the module doc that applies; returns (problems, log). With a trust
+) -> tuple[list[Problem], Log, list[Problem]]:
+    """Every check of the module doc that applies; returns (problems, log, notes). A note is
+    no problem of the evidence: a record file changed since its logged version (an edit not
+    yet published; what was published is the logged hash, and a served page that differs from
+    it is a problem of its own). With a trust
     policy (SPEC §4c), every TSA root, tolerance and the office's verifier key come from it,
     never from ``settings`` (the office's own configuration)."""
     name = paths.relpath(settings.log_path, settings.root)
     log = read_log(settings.log_path, name)
     problems = chain_problems(log, name)
+    notes: list[Problem] = []
     with contextlib.ExitStack() as stack:
         checks = served = None
         if site_dir is not None or url is not None:
@@ -163,18 +167,18 @@ def verify(
                 if site is not None:
                     problems.append(_about(log, name, latest["seq"], "id", f"{key}: không còn bản ghi trong kho"))
             elif record.sha256 != latest["content_sha256"]:
-                problems.append(
+                notes.append(
                     _about(
                         log,
                         name,
                         latest["seq"],
                         "content_sha256",
-                        f"{key}: tệp {record.relpath} khác nội dung đã ghi trong nhật ký (có thay đổi chưa công bố hoặc tệp bị sửa)",
+                        f"{key}: tệp {record.relpath} đã sửa sau phiên bản đã công bố; thay đổi này chưa công bố",
                     )
                 )
         if checks is not None and served is not None:
             problems += _served_problems(settings, log, site, anchors.notes, served, name, checks)
-    return problems, log
+    return problems, log, notes
 
 
 def _about(log: Log, name: str, seq: int, field: str, message: str) -> Problem:
