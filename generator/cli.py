@@ -775,10 +775,22 @@ def kiem_tra(folder: str, trust_file: str | None) -> None:
 
     trust = None
     if trust_file is not None:
-        try:
-            trust = dossier_verifier.load_trust(Path(trust_file))
-        except dossier_verifier.TrustError as exc:
-            _fail(CongkhaiError([Problem("", 0, "", p) for p in exc.problems]))
+        from generator.ledger.trust import load_policy
+
+        try:  # the one reader of trust.yml (also for a URL); the checker gets what it uses of it
+            policy = load_policy(trust_file)
+        except CongkhaiError as exc:
+            _fail(exc)
+        trust = dossier_verifier.Trust(
+            source=policy.source,
+            roots={t.name: (t.root_pem, t.accuracy_seconds) for t in policy.tsas},
+            offices=[(o.name, o.url, o.key) for o in policy.offices],
+            witnesses=[(w.name, w.key) for w in policy.witnesses],
+            max_delay_hours=policy.max_timestamp_delay_hours,
+            clock_skew_seconds=policy.clock_skew_seconds,
+            require_timestamps=policy.require_timestamps,
+            required_cosignatures=policy.required_cosignatures,
+        )
     code, lines = dossier_verifier.check(Path(folder), trust, installed=dossier_verifier_source())
     click.echo("\n".join(lines))
     sys.exit(code)

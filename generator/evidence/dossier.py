@@ -198,7 +198,7 @@ def _seal(settings: Settings, work: Path, key: Any, origin: str) -> list[str]:
         said.append(f"danh mục tệp được ký bằng khóa của cơ quan ({origin})")
     else:
         said.append("danh mục tệp không được ký: chưa khai báo khóa ký (signing_key)")
-    tokens, failures = attest.stamp(settings, manifest)
+    tokens, failures = attest.stamp(settings, manifest).all()
     for name, token in tokens.items():
         (work / f"tong-kiem.{name}.tsr").write_bytes(token)
     if tokens:

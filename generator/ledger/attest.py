@@ -169,6 +169,16 @@ class Stamping:
         self.running.clear()
         return tokens, failures
 
+    def all(self) -> tuple[dict[str, bytes], list[str]]:
+        """Every token, waiting for each TSA up to all its attempts (no deploy to hold up:
+        the dossier's manifest)."""
+        try:
+            tokens, failures = self.early()
+            late, more = self.late()
+        finally:
+            self.stop()
+        return {**tokens, **late}, failures + more
+
     def stop(self) -> None:
         for _, forked in self.running.values():
             forked.stop()
