@@ -119,14 +119,66 @@ CASES = {
     ),
     "session-outside-month": (
         {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 2026-06-15\n    start: '07:30'\n"},
-        ["disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày tiếp không thuộc tháng 05/2026"],
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày tiếp không thuộc tháng 05/2026 đã ghi ở ô Tháng (month)"
+        ],
+    ),
+    "notice-dated-1906": (
+        {
+            LICH: "title: Lịch\nkind: lich\ndocument: {number: 45/TB, date: 1906-02-05}\nmonth: 2026-12\n"
+            "sessions: [{date: 2026-12-15, start: '07:30'}]\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:3: document.date: Ngày ban hành (document.date) là ngày 05/02/1906, "
+            "trước năm 1945; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
+    ),
+    "notice-a-decade-before-its-month": (
+        {
+            LICH: "title: Lịch\nkind: lich\ndocument: {number: 45/TB, date: 05/12/2016}\nmonth: 12/2026\n"
+            "sessions: [{date: 15/12/2026, start: 7h30}]\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:3: document.date: Ngày ban hành (document.date) 05/12/2016 cách "
+            "Tháng của lịch (12/2026) hơn 1 năm; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
+    ),
+    "minutes-dated-years-after-the-session": (
+        {
+            "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\n"
+            "document: {date: 2062-05-15}\nvisitors: 1\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: ngày 15/05/2062 còn hơn 1 năm nữa mới tới; "
+            "có phải gõ nhầm năm 2026 thành 2062? hãy kiểm tra lại"
+        ],
+    ),
+    "budget-document-decades-from-its-year": (
+        {
+            "disclosures/tai-chinh-ngan-sach/2026/dt.yml": "title: Dự toán 2026\nkind: du-toan\nfiscal_year: 2026\n"
+            "document: {date: 10/01/1996}\napproved: {number: 1/QĐ, date: 2025-12-20}\n"
+        },
+        [
+            "disclosures/tai-chinh-ngan-sach/2026/dt.yml:4: document.date: Ngày ban hành (document.date) 10/01/1996 "
+            "cách Năm ngân sách (2026) hơn 3 năm; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
+    ),
+    "recruitment-opens-years-before-its-notice": (
+        {
+            "disclosures/tuyen-dung/2026/tb.yml": "title: Thông báo tuyển dụng\nkind: thong-bao\n"
+            "document: {date: 2026-03-01}\napply_from: 2016-03-05\napply_until: 2016-04-30\n"
+        },
+        [
+            "disclosures/tuyen-dung/2026/tb.yml:4: apply_from: Nhận hồ sơ từ ngày (apply_from) 05/03/2016 cách "
+            "Ngày ban hành (01/03/2026) hơn 1 năm; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
     ),
     "no-visitors-but-count": (
         {
             "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\nvisitors: 2\nno_visitors: true\n"
         },
         [
-            "disclosures/tiep-cong-dan/2026/bb.yml:4: visitors: no_visitors là true (không có công dân đến) nhưng visitors khác 0"
+            'disclosures/tiep-cong-dan/2026/bb.yml:4: visitors: đã chọn "Không có công dân đến" (no_visitors: true) nhưng Số lượt công dân (visitors) khác 0'
         ],
     ),
     "negative-visitors": (

@@ -247,7 +247,7 @@ ATTACHMENT_KINDS = "quyet-dinh, bien-ban-niem-yet, van-ban-trien-khai, bao-cao-k
         ),
         pytest.param(
             "checks:\n  - {rule: truoc, message: x}\n",
-            "12: checks[1].rule: giá trị 'truoc' không hợp lệ; chọn một trong: order, in_month, forbids, min_days, zero_needs",
+            "12: checks[1].rule: giá trị 'truoc' không hợp lệ; chọn một trong: order, in_month, forbids, min_days, zero_needs, near",
             id="checks-rule",
         ),
         pytest.param(

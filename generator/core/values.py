@@ -81,9 +81,7 @@ def parse_time(text: str) -> dt.time:
     m = _CLOCK.match(unquoted(text))
     if m and int(m[1]) <= 23 and int(m[2] or 0) <= 59:
         return dt.time(int(m[1]), int(m[2] or 0))
-    raise ValueError(
-        f"giờ '{text}' không hợp lệ; viết giờ:phút theo 24 giờ, ví dụ 07:30 hoặc 13:30 (7h30 cũng được)"
-    )
+    raise ValueError(f"giờ '{text}' không hợp lệ; viết giờ:phút theo 24 giờ, ví dụ 07:30 hoặc 13:30 (7h30 cũng được)")
 
 
 def parse_month(text: str) -> dt.date:

@@ -304,6 +304,15 @@ class _Definition:
         elif rule == "forbids":
             self.typed(raw["when"], (*path, "when"), ("bool",))
             self.lookup(raw["field"], (*path, "field"))
+        elif rule == "near":
+            first, lists = self.typed(raw["first"], (*path, "first"), ("date", "month", "year"))
+            if lists:
+                self.problem((*path, "first"), "trường mốc không được nằm trong danh sách")
+            self.typed(raw["then"], (*path, "then"), ("date",))
+            if not raw["years"].isascii() or not raw["years"].isdigit():
+                self.problem((*path, "years"), f"'{raw['years']}' không phải là số nguyên không âm")
+            unit = _value_type(first) if first is not None else ""
+            return Check(rule, raw["message"], unit=unit, **{key: raw[key] for key in needed})
         elif rule == "min_days":
             self.typed(raw["first"], (*path, "first"), ("date",))
             self.typed(raw["then"], (*path, "then"), ("date",))
