@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
 import pytest
 
+from generator.core import values
+from generator.records.deadline_rules import add_working_days, is_working_day
 from tests.conftest import run_cli
 
 LICH = "disclosures/tiep-cong-dan/2026/x.yml"
@@ -385,3 +388,74 @@ def test_pasted_character_in_a_value_that_is_not_prose_is_refused(make_project, 
     result = run_cli(root, "check")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert [line for line in result.output.splitlines() if not line.startswith("Có ")] == [expected]
+
+
+# --- schedules that go up too late, and other plausible but odd dates: warned, not refused -------
+
+
+def _warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": cảnh báo: " in line]
+
+
+def _schedule(day: dt.date) -> str:
+    return (
+        f"title: Lịch tiếp công dân tháng {day:%m/%Y}\nkind: lich\nmonth: {day:%Y-%m}\n"
+        f"sessions:\n  - date: {day:%d/%m/%Y}\n    start: 7h30\n"
+    )
+
+
+RULE = (
+    "quy định: đăng trên trang ít nhất 5 ngày làm việc trước buổi tiếp đầu tiên (Luật Tiếp công dân 2013 Điều 18, 24)."
+    " Kiểm tra lại ngày tiếp; nếu ngày đúng, lịch này đăng trễ hạn (nhật ký ghi ngày công bố)"
+)
+
+
+def test_a_schedule_put_up_after_or_just_before_its_first_session_is_warned_about(make_project):
+    """A schedule whose first session is over, or fewer than 5 working days ahead, is warned
+    about by check and publish until it is published; one with time enough, and an old one
+    being entered (the base project's May 2026), are not."""
+    today = values.today()
+    past = today - dt.timedelta(days=1)
+    while past.weekday() == 6:
+        past -= dt.timedelta(days=1)
+    soon = add_working_days(today, 2)
+    later = add_working_days(today, 12)
+    files = {
+        f"disclosures/tiep-cong-dan/{past.year}/lich-qua.yml": _schedule(past),
+        f"disclosures/tiep-cong-dan/{soon.year}/lich-sap.yml": _schedule(soon),
+        f"disclosures/tiep-cong-dan/{later.year}/lich-kip.yml": _schedule(later),
+    }
+    root = make_project(files)
+    left = sum(1 for n in range(1, (soon - today).days) if is_working_day(today + dt.timedelta(days=n)))
+    expected = sorted(
+        [
+            f"disclosures/tiep-cong-dan/{past.year}/lich-qua.yml:5: sessions[1].date: cảnh báo: lịch chưa công bố mà "
+            f"buổi đầu tiên ({past:%d/%m/%Y}) đã qua; {RULE}",
+            f"disclosures/tiep-cong-dan/{soon.year}/lich-sap.yml:5: sessions[1].date: cảnh báo: lịch chưa công bố mà "
+            f"buổi đầu tiên ({soon:%d/%m/%Y}) chỉ còn {left} ngày làm việc nữa; hạn đăng là "
+            f"{add_working_days(soon, -5):%d/%m/%Y}; {RULE}",
+        ]
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 0, result.output
+    assert [w for w in _warnings(result.output) if "lịch chưa công bố" in w] == expected  # (and two in a month)
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    assert [w for w in _warnings(result.output) if "lịch chưa công bố" in w] == expected
+    result = run_cli(root, "check")  # published: the date it went up is in the log
+    assert not [w for w in _warnings(result.output) if "lịch chưa công bố" in w], result.output
+
+
+def test_minutes_dated_before_their_session_are_warned_about(make_project):
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\n"
+            "document: {date: 2026-05-10}\nvisitors: 1\n"
+        }
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 0, result.output
+    assert _warnings(result.output) == [
+        "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: cảnh báo: Ngày ban hành (document.date) trước "
+        "Ngày tiếp (session_date); biên bản lập trong hoặc sau buổi tiếp: kiểm tra lại ngày"
+    ]

@@ -69,6 +69,9 @@ class Check:
     years: str = ""
     unit: str = ""
     """For ``near``: the value type of ``first`` (``date``, ``month`` or ``year``)."""
+    warn: bool = False
+    """``warn: "true"``: a value that breaks the rule is plausible but odd; ``check`` warns
+    (``cảnh báo: …``) instead of refusing the record."""
 
     def problems(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
         """``(field path, message)`` for each value of ``data`` that breaks the rule."""
@@ -139,6 +142,7 @@ def _indexes(path: FieldPath) -> tuple[int, ...]:
     return tuple(part for part in path if isinstance(part, int))
 
 
-def run_checks(checks: Any, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
-    """Every ``(field path, message)`` of ``checks`` (a sequence of :class:`Check`)."""
-    return [found for check in checks for found in check.problems(data)]
+def run_checks(checks: Any, data: dict[str, Any], warnings: bool = False) -> list[tuple[FieldPath, str]]:
+    """Every ``(field path, message)`` of ``checks`` (a sequence of :class:`Check`): the
+    refusing ones, or with ``warnings`` the ones marked ``warn``."""
+    return [found for check in checks if check.warn == warnings for found in check.problems(data)]

@@ -781,7 +781,8 @@ def _label(fields: dict[str, Field], path: FieldPath) -> str:
 def _far_dates(record: Record, common: dict[str, Field], today: dt.date) -> list[Problem]:
     """Dates years ahead of today, or before 1945: a mistyped year (``2062``, ``1906``) would
     otherwise put a session, a deadline or a document decades away without a word."""
-    ends = {check.then for check in (*COMMON_CHECKS, *record.category.checks) if check.rule in ("order", "min_days")}
+    checks = (*COMMON_CHECKS, *record.category.checks)
+    ends = {check.then for check in checks if check.rule in ("order", "min_days") and not check.warn}
     fields = record.category.all_fields(common, record.kind)
     found: list[tuple[FieldPath, dt.date, str]] = []
     for path, value in _dated(record.data):
