@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
+import subprocess
 
 import pytest
 
 from generator.core import values
 from generator.records.deadline_rules import add_working_days, is_working_day
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 LICH = "disclosures/tiep-cong-dan/2026/x.yml"
 
@@ -459,3 +461,31 @@ def test_minutes_dated_before_their_session_are_warned_about(make_project):
         "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: cảnh báo: Ngày ban hành (document.date) trước "
         "Ngày tiếp (session_date); biên bản lập trong hoặc sau buổi tiếp: kiểm tra lại ngày"
     ]
+
+
+# --- the evidence dossier never lands untracked in the project -----------------------------------
+
+
+def test_evidence_goes_by_default_into_an_ignored_folder_of_the_project(make_project, tmp_path, monkeypatch):
+    """``congkhai evidence`` without ``--out`` writes ``ho-so-minh-chung-YYYY/`` and its .zip in
+    the project folder (not wherever the command was started), and the project's .gitignore
+    (as ``congkhai init`` writes it, and this repository's) keeps both out of git."""
+    root = make_project()
+    shutil.copyfile(REPO / "generator/staff/project_template/gitignore", root / ".gitignore")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run_cli(root, "evidence", "--year", "2026")
+    assert result.exit_code == 0, result.output
+    folder = root / "ho-so-minh-chung-2026"
+    assert f"Đã lập hồ sơ minh chứng năm 2026: {folder}" in result.output
+    assert (folder / "kiem-tra.py").is_file() and folder.with_suffix(".zip").is_file()
+    assert not list(elsewhere.iterdir())
+    git = ["git", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(root)], check=True)
+    status = subprocess.run(
+        [*git, "-C", str(root), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True
+    )
+    assert "ho-so-minh-chung" not in status.stdout and "mkdocs.yml" in status.stdout
+    for name in ("ho-so-minh-chung-2026/kiem-tra.py", "ho-so-minh-chung-2026.zip"):
+        assert subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", name]).returncode == 0, name
