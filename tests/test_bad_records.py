@@ -154,7 +154,8 @@ CASES = {
             "document: {date: 2062-05-15}\nvisitors: 1\n"
         },
         [
-            "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: ngày 15/05/2062 còn hơn 1 năm nữa mới tới; "
+            "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: Ngày ban hành (document.date) là ngày 15/05/2062, "
+            "còn hơn 1 năm nữa mới tới; "
             "có phải gõ nhầm năm 2026 thành 2062? hãy kiểm tra lại"
         ],
     ),

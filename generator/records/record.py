@@ -812,7 +812,12 @@ def _far_dates(record: Record, common: dict[str, Field], today: dt.date) -> list
         near = sorted({y for y in years if abs(y - today.year) <= 1} | {today.year})
         guess = next((y for y in near if sorted(str(y)) == sorted(str(value.year))), None)
         hint = f"có phải gõ nhầm năm {guess} thành {value.year}?" if guess else f"có phải gõ nhầm năm {value.year}?"
-        problems.append(record.problem(path, f"{what} còn hơn {limit // 365} năm nữa mới tới; {hint} hãy kiểm tra lại"))
+        problems.append(
+            record.problem(
+                path,
+                f"{_label(fields, path)} là {what}, còn hơn {limit // 365} năm nữa mới tới; {hint} hãy kiểm tra lại",
+            )
+        )
     return problems
 
 
