@@ -266,6 +266,21 @@ ATTACHMENT_KINDS = "quyet-dinh, bien-ban-niem-yet, van-ban-trien-khai, bao-cao-k
             id="checks-compare",
         ),
         pytest.param(
+            "checks:\n  - {rule: near, first: buoi.ngay, then: document.date, years: '1', message: x}\n",
+            "12: checks[1].first: trường mốc không được nằm trong danh sách",
+            id="checks-near-list",
+        ),
+        pytest.param(
+            "checks:\n  - {rule: near, first: document.date, then: buoi.ngay, years: mot, message: x}\n",
+            "12: checks[1].years: 'mot' không phải là số nguyên không âm",
+            id="checks-near-years",
+        ),
+        pytest.param(
+            "checks:\n  - {rule: order, first: buoi.ngay, then: buoi.ngay, warn: co, message: x}\n",
+            "12: checks[1].warn: giá trị 'co' không hợp lệ; chọn một trong: true, false",
+            id="checks-warn",
+        ),
+        pytest.param(
             "calendar:\n  field: xong\n",
             "12: calendar.field: trường 'xong' phải là một danh sách các buổi (type: list với item) của chuyên mục",
             id="calendar-field",
