@@ -718,7 +718,8 @@ def report(obj: dict[str, str], year_text: str, formats: str, out: str) -> None:
     "--out",
     default=None,
     type=click.Path(file_okay=False),
-    help="Thư mục ghi hồ sơ, phải chưa có hoặc trống (mặc định: ho-so-minh-chung-YYYY); tệp .zip nằm cạnh nó.",
+    help="Thư mục ghi hồ sơ, phải chưa có hoặc trống (mặc định: ho-so-minh-chung-YYYY trong thư mục dự án, "
+    "đã có trong .gitignore); tệp .zip nằm cạnh nó.",
 )
 @click.pass_obj
 def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
@@ -734,7 +735,7 @@ def evidence(obj: dict[str, str], year_text: str, out: str | None) -> None:
         made = make_dossier(
             settings,
             year,
-            Path(out or f"ho-so-minh-chung-{year}"),
+            Path(out) if out else settings.root / f"ho-so-minh-chung-{year}",
             lambda folder: _build_site(obj["config_file"], folder),
         )
     except CongkhaiError as exc:

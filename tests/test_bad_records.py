@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import shutil
+import subprocess
 
 import pytest
 
-from tests.conftest import run_cli
+from generator.core import values
+from generator.records.deadline_rules import add_working_days, is_working_day
+from tests.conftest import REPO, run_cli
 
 LICH = "disclosures/tiep-cong-dan/2026/x.yml"
 
@@ -117,20 +122,69 @@ CASES = {
         },
         ["disclosures/tiep-cong-dan/2026/x.yml:5: sample: 'yes' không hợp lệ; chỉ viết true hoặc false"],
     ),
-    "time-without-quotes": (
-        {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 2026-05-15\n    start: 7:30\n"},
-        ["disclosures/tiep-cong-dan/2026/x.yml:6: sessions[1].start: giờ '7:30' thiếu số 0 ở đầu: viết \"07:30\""],
-    ),
     "session-outside-month": (
         {LICH: "title: Lịch\nkind: lich\nmonth: 2026-05\nsessions:\n  - date: 2026-06-15\n    start: '07:30'\n"},
-        ["disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày tiếp không thuộc tháng 05/2026"],
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày tiếp không thuộc tháng 05/2026 đã ghi ở ô Tháng (month)"
+        ],
+    ),
+    "notice-dated-1906": (
+        {
+            LICH: "title: Lịch\nkind: lich\ndocument: {number: 45/TB, date: 1906-02-05}\nmonth: 2026-12\n"
+            "sessions: [{date: 2026-12-15, start: '07:30'}]\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:3: document.date: Ngày ban hành (document.date) là ngày 05/02/1906, "
+            "trước năm 1945; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
+    ),
+    "notice-a-decade-before-its-month": (
+        {
+            LICH: "title: Lịch\nkind: lich\ndocument: {number: 45/TB, date: 05/12/2016}\nmonth: 12/2026\n"
+            "sessions: [{date: 15/12/2026, start: 7h30}]\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/x.yml:3: document.date: Ngày ban hành (document.date) 05/12/2016 cách "
+            "Tháng của lịch (12/2026) hơn 1 năm; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
+    ),
+    "minutes-dated-years-after-the-session": (
+        {
+            "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\n"
+            "document: {date: 2062-05-15}\nvisitors: 1\n"
+        },
+        [
+            "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: Ngày ban hành (document.date) là ngày 15/05/2062, "
+            "còn hơn 1 năm nữa mới tới; "
+            "có phải gõ nhầm năm 2026 thành 2062? hãy kiểm tra lại"
+        ],
+    ),
+    "budget-document-decades-from-its-year": (
+        {
+            "disclosures/tai-chinh-ngan-sach/2026/dt.yml": "title: Dự toán 2026\nkind: du-toan\nfiscal_year: 2026\n"
+            "document: {date: 10/01/1996}\napproved: {number: 1/QĐ, date: 2025-12-20}\n"
+        },
+        [
+            "disclosures/tai-chinh-ngan-sach/2026/dt.yml:4: document.date: Ngày ban hành (document.date) 10/01/1996 "
+            "cách Năm ngân sách (2026) hơn 3 năm; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
+    ),
+    "recruitment-opens-years-before-its-notice": (
+        {
+            "disclosures/tuyen-dung/2026/tb.yml": "title: Thông báo tuyển dụng\nkind: thong-bao\n"
+            "document: {date: 2026-03-01}\napply_from: 2016-03-05\napply_until: 2016-04-30\n"
+        },
+        [
+            "disclosures/tuyen-dung/2026/tb.yml:4: apply_from: Nhận hồ sơ từ ngày (apply_from) 05/03/2016 cách "
+            "Ngày ban hành (01/03/2026) hơn 1 năm; có phải gõ nhầm năm? hãy kiểm tra lại"
+        ],
     ),
     "no-visitors-but-count": (
         {
             "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\nvisitors: 2\nno_visitors: true\n"
         },
         [
-            "disclosures/tiep-cong-dan/2026/bb.yml:4: visitors: no_visitors là true (không có công dân đến) nhưng visitors khác 0"
+            'disclosures/tiep-cong-dan/2026/bb.yml:4: visitors: đã chọn "Không có công dân đến" (no_visitors: true) nhưng Số lượt công dân (visitors) khác 0'
         ],
     ),
     "negative-visitors": (
@@ -215,9 +269,10 @@ def test_all_problems_of_a_record_are_reported_at_once(make_project):
     result = run_cli(root, "check")
     assert result.exit_code == 1
     assert result.output.splitlines()[:3] == [
-        "disclosures/tiep-cong-dan/2026/x.yml:3: month: tháng '2026-13' không hợp lệ; viết dạng 2026-05",
+        "disclosures/tiep-cong-dan/2026/x.yml:3: month: tháng '2026-13' không hợp lệ; viết dạng 2026-05 hoặc 05/2026",
         "disclosures/tiep-cong-dan/2026/x.yml:5: sessions[1].date: ngày '2026-05-32' không tồn tại",
-        'disclosures/tiep-cong-dan/2026/x.yml:6: sessions[1].start: giờ \'25:00\' không hợp lệ; viết giờ:phút theo 24 giờ, hai chữ số mỗi phần, ví dụ "07:30", "13:30"',
+        "disclosures/tiep-cong-dan/2026/x.yml:6: sessions[1].start: giờ '25:00' không hợp lệ; viết giờ:phút theo 24 giờ, "
+        "ví dụ 07:30 hoặc 13:30 (7h30 cũng được)",
     ]
 
 
@@ -336,3 +391,102 @@ def test_pasted_character_in_a_value_that_is_not_prose_is_refused(make_project, 
     result = run_cli(root, "check")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert [line for line in result.output.splitlines() if not line.startswith("Có ")] == [expected]
+
+
+# --- schedules that go up too late, and other plausible but odd dates: warned, not refused -------
+
+
+def _warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": cảnh báo: " in line]
+
+
+def _schedule(day: dt.date) -> str:
+    return (
+        f"title: Lịch tiếp công dân tháng {day:%m/%Y}\nkind: lich\nmonth: {day:%Y-%m}\n"
+        f"sessions:\n  - date: {day:%d/%m/%Y}\n    start: 7h30\n"
+    )
+
+
+RULE = (
+    "quy định: đăng trên trang ít nhất 5 ngày làm việc trước buổi tiếp đầu tiên (Luật Tiếp công dân 2013 Điều 18, 24)."
+    " Kiểm tra lại ngày tiếp; nếu ngày đúng, lịch này đăng trễ hạn (nhật ký ghi ngày công bố)"
+)
+
+
+def test_a_schedule_put_up_after_or_just_before_its_first_session_is_warned_about(make_project):
+    """A schedule whose first session is over, or fewer than 5 working days ahead, is warned
+    about by check and publish until it is published; one with time enough, and an old one
+    being entered (the base project's May 2026), are not."""
+    today = values.today()
+    past = today - dt.timedelta(days=1)
+    while past.weekday() == 6:
+        past -= dt.timedelta(days=1)
+    soon = add_working_days(today, 2)
+    later = add_working_days(today, 12)
+    files = {
+        f"disclosures/tiep-cong-dan/{past.year}/lich-qua.yml": _schedule(past),
+        f"disclosures/tiep-cong-dan/{soon.year}/lich-sap.yml": _schedule(soon),
+        f"disclosures/tiep-cong-dan/{later.year}/lich-kip.yml": _schedule(later),
+    }
+    root = make_project(files)
+    left = sum(1 for n in range(1, (soon - today).days) if is_working_day(today + dt.timedelta(days=n)))
+    expected = sorted(
+        [
+            f"disclosures/tiep-cong-dan/{past.year}/lich-qua.yml:5: sessions[1].date: cảnh báo: lịch chưa công bố mà "
+            f"buổi đầu tiên ({past:%d/%m/%Y}) đã qua; {RULE}",
+            f"disclosures/tiep-cong-dan/{soon.year}/lich-sap.yml:5: sessions[1].date: cảnh báo: lịch chưa công bố mà "
+            f"buổi đầu tiên ({soon:%d/%m/%Y}) chỉ còn {left} ngày làm việc nữa; hạn đăng là "
+            f"{add_working_days(soon, -5):%d/%m/%Y}; {RULE}",
+        ]
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 0, result.output
+    assert [w for w in _warnings(result.output) if "lịch chưa công bố" in w] == expected  # (and two in a month)
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    assert [w for w in _warnings(result.output) if "lịch chưa công bố" in w] == expected
+    result = run_cli(root, "check")  # published: the date it went up is in the log
+    assert not [w for w in _warnings(result.output) if "lịch chưa công bố" in w], result.output
+
+
+def test_minutes_dated_before_their_session_are_warned_about(make_project):
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/2026/bb.yml": "title: Biên bản\nkind: bien-ban\nsession_date: 2026-05-15\n"
+            "document: {date: 2026-05-10}\nvisitors: 1\n"
+        }
+    )
+    result = run_cli(root, "check")
+    assert result.exit_code == 0, result.output
+    assert _warnings(result.output) == [
+        "disclosures/tiep-cong-dan/2026/bb.yml:4: document.date: cảnh báo: Ngày ban hành (document.date) trước "
+        "Ngày tiếp (session_date); biên bản lập trong hoặc sau buổi tiếp: kiểm tra lại ngày"
+    ]
+
+
+# --- the evidence dossier never lands untracked in the project -----------------------------------
+
+
+def test_evidence_goes_by_default_into_an_ignored_folder_of_the_project(make_project, tmp_path, monkeypatch):
+    """``congkhai evidence`` without ``--out`` writes ``ho-so-minh-chung-YYYY/`` and its .zip in
+    the project folder (not wherever the command was started), and the project's .gitignore
+    (as ``congkhai init`` writes it, and this repository's) keeps both out of git."""
+    root = make_project()
+    shutil.copyfile(REPO / "generator/staff/project_template/gitignore", root / ".gitignore")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run_cli(root, "evidence", "--year", "2026")
+    assert result.exit_code == 0, result.output
+    folder = root / "ho-so-minh-chung-2026"
+    assert f"Đã lập hồ sơ minh chứng năm 2026: {folder}" in result.output
+    assert (folder / "kiem-tra.py").is_file() and folder.with_suffix(".zip").is_file()
+    assert not list(elsewhere.iterdir())
+    git = ["git", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(root)], check=True)
+    status = subprocess.run(
+        [*git, "-C", str(root), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True
+    )
+    assert "ho-so-minh-chung" not in status.stdout and "mkdocs.yml" in status.stdout
+    for name in ("ho-so-minh-chung-2026/kiem-tra.py", "ho-so-minh-chung-2026.zip"):
+        assert subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", name]).returncode == 0, name

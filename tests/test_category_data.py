@@ -247,7 +247,7 @@ ATTACHMENT_KINDS = "quyet-dinh, bien-ban-niem-yet, van-ban-trien-khai, bao-cao-k
         ),
         pytest.param(
             "checks:\n  - {rule: truoc, message: x}\n",
-            "12: checks[1].rule: giá trị 'truoc' không hợp lệ; chọn một trong: order, in_month, forbids, min_days, zero_needs",
+            "12: checks[1].rule: giá trị 'truoc' không hợp lệ; chọn một trong: order, in_month, forbids, min_days, zero_needs, near",
             id="checks-rule",
         ),
         pytest.param(
@@ -264,6 +264,21 @@ ATTACHMENT_KINDS = "quyet-dinh, bien-ban-niem-yet, van-ban-trien-khai, bao-cao-k
             "checks:\n  - {rule: order, first: buoi.ngay, then: buoi.bat_dau, message: x}\n",
             "12: checks[1].then: trường 'buoi.bat_dau' có kiểu time, khác kiểu date của 'buoi.ngay'; không so sánh được",
             id="checks-compare",
+        ),
+        pytest.param(
+            "checks:\n  - {rule: near, first: buoi.ngay, then: document.date, years: '1', message: x}\n",
+            "12: checks[1].first: trường mốc không được nằm trong danh sách",
+            id="checks-near-list",
+        ),
+        pytest.param(
+            "checks:\n  - {rule: near, first: document.date, then: buoi.ngay, years: mot, message: x}\n",
+            "12: checks[1].years: 'mot' không phải là số nguyên không âm",
+            id="checks-near-years",
+        ),
+        pytest.param(
+            "checks:\n  - {rule: order, first: buoi.ngay, then: buoi.ngay, warn: co, message: x}\n",
+            "12: checks[1].warn: giá trị 'co' không hợp lệ; chọn một trong: true, false",
+            id="checks-warn",
         ),
         pytest.param(
             "calendar:\n  field: xong\n",

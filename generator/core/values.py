@@ -18,11 +18,7 @@ from zoneinfo import ZoneInfo
 
 from generator.core.config import TIMEZONE
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_VN_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
-_TIME = re.compile(r"^(\d{2}):(\d{2})$")
-_LOOSE_TIME = re.compile(r"^(\d{1,2}) ?(?:[:hHgG.]|giờ) ?(\d{2})?(?: ?(?:phút|p))?$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
@@ -44,20 +40,33 @@ def curly_quoted(text: str) -> str | None:
     return None
 
 
-_SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
+_SHORT_MONTH = re.compile(r"^(?:th[áa]ng\s*)?(\d{1,2})/(\d{4})$", re.ASCII | re.IGNORECASE)
+_LOOSE_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
+_CLOCK = re.compile(r"^(\d{1,2})\s*(?::|h|g|giờ)\s*(?:(\d{2})\s*(?:phút|p)?)?$", re.ASCII | re.IGNORECASE)
+_QUOTES = "\"'" + CURLY_QUOTES
+
+
+def unquoted(text: str) -> str:
+    """``text`` without surrounding spaces and one pair of quotation marks around it: a form
+    sends ``"07:30"`` (seven characters) when the clerk types the quotes a hint shows, and
+    Word turns them into ``“07:30”``. Straight quotes must match; curly ones are any pair."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        straight = text[0] in "\"'" or text[-1] in "\"'"
+        if not straight or text[0] == text[-1]:
+            return text[1:-1].strip()
+    return text
 
 
 def parse_date(text: str) -> dt.date:
-    """``2026-06-05`` or ``05/06/2026`` (both 5 June 2026); anything else is an error."""
-    if m := _ISO_DATE.match(text):
+    """``2026-06-05``, ``05/06/2026`` or ``5/6/2026`` (all 5 June 2026), also inside quotation
+    marks; anything else is an error."""
+    value = unquoted(text)
+    if m := _ISO_DATE.match(value):
         year, month, day = (int(g) for g in m.groups())
-    elif m := _VN_DATE.match(text):
+    elif m := _SHORT_DATE.match(value):
         day, month, year = (int(g) for g in m.groups())
-    elif m := _SHORT_DATE.match(text):
-        day, month, year = (int(g) for g in m.groups())
-        raise ValueError(
-            f"ngày '{text}' thiếu số 0 ở đầu: viết {day:02d}/{month:02d}/{year} (hoặc {year}-{month:02d}-{day:02d})"
-        )
     else:
         raise ValueError(f"ngày '{text}' không đúng dạng; viết 2026-06-05 hoặc 05/06/2026")
     try:
@@ -67,27 +76,26 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_time(text: str) -> dt.time:
-    """``07:30`` (24-hour clock)."""
-    m = _TIME.match(text)
-    if m and int(m[1]) <= 23 and int(m[2]) <= 59:
-        return dt.time(int(m[1]), int(m[2]))
-    loose = _LOOSE_TIME.match(text.strip())
-    if loose and int(loose[1]) <= 23 and int(loose[2] or 0) <= 59:
-        written = f"{int(loose[1]):02d}:{int(loose[2] or 0):02d}"
-        if text.strip() == f"{int(loose[1])}:{loose[2]}":
-            raise ValueError(f"giờ '{text}' thiếu số 0 ở đầu: viết \"{written}\"")
-        raise ValueError(f"giờ '{text}' không đúng dạng; viết giờ:phút theo 24 giờ, hai chữ số mỗi phần: \"{written}\"")
-    raise ValueError(
-        f'giờ \'{text}\' không hợp lệ; viết giờ:phút theo 24 giờ, hai chữ số mỗi phần, ví dụ "07:30", "13:30"'
-    )
+    """``07:30`` (24-hour clock), also written ``7:30``, ``7h30``, ``7g30``, ``7 giờ 30``,
+    ``7h`` or inside quotation marks."""
+    m = _CLOCK.match(unquoted(text))
+    if m and int(m[1]) <= 23 and int(m[2] or 0) <= 59:
+        return dt.time(int(m[1]), int(m[2] or 0))
+    raise ValueError(f"giờ '{text}' không hợp lệ; viết giờ:phút theo 24 giờ, ví dụ 07:30 hoặc 13:30 (7h30 cũng được)")
 
 
 def parse_month(text: str) -> dt.date:
-    """``2026-05`` -> the first day of that month."""
-    m = _MONTH.match(text)
-    if not m or not 1 <= int(m[2]) <= 12:
-        raise ValueError(f"tháng '{text}' không hợp lệ; viết dạng 2026-05")
-    return dt.date(int(m[1]), int(m[2]), 1)
+    """``2026-05`` or ``05/2026`` (``5/2026``, ``tháng 5/2026``) -> the first day of that month."""
+    value = unquoted(text)
+    if m := _LOOSE_MONTH.match(value):
+        year, month = int(m[1]), int(m[2])
+    elif m := _SHORT_MONTH.match(value):
+        month, year = int(m[1]), int(m[2])
+    else:
+        month = year = 0
+    if not 1 <= month <= 12:
+        raise ValueError(f"tháng '{text}' không hợp lệ; viết dạng 2026-05 hoặc 05/2026")
+    return dt.date(year, month, 1)
 
 
 def parse_int(text: str) -> int:

@@ -103,6 +103,7 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "rule": {"enum": list(CHECK_KEYS)},
                     "message": {"type": "string"},
+                    "warn": {"enum": ["true", "false"]},
                     **{key: {"type": "string"} for keys in CHECK_KEYS.values() for key in keys},
                 },
             },
@@ -277,13 +278,14 @@ class _Definition:
         rule = raw["rule"]
         needed = CHECK_KEYS[rule]
         for key in raw:
-            if key not in (*needed, "rule", "message"):
+            if key not in (*needed, "rule", "message", "warn"):
                 self.problem((*path, key), f"khóa này không dùng cho rule: {rule}; dùng: {', '.join(needed)}")
         for key in needed:
             if raw.get(key) is None:
                 self.problem((*path, key), "thiếu trường bắt buộc")
+        warn = raw.get("warn") == "true"
         if any(raw.get(key) is None for key in needed):
-            return Check(rule, raw["message"])
+            return Check(rule, raw["message"], warn=warn)
         if rule == "order":
             first, first_lists = self.typed(raw["first"], (*path, "first"), ORDERED_TYPES)
             then, then_lists = self.typed(raw["then"], (*path, "then"), ORDERED_TYPES)
@@ -304,6 +306,15 @@ class _Definition:
         elif rule == "forbids":
             self.typed(raw["when"], (*path, "when"), ("bool",))
             self.lookup(raw["field"], (*path, "field"))
+        elif rule == "near":
+            first, lists = self.typed(raw["first"], (*path, "first"), ("date", "month", "year"))
+            if lists:
+                self.problem((*path, "first"), "trường mốc không được nằm trong danh sách")
+            self.typed(raw["then"], (*path, "then"), ("date",))
+            if not raw["years"].isascii() or not raw["years"].isdigit():
+                self.problem((*path, "years"), f"'{raw['years']}' không phải là số nguyên không âm")
+            unit = _value_type(first) if first is not None else ""
+            return Check(rule, raw["message"], unit=unit, warn=warn, **{key: raw[key] for key in needed})
         elif rule == "min_days":
             self.typed(raw["first"], (*path, "first"), ("date",))
             self.typed(raw["then"], (*path, "then"), ("date",))
@@ -314,7 +325,7 @@ class _Definition:
             if found is not None and found.type not in ("int", "list"):
                 self.problem((*path, "field"), f"trường '{raw['field']}' có kiểu {found.type}; cần kiểu int hoặc list")
             self.typed(raw["needs"], (*path, "needs"), ("bool",))
-        return Check(rule, raw["message"], **{key: raw[key] for key in needed})
+        return Check(rule, raw["message"], warn=warn, **{key: raw[key] for key in needed})
 
     def calendar(self, raw: dict[str, Any]) -> CalendarSpec | None:
         holder = self.fields.get(raw["field"])

@@ -17,6 +17,7 @@ CHECK_KEYS = {
     "forbids": ("when", "field"),
     "min_days": ("first", "then", "days"),
     "zero_needs": ("field", "needs"),
+    "near": ("first", "then", "years"),
 }
 """Each kind of cross-field check and the keys it needs (besides ``rule`` and ``message``)."""
 
@@ -49,7 +50,11 @@ class Check:
     - ``min_days``: from ``first`` to ``then`` (two dates, both days counted) there are at
       least ``days`` days (``{count}`` in the message becomes the days there are);
     - ``zero_needs``: when ``field`` is 0 (or an empty list), the bool field ``needs`` must
-      be true (``visitors: 0`` needs ``no_visitors: true``).
+      be true (``visitors: 0`` needs ``no_visitors: true``);
+    - ``near``: every date at ``then`` lies within ``years`` years of the record's own period,
+      the date, month or year at ``first`` (a document dated 1906 for a 2026 schedule is a
+      slip); ``{date}``, ``{first}`` and ``{years}`` in the message become the date, the
+      period (``12/2026``) and the number of years.
     """
 
     rule: str
@@ -61,6 +66,12 @@ class Check:
     when: str = ""
     days: str = ""
     needs: str = ""
+    years: str = ""
+    unit: str = ""
+    """For ``near``: the value type of ``first`` (``date``, ``month`` or ``year``)."""
+    warn: bool = False
+    """``warn: "true"``: a value that breaks the rule is plausible but odd; ``check`` warns
+    (``cảnh báo: …``) instead of refusing the record."""
 
     def problems(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
         """``(field path, message)`` for each value of ``data`` that breaks the rule."""
@@ -90,13 +101,48 @@ class Check:
                         out.append((path, self.message.replace("{count}", str(count)).replace("{days}", self.days)))
         elif self.rule == "zero_needs" and not any(value is True for _, value in _expand(data, self.needs)):
             out += [(path, self.message) for path, value in _expand(data, self.field) if value in (0, [])]
+        elif self.rule == "near":
+            out += self._far(data)
         return out
+
+    def _far(self, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+        found = [value for _, value in _expand(data, self.first)]
+        if not found or not isinstance(found[0], (dt.date, int)) or isinstance(found[0], bool):
+            return []
+        own = found[0]
+        if isinstance(own, int):
+            if not 1 <= own <= 9999:
+                return []
+            start, end, shown = dt.date(own, 1, 1), dt.date(own, 12, 31), str(own)
+        elif self.unit == "month":
+            start, end, shown = own, _add_months(own, 1) - dt.timedelta(days=1), f"{own:%m/%Y}"
+        else:
+            start, end, shown = own, own, f"{own:%d/%m/%Y}"
+        years = int(self.years)
+        earliest, latest = _add_years(start, -years), _add_years(end, years)
+        out = []
+        for path, value in _expand(data, self.then):
+            if isinstance(value, dt.date) and not earliest <= value <= latest:
+                text = self.message.replace("{date}", f"{value:%d/%m/%Y}").replace("{first}", shown)
+                out.append((path, text.replace("{years}", self.years)))
+        return out
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    year = min(max(day.year + years, 1), 9999)
+    return day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=year)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(min(index // 12, 9999), index % 12 + 1, 1) if index // 12 <= 9999 else dt.date.max
 
 
 def _indexes(path: FieldPath) -> tuple[int, ...]:
     return tuple(part for part in path if isinstance(part, int))
 
 
-def run_checks(checks: Any, data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
-    """Every ``(field path, message)`` of ``checks`` (a sequence of :class:`Check`)."""
-    return [found for check in checks for found in check.problems(data)]
+def run_checks(checks: Any, data: dict[str, Any], warnings: bool = False) -> list[tuple[FieldPath, str]]:
+    """Every ``(field path, message)`` of ``checks`` (a sequence of :class:`Check`): the
+    refusing ones, or with ``warnings`` the ones marked ``warn``."""
+    return [found for check in checks if check.warn == warnings for found in check.problems(data)]

@@ -689,8 +689,18 @@ def _near_name(folder: Path, name: str) -> str:
 
 
 COMMON_CHECKS = (
-    Check("order", "ngày hết hiệu lực trước ngày có hiệu lực", first="valid_from", then="valid_until"),
-    Check("order", "ngày kết thúc niêm yết trước ngày bắt đầu", first="posting.from", then="posting.to"),
+    Check(
+        "order",
+        "Hiệu lực đến ngày (valid_until) trước Hiệu lực từ ngày (valid_from)",
+        first="valid_from",
+        then="valid_until",
+    ),
+    Check(
+        "order",
+        "Niêm yết đến ngày (posting.to) trước Niêm yết từ ngày (posting.from)",
+        first="posting.from",
+        then="posting.to",
+    ),
 )
 """Rules across the common fields (``_common.yml``) every record may carry; a category's
 own rules are data (``checks:`` of its file, :meth:`Category.check`)."""
@@ -752,12 +762,27 @@ _FAR_DAYS = 2 * 365
 """A date more than this many days (about 2 years) ahead of today is taken for a typo (2062 for 2026)."""
 _FAR_END_DAYS = 10 * 365
 """The same for the end of a period (``valid_until``, ``apply_until``): a plan may run five years."""
+_FAR_ISSUE_DAYS = 365
+"""The same for the date a document was signed (``document.date``, ``approved.date``): at most a year ahead."""
+_ISSUED = {"document.date", "approved.date"}
+EARLIEST_DATE = dt.date(1945, 1, 1)
+"""No record of the office is dated before 1945 (the state was founded on 2 September 1945):
+an earlier date is a mistyped year (1906 for 2006 or 2026)."""
+
+
+def _label(fields: dict[str, Field], path: FieldPath) -> str:
+    """The form's label of the field at ``path`` and its name in the file: ``Ngày ban hành (document.date)``."""
+    dotted = ".".join(part for part in path if isinstance(part, str))
+    spec = fields.get(path[0]) if path and isinstance(path[0], str) else None
+    found = spec.find(path[1:]) if spec is not None else None
+    return f"{found.label} ({dotted})" if found is not None and found.label else dotted
 
 
 def _far_dates(record: Record, common: dict[str, Field], today: dt.date) -> list[Problem]:
-    """Dates years ahead of today: a mistyped year (``2062``) would otherwise put a session,
-    a deadline or a document decades away without a word."""
-    ends = {check.then for check in (*COMMON_CHECKS, *record.category.checks) if check.rule in ("order", "min_days")}
+    """Dates years ahead of today, or before 1945: a mistyped year (``2062``, ``1906``) would
+    otherwise put a session, a deadline or a document decades away without a word."""
+    checks = (*COMMON_CHECKS, *record.category.checks)
+    ends = {check.then for check in checks if check.rule in ("order", "min_days") and not check.warn}
     fields = record.category.all_fields(common, record.kind)
     found: list[tuple[FieldPath, dt.date, str]] = []
     for path, value in _dated(record.data):
@@ -772,13 +797,27 @@ def _far_dates(record: Record, common: dict[str, Field], today: dt.date) -> list
     years = [d.year for _, d, _ in found]
     for path, value, what in found:
         dotted = ".".join(part for part in path if isinstance(part, str))
-        limit = _FAR_END_DAYS if dotted in ends else _FAR_DAYS
+        if value < EARLIEST_DATE:
+            problems.append(
+                record.problem(
+                    path,
+                    f"{_label(fields, path)} là {what}, trước năm {EARLIEST_DATE.year}; "
+                    "có phải gõ nhầm năm? hãy kiểm tra lại",
+                )
+            )
+            continue
+        limit = _FAR_END_DAYS if dotted in ends else _FAR_ISSUE_DAYS if dotted in _ISSUED else _FAR_DAYS
         if (value - today).days <= limit:
             continue
         near = sorted({y for y in years if abs(y - today.year) <= 1} | {today.year})
         guess = next((y for y in near if sorted(str(y)) == sorted(str(value.year))), None)
         hint = f"có phải gõ nhầm năm {guess} thành {value.year}?" if guess else f"có phải gõ nhầm năm {value.year}?"
-        problems.append(record.problem(path, f"{what} còn hơn {limit // 365} năm nữa mới tới; {hint} hãy kiểm tra lại"))
+        problems.append(
+            record.problem(
+                path,
+                f"{_label(fields, path)} là {what}, còn hơn {limit // 365} năm nữa mới tới; {hint} hãy kiểm tra lại",
+            )
+        )
     return problems
 
 

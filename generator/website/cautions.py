@@ -10,7 +10,12 @@ succeed (exit status 0).
 - a record in a year folder (``2025/``) that is not the year of its date, while it is not
   yet published (a published address never changes);
 - a personal name where the category asks for a title (a field whose ``help`` starts
-  with "Chức danh": ``document.signer``, ``host``).
+  with "Chức danh": ``document.signer``, ``host``);
+- a category's ``checks`` marked ``warn: "true"`` (minutes dated before their session);
+- a schedule (a kind whose deadline rule counts ``before`` its first session) not yet
+  published whose deadline has passed: its first session is over, or less than the rule's
+  working days ahead. Schedules whose first session is more than :data:`BACKFILL_DAYS` ago
+  are history being entered, which ``status`` reports by attested time: no warning.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 from generator.core.errors import Problem
 from generator.core.values import fold, format_date
 from generator.core.yamltext import Path as FieldPath
+from generator.records.checks import run_checks
+from generator.records.deadline_rules import is_working_day
 from generator.records.fields import Field
 from generator.records.privacy import _FAMILY, _TITLE_WORDS, mask
 from generator.records.record import Record
@@ -32,6 +39,9 @@ EARLIEST = dt.time(6, 0)
 LATEST = dt.time(20, 0)
 _NAME = re.compile(rf"(?<!\w)(?:{_FAMILY})(?:\s+[^\W\d_]+){{1,3}}")
 _YEAR_FOLDER = re.compile(r"^(19|20)\d\d$")
+BACKFILL_DAYS = 31
+"""A schedule whose first session is more than this many days before today is an old one being
+entered into the site (its lateness is for ``status``, from the log), not a slip to warn about."""
 
 
 def _warn(record: Record, path: FieldPath, message: str) -> Problem:
@@ -50,6 +60,8 @@ def cautions(site: Site, new: set[str] | frozenset[str] = frozenset()) -> list[P
         out += _future(record, site.today)
         if record.key not in logged:
             out += _year_folder(record)
+            out += _late_schedule(record, site.today)
+        out += [_warn(record, path, message) for path, message in run_checks(record.category.checks, record.data, True)]
         wanted = (record.category.slug, record.kind)
         if wanted not in titled:
             titled[wanted] = {path for path, _ in _titled(record.category.all_fields(site.common, record.kind))}
@@ -133,6 +145,48 @@ def _future(record: Record, today: dt.date) -> list[Problem]:
                 ]
             return []
     return []
+
+
+def _late_schedule(record: Record, today: dt.date) -> list[Problem]:
+    """A schedule going up after its deadline: the category's rule for its kind counts
+    ``before`` the first session (``tiep-cong-dan``/``lich``: 5 working days)."""
+    rules = record.category.deadlines
+    rule = rules.rule_for(record.kind)
+    if rule is None or not rule.before or record.data.get("withdrawn"):
+        return []
+    first = rules.anchor(rule, record.data)
+    if first is None or (today - first).days > BACKFILL_DAYS:
+        return []
+    due = rule.due(first)
+    if today <= due:
+        return []
+    path = next((p for name in rule.anchors for p in _paths_of(record.data, name.split("."), (), first)), ())
+    if first < today:
+        when = f"buổi đầu tiên ({format_date(first)}) đã qua"
+    elif first == today:
+        when = f"buổi đầu tiên là hôm nay ({format_date(first)})"
+    else:
+        left = sum(1 for n in range(1, (first - today).days) if is_working_day(today + dt.timedelta(days=n)))
+        when = f"buổi đầu tiên ({format_date(first)}) chỉ còn {left} ngày làm việc nữa; hạn đăng là {format_date(due)}"
+    return [
+        _warn(
+            record,
+            path,
+            f"lịch chưa công bố mà {when}; quy định: {rule.describe()}. Kiểm tra lại ngày tiếp; nếu ngày đúng, "
+            "lịch này đăng trễ hạn (nhật ký ghi ngày công bố)",
+        )
+    ]
+
+
+def _paths_of(value: Any, names: list[str], path: FieldPath, wanted: dt.date) -> list[FieldPath]:
+    """The paths at the dotted ``names`` (inside lists too) whose value is ``wanted``."""
+    if isinstance(value, list):
+        return [p for n, item in enumerate(value) for p in _paths_of(item, names, (*path, n), wanted)]
+    if not names:
+        return [path] if value == wanted else []
+    if not isinstance(value, dict):
+        return []
+    return _paths_of(value.get(names[0]), names[1:], (*path, names[0]), wanted)
 
 
 def _date_path(record: Record) -> FieldPath:
