@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.ledger import checkpoints, log, merkle
+from generator.witness import config as witness_config
 from generator.witness import sync as witness
 from tests.servers import nginx_sites
 from tests.test_witness import hostile
@@ -112,11 +113,11 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(nginx_sites([sites], work / "nginx"))[0]
         bad = [stack.enter_context(hostile(mode)) for mode in HOSTILE]
-        agencies = [witness.Agency(f"Cơ quan {k}", f"{url}o{k}/", f"o{k}") for k in range(args.offices)]
+        agencies = [witness_config.Agency(f"Cơ quan {k}", f"{url}o{k}/", f"o{k}") for k in range(args.offices)]
         agencies += [
-            witness.Agency(f"Máy chủ {mode}", u, f"hostile-{mode}") for mode, u in zip(HOSTILE, bad, strict=True)
+            witness_config.Agency(f"Máy chủ {mode}", u, f"hostile-{mode}") for mode, u in zip(HOSTILE, bad, strict=True)
         ]
-        config = witness.Config(agencies, [], timeout=2.0)
+        config = witness_config.Config(agencies, [], timeout=2.0)
         store = work / "store"
         for label in ("lần đầu", "mỗi cơ quan thêm 1 sự kiện"):
             if label != "lần đầu":
@@ -125,8 +126,8 @@ def main() -> None:
             began = time.monotonic()
             outcomes = witness.sync(config, store)
             took = time.monotonic() - began
-            good = [o for o in outcomes[: args.offices] if o.state == witness.OK]
-            reported = [o for o in outcomes[args.offices :] if o.state == witness.ERROR]
+            good = [o for o in outcomes[: args.offices] if o.state == witness_config.OK]
+            reported = [o for o in outcomes[args.offices :] if o.state == witness_config.ERROR]
             ranged = sum(o.range_used for o in good)
             print(
                 f"đồng bộ {label}: {took:.2f} s; {len(good)}/{args.offices} cơ quan khớp "
@@ -136,7 +137,7 @@ def main() -> None:
                 print("   ", o.line())
             if len(good) != args.offices or len(reported) != len(HOSTILE):
                 for o in outcomes[: args.offices]:
-                    if o.state != witness.OK:
+                    if o.state != witness_config.OK:
                         print("   ", o.line())
                 sys.exit(1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

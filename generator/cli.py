@@ -973,10 +973,11 @@ def witness_sync(config_path: str, store: str) -> None:
       1  có cơ quan lỗi (không truy cập được, trả lời sai) hoặc xung đột
          (nhật ký bị viết lại, cắt bớt), hoặc witness.yml có lỗi
     """
+    from generator.witness import config as witness_config
     from generator.witness import sync as witness
 
     try:
-        config = witness.load_config(Path(config_path), config_path)
+        config = witness_config.load_config(Path(config_path), config_path)
     except CongkhaiError as exc:
         _fail(exc)
     with progress.task("Đồng bộ nhật ký", total=len(config.agencies)) as bar:
@@ -990,7 +991,7 @@ def witness_sync(config_path: str, store: str) -> None:
             outcomes = witness.sync(config, Path(store), progress=show)
         except CongkhaiError as exc:  # another sync holds the store's lock
             _fail(exc)
-    bad = [o for o in outcomes if o.state != witness.OK]
+    bad = [o for o in outcomes if o.state != witness_config.OK]
     click.echo(f"Đã kiểm tra {len(outcomes)} cơ quan: {len(outcomes) - len(bad)} đạt, {len(bad)} có vấn đề.")
     if bad:
         sys.exit(1)
@@ -1012,15 +1013,15 @@ def witness_serve(config_path: str, store: str, listen: str, key_path: str | Non
     checkpoint đã ký xác nhận trước, lưu lại rồi trả chữ ký xác nhận có ghi thời điểm."""
     import os
 
+    from generator.witness import config as witness_config
     from generator.witness import serve
-    from generator.witness import sync as witness
 
     try:
         host, port = serve.parse_listen(listen)
     except ValueError as exc:
         _fail(CongkhaiError(f"--listen: {exc}"))
     try:
-        config = witness.load_config(Path(config_path), config_path)
+        config = witness_config.load_config(Path(config_path), config_path)
         key = serve.load_key(key_path, dict(os.environ))
         state = serve.Witness(config, Path(store), key)
         httpd = serve.server(state, host, port, lambda line: click.echo(line, err=True))

@@ -25,7 +25,8 @@ from generator.cli import main
 from generator.core import paths
 from generator.ledger import checkpoints
 from generator.ledger import log as logmod
-from generator.witness.sync import load_config, store_lock
+from generator.witness.config import load_config
+from generator.witness.store import store_lock
 from tests.browser import axe_violations, open_page, serve
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.servers import nginx_sites
@@ -559,7 +560,7 @@ def test_a_second_sync_is_refused_while_one_runs(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from generator.witness.sync import store_lock\n"
+            "import sys, time; from pathlib import Path; from generator.witness.store import store_lock\n"
             "with store_lock(Path(sys.argv[1])):\n    print('ok', flush=True); time.sleep(60)",
             str(store),
         ],

@@ -53,8 +53,9 @@ from generator.records.categories import Category
 from generator.records.category_file import load_categories
 from generator.records.deadline_rules import Expectation, Rules, last_working_day, values_at
 from generator.website.templating import render
+from generator.witness.config import CONFLICT, ERROR, OK
 from generator.witness.serve import COSIGNED_NAME
-from generator.witness.sync import CONFLICT, ERROR, OK, OfficeStore, read_lines
+from generator.witness.store import OfficeStore, read_lines
 
 STATE_TEXT = {OK: "Khớp", ERROR: "Lỗi khi kiểm tra", CONFLICT: "Xung đột: nhật ký bị viết lại hoặc cắt bớt"}
 DUE_TEXT = {"ok": "đúng hạn", "late": "muộn", "missing": "thiếu", "upcoming": "chưa đến hạn"}

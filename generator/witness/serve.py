@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from generator.core.errors import CongkhaiError
 from generator.ledger import checkpoints, cosign, merkle
 from generator.ledger.log import write_atomically
-from generator.witness.sync import Config
+from generator.witness.config import Config
 
 MAX_BODY = 64 * 1024
 """Largest request body accepted (a checkpoint, its signatures and 63 hashes are far less)."""

@@ -53,435 +53,45 @@ go into ``conflicts/<time>/`` with ``GIAI-THICH.txt``; the held copy is never re
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.x509 import load_pem_x509_certificates
 
 from generator.core import http, paths
 from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError, Problem
-from generator.core.values import format_local, now_rfc3339, slugify
-from generator.core.yamltext import read_yaml
+from generator.core.values import format_local, now_rfc3339
 from generator.ledger import checkpoints, cosign, merkle
 from generator.ledger.log import Log, chain_problems, write_atomically
-from generator.ledger.timestamps import MAX_RESPONSE_BYTES, NAME_PATTERN, TimestampError, verify_token
+from generator.ledger.timestamps import MAX_RESPONSE_BYTES, TimestampError, verify_token
 from generator.website import evidence_facts
-
-WORKERS = 8
-"""Offices visited at the same time."""
-BUDGET = 60.0
-"""Seconds one office may take in all, per sync (``budget`` in ``witness.yml``): a slow
-office never holds the province's sync, and its lock, for long; what was not done waits
-for the next sync."""
-REQUEST_DEADLINE = 30.0
-"""Seconds one request may take in all (connection, headers, body), at most; with a short
-``timeout`` it is three times that, at least 5 seconds, and never beyond the office's budget."""
-MAX_CHECKPOINT = 64 * 1024
-MAX_LOG = 64 * 1024 * 1024
-"""Largest log accepted (a log of 100,000 events is about 60 MB)."""
-TOKEN_RETRIES = 3
-"""Earlier checkpoints still without a token whose token is asked for again at each sync."""
-MAX_INTERMEDIATE = 1000
-"""Checkpoints of publishes between two syncs fetched at most (the latest ones); on the
-first sync of an office these are its earlier checkpoints, whose tokens date its earlier
-events."""
-PROBE_ALL = 16
-"""Up to this many new events, a checkpoint is asked for after each (two publishes within
-one second share their ``at``); beyond, only where ``at`` changes."""
-MAX_FACTS = 32 * 1024 * 1024
-"""Largest ``minh-chung.json`` accepted."""
-LOCK_NAME = ".dong-bo.lock"
-"""The store's lock file (:func:`store_lock`)."""
-FACTS_NAME = "minh-chung.jsonl"
-LOG_NAME = "publication-log.jsonl"
-OK, ERROR, CONFLICT = "ok", "error", "conflict"
-STATE_WORDS = {OK: "ĐẠT", ERROR: "LỖI", CONFLICT: "XUNG ĐỘT"}
-
-
-# --- witness.yml ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Agency:
-    name: str
-    url: str
-    """The site's root, ending with ``/``."""
-    slug: str
-    """The office's folder in the store: its host (and port, path) as a slug."""
-    key_name: str | None = None
-    key: Ed25519PublicKey | None = None
-
-
-@dataclass(frozen=True)
-class TrustedTSA:
-    name: str
-    ca: bytes
-    """The TSA's root certificate(s), PEM."""
-
-
-@dataclass(frozen=True)
-class Witness:
-    """A witness whose cosignatures the served checkpoints should carry."""
-
-    name: str
-    vkey: str
-    """Its C2SP verifier key (type 0x04, ``tlog-cosignature/v1``)."""
-
-
-@dataclass(frozen=True)
-class Config:
-    agencies: list[Agency]
-    tsas: list[TrustedTSA] = field(default_factory=list)
-    timeout: float = http.TIMEOUT
-    budget: float = BUDGET
-    name: str = ""
-    """This witness's own name as a cosigner (``congkhai witness serve``)."""
-    witnesses: list[Witness] = field(default_factory=list)
-
-
-def agency_slug(url: str) -> str:
-    """``https://bqlkkt.angiang.gov.vn/`` -> ``bqlkkt-angiang-gov-vn``."""
-    parts = urlsplit(url)
-    return slugify(f"{parts.hostname or ''} {parts.port or ''} {parts.path}") or "co-quan"
-
-
-def load_config(path: Path, relpath: str | None = None) -> Config:
-    """Read and check ``witness.yml``; :class:`CongkhaiError` with ``path:line: field: message``."""
-    relpath = relpath or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CongkhaiError(
-            f"không tìm thấy tệp cấu hình giám sát {relpath}; hãy tạo nó (xem README, Cho Thanh tra tỉnh)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CongkhaiError(f"{relpath}: không đọc được tệp ({exc})") from None
-    data, lines, problems = read_yaml(text, relpath)
-    if problems:
-        raise CongkhaiError(problems)
-
-    def line(*where: str | int) -> int:
-        for cut in range(len(where), -1, -1):
-            if where[:cut] in lines:
-                return lines[where[:cut]]
-        return 1
-
-    def bad(where: tuple[str | int, ...], message: str) -> None:
-        name = "".join(f"[{p + 1}]" if isinstance(p, int) else (("." if i else "") + p) for i, p in enumerate(where))
-        problems.append(Problem(relpath, line(*where), name or "witness", message))
-
-    if not isinstance(data, dict):
-        bad((), "tệp phải có khóa agencies: danh sách các cơ quan {name, url}")
-        raise CongkhaiError(problems)
-    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout", "budget", "name", "witnesses")):
-        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout, budget, name, witnesses")
-    agencies: list[Agency] = []
-    raw_agencies = data.get("agencies")
-    if not isinstance(raw_agencies, list) or not raw_agencies:
-        bad(("agencies",), "phải là danh sách ít nhất một cơ quan, mỗi mục có name và url")
-        raw_agencies = []
-    slugs: dict[str, int] = {}
-    for i, entry in enumerate(raw_agencies):
-        if not isinstance(entry, dict):
-            bad(("agencies", i), "phải có dạng {name: …, url: …}")
-            continue
-        for key in sorted(k for k in entry if k not in ("name", "url", "key")):
-            bad(("agencies", i, key), "khóa không được hỗ trợ; chỉ dùng name, url, key")
-        name, url, key = entry.get("name"), entry.get("url"), entry.get("key")
-        ok = True
-        if not isinstance(name, str) or not name.strip():
-            bad(("agencies", i, "name"), "phải là tên cơ quan")
-            ok = False
-        if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
-            bad(("agencies", i, "url"), "phải là địa chỉ gốc của trang, http:// hoặc https://")
-            ok = False
-        key_name = public = None
-        if key is not None:
-            try:
-                key_name, public = checkpoints.parse_verifier_key(str(key))
-            except ValueError as exc:
-                bad(("agencies", i, "key"), f"khóa kiểm tra chữ ký không hợp lệ: {exc}")
-                ok = False
-        if not ok:
-            continue
-        url = url if url.endswith("/") else url + "/"
-        slug = agency_slug(url)
-        if slug in slugs:
-            bad(("agencies", i, "url"), f"trùng địa chỉ với cơ quan thứ {slugs[slug] + 1}")
-            continue
-        slugs[slug] = i
-        agencies.append(Agency(name.strip(), url, slug, key_name, public))
-    tsas: list[TrustedTSA] = []
-    raw_tsas = data.get("tsa") or []
-    if not isinstance(raw_tsas, list):
-        bad(("tsa",), "phải là danh sách {name, ca}")
-        raw_tsas = []
-    for i, entry in enumerate(raw_tsas):
-        if not isinstance(entry, dict):
-            bad(("tsa", i), "phải có dạng {name: …, ca: …}")
-            continue
-        for key in sorted(k for k in entry if k not in ("name", "ca")):
-            bad(("tsa", i, key), "khóa không được hỗ trợ; chỉ dùng name, ca")
-        name, ca = entry.get("name"), entry.get("ca")
-        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-            bad(
-                ("tsa", i, "name"),
-                "phải là tên gồm chữ cái không dấu, chữ số và dấu gạch ngang, như trong tên tệp .tsr",
-            )
-            continue
-        if not isinstance(ca, str) or not ca.strip():
-            bad(("tsa", i, "ca"), "phải là đường dẫn tệp chứng thư gốc (PEM) của đơn vị cấp dấu thời gian")
-            continue
-        ca_path = Path(ca) if Path(ca).is_absolute() else path.parent / ca
-        try:
-            pem = ca_path.read_bytes()
-            load_pem_x509_certificates(pem)
-        except OSError as exc:
-            bad(("tsa", i, "ca"), f"{ca}: không đọc được ({exc.strerror or exc})")
-            continue
-        except ValueError:
-            bad(("tsa", i, "ca"), f"{ca}: không phải chứng thư số dạng PEM")
-            continue
-        tsas.append(TrustedTSA(name, pem))
-    timeout = http.TIMEOUT
-    if "timeout" in data:
-        try:
-            timeout = float(str(data["timeout"]))
-        except ValueError:
-            timeout = -1
-        if not 0.1 <= timeout <= 300:
-            bad(("timeout",), "phải là số giây chờ mỗi máy chủ, từ 0.1 đến 300")
-    budget = BUDGET
-    if "budget" in data:
-        try:
-            budget = float(str(data["budget"]))
-        except ValueError:
-            budget = -1
-        if not 1 <= budget <= 3600:
-            bad(("budget",), "phải là số giây dành cho mỗi cơ quan trong một lần đồng bộ, từ 1 đến 3600")
-    name = data.get("name", "")
-    if not isinstance(name, str) or (name and not cosign.valid_name(name)):
-        bad(
-            ("name",),
-            "phải là tên của nhân chứng khi ký xác nhận, không có dấu cách, ví dụ thanhtra.angiang.gov.vn/witness",
-        )
-        name = ""
-    witnesses: list[Witness] = []
-    raw_witnesses = data.get("witnesses") or []
-    if not isinstance(raw_witnesses, list):
-        bad(("witnesses",), "phải là danh sách {name, key}")
-        raw_witnesses = []
-    for i, entry in enumerate(raw_witnesses):
-        if not isinstance(entry, dict):
-            bad(("witnesses", i), "phải có dạng {name: …, key: …}")
-            continue
-        for key in sorted(k for k in entry if k not in ("name", "key")):
-            bad(("witnesses", i, key), "khóa không được hỗ trợ; chỉ dùng name, key")
-        wname, wkey = entry.get("name"), entry.get("key")
-        if not isinstance(wname, str) or not NAME_PATTERN.fullmatch(wname):
-            bad(("witnesses", i, "name"), "phải là tên gồm chữ cái không dấu, chữ số và dấu gạch ngang")
-            continue
-        try:
-            parsed = cosign.parse_vkey(str(wkey or ""))
-        except ValueError as exc:
-            bad(("witnesses", i, "key"), f"khóa kiểm tra của nhân chứng không hợp lệ: {exc}")
-            continue
-        if parsed.kind != cosign.COSIGNATURE_V1:
-            bad(("witnesses", i, "key"), "khóa kiểm tra của nhân chứng phải có loại 0x04 (tlog-cosignature/v1)")
-            continue
-        witnesses.append(Witness(wname, str(wkey).strip()))
-    if problems:
-        raise CongkhaiError(problems)
-    return Config(agencies, tsas, timeout, budget, name, witnesses)
-
-
-# --- the store --------------------------------------------------------------------------
-
-
-def append_line(path: Path, item: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as handle:
-        handle.write(json.dumps(item, ensure_ascii=False, sort_keys=True).encode() + b"\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def read_lines(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_bytes().splitlines():
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(item, dict):
-            out.append(item)
-    return out
-
-
-@contextlib.contextmanager
-def store_lock(store: Path) -> Iterator[None]:
-    """Hold ``<store>/.dong-bo.lock`` for a whole sync, so that two syncs never write the
-    same store at once. The lock is the operating system's (``flock``): it ends with the
-    process holding it, even when killed, so a lock file left behind is never stale; it only
-    names the last holder. (It needs a local file system: not a network share.)"""
-    store.mkdir(parents=True, exist_ok=True)
-    path = store / LOCK_NAME
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip()
-            raise CongkhaiError(
-                f"một lần đồng bộ khác đang chạy trên kho {store} (tệp khóa {path}"
-                + (f"; {holder}" if holder else "")
-                + "); hãy chờ nó xong rồi chạy lại"
-            ) from None
-        try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"tiến trình {os.getpid()}, bắt đầu lúc {format_local(now_rfc3339(), TIMEZONE, True)}\n")
-            handle.flush()
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@dataclass
-class Held:
-    """What the witness holds of one office's log, without holding the log in memory: its
-    size in bytes and lines, the Merkle frontier of its lines and its last event."""
-
-    bytes: int
-    frontier: merkle.Frontier
-    last: dict[str, Any] | None
-    """``seq``, ``hash``, ``at`` of the last event (None: nothing held yet)."""
-
-    @property
-    def size(self) -> int:
-        return self.frontier.size
-
-    def as_state(self) -> dict[str, Any]:
-        return {
-            "bytes": self.bytes,
-            "size": self.size,
-            "frontier": [h.hex() for h in self.frontier.heads],
-            "last": self.last,
-        }
-
-
-@dataclass(frozen=True)
-class OfficeStore:
-    """One office's folder in the store."""
-
-    folder: Path
-
-    @property
-    def log_path(self) -> Path:
-        return self.folder / "log.jsonl"
-
-    @property
-    def checkpoints(self) -> Path:
-        return self.folder / "checkpoints"
-
-    @property
-    def conflicts(self) -> Path:
-        return self.folder / "conflicts"
-
-    @property
-    def facts_path(self) -> Path:
-        return self.folder / FACTS_NAME
-
-    def held(self) -> bytes:
-        return self.log_path.read_bytes() if self.log_path.is_file() else b""
-
-    def held_bytes(self) -> int:
-        return self.log_path.stat().st_size if self.log_path.is_file() else 0
-
-    def notes(self) -> dict[int, bytes]:
-        store = checkpoints.Store(self.checkpoints)
-        return {size: store.note(size) for size in store.sizes()}
-
-    def tokens(self, size: int) -> dict[str, bytes]:
-        return checkpoints.Store(self.checkpoints).tokens(size)
-
-    def seen(self) -> list[dict[str, Any]]:
-        return read_lines(self.folder / "seen.jsonl")
-
-    def token_times(self) -> list[dict[str, Any]]:
-        return read_lines(self.folder / "tokens.jsonl")
-
-    def facts(self) -> list[dict[str, Any]]:
-        return read_lines(self.facts_path)
-
-    def state(self) -> dict[str, Any]:
-        try:
-            data = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def write_state(self, state: dict[str, Any]) -> None:
-        text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        write_atomically(self.folder / "state.json", text.encode())
-
-    def held_tree(self, notes: dict[int, bytes]) -> Held:
-        """The held log's frontier, from ``state.json`` when it describes the file as it is,
-        else worked out again by reading the file line by line (and then every checkpoint
-        held is checked against it: a store changed by hand is an error, never trusted)."""
-        size = self.held_bytes()
-        saved = self.state().get("tree")
-        if isinstance(saved, dict) and saved.get("bytes") == size:
-            try:
-                frontier = merkle.Frontier(int(saved["size"]), [bytes.fromhex(h) for h in saved["frontier"]])
-                return Held(size, frontier, saved.get("last"))
-            except (KeyError, TypeError, ValueError):
-                pass
-        frontier, last, line = merkle.Frontier(), None, b""
-        wanted = set(notes)
-        if self.log_path.is_file():
-            with open(self.log_path, "rb") as handle:
-                for line in handle:
-                    if not line.endswith(b"\n"):
-                        raise _Failed(
-                            "kho lưu: dòng cuối của log.jsonl bị cắt dở; hãy khôi phục thư mục cơ quan từ git"
-                        )
-                    frontier.append(merkle.leaf_hash(line[:-1]))
-                    if frontier.size in wanted and frontier.head() != _root(notes[frontier.size]):
-                        raise _Failed(
-                            f"kho lưu: log.jsonl không khớp checkpoint {frontier.size} đã lưu; "
-                            "thư mục cơ quan trong kho đã bị sửa, hãy khôi phục nó từ git"
-                        )
-            if line:
-                try:
-                    event = json.loads(line)
-                    last = {"seq": event["seq"], "hash": event["hash"], "at": event["at"]}
-                except (ValueError, KeyError, TypeError):
-                    raise _Failed("kho lưu: dòng cuối của log.jsonl không phải sự kiện hợp lệ") from None
-        if notes and max(notes) > frontier.size:
-            raise _Failed(
-                f"kho lưu: log.jsonl có {frontier.size} dòng, ít hơn checkpoint {max(notes)} đã lưu; "
-                "thư mục cơ quan trong kho đã bị sửa, hãy khôi phục nó từ git"
-            )
-        return Held(size, frontier, last)
-
+from generator.witness.config import (
+    CONFLICT,
+    ERROR,
+    LOG_NAME,
+    MAX_CHECKPOINT,
+    MAX_FACTS,
+    MAX_INTERMEDIATE,
+    MAX_LOG,
+    OK,
+    PROBE_ALL,
+    STATE_WORDS,
+    TOKEN_RETRIES,
+    WORKERS,
+    Agency,
+    Config,
+)
+from generator.witness.store import Held, OfficeStore, _Failed, _root, append_line, store_lock
 
 # --- one office -------------------------------------------------------------------------
 
@@ -498,10 +108,6 @@ class Outcome:
 
     def line(self) -> str:
         return f"{STATE_WORDS[self.state]}  {self.agency.name} ({self.agency.url}): {self.message}"
-
-
-class _Failed(Exception):
-    """The office could not be checked this time (stays as held)."""
 
 
 class _OutOfTime(_Failed):
@@ -528,10 +134,6 @@ class _Conflict(Exception):
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _root(note: bytes) -> bytes:
-    return checkpoints.parse(note).root
 
 
 def _log_of(raw: bytes) -> Log:
