@@ -177,9 +177,11 @@ def signed_by(checkpoint: Checkpoint, name: str, public: Ed25519PublicKey) -> bo
 
 
 def key_path(configured: str, root: Path) -> Path | None:
-    """Where the office's key is: ``signing_key`` (``~`` is the user's home; relative to the
-    project otherwise) or the environment variable ``CONGKHAI_SIGNING_KEY``; None when neither is set."""
-    where = configured or os.environ.get(KEY_ENV, "")
+    """Where the office's key is: the environment variable ``CONGKHAI_SIGNING_KEY`` when set
+    (a CI runner's secret file: the path in ``mkdocs.yml`` is on the clerk's machine), else
+    ``signing_key`` (``~`` is the user's home; relative to the project otherwise); None when
+    neither is set."""
+    where = os.environ.get(KEY_ENV, "") or configured
     if not where:
         return None
     path = Path(where).expanduser()
