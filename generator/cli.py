@@ -297,6 +297,8 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
             f"({result.late_problem}); chúng đã được lưu cạnh nhật ký, lần công bố sau sẽ đưa lên trang.",
             err=True,
         )
+    if result.clock_note:
+        click.echo(f"Cảnh báo: {result.clock_note}; hãy đồng bộ đồng hồ máy (NTP).", err=True)
     for message in result.unstamped:
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
     for message in result.uncosigned:

@@ -635,3 +635,33 @@ def test_killed_publish_keeps_only_the_tokens_over_the_checkpoint_it_keeps(make_
         assert _checkpoint_mismatches(copy) == [], point
         result = run_cli(copy, "verify", "--site", str(copy / "www"))
         assert result.exit_code == 0, (point, result.output)
+
+
+@pytest.mark.parametrize("ahead_minutes, refused", [(2, False), (10, True)])
+def test_a_clock_set_right_after_a_publish_ahead(make_project, ahead_minutes, refused):
+    """The office clock was a little ahead at a publish, then set right: the next publish is
+    not refused while the difference is within clock_skew (5 minutes): its events take the
+    last event's time, the log stays in order, and it says so; beyond, it is refused."""
+    import datetime as dt
+
+    from generator.cli import _build_site, _settings
+    from generator.publish.publisher import publish as publish_api
+
+    root = make_project()
+    config = str(root / "mkdocs.yml")
+    settings = _settings(config)
+    ahead = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=ahead_minutes)).astimezone().isoformat(timespec="seconds")
+    publish_api(settings, lambda site, out: _build_site(config, out, site), root / "www", allow_sample=True, at=ahead)
+    path = root / LICH
+    path.write_text(path.read_text(encoding="utf-8").replace("Trụ sở Ban", "Hội trường"), encoding="utf-8")
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    lines = (root / "publication-log.jsonl").read_text(encoding="utf-8").splitlines()
+    if refused:
+        assert result.exit_code == 1
+        assert "sớm hơn sự kiện cuối của nhật ký" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    assert "trong dung sai clock_skew" in result.output
+    last = json.loads(lines[-1])
+    assert last["event"] == "updated" and last["at"] == json.loads(lines[-2])["at"]
+    assert run_cli(root, "verify", "--site", str(root / "www")).exit_code == 0

@@ -95,6 +95,8 @@ class PublishResult:
     """TSAs whose token came after the deploy: stored beside the log, and the site deployed again with it."""
     late_problem: str | None = None
     """Why the site could not be deployed again with the late tokens (they are stored; the next publish serves them)."""
+    clock_note: str | None = None
+    """The office clock was behind the log's last event, within ``clock_skew``: what was done."""
     cosigned: list[str] = field(default_factory=list)
     """Witnesses that cosigned the new checkpoint (after the log was final; the site deployed again with it)."""
     uncosigned: list[str] = field(default_factory=list)
@@ -375,14 +377,22 @@ def publish(
             name = problems[0].path
             raise CongkhaiError([*problems, Problem(name, 1, "log", "nhật ký không hợp lệ, không ghi thêm sự kiện")])
         at = at or now_rfc3339(settings.timezone)
-        if log.events and parse_instant(at) < parse_instant(log.events[-1]["at"]):
-            raise CongkhaiError(
-                f"thời điểm {at} sớm hơn sự kiện cuối của nhật ký ({log.events[-1]['at']}); kiểm tra đồng hồ máy"
+        clock_note = None
+        if log.events and parse_instant(at) < parse_instant(last := log.events[-1]["at"]):
+            behind = parse_instant(last) - parse_instant(at)
+            if behind > dt.timedelta(minutes=settings.clock_skew_minutes):
+                raise CongkhaiError(f"thời điểm {at} sớm hơn sự kiện cuối của nhật ký ({last}); kiểm tra đồng hồ máy")
+            # the clock was a little ahead at the last publish and has been set right since
+            # (within clock_skew): the log stays in order, the new events take the last time
+            clock_note = (
+                f"đồng hồ máy ({at}) sớm hơn sự kiện cuối của nhật ký ({last}) "
+                f"{int(behind.total_seconds())} giây, trong dung sai clock_skew: các sự kiện mới ghi thời điểm {last}"
             )
+            at = last
         events = pipeline.plan(site, at, git_commit(settings.root))
         fault_point("planned")
         logged = site.with_logged(events)
-        result = PublishResult(events, completed=completed)
+        result = PublishResult(events, completed=completed, clock_note=clock_note)
         size = len(logged.log.events)
         anchors: list[Path] = []
         pending = settings.log_path.with_name(settings.log_path.name + ".pending")

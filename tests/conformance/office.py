@@ -118,8 +118,10 @@ class Record:
         head += ["document:", f"  number: {self.number}", f"  date: {vn_date(self.date)}", "  signer: Trưởng ban"]
         head.append("unit: Văn phòng Ban")
         if self.category == "tai-chinh-ngan-sach":
-            period = "Q2" if self.kind == "mua-sam" else PERIODS[self.date.month % 4][0]
-            head += ["fiscal_year: 2026", f"period: {period}", "approved:", "  number: 3150/QĐ-UBND"]
+            head.append("fiscal_year: 2026")
+            if self.kind == "thuc-hien":  # the period is a field of the execution reports only
+                head.append(f"period: {PERIODS[self.date.month % 4][0]}")
+            head += ["approved:", "  number: 3150/QĐ-UBND"]
             head += ["  date: 26/12/2025", "amounts:", f"  - item: {q(ITEMS[self.amount % len(ITEMS)])}"]
             head.append(f"    amount: {self.amount}")
         elif self.kind == "bao-cao":
