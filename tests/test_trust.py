@@ -17,7 +17,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from generator.core.errors import CongkhaiError
-from generator.ledger import checkpoints, merkle
+from generator.ledger import checkpoints, cosign, merkle
 from generator.ledger.trust import load_policy
 from tests.conftest import BASE_FILES, run_cli, write_files
 from tests.servers import nginx
@@ -259,7 +259,7 @@ def test_an_office_missing_from_the_policy_and_cosignatures_not_yet_checked(make
         f"cơ quan (nguồn nhật ký '{ORIGIN}') không có trong chính sách tin cậy {policy}: "
         "không có khóa xác minh nào để kiểm tra chữ ký của nó"
     ) in result.output
-    witness = checkpoints.verifier_key("thanhtra.example.gov.vn/witness", other)
+    witness = cosign.witness_vkey("thanhtra.example.gov.vn/witness", other)  # a cosignature/v1 key (0x04)
     policy = write_policy(
         tmp_path / "trust2.yml",
         run_cli(root, "key").output.strip(),

@@ -344,3 +344,102 @@ def test_a_witness_down_never_blocks_a_publish_and_timestamp_fetches_it_later(pr
     assert spec_cosigned_at(
         (root / "site" / "nhat-ky-cong-khai" / "checkpoint").read_bytes(), WITNESS_NAME, province.key.public_key()
     )
+
+
+class _SplitView:
+    """An office's web server showing one site to requests that name congkhai in their user
+    agent and another to everyone else (a split view by user agent)."""
+
+    def __init__(self, honest: Path, forged: Path):
+        import http.server
+        import threading
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def translate_path(self, path: str) -> str:
+                root = honest if "congkhai" in self.headers.get("User-Agent", "") else forged
+                self.directory = str(root)
+                return super().translate_path(path)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_split_view_is_reported_by_verify_with_the_policy_and_by_the_witness(province, tmp_path):
+    """The honest history (cosigned) is shown to congkhai's own user agent, a rewritten one,
+    re-signed with the office's key but never shown to the witness, to everyone else."""
+    import re
+
+    office = province.offices[0]
+    root = office["root"]
+    assert publish(root).exit_code == 0
+    forged = tmp_path / "forged"
+    shutil.copytree(root, forged, ignore=shutil.ignore_patterns("www", "publication-log*"))
+    mkdocs = forged / "mkdocs.yml"
+    mkdocs.write_text(re.sub(r"      witnesses: \[.*\]\n", "", mkdocs.read_text(encoding="utf-8")), encoding="utf-8")
+    add_record(forged, "khac")
+    assert publish(forged).exit_code == 0
+    honest_head = (root / "publication-log.jsonl").read_bytes()
+    assert (forged / "publication-log.jsonl").read_bytes() != honest_head
+    view = _SplitView(root / "www", forged / "www")
+    try:
+        assert b"thanh-tra" not in httpx.get(view.url + "nhat-ky-cong-khai/checkpoint", timeout=10).content
+        witness_vkey = spec_vkey(WITNESS_NAME, province.key.public_key())
+        policy = tmp_path / "trust.yml"
+        policy.write_text(
+            yaml.safe_dump(
+                {
+                    "offices": [
+                        {
+                            "name": "Cơ quan 0",
+                            "url": f"https://{office['host']}/",
+                            "key": checkpoints.verifier_key(office["origin"], office["key"].public_key()),
+                        }
+                    ],
+                    "witnesses": [{"name": WITNESS_NAME, "key": witness_vkey}],
+                    "require": {"timestamps": False, "cosignatures": 1},
+                },
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
+        # the auditor with the office's (rewritten) repository: verify asks as a browser does,
+        # sees the rewritten log, and its checkpoint lacks the witness's cosignature
+        result = run_cli(forged, "verify", "--url", view.url, "--trust", str(policy))
+        assert result.exit_code == 1, result.output
+        assert "cosignature: checkpoint chỉ có 0 chữ ký đồng xác nhận hợp lệ" in result.output
+        # the honest repository against what the public is shown: not the logged log
+        result = run_cli(root, "verify", "--url", view.url)
+        assert result.exit_code == 1, result.output
+        assert "nhật ký đang phục vụ khác nhật ký trong kho" in result.output
+        # the witness asks as a browser does too: the served checkpoint lacks its cosignature
+        config = tmp_path / "witness-sync.yml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "name": WITNESS_NAME,
+                    "witnesses": [{"name": WITNESS_NAME, "key": witness_vkey}],
+                    "agencies": [
+                        {
+                            "name": "Cơ quan 0",
+                            "url": view.url,
+                            "key": checkpoints.verifier_key(office["origin"], office["key"].public_key()),
+                        }
+                    ],
+                },
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
+        result = run_cli(root, "witness", "sync", "--config", str(config), "--store", str(tmp_path / "sync-store"))
+        assert result.exit_code == 1, result.output
+        assert "ĐẠT" not in result.output.split("Cơ quan 0", 1)[-1].splitlines()[0]
+    finally:
+        view.close()

@@ -29,6 +29,10 @@ DEADLINE = 30.0
 """Seconds allowed for a whole request, headers and body."""
 MAX_REDIRECTS = 5
 USER_AGENT = "congkhai"
+"""How the witness and the office's own requests name themselves."""
+BROWSER_AGENT = "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+"""How ``verify --url`` asks: as a citizen's phone browser does, so that an office cannot
+serve the auditor another site than the public's (a split view by user agent)."""
 DEADLINE_ENV = "CONGKHAI_HTTP_DEADLINE"
 """Environment variable: the longest any request may take, in seconds (lowers every deadline)."""
 
@@ -142,7 +146,9 @@ class Response:
         return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
-def client(timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS, connections: int = 16) -> httpx.Client:
+def client(
+    timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS, connections: int = 16, user_agent: str = USER_AGENT
+) -> httpx.Client:
     """A client to share between threads: timeouts, redirects followed up to a limit, and
     connections through :class:`_Backend` (the deadline of :func:`get` holds at the socket).
     Proxies from the environment are not used: their connections would escape the deadline."""
@@ -161,7 +167,7 @@ def client(timeout: float = TIMEOUT, max_redirects: int = MAX_REDIRECTS, connect
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=max_redirects > 0,
         max_redirects=max_redirects,
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+        headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
     )
 
 

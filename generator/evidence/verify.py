@@ -91,7 +91,8 @@ class Served:
         """This process's client: a forked worker opens its own connections, never the
         parent's."""
         if self._client is None or self._pid != os.getpid():
-            self._client, self._pid = http.client(timeout=15), os.getpid()
+            # as the public's browsers ask: an office serving another site to congkhai is seen
+            self._client, self._pid = http.client(timeout=15, user_agent=http.BROWSER_AGENT), os.getpid()
         return self._client
 
     def where(self, rel: str, logged_url: str) -> str:

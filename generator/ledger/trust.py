@@ -39,6 +39,7 @@ from cryptography.x509 import load_pem_x509_certificates
 from generator.core import http
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.yamltext import field_name, read_yaml
+from generator.ledger import cosign
 from generator.ledger.checkpoints import parse_verifier_key
 from generator.ledger.timestamps import NAME_PATTERN
 
@@ -332,9 +333,16 @@ def _witnesses(raw: Any, bad: Any) -> list[TrustedWitness]:
         if not isinstance(name, str) or not name.strip():
             bad((*where, "name"), "phải là tên bên đồng xác nhận")
             ok = False
-        key = _vkey(entry.get("key"), (*where, "key"), bad)
-        if ok and key is not None:
-            out.append(TrustedWitness(name.strip(), key[0]))
+        text = entry.get("key")
+        try:  # a witness's key is a cosignature/v1 key (C2SP tlog-cosignature: type 0x04)
+            parsed = cosign.parse_vkey(str(text)) if isinstance(text, str) else None
+            if parsed is None or parsed.kind != cosign.COSIGNATURE_V1:
+                raise ValueError("phải là khóa cosignature/v1 của bên đồng xác nhận (loại 0x04)")
+        except ValueError as exc:
+            bad((*where, "key"), f"khóa kiểm tra chữ ký không hợp lệ: {exc}")
+            continue
+        if ok:
+            out.append(TrustedWitness(name.strip(), text.strip()))
     return out
 
 

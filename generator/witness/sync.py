@@ -787,7 +787,9 @@ def sync(
     with store_lock(store):
         now = now_rfc3339()
         with (
-            http.client(timeout=config.timeout, max_redirects=3, connections=workers * 2) as client,
+            http.client(  # as the public's browsers ask: an office cannot show the witness another log
+                timeout=config.timeout, max_redirects=3, connections=workers * 2, user_agent=http.BROWSER_AGENT
+            ) as client,
             ThreadPoolExecutor(max_workers=max(1, min(workers, WORKERS))) as pool,
         ):
             futures = [pool.submit(sync_office, agency, config, store, client, now) for agency in config.agencies]
