@@ -255,13 +255,9 @@ def _precheck(text: str, relpath: str, line_offset: int) -> Problem | None:
 def composed_read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple:
     """``read_yaml`` as first written: the stream checked, then composed, then converted."""
     reader = _ComposedReader(relpath, line_offset)
-    for number, content in enumerate(text.split("\n"), start=1):
-        if yamltext._NBSP_INDENT.match(content):
-            return (
-                None,
-                {},
-                [Problem(relpath, number + line_offset, yamltext._key_of(content), yamltext._LINE_MISTAKES[1][1])],
-            )
+    indented = yamltext.nbsp_indent_problem(text, relpath, line_offset)  # the one line pre-check, shared
+    if indented is not None:
+        return None, {}, [indented]
     try:
         limit = _precheck(text, relpath, line_offset)
         if limit is not None:

@@ -371,19 +371,29 @@ def _key_of(line: str, above: list[str] | None = None) -> str:
     return "yaml"
 
 
+def nbsp_indent_problem(text: str, relpath: str, line_offset: int = 0) -> Problem | None:
+    """A line indented with U+00A0 (pasted from Word) outside a block scalar: YAML takes it
+    for text, so the field would silently change. In a block scalar (``body: |``) a U+00A0
+    after the indentation is text (prose, normalised later)."""
+    block: int | None = None  # the indentation of the key of the block scalar (| or >) being read
+    for number, content in enumerate(text.split("\n"), start=1):
+        if block is not None and (not content.strip() or len(content) - len(content.lstrip(" ")) > block):
+            continue
+        opened = _BLOCK_START.match(content)
+        block = len(opened.group(1)) if opened else None
+        if _NBSP_INDENT.match(content):
+            return Problem(relpath, number + line_offset, _key_of(content), _LINE_MISTAKES[1][1])
+    return None
+
+
 def read_yaml(text: str, relpath: str, line_offset: int = 0) -> tuple[Any, dict[Path, int], list[Problem]]:
     """Parse one YAML document. Returns (value, lines by field path, problems).
 
     ``line_offset`` is added to every line (front matter starts after the ``---``).
     """
-    block: int | None = None  # the indentation of the key of the block scalar (| or >) being read
-    for number, content in enumerate(text.split("\n"), start=1):
-        if block is not None and (not content.strip() or len(content) - len(content.lstrip(" ")) > block):
-            continue  # a line of a block scalar: U+00A0 after its indentation is text (prose, normalised later)
-        opened = _BLOCK_START.match(content)
-        block = len(opened.group(1)) if opened else None
-        if _NBSP_INDENT.match(content):  # YAML takes it for text: the field would silently change
-            return None, {}, [Problem(relpath, number + line_offset, _key_of(content), _LINE_MISTAKES[1][1])]
+    indented = nbsp_indent_problem(text, relpath, line_offset)
+    if indented is not None:
+        return None, {}, [indented]
     reader = _Reader(text, relpath, line_offset)
     try:
         value, found, stopped = reader.read()
