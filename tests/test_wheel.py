@@ -120,7 +120,11 @@ def installed(tmp_path_factory) -> Installed:
 def test_wheel_ships_every_file_of_the_package(installed):
     """The wheel and the installed package hold every file of generator/, nothing less."""
     expected = _tree(REPO / "generator")
-    assert {"theme/partials/header.html", "theme/assets/congkhai.js", "theme/assets/search.js"} <= expected
+    assert {
+        "website/theme/partials/header.html",
+        "website/theme/assets/congkhai.js",
+        "website/theme/assets/search.js",
+    } <= expected
     with zipfile.ZipFile(installed.wheel) as wheel:
         shipped = {n.removeprefix("generator/") for n in wheel.namelist() if n.startswith("generator/")}
     assert sorted(expected - shipped) == [], "missing from the wheel"
