@@ -960,12 +960,17 @@ def witness_group() -> None:
 
 WITNESS_CONFIG_HELP = "Tệp danh sách cơ quan cần theo dõi."
 WITNESS_STORE_HELP = "Thư mục lưu những gì đã thấy (tệp thường, có thể đưa vào git)."
+WITNESS_TRUST_HELP = (
+    "Chính sách tin cậy (trust.yml, tệp hoặc URL): đơn vị cấp dấu thời gian, khóa của các cơ quan và nhân chứng "
+    "lấy từ đây; thay cho khóa trust: trong witness.yml."
+)
 
 
 @witness_group.command(name="sync")
 @click.option("--config", "config_path", default="witness.yml", show_default=True, help=WITNESS_CONFIG_HELP)
 @click.option("--store", default="witness-store", show_default=True, help=WITNESS_STORE_HELP)
-def witness_sync(config_path: str, store: str) -> None:
+@click.option("--trust", default=None, help=WITNESS_TRUST_HELP)
+def witness_sync(config_path: str, store: str, trust: str | None) -> None:
     """Tải checkpoint và phần mới của nhật ký của từng cơ quan, kiểm tra chuỗi, sự nhất quán
     với mọi checkpoint đã thấy và dấu thời gian; lưu lại những gì đã thấy.
 
@@ -979,7 +984,7 @@ def witness_sync(config_path: str, store: str) -> None:
     from generator.witness import sync as witness
 
     try:
-        config = witness_config.load_config(Path(config_path), config_path)
+        config = witness_config.load_config(Path(config_path), config_path, trust)
     except CongkhaiError as exc:
         _fail(exc)
     with progress.task("Đồng bộ nhật ký", total=len(config.agencies)) as bar:
@@ -1009,7 +1014,8 @@ def witness_sync(config_path: str, store: str) -> None:
     default=None,
     help="Tệp khóa riêng Ed25519 (PEM) của nhân chứng; hoặc biến môi trường CONGKHAI_WITNESS_KEY.",
 )
-def witness_serve(config_path: str, store: str, listen: str, key_path: str | None) -> None:
+@click.option("--trust", default=None, help=WITNESS_TRUST_HELP)
+def witness_serve(config_path: str, store: str, listen: str, key_path: str | None, trust: str | None) -> None:
     """Nhân chứng ký xác nhận checkpoint (C2SP tlog-witness): POST /add-checkpoint cho các cơ
     quan có key trong witness.yml. Kiểm tra chữ ký của cơ quan và bằng chứng nhất quán từ
     checkpoint đã ký xác nhận trước, lưu lại rồi trả chữ ký xác nhận có ghi thời điểm."""
@@ -1023,7 +1029,7 @@ def witness_serve(config_path: str, store: str, listen: str, key_path: str | Non
     except ValueError as exc:
         _fail(CongkhaiError(f"--listen: {exc}"))
     try:
-        config = witness_config.load_config(Path(config_path), config_path)
+        config = witness_config.load_config(Path(config_path), config_path, trust)
         key = serve.load_key(key_path, dict(os.environ))
         state = serve.Witness(config, Path(store), key)
         httpd = serve.server(state, host, port, lambda line: click.echo(line, err=True))

@@ -705,3 +705,69 @@ def test_a_rewrite_signed_with_another_key_is_a_conflict_with_its_evidence(tmp_p
         ).read_bytes()
         assert (conflict / "nhat-ky-dang-phuc-vu.jsonl").read_bytes() == (office / LOG).read_bytes()
         assert (folder / "log.jsonl").read_bytes() == held
+
+
+def test_the_witness_takes_roots_keys_and_accuracy_from_the_trust_policy(tmp_path, openssl_tsa):
+    """SPEC §4c: with ``trust:`` in witness.yml (or ``--trust``) the TSAs, the offices' keys and
+    the accepted accuracy come from the inspectorate's policy; the offices of the policy are
+    followed when witness.yml lists none; a second source of trust beside it is refused."""
+    import yaml
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    office = make_office(tmp_path, "office-t", openssl_tsa)
+    key_file = tmp_path / "office.pem"
+    key = Ed25519PrivateKey.generate()
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    mkdocs = office / "mkdocs.yml"
+    text = mkdocs.read_text(encoding="utf-8")
+    mkdocs.write_text(text.replace("      agency:", f"      signing_key: {key_file}\n      agency:"), encoding="utf-8")
+    publish(office)
+    origin = checkpoints.parse((office / "www" / paths.CHECKPOINT).read_bytes()).origin
+    vkey = checkpoints.verifier_key(origin, key.public_key())
+    stranger = checkpoints.verifier_key(origin, Ed25519PrivateKey.generate().public_key())
+
+    def policy(path: Path, office_key: str, accuracy: float | None = None) -> Path:
+        tsa = {"name": "openssl", "root": str(openssl_tsa.ca_pem)}
+        if accuracy is not None:
+            tsa["accuracy"] = accuracy
+        data = {"tsas": [tsa], "offices": [{"name": "Sở Xây dựng", "url": url, "key": office_key}]}
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return path
+
+    with nginx_sites([office / "www"], tmp_path / "nginx") as urls:
+        url = urls[0]
+        config = tmp_path / "witness.yml"
+        config.write_text("timeout: 2\ntrust: trust.yml\n", encoding="utf-8")  # no agencies: the policy's
+        policy(tmp_path / "trust.yml", vkey)
+        result = witness("sync", "--config", str(config), "--store", str(tmp_path / "s1"))
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("ĐẠT  Sở Xây dựng"), result.output
+        folder = tmp_path / "s1" / slug(url)
+        assert list((folder / "checkpoints").glob("*.openssl.tsr")), "the policy's TSA root accepted the tokens"
+
+        # The policy's key wins: with another key there, the office's checkpoints are not its.
+        other = policy(tmp_path / "other.yml", stranger)
+        result = witness("sync", "--config", str(config), "--store", str(tmp_path / "s2"), "--trust", str(other))
+        assert result.exit_code == 1
+        assert "không có chữ ký hợp lệ của cơ quan" in result.output, result.output
+
+        # The accepted accuracy is the policy's: the test TSA states 1 s, the policy accepts 0.5 s.
+        strict = policy(tmp_path / "strict.yml", vkey, accuracy=0.5)
+        result = witness("sync", "--config", str(config), "--store", str(tmp_path / "s3"), "--trust", str(strict))
+        assert result.exit_code == 1
+        assert "độ chính xác" in result.output and "chính sách tin cậy chấp nhận" in result.output, result.output
+        assert not list((tmp_path / "s3" / slug(url) / "checkpoints").glob("*.tsr"))
+
+        # Two sources of trust are refused, at the line of the second one.
+        config.write_text(
+            f"trust: trust.yml\ntsa:\n  - {{name: openssl, ca: {openssl_tsa.ca_pem}}}\n"
+            f"agencies:\n  - name: Sở Xây dựng\n    url: {url}\n    key: '{stranger}'\n",
+            encoding="utf-8",
+        )
+        result = witness("sync", "--config", str(config), "--store", str(tmp_path / "s4"))
+        assert result.exit_code != 0
+        assert f"{config}:2: tsa:" in result.output, result.output
+        assert f"{config}:7: agencies[1].key: khác khóa của cơ quan này" in result.output, result.output

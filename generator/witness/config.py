@@ -1,10 +1,22 @@
 """``witness.yml``: the offices a witness follows (name, address, verifier key), the
 witness's own name and the witnesses it trusts, the TSAs it accepts, its deadlines; read
-and checked, every mistake at its line. The limits of a sync are here too."""
+and checked, every mistake at its line. The limits of a sync are here too.
+
+The TSAs, the offices' keys and the witnesses may come from the inspectorate's trust policy
+instead (SPEC §4c, :mod:`generator.ledger.trust`): ``trust: trust.yml`` in ``witness.yml`` (a
+path relative to it, or an https URL), or ``--trust`` on the command line, which wins. With a
+policy, every root, key and witness comes from it alone: ``tsa:`` and ``witnesses:`` beside it
+are refused (two sources of trust would disagree one day), an office's ``key`` must be the
+policy's key for that address, an office the policy lists takes its key from there, and when
+``agencies:`` is left out the witness follows every office of the policy. The types are the
+policy's own (:class:`~generator.ledger.trust.TrustedTSA`,
+:class:`~generator.ledger.trust.TrustedWitness`), so the witness and ``verify --trust`` read
+the same facts the same way."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +30,7 @@ from generator.core.values import slugify
 from generator.core.yamltext import read_yaml
 from generator.ledger import checkpoints, cosign
 from generator.ledger.timestamps import NAME_PATTERN
+from generator.ledger.trust import TrustedTSA, TrustedWitness, TrustPolicy, is_url, load_policy
 
 WORKERS = 8
 """Offices visited at the same time."""
@@ -65,30 +78,18 @@ class Agency:
 
 
 @dataclass(frozen=True)
-class TrustedTSA:
-    name: str
-    ca: bytes
-    """The TSA's root certificate(s), PEM."""
-
-
-@dataclass(frozen=True)
-class Witness:
-    """A witness whose cosignatures the served checkpoints should carry."""
-
-    name: str
-    vkey: str
-    """Its C2SP verifier key (type 0x04, ``tlog-cosignature/v1``)."""
-
-
-@dataclass(frozen=True)
 class Config:
     agencies: list[Agency]
     tsas: list[TrustedTSA] = field(default_factory=list)
+    """The TSAs whose tokens are accepted (their roots and accepted accuracy)."""
     timeout: float = http.TIMEOUT
     budget: float = BUDGET
     name: str = ""
     """This witness's own name as a cosigner (``congkhai witness serve``)."""
-    witnesses: list[Witness] = field(default_factory=list)
+    witnesses: list[TrustedWitness] = field(default_factory=list)
+    """Witnesses whose cosignatures the served checkpoints should carry (keys of type 0x04)."""
+    policy: TrustPolicy | None = None
+    """The trust policy the TSAs, keys and witnesses came from, if any."""
 
 
 def agency_slug(url: str) -> str:
@@ -97,8 +98,9 @@ def agency_slug(url: str) -> str:
     return slugify(f"{parts.hostname or ''} {parts.port or ''} {parts.path}") or "co-quan"
 
 
-def load_config(path: Path, relpath: str | None = None) -> Config:
-    """Read and check ``witness.yml``; :class:`CongkhaiError` with ``path:line: field: message``."""
+def load_config(path: Path, relpath: str | None = None, trust: str | None = None) -> Config:
+    """Read and check ``witness.yml``; :class:`CongkhaiError` with ``path:line: field: message``.
+    ``trust`` (a file or URL, from ``--trust``) wins over the file's own ``trust:``."""
     relpath = relpath or str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -125,10 +127,22 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
     if not isinstance(data, dict):
         bad((), "tệp phải có khóa agencies: danh sách các cơ quan {name, url}")
         raise CongkhaiError(problems)
-    for key in sorted(k for k in data if k not in ("agencies", "tsa", "timeout", "budget", "name", "witnesses")):
-        bad((key,), "khóa không được hỗ trợ; chỉ dùng agencies, tsa, timeout, budget, name, witnesses")
+    allowed = ("agencies", "tsa", "timeout", "budget", "name", "witnesses", "trust")
+    for key in sorted(k for k in data if k not in allowed):
+        bad((key,), f"khóa không được hỗ trợ; chỉ dùng {', '.join(allowed)}")
+    policy = _policy(trust, data.get("trust"), path, bad)
+    if policy is not None:
+        for key in ("tsa", "witnesses"):
+            if data.get(key):
+                bad(
+                    (key,),
+                    f"đã dùng chính sách tin cậy {policy.source}: mọi đơn vị cấp dấu thời gian và nhân chứng "
+                    "lấy từ đó; bỏ khóa này khỏi witness.yml",
+                )
     agencies: list[Agency] = []
     raw_agencies = data.get("agencies")
+    if raw_agencies is None and policy is not None:
+        raw_agencies = [{"name": o.name, "url": o.url} for o in policy.offices]
     if not isinstance(raw_agencies, list) or not raw_agencies:
         bad(("agencies",), "phải là danh sách ít nhất một cơ quan, mỗi mục có name và url")
         raw_agencies = []
@@ -154,6 +168,13 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
             except ValueError as exc:
                 bad(("agencies", i, "key"), f"khóa kiểm tra chữ ký không hợp lệ: {exc}")
                 ok = False
+        office = policy.office_for_url(url) if policy is not None and ok else None
+        if office is not None:
+            if key is not None and str(key).strip() != office.key:
+                bad(("agencies", i, "key"), f"khác khóa của cơ quan này trong chính sách tin cậy {policy.source}")
+                ok = False
+            else:
+                key_name, public = checkpoints.parse_verifier_key(office.key)
         if not ok:
             continue
         url = url if url.endswith("/") else url + "/"
@@ -195,6 +216,8 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
             bad(("tsa", i, "ca"), f"{ca}: không phải chứng thư số dạng PEM")
             continue
         tsas.append(TrustedTSA(name, pem))
+    if policy is not None:
+        tsas = list(policy.tsas)
     timeout = http.TIMEOUT
     if "timeout" in data:
         try:
@@ -218,7 +241,7 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
             "phải là tên của nhân chứng khi ký xác nhận, không có dấu cách, ví dụ thanhtra.angiang.gov.vn/witness",
         )
         name = ""
-    witnesses: list[Witness] = []
+    witnesses: list[TrustedWitness] = []
     raw_witnesses = data.get("witnesses") or []
     if not isinstance(raw_witnesses, list):
         bad(("witnesses",), "phải là danh sách {name, key}")
@@ -241,7 +264,22 @@ def load_config(path: Path, relpath: str | None = None) -> Config:
         if parsed.kind != cosign.COSIGNATURE_V1:
             bad(("witnesses", i, "key"), "khóa kiểm tra của nhân chứng phải có loại 0x04 (tlog-cosignature/v1)")
             continue
-        witnesses.append(Witness(wname, str(wkey).strip()))
+        witnesses.append(TrustedWitness(wname, str(wkey).strip()))
+    if policy is not None:
+        witnesses = list(policy.witnesses)
     if problems:
         raise CongkhaiError(problems)
-    return Config(agencies, tsas, timeout, budget, name, witnesses)
+    return Config(agencies, tsas, timeout, budget, name, witnesses, policy)
+
+
+def _policy(given: str | None, written: object, path: Path, bad: Callable[..., None]) -> TrustPolicy | None:
+    """The trust policy of ``--trust`` (``given``), else of ``trust:`` (a path relative to
+    ``witness.yml``, or a URL). A policy with mistakes stops here with its own lines."""
+    source = given
+    if source is None and written is not None:
+        if not isinstance(written, str) or not written.strip():
+            bad(("trust",), "phải là đường dẫn tới trust.yml (so với witness.yml) hoặc địa chỉ https://")
+            return None
+        written = written.strip()
+        source = written if is_url(written) or Path(written).is_absolute() else str(path.parent / written)
+    return load_policy(source) if source is not None else None

@@ -72,8 +72,9 @@ from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local, now_rfc3339
 from generator.ledger import checkpoints, cosign, merkle
+from generator.ledger.attest import duration_text
 from generator.ledger.log import Log, chain_problems, write_atomically
-from generator.ledger.timestamps import MAX_RESPONSE_BYTES, TimestampError, verify_token
+from generator.ledger.timestamps import MAX_RESPONSE_BYTES, TimestampError, token_accuracy, verify_token
 from generator.website import evidence_facts
 from generator.witness.config import (
     CONFLICT,
@@ -477,7 +478,7 @@ class _Visit:
         as a served checkpoint without them)."""
         out = []
         for witness in self.config.witnesses:
-            when = cosign.cosignatures(served.note, witness.vkey)
+            when = cosign.cosignatures(served.note, witness.key)
             if when is None:
                 out.append(
                     f"checkpoint {served.size} đang phục vụ thiếu chữ ký xác nhận hợp lệ của nhân chứng {witness.name}"
@@ -508,9 +509,18 @@ class _Visit:
                 if answer.status == 404:
                     continue
                 try:
-                    when = verify_token(answer.body, cosign.office_note(notes[at_size]), tsa.ca)
+                    when = verify_token(answer.body, cosign.office_note(notes[at_size]), tsa.root_pem)
                 except TimestampError as exc:
                     problems.append(f"dấu thời gian {tsa.name} của checkpoint {at_size} không hợp lệ: {exc.reason}")
+                    continue
+                if tsa.accuracy_seconds is not None and token_accuracy(answer.body) > dt.timedelta(
+                    seconds=tsa.accuracy_seconds
+                ):
+                    problems.append(
+                        f"dấu thời gian {tsa.name} của checkpoint {at_size}: độ chính xác "
+                        f"{duration_text(token_accuracy(answer.body))} lớn hơn "
+                        f"{duration_text(dt.timedelta(seconds=tsa.accuracy_seconds))} mà chính sách tin cậy chấp nhận"
+                    )
                     continue
                 write_atomically(self.store.checkpoints / f"{at_size}.{tsa.name}.tsr", answer.body)
                 append_line(
