@@ -616,6 +616,14 @@ class Dossier:
                     "ngày công bố chỉ là lời của cơ quan (có thể đã ghi lùi ngày)",
                 )
         self.counts["unstamped"] = unstamped
+        if unstamped and self.trust is not None and self.trust.require_timestamps:
+            self.fail(
+                LOG,
+                1,
+                "at",
+                f"chính sách tin cậy đòi dấu thời gian được chấp nhận cho mọi sự kiện (require.timestamps): "
+                f"{unstamped} sự kiện không có dấu thời gian hay chữ ký chứng kiến nào được chấp nhận",
+            )
 
     def attestation(self, seq: int) -> tuple[dt.datetime, str, int] | None:
         """The attested time of event ``seq``: the earliest valid token (or cosignature of a
