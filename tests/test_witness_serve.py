@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import shutil
 import struct
@@ -307,6 +308,15 @@ def test_the_witness_refuses_a_fork_a_bad_proof_and_unknown_offices(province):
     answer = post(province.url, body(size, bad, note))
     assert answer.status_code == 422
     assert kept.read_bytes() == before
+    # the fork and the bad proof, signed by the office, are kept as evidence; the rest is not
+    refused = kept.parent / "tu-choi"
+    entries = [json.loads(line) for line in (kept.parent / "tu-choi.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["status"], e["size"]) for e in entries] == [(409, size), (409, size), (422, size + 1)]
+    first = refused / entries[0]["folder"].split("/", 1)[1]
+    assert (first / "yeu-cau.txt").read_bytes() == body(size, [], fork)
+    assert (first / "checkpoint-da-ky-xac-nhan").read_bytes() == before
+    assert "hai cây khác nhau cùng một kích thước" in (first / "GIAI-THICH.txt").read_text(encoding="utf-8")
+    assert "không đúng" in entries[2]["reason"]
     # old larger than the checkpoint: 400; garbage: 400
     assert post(province.url, body(size + 5, [], note)).status_code == 400
     assert post(province.url, b"hello").status_code == 400
@@ -316,6 +326,7 @@ def test_the_witness_refuses_a_fork_a_bad_proof_and_unknown_offices(province):
     forged = checkpoints.make(office["origin"], size + 1, grown.head(), Ed25519PrivateKey.generate())
     assert post(province.url, body(size, good, forged)).status_code == 403
     assert kept.read_bytes() == before
+    assert len((kept.parent / "tu-choi.jsonl").read_text(encoding="utf-8").splitlines()) == 3, "unsigned: not kept"
     # the good proof is cosigned (by the spec's check)
     answer = post(province.url, body(size, good, note))
     assert answer.status_code == 200, answer.text

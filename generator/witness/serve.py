@@ -19,6 +19,15 @@ the checkpoint note. The answers, as the specification maps them:
 Checking ``old`` against what is kept and keeping the new checkpoint happen under one lock
 (a thread lock and ``flock`` on ``<store>/.cosign.lock``), so two requests never roll the
 state back, and two different trees of one size are never both cosigned.
+
+A refused request that carries a valid signature of the office is evidence (the spec's MAY:
+a witness may log refused requests), and is kept under ``<store>/<office>/tu-choi/``: a
+checkpoint of the size already cosigned with another root (the office signed two trees of
+one size: a fork) and a consistency proof that does not verify (422). Each is a folder
+``<UTC time>-<status>-<size>/`` with the request as received (``yeu-cau.txt``), the
+checkpoint cosigned before (``checkpoint-da-ky-xac-nhan``) and ``GIAI-THICH.txt``; one line
+per refusal goes to ``tu-choi.jsonl``. Requests without the office's signature are not kept
+(anyone could send them), and at most :data:`MAX_REFUSED_KEPT` refusals are kept per office.
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
 import fcntl
+import json
 import re
 import threading
 import time
@@ -51,6 +62,10 @@ COSIGNED_NAME = "cosigned-checkpoint"
 """The latest checkpoint cosigned for an office, with the cosignature, in its store folder."""
 LOCK_NAME = ".cosign.lock"
 KEY_ENV = "CONGKHAI_WITNESS_KEY"
+REFUSED_DIR = "tu-choi"
+REFUSED_LOG = "tu-choi.jsonl"
+MAX_REFUSED_KEPT = 200
+"""Refusals kept per office (a misbehaving office cannot fill the witness's disk)."""
 _OLD = re.compile(r"old (0|[1-9][0-9]*)")
 
 
@@ -105,6 +120,44 @@ class Witness:
             return None
         return checkpoints.parse(path.read_bytes(), str(path))
 
+    def _keep_refusal(
+        self, slug: str, body: bytes, latest: checkpoints.Checkpoint | None, status: int, reason: str
+    ) -> None:
+        """Keep a refused request signed by the office (called under the lock)."""
+        folder = self.store / slug
+        log = folder / REFUSED_LOG
+        kept = len(log.read_bytes().splitlines()) if log.is_file() else 0
+        if kept >= MAX_REFUSED_KEPT:
+            return
+        found = checkpoints.parse(body.partition(b"\n\n")[2])
+        stamp = dt.datetime.fromtimestamp(self.now(), dt.UTC)
+        name = f"{stamp:%Y%m%dT%H%M%SZ}-{status}-{found.size}"
+        where = folder / REFUSED_DIR / name
+        suffix = 1
+        while where.exists():
+            suffix += 1
+            where = folder / REFUSED_DIR / f"{name}-{suffix}"
+        where.mkdir(parents=True)
+        write_atomically(where / "yeu-cau.txt", body)
+        if latest is not None:
+            write_atomically(where / "checkpoint-da-ky-xac-nhan", (folder / COSIGNED_NAME).read_bytes())
+        explained = (
+            f"Nhân chứng {self.name} từ chối yêu cầu add-checkpoint lúc {stamp:%Y-%m-%dT%H:%M:%SZ} "
+            f"(HTTP {status}): {reason}.\n"
+            f"Checkpoint trong yêu cầu: nguồn {found.origin}, kích thước {found.size}, có chữ ký hợp lệ của cơ quan.\n"
+        )
+        if latest is not None:
+            explained += f"Checkpoint đã ký xác nhận trước đó: kích thước {latest.size}.\n"
+        if status == 409:
+            explained += (
+                "Cơ quan đã ký hai cây khác nhau cùng một kích thước: nhật ký bị rẽ nhánh hoặc viết lại. "
+                "Hai checkpoint trong thư mục này là bằng chứng.\n"
+            )
+        write_atomically(where / "GIAI-THICH.txt", explained.encode())
+        entry = {"at": f"{stamp:%Y-%m-%dT%H:%M:%SZ}", "status": status, "size": found.size, "reason": reason}
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({**entry, "folder": f"{REFUSED_DIR}/{where.name}"}, ensure_ascii=False) + "\n")
+
     def add_checkpoint(self, body: bytes) -> Answer:
         """The answer to one ``add-checkpoint`` request body."""
         head, sep, note = body.partition(b"\n\n")
@@ -141,16 +194,26 @@ class Witness:
         with self._locked():
             latest = self.latest(slug)
             known = latest.size if latest else 0
-            if old != known:
+            fork = latest is not None and latest.size == found.size and latest.root != found.root
+            if old != known or (latest is not None and old == found.size and (fork or proof)):
+                if fork:
+                    self._keep_refusal(
+                        slug,
+                        body,
+                        latest,
+                        409,
+                        f"checkpoint {found.size} có mã gốc khác checkpoint {known} đã ký xác nhận",
+                    )
                 return Answer(409, f"{known}\n".encode(), "text/x.tlog.size")
             if latest is not None and old == found.size:
-                if latest.root != found.root or proof:
-                    return Answer(409, f"{known}\n".encode(), "text/x.tlog.size")
+                pass
             elif old == 0:
                 if proof:
                     return _text(422, "bằng chứng nhất quán phải trống khi old là 0")
             elif latest is None or not merkle.verify_consistency(old, found.size, latest.root, found.root, proof):
-                return _text(422, f"bằng chứng nhất quán từ {old} đến {found.size} không đúng")
+                reason = f"bằng chứng nhất quán từ {old} đến {found.size} không đúng"
+                self._keep_refusal(slug, body, latest, 422, reason)
+                return _text(422, reason)
             line = cosign.cosign(found.body, self.key, self.name, int(self.now()))
             kept = cosign.with_lines(cosign.office_note(note), [line])
             write_atomically(self.store / slug / COSIGNED_NAME, kept)
