@@ -289,11 +289,11 @@ def test_bar_never_hides_the_list_and_one_title_is_told_apart(project, chromium)
             _login(page, origin, "collections/tiep-cong-dan--lich")
             bar = page.locator("#congkhai-check")
             bar.get_by_text("lỗi cần sửa", exact=False).wait_for()
-            twins = page.get_by_text(re.compile(r"^Thông báo lịch tiếp công dân tháng 12/2026 · 12/2026 · "))
+            twins = page.get_by_text(re.compile(r"^Thông báo lịch tiếp công dân tháng 12/2026 · 2026-12 · "))
             twins.first.wait_for()
             assert sorted(t.inner_text() for t in twins.all()) == [
-                "Thông báo lịch tiếp công dân tháng 12/2026 · 12/2026 · lich-thang-12",
-                "Thông báo lịch tiếp công dân tháng 12/2026 · 12/2026 · lich-thang-12-bo-sung",
+                "Thông báo lịch tiếp công dân tháng 12/2026 · 2026-12 · lich-thang-12",
+                "Thông báo lịch tiếp công dân tháng 12/2026 · 2026-12 · lich-thang-12-bo-sung",
             ]
             page.mouse.wheel(0, 20000)
             page.wait_for_timeout(300)  # the scroll is applied

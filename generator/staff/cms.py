@@ -156,13 +156,13 @@ def _dated(category: Category, common: dict[str, Field], kind: str | None) -> tu
 
 
 def _summary(category: Category, common: dict[str, Field], kind: str | None) -> tuple[str, list[str]]:
-    """The list's line for a record (its title and date, dd/mm/yyyy) and its sort keys."""
+    """The list's line for a record (its title, its date as written, its file's name) and its
+    sort keys (Decap's ``date`` filter leaves a month or a text date empty)."""
     dated = _dated(category, common, kind)
     if dated is None:
         return "{{title}} · {{filename}}", ["title"]
-    name, type_ = dated
-    shown = "MM/YYYY" if type_ == "month" else "DD/MM/YYYY"
-    return f"{{{{title}}}} · {{{{{name} | date('{shown}')}}}} · {{{{filename}}}}", ["title", name]
+    name, _type = dated
+    return f"{{{{title}}}} · {{{{{name}}}}} · {{{{filename}}}}", ["title", name]
 
 
 def collections(categories: dict[str, Category], common: dict[str, Field], disclosures: str) -> list[dict[str, Any]]:

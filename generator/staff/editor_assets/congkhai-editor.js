@@ -349,7 +349,7 @@
     if (!p.collection) return text("span", shown);
     var link = text("a", shown);
     link.href = "#/collections/" + p.collection + "/entries/" + p.entry;
-    link.style.color = "inherit";
+    link.style.cssText = "color:inherit;text-decoration:underline;font-weight:600";
     link.title = "Mở bản ghi và đến trường này";
     link.addEventListener("click", function (event) {
       event.preventDefault();
