@@ -162,7 +162,7 @@ def _summary(category: Category, common: dict[str, Field], kind: str | None) -> 
     if dated is None:
         return "{{title}} · {{filename}}", ["title"]
     name, _type = dated
-    return f"{{{{title}}}} · {{{{{name}}}}} · {{{{filename}}}}", ["title", name]
+    return f"{{{{title}}}} · {{{{fields.{name}}}}} · {{{{filename}}}}", ["title", name]
 
 
 def collections(categories: dict[str, Category], common: dict[str, Field], disclosures: str) -> list[dict[str, Any]]:
