@@ -86,7 +86,8 @@ def test_config_snapshot_local_backend():
     assert sessions["date"]["widget"] == "ck-date" and sessions["start"]["widget"] == "ck-time"
     assert fields["month"]["widget"] == "ck-month" and "7h30" in sessions["start"]["hint"]
     assert 'viết "07:30"' not in sessions["start"]["hint"] and fields["sessions"]["collapsed"] is False
-    assert lich["summary"] == "{{title}} · {{fields.month}} · {{filename}}" and lich["sortable_fields"] == ["title", "month"]
+    assert lich["summary"] == "{{title}} · {{fields.month}} · {{filename}}"
+    assert lich["sortable_fields"] == ["title", "month"]
     assert "session_date" not in fields  # minutes only
     attachment = {f["name"]: f for f in fields["attachments"]["fields"]}
     assert attachment["file"]["widget"] == "file" and attachment["file"]["media_folder"] == ""
