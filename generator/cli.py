@@ -303,8 +303,27 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy dấu thời gian sau.", err=True)
     for message in result.uncosigned:
         click.echo(f"Cảnh báo: {message}; chạy congkhai timestamp để lấy chữ ký xác nhận sau.", err=True)
+    _commit_publication(settings, result.events)
     new = {event["id"] for event in result.events if event["event"] == "published"}
     _warn(cautions(built[-1], new) if built else [])
+
+
+def _commit_publication(settings: Settings, events: list[dict[str, Any]]) -> None:
+    """In a git repository, commit the log and what publish wrote beside it (only those)."""
+    from generator.staff import editor
+
+    try:
+        short, paths = editor.commit_publication(settings, events)
+    except CongkhaiError as exc:
+        click.echo(
+            f"Cảnh báo: chưa ghi commit nhật ký công khai ({exc}); hãy tự commit nhật ký và thư mục checkpoint.",
+            err=True,
+        )
+        return
+    if paths:
+        click.echo(
+            f"Đã ghi commit {short} nhật ký công khai ({len(paths)} tệp); hãy đẩy lên kho của cơ quan (git push)."
+        )
 
 
 def _waiting_for_tokens(waiting: list[tuple[str, float]]) -> None:
@@ -508,7 +527,8 @@ def edit(obj: dict[str, str], dev_addr: str) -> None:
                 state = editor.EditServer(settings, node_modules, api_url, live.answer)
                 server = editor.make_server(state, host, port)
                 lines = [f"Trình soạn thảo: {origin}/admin/  ·  xem trước: {origin}/"]
-                _serve_until_stopped(server, live, [*lines, "Nhấn Ctrl+C để dừng. Lưu vào kho bằng: congkhai commit"])
+                lines.append("Nhấn Ctrl+C để dừng. Lưu vào kho bằng: congkhai commit; công bố bằng: congkhai publish")
+                _serve_until_stopped(server, live, lines)
     except KeyboardInterrupt:
         pass
     except CongkhaiError as exc:

@@ -15,14 +15,18 @@ attachments next to the record (``media_folder: ""``). One widget per value type
 =============================  ==========================================================
 type                           widget
 =============================  ==========================================================
-date                           ``datetime``, ``YYYY-MM-DD``, no time
-time, month, year              ``string`` with a pattern (``HH:mm``, ``YYYY-MM``, ``YYYY``)
+date                           ``ck-date``: typed ``3/12/2026``, ``03/12/2026`` or
+                               ``2026-12-03`` (or picked), saved ``2026-12-03``
+time                           ``ck-time``: ``7:30``, ``7h30``, ``07:30`` saved ``07:30``
+month                          ``ck-month``: ``12/2026`` or ``2026-12`` saved ``2026-12``
+year                           ``string`` with a pattern (``YYYY``)
 int                            ``number`` (integer)
 bool                           ``boolean``
 enum                           ``select`` with the labels
 markdown                       ``markdown``
 list of maps / of scalars      ``list`` with ``fields`` (``summary``: the first field, as
-                               ``Ngày: 2026-05-15``) / with one ``field``
+                               ``Ngày: 2026-05-15``; items open, ``collapsed: false``) /
+                               with one ``field``
 map                            ``object``
 attachments' ``file``          ``file`` (saved next to the record)
 anything else                  ``string``
@@ -32,14 +36,24 @@ Decap marks every field required unless told: optional fields say ``required: fa
 a required field inside an optional map (``withdrawn.date``) is optional in the form (the
 check after each save still reports it when the map is filled in).
 
-Decap writes the YAML itself. congkhai reads every scalar as text (``generator.core.yamltext``),
-so ``no``, ``on``, ``2026-05-01`` or ``0296…`` written unquoted are still read back as the
-same text; what Decap does not keep is a comment (it rewrites the whole file).
+The ``ck-*`` widgets are registered by ``editor_assets/congkhai-editor.js`` (Decap's own
+``datetime`` widget saves a typed ``03/12/2026`` as 1906-03-12, decap-cms#7939, and reads
+mm/dd/yyyy in an English-language browser: no configuration makes it safe). They store the
+text congkhai reads and refuse, in the form, what they cannot understand.
+
+Decap writes the YAML itself; ``congkhai edit`` merges each save into the file on disk
+(:mod:`generator.staff.roundtrip`), so that one field edited changes only its lines.
+congkhai reads every scalar as text (``generator.core.yamltext``), so ``no``, ``on``,
+``2026-05-01`` or ``0296…`` written unquoted are still read back as the same text.
+
+The list of a collection shows each record's title with its date (``summary``) and sorts by
+title or by that date, so that two records with one title are told apart.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import yaml
@@ -51,27 +65,46 @@ BACKENDS = {"gitea": ("gitea", "/api/v1"), "forgejo": ("gitea", "/api/v1"), "git
 """``--backend`` name -> (Decap backend name, API path under the server's address)."""
 
 PATTERNS = {
-    "time": (r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "Giờ viết HH:mm, ví dụ 07:30"),
-    "month": (r"^[0-9]{4}-(0[1-9]|1[0-2])$", "Tháng viết YYYY-MM, ví dụ 2026-05"),
     "year": (r"^[0-9]{4}$", "Năm viết 4 chữ số, ví dụ 2026"),
 }
 """Text types the form checks with a pattern, and the message shown when it fails."""
+
+WIDGETS = {"date": "ck-date", "time": "ck-time", "month": "ck-month"}
+"""Types typed as a clerk types them, by the widgets of ``congkhai-editor.js``."""
+TYPING = {
+    "date": "Gõ ngày/tháng/năm, ví dụ 3/12/2026 hoặc 03/12/2026, hoặc bấm nút lịch để chọn.",
+    "time": "Gõ giờ, ví dụ 7:30, 7h30 hoặc 07:30.",
+    "month": "Gõ tháng/năm, ví dụ 12/2026.",
+}
+"""How each of those types may be typed: the end of the form's hint."""
+
+
+def _hint(spec: Field) -> str:
+    """The field's help as the form shows it: how to write the file's text (``viết "07:30"``,
+    ``true khi``) becomes how to fill the form."""
+    text = spec.help or ""
+    if spec.type in TYPING:
+        text = re.sub(r",?\s*viết\s.*$", "", text).rstrip(". ")
+        return f"{text}. {TYPING[spec.type]}" if text else TYPING[spec.type]
+    if spec.type == "bool":
+        text = re.sub(r"^true khi", "Bật khi", text)
+    return text
 
 
 def widget(spec: Field, required: bool = True, parent: str = "") -> dict[str, Any]:
     """The Decap field of one congkhai field (``required``: every enclosing map is required)."""
     out: dict[str, Any] = {"name": spec.name, "label": spec.label}
-    if spec.help:
-        out["hint"] = spec.help
+    if _hint(spec):
+        out["hint"] = _hint(spec)
     out["required"] = bool(spec.required and required)
-    if spec.type == "date":
-        out.update(widget="datetime", format="YYYY-MM-DD", date_format="YYYY-MM-DD", time_format=False)
+    if spec.type in WIDGETS:
+        out["widget"] = WIDGETS[spec.type]
     elif spec.type in PATTERNS:
         out.update(widget="string", pattern=list(PATTERNS[spec.type]))
     elif spec.type == "int":
         out.update(widget="number", value_type="int")
     elif spec.type == "bool":
-        out.update(widget="boolean")
+        out.update(widget="boolean", default=False)
     elif spec.type == "enum":
         out.update(widget="select", options=[{"label": label, "value": value} for value, label in spec.values.items()])
     elif spec.type == "markdown":
@@ -79,7 +112,7 @@ def widget(spec: Field, required: bool = True, parent: str = "") -> dict[str, An
     elif spec.type == "map":
         out.update(widget="object", fields=[widget(f, out["required"]) for f in spec.fields.values()])
     elif spec.type == "list":
-        out["widget"] = "list"
+        out.update(widget="list", collapsed=False)
         if spec.fields:
             out["fields"] = [widget(f, True, spec.name) for f in spec.fields.values()]
             first = next(iter(spec.fields.values()))  # a folded item reads "Ngày: 2026-05-15", not "No date"
@@ -109,6 +142,29 @@ def _fields(category: Category, common: dict[str, Field], kind: str | None) -> l
     return first + own + [f for f in out if f not in first and f not in own]
 
 
+def _dated(category: Category, common: dict[str, Field], kind: str | None) -> tuple[str, str] | None:
+    """(field path, type) of the date a record of this kind is filed under: the category's
+    ``sort_date`` fields, then the document's date."""
+    for name in [*category.sort_date, "document.date"]:
+        scope, spec = {**common, **category.fields}, None
+        for part in name.split("."):
+            spec = scope.get(part)
+            scope = spec.fields if spec else {}
+        if spec is not None and spec.type in ("date", "month") and (kind is None or spec.applies_to(kind)):
+            return name, spec.type
+    return None
+
+
+def _summary(category: Category, common: dict[str, Field], kind: str | None) -> tuple[str, list[str]]:
+    """The list's line for a record (its title, its date as written, its file's name) and its
+    sort keys (Decap's ``date`` filter leaves a month or a text date empty)."""
+    dated = _dated(category, common, kind)
+    if dated is None:
+        return "{{title}} · {{filename}}", ["title"]
+    name, _type = dated
+    return f"{{{{title}}}} · {{{{fields.{name}}}}} · {{{{filename}}}}", ["title", name]
+
+
 def collections(categories: dict[str, Category], common: dict[str, Field], disclosures: str) -> list[dict[str, Any]]:
     """One folder collection per category, or per kind of a category with kinds."""
     out = []
@@ -128,9 +184,8 @@ def collections(categories: dict[str, Category], common: dict[str, Field], discl
                 "slug": "{{title}}",
                 "media_folder": "",
                 "public_folder": "",
-                "summary": "{{title}}",
-                "sortable_fields": ["title"],
             }
+            collection["summary"], collection["sortable_fields"] = _summary(category, common, kind)
             if kind:
                 collection["filter"] = {"field": "kind", "value": kind}
             collection["fields"] = _fields(category, common, kind)

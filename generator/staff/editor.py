@@ -7,7 +7,17 @@ One HTTP server (standard library) on the address given (default ``127.0.0.1:800
   ``congkhai-editor.js``, which asks ``/admin/api/check`` after every save and shows each
   problem, in Vietnamese with the field's label, in a banner;
 - ``/admin/api/check``: runs the same load and checks as ``congkhai check``; the answer is
-  ``{"ok": bool, "problems": [{"path", "line", "field", "label", "message"}]}``;
+  ``{"ok": bool, "problems": [...], "warnings": [...]}``, each ``{"path", "line", "field",
+  "label", "message", "collection", "entry"}`` (the last two: where the form of that record
+  is, for the banner's links); the warnings are those ``congkhai check`` prints;
+- ``/admin/api/page?collection=C&entry=E``: ``{"url": "/<category>/<id>/", "published"}``,
+  the real page of the record being edited in the preview (empty when it has none: new, or
+  internal), and whether the log names it (the page then hides Decap's delete button);
+- ``POST /api/v1``: Decap's local backend, proxied to decap-server: a save
+  (``persistEntry``) is merged into the file on disk (:mod:`generator.staff.roundtrip`: one
+  field edited changes only its lines), and deleting a published record (one the
+  publication log names) is refused with a Vietnamese message: it is withdrawn, never
+  deleted;
 - ``POST /admin/api/commit`` (the banner's "Lưu vào kho (commit)" button): :func:`commit`,
   what ``congkhai commit`` does; the answer adds ``paths``, ``commit`` and ``subject``. Only
   from the admin page itself: the ``X-Congkhai-Editor`` header (a cross-site page cannot
@@ -41,20 +51,29 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import yaml
 
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
+from generator.ledger.checkpoints import store_dir
+from generator.ledger.log import read_log
 from generator.records.categories import Category
 from generator.records.category_file import load_categories, load_common
 from generator.records.fields import Field
-from generator.staff import cms
+from generator.staff import cms, roundtrip
 from generator.website import pipeline
+from generator.website.cautions import cautions
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 ADMIN_HEADER = "X-Congkhai-Editor"
 """Header (value ``1``) the admin page sends with ``POST /admin/api/commit``."""
 ADMIN_JS = Path(__file__).parent / "editor_assets" / "congkhai-editor.js"
+PROXY_PATH = "/api/v1"
+"""Where the admin page finds Decap's local backend: this server, which passes it on to decap-server."""
+MAX_BACKEND_BODY = 200 * 1024 * 1024
+"""The largest request passed on to decap-server (an attachment travels in base64)."""
 
 ADMIN_HTML = """<!doctype html>
 <html lang="vi">
@@ -187,29 +206,138 @@ def _label(categories: dict[str, Category], common: dict[str, Field], problem: P
     return " › ".join(labels)
 
 
-def _problems(settings: Settings, exc: CongkhaiError) -> list[dict[str, Any]]:
-    """The problems of ``exc`` as the JSON the admin page shows, each with its field's label."""
+def _form_of(settings: Settings, categories: dict[str, Category], relpath: str) -> tuple[str, str]:
+    """(collection, entry) of the form editing the record at ``relpath``: the collection is
+    ``<category>`` or ``<category>--<kind>`` (see :mod:`generator.staff.cms`), the entry the
+    path below the category folder without extension; ("", "") when there is none."""
+    disclosures = settings.disclosures_dir.relative_to(settings.root).as_posix()
+    match = re.match(re.escape(disclosures) + r"/([^/]+)/(.+)\.ya?ml$", relpath)
+    category = categories.get(match.group(1)) if match else None
+    if match is None or category is None:
+        return "", ""
+    collection = category.slug
+    if category.kinds:
+        kind = _read_key(settings.root / relpath, "kind")
+        if kind not in category.kinds:
+            return "", ""
+        collection += f"--{kind}"
+    return collection, match.group(2)
+
+
+def _read_key(path: Path, key: str) -> str:
+    """A top-level text value of a YAML record (empty when unreadable or missing)."""
+    try:
+        data = yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _problems(settings: Settings, problems: list[Problem]) -> list[dict[str, Any]]:
+    """``problems`` as the JSON the admin page shows, each with its field's label and form."""
     try:
         categories, common = load_categories(settings.disclosures_dir, settings.root), load_common()
     except CongkhaiError:
         categories, common = {}, {}
-    return [
-        {"path": p.path, "line": p.line, "field": p.field, "label": _label(categories, common, p), "message": p.message}
-        for p in exc.problems
-    ]
+    out = []
+    for p in problems:
+        collection, entry = _form_of(settings, categories, p.path) if p.path else ("", "")
+        label = _label(categories, common, p)
+        item = {"path": p.path, "line": p.line, "field": p.field, "label": label, "message": p.message}
+        out.append({**item, "collection": collection, "entry": entry})
+    return out
 
 
 def _message(text: str) -> dict[str, Any]:
-    return {"path": "", "line": 0, "field": "", "label": "", "message": text}
+    return {"path": "", "line": 0, "field": "", "label": "", "message": text, "collection": "", "entry": ""}
 
 
 def check(settings: Settings) -> dict[str, Any]:
-    """What ``congkhai check`` finds, as the JSON the admin page shows."""
+    """What ``congkhai check`` finds (problems, and the warnings it prints), as the JSON the
+    admin page shows."""
     try:
-        pipeline.load(settings)
+        site = pipeline.load(settings)
     except CongkhaiError as exc:
-        return {"ok": False, "problems": _problems(settings, exc)}
-    return {"ok": True, "problems": []}
+        return {"ok": False, "problems": _problems(settings, exc.problems), "warnings": []}
+    return {"ok": True, "problems": [], "warnings": _problems(settings, cautions(site))}
+
+
+def page_url(settings: Settings, collection: str, entry: str) -> str:
+    """The preview's URL (``/<category>/<id>/``) of the record a form edits, or "" when the
+    record has no page (not saved yet, internal)."""
+    category = collection.split("--")[0]
+    if not re.fullmatch(r"[a-z0-9-]+", category) or not re.fullmatch(r"[\w./-]+", entry) or ".." in entry:
+        return ""
+    path = settings.disclosures_dir / category / f"{entry}.yml"
+    if not path.is_file() or _read_key(path, "visibility") == "internal":
+        return ""
+    return f"/{category}/{_read_key(path, 'id') or entry}/"
+
+
+def page_json(settings: Settings, collection: str, entry: str) -> dict[str, Any]:
+    """``/admin/api/page``: ``{"url", "published"}`` of the record a form edits."""
+    url = page_url(settings, collection, entry)
+    category = collection.split("--")[0]
+    relpath = f"{settings.disclosures_dir.relative_to(settings.root).as_posix()}/{category}/{entry}.yml"
+    key = record_key(settings, relpath) if url else ""
+    return {"url": url, "published": bool(key) and key in published_keys(settings)}
+
+
+def published_keys(settings: Settings) -> set[str]:
+    """``<category>/<id>`` of every record the publication log names."""
+    try:
+        return {str(event.get("id")) for event in read_log(settings.log_path).events}
+    except CongkhaiError:
+        return set()
+
+
+def record_key(settings: Settings, relpath: str) -> str:
+    """``<category>/<id>`` of the record file at ``relpath`` (its ``id``, or its path below
+    the category folder without extension); "" when ``relpath`` is not a record."""
+    disclosures = settings.disclosures_dir.relative_to(settings.root).as_posix()
+    match = re.match(re.escape(disclosures) + r"/([^/]+)/(.+)\.(ya?ml|md)$", relpath.lstrip("/"))
+    if match is None:
+        return ""
+    path = settings.root / relpath.lstrip("/")
+    own = _read_key(path, "id") if match.group(3) != "md" else ""
+    return f"{match.group(1)}/{own or match.group(2)}"
+
+
+PUBLISHED_DELETE = (
+    "Bản ghi đã công bố không xoá được ({key}): nhật ký công khai đã ghi nó và đường dẫn của nó không được mất. "
+    "Hãy thu hồi: mở bản ghi, điền mục «Thu hồi» (withdrawn: ngày và lý do), bấm Lưu, rồi chạy congkhai publish."
+)
+
+
+def refuse_delete(settings: Settings, paths: list[str]) -> str:
+    """The message refusing to delete ``paths`` when one of them is a published record, else ""."""
+    published = published_keys(settings)
+    for path in paths:
+        key = record_key(settings, path)
+        if key and key in published:
+            return PUBLISHED_DELETE.format(key=key)
+    return ""
+
+
+def merge_saves(settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
+    """``persistEntry``'s parameters with each YAML file's text merged into the file on disk
+    (:func:`generator.staff.roundtrip.merge`), or normalised when the file is new."""
+    files = params.get("dataFiles") or ([params["entry"]] if isinstance(params.get("entry"), dict) else [])
+    root = settings.root.resolve()
+    for item in files:
+        raw, path = item.get("raw"), item.get("path")
+        if not isinstance(raw, str) or not isinstance(path, str) or not path.endswith((".yml", ".yaml")):
+            continue
+        target = (root / path).resolve()
+        if not target.is_relative_to(root):
+            continue
+        try:
+            old = target.read_text("utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            old = None
+        item["raw"] = roundtrip.merge(old, raw) if old is not None else roundtrip.normalise(raw)
+    return params
 
 
 def commit_json(settings: Settings) -> dict[str, Any]:
@@ -220,7 +348,7 @@ def commit_json(settings: Settings) -> dict[str, Any]:
     try:
         paths = commit(settings)
     except CongkhaiError as exc:
-        return {"ok": False, "problems": _problems(settings, exc), "paths": [], "commit": "", "subject": ""}
+        return {"ok": False, "problems": _problems(settings, exc.problems), "paths": [], "commit": "", "subject": ""}
     out: dict[str, Any] = {"ok": True, "problems": [], "paths": paths, "commit": "", "subject": ""}
     if paths:
         out["commit"], _, out["subject"] = _git(settings.root, "log", "-1", "--format=%h %s").strip().partition(" ")
@@ -238,10 +366,14 @@ class EditServer:
         """``target -> answer`` (``status``, ``content_type``, ``body``, ``location``)."""
         self.lock = threading.Lock()
 
-    def config_text(self) -> str:
+    def config_text(self, origin: str) -> str:
+        """``config.yml`` for the admin page opened at ``origin`` (``http://127.0.0.1:PORT``)."""
         categories = load_categories(self.settings.disclosures_dir, self.settings.root)
         disclosures = self.settings.disclosures_dir.relative_to(self.settings.root).as_posix()
-        return cms.config_yaml(cms.cms_config(categories, load_common(), disclosures, local_backend=self.api_url))
+        # Decap's backend goes through this server (``/api/v1``), never straight to decap-server
+        return cms.config_yaml(
+            cms.cms_config(categories, load_common(), disclosures, local_backend=origin + PROXY_PATH)
+        )
 
     def check(self) -> dict[str, Any]:
         with self.lock:
@@ -250,6 +382,33 @@ class EditServer:
     def commit(self) -> dict[str, Any]:
         with self.lock:
             return commit_json(self.settings)
+
+    def backend(self, body: bytes) -> tuple[int, bytes]:
+        """One call of Decap's backend, refused (deleting a published record) or passed to
+        decap-server (a save merged into the file on disk first); (status, JSON answer)."""
+        try:
+            call = json.loads(body)
+            action, params = call["action"], call.get("params") or {}
+        except (ValueError, KeyError, TypeError):
+            return 400, json.dumps({"error": "Yêu cầu không hợp lệ."}, ensure_ascii=False).encode()
+        with self.lock:
+            if action in ("deleteFile", "deleteFiles"):
+                paths = params.get("paths") if action == "deleteFiles" else [params.get("path")]
+                refused = refuse_delete(self.settings, [p for p in paths or [] if isinstance(p, str)])
+                if refused:
+                    return 409, json.dumps({"error": refused}, ensure_ascii=False).encode()
+            elif action == "persistEntry" and isinstance(params, dict):
+                call["params"] = merge_saves(self.settings, params)
+                body = json.dumps(call, ensure_ascii=False).encode()
+            request = urllib.request.Request(self.api_url, body, {"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+            except OSError as exc:
+                message = f"decap-server không trả lời ({exc}); hãy dừng congkhai edit (Ctrl+C) và chạy lại"
+                return 502, json.dumps({"error": message}, ensure_ascii=False).encode()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -287,9 +446,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             and self.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
         )
 
+    def _backend_allowed(self) -> bool:
+        """Decap's backend calls come from the admin page: JSON (a cross-site form cannot
+        send it without a preflight), a local ``Host``, this server's ``Origin`` if sent."""
+        port = self.server.server_address[1]
+        hosts = {f"{host}:{port}" for host in LOCAL_HOSTS}
+        origin = self.headers.get("Origin")
+        return (
+            self.headers.get("Content-Type", "").split(";")[0].strip() == "application/json"
+            and self.headers.get("Host", "") in hosts
+            and (origin is None or origin in {f"http://{host}" for host in hosts})
+            and self.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
+        )
+
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
         length = int(self.headers.get("Content-Length") or 0)
+        if path == PROXY_PATH:
+            if not self._backend_allowed() or length > MAX_BACKEND_BODY:
+                refused = {"error": "Từ chối: chỉ trang /admin/ của congkhai edit trên máy này được ghi."}
+                self._json(403, refused)
+                return
+            status, answer = self.state.backend(self.rfile.read(length))
+            self._send(status, answer, "application/json; charset=utf-8")
+            return
         if length:
             self.rfile.read(min(length, 65536))  # the body (``{}``) carries nothing
         if path != "/admin/api/commit":
@@ -328,13 +508,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     return
                 self._send(200, ADMIN_HTML.encode(), "text/html; charset=utf-8")
             elif path == "/admin/config.yml":
-                self._send(200, state.config_text().encode(), "text/yaml; charset=utf-8")
+                port = self.server.server_address[1]
+                host = self.headers.get("Host", "")
+                host = host if host in {f"{h}:{port}" for h in LOCAL_HOSTS} else f"127.0.0.1:{port}"
+                self._send(200, state.config_text(f"http://{host}").encode(), "text/yaml; charset=utf-8")
             elif path == "/admin/congkhai-editor.js":
                 self._file(ADMIN_JS)
             elif path.startswith("/admin/decap/"):
                 self._file(state.dist / path.removeprefix("/admin/decap/"))
             elif path == "/admin/api/check":
                 self._json(200, state.check())
+            elif path == "/admin/api/page":
+                query = parse_qs(urlsplit(self.path).query)
+                collection, entry = query.get("collection", [""])[0], query.get("entry", [""])[0]
+                self._json(200, page_json(state.settings, collection, entry))
             elif path == "/admin/api/commit":
                 self.send_response(405)
                 self.send_header("Allow", "POST")
@@ -400,3 +587,32 @@ def commit(settings: Settings) -> list[str]:
     message = subject + "\n\nCác tệp thay đổi (đã qua congkhai check):\n" + "".join(f"- {p}\n" for p in paths)
     _git(root, "commit", "--quiet", "-m", message, "--", folder)
     return paths
+
+
+def commit_publication(settings: Settings, events: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """After ``congkhai publish`` in a git repository: commit what it wrote, and only that
+    (the publication log, and beside it the checkpoints, timestamp tokens, cosignatures and
+    anchors of ``<log>.checkpoints/``), with a Vietnamese message naming the new events.
+    Returns (short hash, paths); ("", []) outside git or when nothing changed. Raises
+    :class:`CongkhaiError` when git refuses (the publication itself stands)."""
+    root = settings.root
+    if subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, capture_output=True).returncode != 0:
+        return "", []
+    wanted = [settings.log_path, store_dir(settings.log_path)]
+    names = [path.relative_to(root).as_posix() for path in wanted if path.exists()]
+    if not names:
+        return "", []
+    status = _git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", *names)
+    paths = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
+    if not paths:
+        return "", []
+    _git(root, "add", "--all", "--", *names)
+    if events:
+        subject = f"Công bố: {len(events)} sự kiện mới trong nhật ký công khai (đến seq {events[-1]['seq']})"
+        lines = "".join(f"- seq {e['seq']} {e['event']} v{e['version']} {e['id']}\n" for e in events)
+    else:
+        subject = "Công bố: dấu thời gian và chữ ký xác nhận của nhật ký công khai"
+        lines = ""
+    message = subject + "\n\n" + lines + "\nCác tệp do congkhai publish ghi:\n" + "".join(f"- {p}\n" for p in paths)
+    _git(root, "commit", "--quiet", "-m", message, "--", *names)
+    return _git(root, "log", "-1", "--format=%h").strip(), paths
