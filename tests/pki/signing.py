@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import pikepdf
+from asn1crypto import pem
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,6 +24,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # pyHanko imports DSA support
+    from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -55,8 +57,7 @@ class TestPKI:
 
     def pem(self, label: str) -> bytes:
         """The certificate ``label`` in PEM."""
-        der = self.cert(label).dump()
-        return serialization.load_der_public_key if False else _pem(der)
+        return pem.armor("CERTIFICATE", self.cert(label).dump())
 
     def write_root(self, path: Path, label: str = "root") -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,12 +80,6 @@ class TestPKI:
         return out.getvalue()
 
 
-def _pem(der: bytes) -> bytes:
-    from asn1crypto import pem
-
-    return pem.armor("CERTIFICATE", der)
-
-
 def make_pdf(text: str = "Quyet dinh cong khai (ban thu)") -> bytes:
     """A one-page PDF showing ``text`` (ASCII, Helvetica), written with pikepdf."""
     pdf = pikepdf.new()
@@ -105,8 +100,6 @@ def modify_after_signing(signed: bytes, text: str = "Noi dung da bi sua sau khi 
     signature covers are unchanged, what a reader sees is not."""
     writer = IncrementalPdfFileWriter(io.BytesIO(signed))
     page = writer.root["/Pages"]["/Kids"][0].get_object()
-    from pyhanko.pdf_utils import generic
-
     stream = generic.StreamObject(stream_data=f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode("latin-1"))
     page["/Contents"] = writer.add_object(stream)
     writer.update_container(page)
