@@ -172,7 +172,7 @@ def sample_site(tmp_path_factory) -> Path:
     log holds real publication dates; returns the deployed site folder."""
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, root / folder)
     result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
     assert result.exit_code == 0, result.output

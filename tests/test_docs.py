@@ -272,6 +272,7 @@ def test_plugin_defaults_build_without_warning(tmp_path, theme):
             "witnesses": [],
             "max_timestamp_delay": 24,
             "clock_skew": 5,
+            "signature_roots": [],
         }
         mkdocs_build(config)
     finally:

@@ -119,7 +119,7 @@ class Published:
 def published(tmp_path_factory, tsa_material, openssl_tsa, _certomancer_server) -> Published:
     root = tmp_path_factory.mktemp("independent")
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, root / folder)
     key = Ed25519PrivateKey.generate()
     key_file = tmp_path_factory.mktemp("office-key") / "office.pem"

@@ -33,7 +33,7 @@ COPIES = 14
 def _project(root: Path, bad: bool) -> Path:
     root.mkdir()
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, root / folder)
     for path in sorted((root / "disclosures").rglob("*")):
         if path.suffix in (".yml", ".md") and not path.name.startswith("_"):

@@ -18,7 +18,7 @@ def copy_sample(root: Path) -> Path:
     """The repository's own sample project, copied into ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, root / folder)
     return root
 

@@ -32,7 +32,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 def _sample(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("mkdocs.yml", "content", "disclosures"):
+    for name in ("mkdocs.yml", "content", "disclosures", "chung-thu-goc"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, project / name)

@@ -91,6 +91,7 @@ HEADERS = [
     "Báo cáo kết quả",
     "Văn bản gốc (bản chụp có chữ ký)",
     "Tệp minh chứng (SHA-256)",
+    "Chữ ký số (theo loại minh chứng)",
     "Còn thiếu",
     "Hạn công bố",
     "Đúng hạn",

@@ -77,7 +77,7 @@ def published(tmp_path_factory) -> Path:
     """The repository's sample project and the records above, published once."""
     root = tmp_path_factory.mktemp("honest")
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, root / folder)
     write_files(root, EXTRA)
     result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))

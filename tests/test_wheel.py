@@ -144,7 +144,7 @@ def test_installed_build_is_the_same_site_as_the_checkout(installed, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, project / folder)
     config = project / "mkdocs.yml"
     wheel_site, checkout_site = tmp_path / "site-wheel", tmp_path / "site-checkout"

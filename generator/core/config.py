@@ -53,6 +53,9 @@ class Settings:
     """``verify`` reports an event whose attested time is later than its ``at`` by more."""
     clock_skew_minutes: int = CLOCK_SKEW_MINUTES
     """How far the office's clock may be off a TSA's (see :func:`generator.ledger.attest.tolerances`)."""
+    signature_roots: tuple[str, ...] = ()
+    """Root certificates (PEM files or folders, relative to ``root``) that the digital signatures of PDF
+    attachments must chain to (see :mod:`generator.records.signatures`)."""
 
     def url_for(self, url_path: str) -> str:
         """The absolute permanent URL of ``url_path`` (e.g. ``tiep-cong-dan/2026/x/``)."""

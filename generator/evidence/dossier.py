@@ -619,6 +619,7 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path, signed:
             local = format_local(when.isoformat(), tz, with_time=True)
             lines += [f"# checkpoint {size}, {tsa}, cấp lúc {local}", shlex.join(command)]
         lines += ["```"]
+    lines += _signature_guide(report, entries)
     lines += [
         "",
         "## Tự kiểm tra bằng tay",
@@ -635,6 +636,58 @@ def _guide(site: Site, report: Report, entries: list[Entry], work: Path, signed:
         "",
     ]
     return "\n".join(lines)
+
+
+def _signature_guide(report: Report, entries: list[Entry]) -> list[str]:
+    """The digital signatures of the PDF evidence, by evidence kind, and how to recheck them offline."""
+    listed = []
+    for kind, label in report.evidence_kinds.items():
+        files = [
+            f"- `{e.folder}/dinh-kem/{name}`: {e.row.signed[name]}"
+            for e in entries
+            for name in e.row.evidence.get(kind, [])
+            if name in e.row.signed
+        ]
+        if files:
+            listed += ["", f"**{label}**", "", *files]
+    if not listed:
+        return []
+    return [
+        "",
+        "## Chữ ký số của văn bản đính kèm",
+        "",
+        "congkhai kiểm tra chữ ký số PAdES của mỗi tệp PDF (pyHanko, không kết nối mạng) với các chứng thư gốc "
+        "cơ quan khai báo (`signature_roots`): người ký, thời điểm ký, tệp có bị sửa sau khi ký không, chứng thư "
+        "có dẫn đến một chứng thư gốc và còn hiệu lực lúc ký không. Tình trạng thu hồi (OCSP, CRL) **không** "
+        "được kiểm tra, trừ khi tệp đã chứa sẵn thông tin thu hồi. Kết quả theo loại minh chứng:",
+        *listed,
+        "",
+        "Kiểm tra lại với chứng thư gốc do Thanh tra tự giữ (Ban Cơ yếu Chính phủ, tổ chức cung cấp dịch vụ "
+        "chứng thực được cấp phép), không dùng chứng thư gốc do cơ quan gửi kèm, bằng pyHanko "
+        "(`pip install pyhanko-cli`):",
+        "",
+        "```sh",
+        "pyhanko sign validate --pretty-print --trust-replace --trust GOC.pem --no-revocation-check TỆP.pdf",
+        "```",
+        "",
+        "hoặc chỉ bằng Python 3 và OpenSSL (chữ ký thứ nhất của tệp; `-attime`: giây kể từ 01/01/1970 UTC của "
+        "thời điểm ký, để kiểm tra chứng thư tại thời điểm đó); lệnh thứ hai phải in `CMS Verification successful`:",
+        "",
+        "```sh",
+        SIGNATURE_EXTRACT,
+        "openssl cms -verify -binary -inform DER -in chu-ky.der -content phan-duoc-ky.bin -CAfile GOC.pem "
+        "-purpose any -out /dev/null",
+        "```",
+    ]
+
+
+SIGNATURE_EXTRACT = (
+    "python3 -c \"import re,sys;d=open(sys.argv[1],'rb').read();"
+    "a,b,c,e=map(int,re.search(rb'/ByteRange\\s*\\[\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)',d).groups());"
+    "open('phan-duoc-ky.bin','wb').write(d[a:a+b]+d[c:c+e]);"
+    "open('chu-ky.der','wb').write(bytes.fromhex(d[a+b+1:c-1].decode()))\" TỆP.pdf"
+)
+"""Writes the bytes the first signature of ``TỆP.pdf`` covers and its CMS signature (for ``openssl cms``)."""
 
 
 def _claims(report: Report, signed: bool, tsas: list[str]) -> str:

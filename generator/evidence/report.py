@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError
 from generator.core.values import SpreadsheetWriter, format_date, local_date
 from generator.evidence.deadlines import deadline_for
 from generator.ledger import attest
+from generator.records import signatures
 from generator.records.categories import evidence_kinds
 from generator.website.templating import render
 
@@ -93,6 +95,8 @@ class Row:
     expected: list[tuple[str, list[str]]] = field(default_factory=list)
     """What the category expects as evidence: ``(label, attachment kinds any of which counts)``
     (the dossier's checker recomputes :attr:`missing` from it)."""
+    signed: dict[str, str] = field(default_factory=dict)
+    """Evidence file -> what its digital signatures say (PDFs only, see :mod:`generator.records.signatures`)."""
 
     @property
     def time_source(self) -> str:
@@ -225,7 +229,9 @@ def build_report(site: Site, log: Log, year: int, now: dt.datetime | None = None
     tz = site.settings.timezone
     generated_at = (now or dt.datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz))
     kinds = evidence_kinds(site.categories, site.common)
-    evidence = _Evidence(kinds, year_closed=generated_at.year > year)
+    evidence = _Evidence(
+        kinds, year_closed=generated_at.year > year, roots=signatures.roots_of(site.settings), timezone=tz
+    )
     order = {slug: position for position, slug in enumerate(site.categories)}
     histories = log.histories()
     by_key = {r.key: r for r in site.records}
@@ -346,26 +352,33 @@ class _Evidence:
     """The attachment kinds shown (:func:`generator.records.categories.evidence_kinds`)."""
     year_closed: bool
     """The report's year has ended: evidence expected only then (``year_end``) counts."""
+    roots: signatures.Roots = signatures.NO_ROOTS
+    """The roots digital signatures of PDF evidence are checked against."""
+    timezone: str = TIMEZONE
 
     def of(self, record: Record | None, category: Category | None) -> dict[str, Any]:
         """``evidence`` (files present by attachment kind) and ``missing`` (labels of
         the expected evidence no file satisfies) of one row."""
         found: dict[str, list[str]] = {kind: [] for kind in self.kinds}
+        signed: dict[str, str] = {}
         if record is not None:
             for attachment in record.attachments:
                 if attachment.kind in found:
                     found[attachment.kind].append(attachment.file)
+                    result = signatures.check_file(attachment.path, self.roots, attachment.sha256)
+                    if result is not None:
+                        signed[attachment.file] = result.describe(self.timezone)
             minutes = (record.data.get("posting") or {}).get("minutes")
             if minutes and POSTING_MINUTES in found and minutes not in found[POSTING_MINUTES]:
                 found[POSTING_MINUTES].append(minutes)
         if category is None:
-            return {"evidence": found, "missing": [], "expected": []}
+            return {"evidence": found, "missing": [], "expected": [], "signed": signed}
         expected = category.expected_evidence(
             record.kind if record else None, record.data if record else None, self.year_closed
         )
         missing = [item.label for item in expected if not any(found.get(kind) for kind in item.attachments)]
         wanted = [(item.label, list(item.attachments)) for item in expected]
-        return {"evidence": found, "missing": missing, "expected": wanted}
+        return {"evidence": found, "missing": missing, "expected": wanted, "signed": signed}
 
 
 def _posting_notes(record: Record) -> list[str]:
@@ -423,7 +436,19 @@ def _files(kind: str) -> Callable[[Row, int], str]:
 def columns(report: Report) -> list[Column]:
     """The table's columns: the evidence present has one column per attachment kind
     some category expects (:attr:`Report.evidence_kinds`)."""
-    return [*_LEADING, *(Column(label, 26, _files(kind)) for kind, label in report.evidence_kinds.items()), *_TRAILING]
+    signed = Column("Chữ ký số (theo loại minh chứng)", 50, lambda row, _: _signed(row, report.evidence_kinds))
+    evidence = [Column(label, 26, _files(kind)) for kind, label in report.evidence_kinds.items()]
+    return [*_LEADING, *evidence, *_TRAILING[:1], signed, *_TRAILING[1:]]
+
+
+def _signed(row: Row, kinds: dict[str, str]) -> str:
+    """``<kind label>: <file>: <signature line>`` for each evidence file that is a PDF, by kind."""
+    return "; ".join(
+        f"{label}: {name}: {row.signed[name]}"
+        for kind, label in kinds.items()
+        for name in row.evidence[kind]
+        if name in row.signed
+    )
 
 
 _LEADING: list[Column] = [

@@ -27,6 +27,7 @@ from generator.core.config import TIMEZONE
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.faults import fault_point
 from generator.core.values import SpreadsheetWriter, format_local, parse_instant
+from generator.records import signatures
 
 if TYPE_CHECKING:
     from generator.core.config import Settings
@@ -238,8 +239,23 @@ def line_of_seq(log: Log, seq: int) -> int:
     return log.lines[seq - 1] if 0 < seq <= len(log.lines) else 1
 
 
-def attachments_of(record: Record) -> list[dict[str, str]]:
-    return [{"file": a.file, "sha256": a.sha256} for a in record.attachments]
+def attachments_of(record: Record, roots: signatures.Roots | None = None) -> list[dict[str, Any]]:
+    """The attachments as an event records them: ``file``, ``sha256`` and, for a readable PDF
+    when ``roots`` are given, ``signature`` (the verdict on its digital signatures, see
+    :mod:`generator.records.signatures`; events written before it have no such key)."""
+    out: list[dict[str, Any]] = []
+    for a in record.attachments:
+        entry: dict[str, Any] = {"file": a.file, "sha256": a.sha256}
+        result = signatures.check_file(a.path, roots, a.sha256) if roots is not None else None
+        if result is not None:
+            entry["signature"] = result.as_log()
+        out.append(entry)
+    return out
+
+
+def same_files(logged: list[dict[str, Any]], now: list[dict[str, Any]]) -> bool:
+    """The same attachments (``file`` and ``sha256``, in order), whatever else either records."""
+    return [(a.get("file"), a.get("sha256")) for a in logged] == [(a.get("file"), a.get("sha256")) for a in now]
 
 
 def plan_events(
@@ -248,6 +264,7 @@ def plan_events(
     """The events a publish would append now for the public ``records`` (without
     ``seq``/``prev``/``hash``)."""
     histories = log.histories()
+    roots = signatures.roots_of(settings)
     out: list[dict[str, Any]] = []
     for record in sorted((r for r in records if r.public), key=lambda r: r.key):
         history = histories.get(record.key)
@@ -259,7 +276,7 @@ def plan_events(
             "document_number": record.document.get("number"),
             "url": settings.url_for(record.url_path),
             "content_sha256": record.sha256,
-            "attachments": attachments_of(record),
+            "attachments": attachments_of(record, roots),
             "commit": commit,
         }
         withdrawn = record.data.get("withdrawn")
@@ -277,7 +294,9 @@ def plan_events(
                 )
             continue
         latest = history.latest
-        changed = latest["content_sha256"] != record.sha256 or latest["attachments"] != base["attachments"]
+        changed = latest["content_sha256"] != record.sha256 or not same_files(
+            latest["attachments"], base["attachments"]
+        )
         if withdrawn and not history.withdrawn:
             version = history.version + (1 if changed else 0)
             out.append(

@@ -239,6 +239,9 @@ class CongkhaiConfig(base.Config):
     """Hours an event may wait for its timestamp before ``verify`` reports it."""
     clock_skew = c.Type(int, default=CLOCK_SKEW_MINUTES)
     """Minutes the office's clock may be ahead of or behind a TSA's (besides a token's accuracy)."""
+    signature_roots = c.Type((str, list), default=[])
+    """Root certificates (PEM files, or folders of them, relative to ``mkdocs.yml``) that digital signatures of PDF
+    attachments must chain to (``chung-thu-goc/``); without any, every signature is reported as untrusted."""
 
 
 class MadeFile(internals.LazyFile):
@@ -365,6 +368,12 @@ def settings_from(config: MkDocsConfig, options: CongkhaiConfig) -> Settings:
         witnesses=tuple(dict(w) for w in options.witnesses),
         max_timestamp_delay_hours=options.max_timestamp_delay,
         clock_skew_minutes=options.clock_skew,
+        signature_roots=tuple(
+            str(v)
+            for v in (
+                [options.signature_roots] if isinstance(options.signature_roots, str) else options.signature_roots
+            )
+        ),
     )
 
 

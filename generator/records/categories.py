@@ -88,6 +88,8 @@ class EvidenceItem:
     """Not expected when this bool field is true (``unless: nil_report``)."""
     year_end: bool = False
     """Expected only once the year has closed (``year_end: true``)."""
+    signed: bool = False
+    """Should be signed digitally (``signed: "true"``): ``check`` warns when such a PDF is not."""
 
     def applies(self, data: dict[str, Any], year_closed: bool = True) -> bool:
         if self.year_end and not year_closed:

@@ -68,6 +68,7 @@ _CATEGORY_META_SCHEMA: dict[str, Any] = {
                     "if": {"type": "string"},
                     "unless": {"type": "string"},
                     "year_end": {"enum": ["true", "false"]},
+                    "signed": {"enum": ["true", "false"]},
                 },
             },
         },
@@ -418,6 +419,7 @@ class _Definition:
                     if_field=item.get("if"),
                     unless=item.get("unless"),
                     year_end=item.get("year_end") == "true",
+                    signed=item.get("signed") == "true",
                 )
             )
         return tuple(items)

@@ -15,7 +15,11 @@ succeed (exit status 0).
 - a schedule (a kind whose deadline rule counts ``before`` its first session) not yet
   published whose deadline has passed: its first session is over, or less than the rule's
   working days ahead. Schedules whose first session is more than :data:`BACKFILL_DAYS` ago
-  are history being entered, which ``status`` reports by attested time: no warning.
+  are history being entered, which ``status`` reports by attested time: no warning;
+- a PDF attachment whose digital signature is broken or whose file was changed after signing,
+  and a PDF of a kind the category's evidence marks ``signed: true`` (the decision to
+  disclose) that has no signature, or none valid against the configured ``signature_roots``
+  (see :mod:`generator.records.signatures`). Never a refusal: the law does not require it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from generator.core.errors import Problem
 from generator.core.values import fold, format_date
 from generator.core.yamltext import Path as FieldPath
+from generator.records import signatures
 from generator.records.checks import run_checks
 from generator.records.deadline_rules import is_working_day
 from generator.records.fields import Field
@@ -66,7 +71,48 @@ def cautions(site: Site, new: set[str] | frozenset[str] = frozenset()) -> list[P
         if wanted not in titled:
             titled[wanted] = {path for path, _ in _titled(record.category.all_fields(site.common, record.kind))}
         out += _names(record, titled[wanted])
+    if any(r.attachments for r in site.records):
+        roots = signatures.roots_of(site.settings)
+        for record in site.records:
+            out += _signatures(record, roots)
     return sorted(out)
+
+
+def _signatures(record: Record, roots: signatures.Roots) -> list[Problem]:
+    """Broken signatures, and decisions that should be signed and are not (validly)."""
+    if record.data.get("withdrawn"):
+        return []
+    wanted = {
+        kind
+        for item in record.category.expected_evidence(record.kind, record.data)
+        if item.signed
+        for kind in item.attachments
+    }
+    out = []
+    for index, a in enumerate(record.attachments):
+        result = signatures.check_file(a.path, roots, a.sha256)
+        if result is None:
+            continue
+        where = ("attachments", index, "file")
+        if result.status in ("broken", "modified"):
+            out.append(
+                _warn(
+                    record,
+                    where,
+                    f"tệp '{a.file}': {signatures.LABELS[result.status]}; hãy lấy lại bản đã ký từ người ký",
+                )
+            )
+        elif a.kind in wanted and result.status != "valid":
+            why = signatures.LABELS[result.status]
+            out.append(
+                _warn(
+                    record,
+                    where,
+                    f"tệp '{a.file}' là quyết định công khai, nên là bản điện tử có chữ ký số hợp lệ ({why}); "
+                    "hãy đính kèm bản PDF đã ký số (hoặc khai báo gốc chứng thư trong signature_roots)",
+                )
+            )
+    return out
 
 
 def _sessions(record: Record, months: dict[tuple[str, int, int], Record], today: dt.date) -> list[Problem]:

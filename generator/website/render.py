@@ -19,6 +19,7 @@ from generator.core import paths
 from generator.core.values import format_local, parse_instant
 from generator.ledger import cosign
 from generator.ledger.checkpoints import office_verifier_key
+from generator.records import signatures
 from generator.records.categories import Category
 from generator.records.fields import Field
 from generator.records.record import Record
@@ -452,6 +453,7 @@ class Renderer:
             covering=self.site.anchors.covering,
             tokens=self.site.anchors.tokens,
             cosigners=self.cosigners,
+            signed=signatures.page_lines(record.attachments, self.site.settings),
         )
 
 

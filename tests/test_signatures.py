@@ -1,0 +1,220 @@
+"""Digital signatures (PAdES) of PDF attachments: real signatures made with pyHanko's signer
+over a certomancer test PKI (``tests/pki/``), checked offline by
+:mod:`generator.records.signatures`, through ``check``, ``build``, ``publish``, the record
+page, the B1 report and the dossier's guide. No mocks."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator.evidence import dossier
+from generator.records import signatures
+from tests.conftest import MKDOCS_YML, run_cli
+from tests.pki.signing import TestPKI, make_pdf, modify_after_signing
+
+FOLDER = "disclosures/tai-chinh-ngan-sach/2026"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> TestPKI:
+    return TestPKI(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def pdfs(pki) -> dict[str, bytes]:
+    """One PDF per case, each of distinct content."""
+    plain = {name: make_pdf(f"Quyet dinh {name}") for name in ("valid", "modified", "expired", "stranger", "two")}
+    out = {
+        "valid": pki.sign(plain["valid"]),
+        "modified": modify_after_signing(pki.sign(plain["modified"])),
+        "expired": pki.sign(plain["expired"], "expired"),
+        "untrusted": pki.sign(plain["stranger"], "stranger"),
+        "two": pki.sign(pki.sign(plain["two"]), "second", field="ChuKy2"),
+        "unsigned": make_pdf("Quyet dinh chua ky"),
+    }
+    broken = bytearray(pki.sign(make_pdf("Quyet dinh bi hong")))
+    assert broken[9:10] == b"%"  # the header's binary comment: a byte the signature covers, harmless to a reader
+    broken[11] ^= 0x01
+    out["broken"] = bytes(broken)
+    return out
+
+
+@pytest.fixture(scope="module")
+def roots(pki, tmp_path_factory) -> signatures.Roots:
+    return signatures.load_roots([pki.write_root(tmp_path_factory.mktemp("roots") / "goc.pem")])
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [
+        ("valid", "valid"),
+        ("modified", "modified"),
+        ("expired", "expired"),
+        ("untrusted", "untrusted"),
+        ("two", "valid"),
+        ("unsigned", "unsigned"),
+        ("broken", "broken"),
+    ],
+)
+def test_each_case_is_told_apart(pdfs, roots, case, status):
+    result = signatures.check_pdf(pdfs[case], roots)
+    assert result is not None and result.status == status
+
+
+def test_signer_time_and_two_signatures(pdfs, roots):
+    result = signatures.check_pdf(pdfs["two"], roots)
+    assert [(s.signer, s.organisation, s.status) for s in result.signatures] == [
+        ("Trưởng ban (chứng thư thử)", "Ban Quản lý Khu kinh tế (THỬ)", "valid"),
+        ("Chánh Văn phòng (chứng thư thử)", "Ban Quản lý Khu kinh tế (THỬ)", "valid"),
+    ]
+    assert all(s.signed_at and s.signed_at.endswith("Z") for s in result.signatures)
+    line = result.describe("Asia/Ho_Chi_Minh")
+    assert line.startswith("Ký số bởi Trưởng ban (chứng thư thử) (Ban Quản lý Khu kinh tế (THỬ)) lúc ")
+    assert line.count("; hợp lệ") == 2
+
+
+def test_without_roots_nothing_is_trusted_and_not_a_pdf_gets_no_verdict(pdfs):
+    assert signatures.check_pdf(pdfs["valid"], signatures.NO_ROOTS).status == "untrusted"
+    assert signatures.check_pdf(b"%PDF-1.4 sample\n", signatures.NO_ROOTS) is None
+
+
+def test_a_roots_path_that_is_missing_or_holds_no_certificate_is_named(tmp_path):
+    with pytest.raises(signatures.CongkhaiError, match="không tìm thấy"):
+        signatures.load_roots([tmp_path / "khong-co"])
+    (tmp_path / "rong.pem").write_text("không phải chứng thư\n")
+    with pytest.raises(signatures.CongkhaiError, match=r"rong\.pem' không chứa chứng thư"):
+        signatures.load_roots([tmp_path / "rong.pem"])
+
+
+def _record(name: str, files: list[tuple[str, str]]) -> str:
+    lines = "\n".join(f"  - {{file: {f}, kind: {k}, title: Tệp {f}}}" for f, k in files)
+    return (
+        f"title: Công khai dự toán {name}\nkind: du-toan\ndocument: {{number: 0{len(name)}/QĐ-BQLKKT, "
+        f"date: 2026-01-08}}\nfiscal_year: 2026\nattachments:\n{lines}\n"
+    )
+
+
+@pytest.fixture
+def project(make_project, pki, pdfs) -> Path:
+    files: dict[str, str | bytes] = {}
+    for case in pdfs:
+        files[f"{FOLDER}/{case}.yml"] = _record(case, [(f"{case}-qd.pdf", "quyet-dinh")])
+        files[f"{FOLDER}/{case}-qd.pdf"] = pdfs[case]
+    root = make_project(files)
+    pki.write_root(root / "chung-thu-goc" / "goc.pem")
+    config = MKDOCS_YML.replace("      privacy_allow:", "      signature_roots: chung-thu-goc/\n      privacy_allow:")
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return root
+
+
+def test_check_warns_and_never_refuses(project):
+    result = run_cli(project, "check")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    warned = {line.split(":")[0].rsplit("/", 1)[-1] for line in out.splitlines() if ": cảnh báo: " in line}
+    assert warned == {"modified.yml", "expired.yml", "untrusted.yml", "unsigned.yml", "broken.yml"}
+    assert f"{FOLDER}/broken.yml:6: attachments[1].file: cảnh báo: tệp 'broken-qd.pdf': chữ ký không khớp" in out
+    assert f"{FOLDER}/modified.yml:6: attachments[1].file: cảnh báo: tệp 'modified-qd.pdf': tệp đã bị sửa" in out
+    assert (
+        "'unsigned-qd.pdf' là quyết định công khai, nên là bản điện tử có chữ ký số hợp lệ (không có chữ ký số)" in out
+    )
+
+
+def test_a_signed_file_of_a_kind_not_marked_is_not_asked_for(project, pdfs):
+    (project / FOLDER / "unsigned.yml").write_text(_record("unsigned", [("unsigned-qd.pdf", "khac")]), encoding="utf-8")
+    assert "unsigned.yml" not in run_cli(project, "check").output
+
+
+def test_build_shows_each_verdict_on_the_page(project):
+    result = run_cli(project, "build", "--site-dir", str(project / "site"))
+    assert result.exit_code == 0, result.output
+    expected = {
+        "valid": "; hợp lệ",
+        "two": "; hợp lệ. Ký số bởi Chánh Văn phòng (chứng thư thử)",
+        "modified": "; tệp đã bị sửa nội dung sau khi ký",
+        "expired": "; chứng thư số hết hạn, chưa có hiệu lực hoặc bị thu hồi vào lúc ký",
+        "untrusted": "Ký số bởi Người ký lạ (chứng thư thử) (Tổ chức không rõ (THỬ))",
+        "broken": "; chữ ký không khớp nội dung",
+        "unsigned": "Không có chữ ký số",
+    }
+    for case, text in expected.items():
+        page = project / "site" / f"tai-chinh-ngan-sach/2026/{case}/index.html"
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        line = soup.select_one(".ck-signatures li").get_text(" ", strip=True)
+        assert line.startswith(f"Tệp {case}-qd.pdf :") and text in line, line
+        if case != "unsigned":
+            assert " lúc " in line and "(giờ do máy người ký ghi)" in line
+
+
+def test_publish_logs_the_verdict_and_old_events_without_it_change_nothing(project, pdfs):
+    result = run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www"))
+    assert result.exit_code == 0, result.output
+    log = project / "publication-log.jsonl"
+    events = {e["id"]: e for e in map(json.loads, log.read_text(encoding="utf-8").splitlines())}
+    valid = events["tai-chinh-ngan-sach/2026/valid"]["attachments"]
+    assert valid[0]["sha256"] == hashlib.sha256(pdfs["valid"]).hexdigest()
+    assert valid[0]["signature"]["status"] == "valid"
+    assert valid[0]["signature"]["signatures"][0]["signer"] == "Trưởng ban (chứng thư thử)"
+    assert events["tai-chinh-ngan-sach/2026/unsigned"]["attachments"][0]["signature"] == {"status": "unsigned"}
+    assert events["tai-chinh-ngan-sach/2026/broken"]["attachments"][0]["signature"]["status"] == "broken"
+    # the fake PDF of the base project gets no verdict, only its hash
+    assert "signature" not in events["tiep-cong-dan/2026/lich-thang-05"]["attachments"][0]
+    # the roots change: nothing is republished (the verdict is not part of what changes a record)
+    (project / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    result = run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www"))
+    assert result.exit_code == 0 and "Không có thay đổi nào" in result.output, result.output
+    assert run_cli(project, "verify", "--site", str(project / "www")).exit_code == 0
+
+
+def test_report_lists_signatures_per_evidence_kind(project):
+    assert run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www")).exit_code == 0
+    result = run_cli(project, "report", "--year", "2026", "--format", "csv,html", "--out", str(project / "bc"))
+    assert result.exit_code == 0, result.output
+    data = next((project / "bc").glob("*.csv")).read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    signed = {r["Tên thông tin"]: r["Chữ ký số (theo loại minh chứng)"] for r in rows}
+    assert signed["Công khai dự toán valid"].startswith("Quyết định công khai: valid-qd.pdf: Ký số bởi Trưởng ban")
+    assert signed["Công khai dự toán valid"].endswith("; hợp lệ")
+    assert signed["Công khai dự toán unsigned"] == "Quyết định công khai: unsigned-qd.pdf: Không có chữ ký số"
+    html = next((project / "bc").glob("*.html")).read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    row = soup.select_one('tr[data-key="tai-chinh-ngan-sach/2026/modified"]')
+    assert "tệp đã bị sửa nội dung sau khi ký" in row.select_one(".signature").get_text()
+
+
+def test_dossier_guide_lists_signatures_and_its_openssl_recheck_works(project, pdfs, pki, tmp_path):
+    from generator.cli import _settings
+    from generator.evidence.report import build_report
+    from generator.website import pipeline
+
+    assert run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www")).exit_code == 0
+    settings = _settings(str(project / "mkdocs.yml"))
+    site = pipeline.load(settings)
+    report = build_report(site, site.log, 2026)
+    entries = [dossier.Entry(row, f"ho-so/{row.key}") for row in report.rows]
+    guide = "\n".join(dossier._signature_guide(report, entries))
+    assert "## Chữ ký số của văn bản đính kèm" in guide and "**Quyết định công khai**" in guide
+    assert "- `ho-so/tai-chinh-ngan-sach/2026/valid/dinh-kem/valid-qd.pdf`: Ký số bởi Trưởng ban" in guide
+    assert "không** được kiểm tra" in guide
+    # the guide's offline recheck, run as written, on a real signed file
+    (tmp_path / "TỆP.pdf").write_bytes(pdfs["valid"])
+    pki.write_root(tmp_path / "GOC.pem")
+    subprocess.run(dossier.SIGNATURE_EXTRACT, shell=True, cwd=tmp_path, check=True)
+    command = (
+        "openssl cms -verify -binary -inform DER -in chu-ky.der -content phan-duoc-ky.bin -CAfile GOC.pem "
+        "-purpose any -out /dev/null"
+    )
+    assert command in guide
+    done = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "CMS Verification successful" in done.stderr
+    (tmp_path / "TỆP.pdf").write_bytes(pdfs["untrusted"])
+    subprocess.run(dossier.SIGNATURE_EXTRACT, shell=True, cwd=tmp_path, check=True)
+    assert subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True).returncode != 0
