@@ -49,6 +49,7 @@ LAZY_IMPORTS = {
     "cli.py": "each command imports what only it needs (as MkDocs' own command line does)",
     "commands.py": "MkDocs' build steps, only for the commands that build",
     "publisher.py": "the RFC 3161 libraries, only when a killed publish left a token to check",
+    "signatures.py": "pyHanko (about a second of CPU to import), only when a PDF attachment is checked",
 }
 """Modules that import inside a function, and why: counted as imports (the floors hold for
 them too), never hidden in strings."""

@@ -32,9 +32,11 @@ SHA-256 and the roots' fingerprint (one validation takes some 20-40 ms).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
+import types
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,13 +53,26 @@ from generator.core.values import format_local
 if TYPE_CHECKING:
     from generator.core.config import Settings
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # pyHanko still imports DSA support
-    from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+
+@functools.cache
+def _pyhanko() -> types.SimpleNamespace:
+    """pyHanko, imported when a PDF is first checked: importing it takes about a second of
+    CPU, which every ``congkhai`` command would otherwise pay at start."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # pyHanko still imports DSA support
+        from pyhanko.pdf_utils.misc import PdfReadError
+        from pyhanko.pdf_utils.reader import PdfFileReader
+        from pyhanko.sign.diff_analysis import ModificationLevel
+        from pyhanko.sign.validation import validate_pdf_signature
+        from pyhanko_certvalidator import ValidationContext
+    return types.SimpleNamespace(
+        PdfReadError=PdfReadError,
+        PdfFileReader=PdfFileReader,
+        validate_pdf_signature=validate_pdf_signature,
+        ValidationContext=ValidationContext,
+        ok_changes=(ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING),
+    )
+
 
 STATUSES = ("broken", "modified", "untrusted", "expired", "valid", "unsigned")
 """Verdicts, worst first (a file's verdict is its worst signature's)."""
@@ -71,7 +86,6 @@ LABELS = {
     "unsigned": "không có chữ ký số",
 }
 _EXPIRED = ("OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "NOT_YET_VALID", "EXPIRED", "REVOKED")
-_OK_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING)
 
 
 @dataclass(frozen=True)
@@ -216,9 +230,9 @@ def _check(data: bytes, roots: Roots) -> Result | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                reader = PdfFileReader(io.BytesIO(data), strict=False)
+                reader = _pyhanko().PdfFileReader(io.BytesIO(data), strict=False)
                 embedded = list(reader.embedded_signatures)
-            except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            except (_pyhanko().PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
                 return None
             signatures = tuple(_one(sig, roots) for sig in embedded)
     finally:
@@ -240,6 +254,8 @@ def _one(sig: Any, roots: Roots) -> Signature:
     except Exception:
         return Signature(str(getattr(sig, "field_name", "") or ""), signer, organisation, None, None, "broken")
     field = str(sig.field_name or "")
+    lib = _pyhanko()
+    ValidationContext, validate_pdf_signature = lib.ValidationContext, lib.validate_pdf_signature
     moment = claimed or dt.datetime.now(dt.UTC)
     try:
         context = ValidationContext(trust_roots=list(roots.certificates), allow_fetching=False, moment=moment)
@@ -258,7 +274,7 @@ def _one(sig: Any, roots: Roots) -> Signature:
             return Signature(field, signer, organisation, _iso(claimed), _iso(stamped), "broken")
     if not (status.intact and status.valid):
         verdict = "broken"
-    elif status.modification_level not in _OK_CHANGES or not status.docmdp_ok:
+    elif status.modification_level not in lib.ok_changes or not status.docmdp_ok:
         verdict = "modified"
     elif not status.trusted:
         problem = getattr(status.trust_problem_indic, "name", "")
