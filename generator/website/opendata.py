@@ -117,7 +117,7 @@ keys whose values are IRIs or typed literals."""
 
 
 def dumps(value: Any) -> bytes:
-    """JSON as congkhai writes it: UTF-8 (not escaped, so that the privacy scan reads the
+    """A record's JSON: UTF-8 (not escaped, so that the privacy scan reads the
     text as a reader does), two-space indents, a final line end."""
     return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -445,5 +445,10 @@ def catalogue_json(site: Site) -> dict[str, Any]:
 
 
 def catalogue_data(site: Site) -> bytes:
-    """The bytes of ``danh-muc-thong-tin/dcat.json``."""
-    return dumps(catalogue_json(site))
+    """The bytes of ``danh-muc-thong-tin/dcat.json``: compact (no indents, one line per
+    dataset), as it lists every record of the site."""
+    catalogue = catalogue_json(site)
+    datasets = catalogue.pop("dcat:dataset")
+    head = json.dumps(catalogue, ensure_ascii=False, separators=(",", ":"))[:-1]
+    lines = ",\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in datasets)
+    return f'{head},"dcat:dataset":[\n{lines}\n]}}\n'.encode()
