@@ -279,6 +279,8 @@ def responses(site: Path) -> dict[str, str]:
         _one(site, "assets/javascripts/bundle.*.min.js"): "application/javascript; charset=utf-8",
         _one(site, "assets/stylesheets/main.*.min.css"): "text/css; charset=utf-8",
         _one(site, "tim-kiem/chi-muc/d-0.*.json"): "application/json; charset=utf-8",
+        _one(site, "tiep-cong-dan/*/*/du-lieu.json"): "application/json; charset=utf-8",
+        "danh-muc-thong-tin/dcat.json": "application/json; charset=utf-8",
         "nhat-ky-cong-khai/checkpoint": plain,
         _one(site, "nhat-ky-cong-khai/checkpoints/[0-9]*"): plain,
         _one(site, "*/*/*/*.tlog-proof"): plain,

@@ -29,6 +29,10 @@ VERIFIER_KEY = f"{LOG_PAGE}khoa-xac-minh.txt"
 signatures of the checkpoints with."""
 CATALOGUE_PAGE = "danh-muc-thong-tin/"
 """The access-to-information catalogue (Luật Tiếp cận thông tin 2016 Điều 19)."""
+CATALOGUE_DATA = f"{CATALOGUE_PAGE}dcat.json"
+"""The catalogue as data: DCAT-AP-style JSON-LD (:mod:`generator.website.opendata`)."""
+RECORD_DATA = "du-lieu.json"
+"""Name of a record's data file, beside its page (:func:`record_data`)."""
 SEARCH_PAGE = "tim-kiem/"
 """The search results page."""
 SEARCH_INDEX_DIR = f"{SEARCH_PAGE}chi-muc/"
@@ -59,6 +63,11 @@ def category_page(slug: str, year: int | None = None, kind: str | None = None) -
 def record_page(category: str, record_id: str) -> str:
     """A record's permanent page: ``<category>/<id>/``."""
     return f"{category}/{record_id}/"
+
+
+def record_data(record_url: str) -> str:
+    """A record's data as JSON, beside its page: ``<category>/<id>/du-lieu.json``."""
+    return f"{record_url}{RECORD_DATA}"
 
 
 def log_archive_page(first_seq: int) -> str:

@@ -9,14 +9,16 @@ load          :func:`load` (``_load_*``)             ``categories``, ``records``
 check         :func:`load` (``_check``)              ``privacy`` (records, hand-written pages),
                                                      :func:`permanence_problems`
 plan          :func:`plan` (``publish`` only)        ``log.plan_events``, ``log.seal``
-render        :func:`outputs`                        ``render``, ``feeds``, ``search``, ``log``
+render        :func:`outputs`                        ``render``, ``feeds``, ``search``, ``log``,
+                                                     ``opendata``
 write         :func:`write` or the site engine       ``plugin`` (MkDocs), ``write`` (``render``)
 scan          :func:`scan`                           ``privacy.site_problems``
 ============  =====================================  ===========================================
 
 :func:`outputs` is the one list of everything the site holds besides the engine's own
 files: generated pages, hand-written pages whose markers were filled, feeds, calendars, the
-search index, the log downloads, congkhai's theme assets and the attachments. The MkDocs
+search index, the log downloads, congkhai's theme assets, the attachments and the open data
+(each record's ``du-lieu.json`` and the catalogue's ``dcat.json``). The MkDocs
 plugin (``mkdocs build``/``serve``, ``congkhai build``/``publish``) and
 ``congkhai render --out`` both take their files from it, and every built site is scanned
 for personal data (:func:`scan`).
@@ -48,7 +50,7 @@ from generator.ledger.log import plan_events as _plan_events
 from generator.records.category_file import load_categories, load_common, site_path_problems
 from generator.records.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
 from generator.records.record import Record, RecordCache, load_records
-from generator.website import feeds, search
+from generator.website import feeds, opendata, search
 from generator.website.evidence_facts import facts_file
 from generator.website.render import Renderer, expand_markers
 from generator.website.site import Site
@@ -289,6 +291,11 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
         out.append(Output.of_data(ROBOTS_TXT, partial(robots_txt, site)))
     out += _theme_outputs()
     out += [Output(f"{r.url_path}{a.file}", source=a.path) for r in site.public_records for a in r.attachments]
+    out += [
+        Output.of_data(paths.record_data(r.url_path), partial(opendata.record_data, site, r))
+        for r in site.public_records
+    ]
+    out.append(Output.of_data(paths.CATALOGUE_DATA, partial(opendata.catalogue_data, site)))
     bundles = [
         Bundle(
             "feeds",
