@@ -357,3 +357,44 @@ def test_nginx_serves_the_data_as_json_with_the_pages_headers(published, tmp_pat
             ):
                 assert response.headers[header] == page.headers[header], header
             assert "content-disposition" not in response.headers
+
+
+def test_the_catalogue_expands_as_json_ld_with_a_processor_nobody_here_wrote(published):
+    """PyLD (the JSON-LD 1.1 processor of the W3C's Digital Bazaar implementation) expands the
+    catalogue offline: every term resolves to the DCAT, DCTERMS, FOAF and vCard IRIs, so the
+    catalogue says what a DCAT-AP harvester will read."""
+    from pyld import jsonld
+
+    def offline(url, options=None):
+        raise jsonld.JsonLdError(f"no network in this test: {url}", "loading document failed")
+
+    _, site = published
+    catalogue = json.loads((site / "danh-muc-thong-tin/dcat.json").read_text("utf-8"))
+    expanded = jsonld.expand(catalogue, {"documentLoader": offline})
+    (top,) = expanded
+    dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+    assert top["@type"] == [f"{dcat}Catalog"]
+    datasets = top[f"{dcat}dataset"]
+    assert len(datasets) == len(catalogue["dcat:dataset"])
+    for node in datasets:
+        assert node["@type"] == [f"{dcat}Dataset"]
+        assert node[f"{dct}title"][0]["@value"]
+        assert node[f"{dct}title"][0].get("@language") == "vi"
+        for distribution in node[f"{dcat}distribution"]:
+            assert distribution["@type"] == [f"{dcat}Distribution"]
+            urls = distribution.get(f"{dcat}accessURL", []) + distribution.get(f"{dcat}downloadURL", [])
+            assert urls and all(u["@id"].startswith("https://congkhai.example.gov.vn/") for u in urls)
+    issued = datasets[1][f"{dct}issued"][0]
+    assert issued["@type"] == "http://www.w3.org/2001/XMLSchema#dateTime"
+
+    # nothing was left unexpanded: no compact IRI or bare term survives as a key
+    def keys(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield key
+                yield from keys(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from keys(item)
+
+    assert all(k.startswith(("@", "http://", "https://")) for k in keys(expanded))
