@@ -183,9 +183,7 @@ def load_policy(source: str) -> TrustPolicy:
         problems.append(Problem(source, line(where), field_name(where) if where else "trust", message))
 
     if not isinstance(data, dict):
-        bad(
-            (), "chính sách tin cậy phải có các khóa " + ", ".join(_KEYS)
-        )
+        bad((), "chính sách tin cậy phải có các khóa " + ", ".join(_KEYS))
         raise CongkhaiError(problems)
     for key in sorted(str(k) for k in data if k not in _KEYS):
         bad((key,), f"khóa không được hỗ trợ; chỉ dùng {', '.join(_KEYS)}")
