@@ -6,19 +6,29 @@ page, the B1 report and the dossier's guide. No mocks."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from cryptography.utils import CryptographyDeprecationWarning
+from PIL import Image
 
 from generator.evidence import dossier
+from generator.ledger import checkpoints
 from generator.records import signatures
 from tests.conftest import MKDOCS_YML, run_cli
 from tests.pki.signing import TestPKI, make_pdf, modify_after_signing
+from tests.test_trust import signing, write_policy
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # pyHanko imports DSA support
+    from pyhanko.sign.timestamps import HTTPTimeStamper
 
 FOLDER = "disclosures/tai-chinh-ngan-sach/2026"
 
@@ -218,3 +228,174 @@ def test_dossier_guide_lists_signatures_and_its_openssl_recheck_works(project, p
     (tmp_path / "TỆP.pdf").write_bytes(pdfs["untrusted"])
     subprocess.run(dossier.SIGNATURE_EXTRACT, shell=True, cwd=tmp_path, check=True)
     assert subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True).returncode != 0
+
+
+# --- the checker's trust policy (SPEC §4c): verify rechecks each logged verdict --------------
+
+
+@pytest.fixture
+def _no_key_from_the_environment(monkeypatch):
+    monkeypatch.delenv(checkpoints.KEY_ENV, raising=False)
+
+
+def _published_with_policy(project, tmp_path, **extra) -> Path:
+    """The project published with a signing key; a policy listing the office, no TSA, and
+    ``extra`` (e.g. ``signature_roots``)."""
+    vkey = signing(project, tmp_path / "khoa")
+    result = run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www"))
+    assert result.exit_code == 0, result.output
+    return write_policy(tmp_path / "trust.yml", vkey, [], **extra)
+
+
+def _signature_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ".signature: seq " in line or "signature_roots:" in line]
+
+
+@pytest.mark.usefixtures("_no_key_from_the_environment")
+def test_verify_under_a_policy_trusts_only_its_roots(project, pki, tmp_path):
+    """The office trusts its test root and logs "valid"; the province trusts another root
+    only: each valid signature the office logged is a problem naming record and attachment,
+    a signature the office could not trust and the province can is a note."""
+    pki.write_root(tmp_path / "tinh" / "goc-khac.pem", "other-root")
+    policy = _published_with_policy(project, tmp_path, signature_roots=["tinh/goc-khac.pem"])
+    result = run_cli(project, "verify", "--trust", str(policy), "--site", str(project / "www"))
+    assert result.exit_code == 1, result.output
+    out = _signature_lines(result.output)
+    problems = [line for line in out if not line.startswith("Ghi chú: ")]
+    notes = [line for line in out if line.startswith("Ghi chú: ")]
+    basis = f"(kiểm tra lại theo gốc chứng thư của chính sách tin cậy {policy})"
+    untrusted = signatures.LABELS["untrusted"]
+    assert any(
+        line.startswith("publication-log.jsonl:")
+        and ": attachments[1].signature: seq " in line
+        and line.endswith(
+            f"tai-chinh-ngan-sach/2026/valid: tệp 'valid-qd.pdf': nhật ký ghi \"hợp lệ\" nhưng kiểm tra lại thấy: "
+            f"{untrusted} {basis}"
+        )
+        for line in problems
+    ), out
+    two = next(line for line in problems if "/2026/two:" in line)
+    assert 'chữ ký thứ 1: nhật ký ghi "hợp lệ"' in two and 'chữ ký thứ 2: nhật ký ghi "hợp lệ"' in two
+    assert any("/2026/expired: tệp 'expired-qd.pdf': nhật ký ghi \"chứng thư số hết hạn" in line for line in problems)
+    # broken and modified files are reported whatever was logged
+    assert any(f"/2026/broken: tệp 'broken-qd.pdf': chữ ký số: {signatures.LABELS['broken']}" in x for x in problems)
+    assert any("/2026/modified: tệp 'modified-qd.pdf': chữ ký số: tệp đã bị sửa" in line for line in problems)
+    assert len(problems) == 5, problems
+    # the stranger's root is the province's: the office's log said less than the truth
+    assert len(notes) == 1 and "/2026/untrusted: tệp 'untrusted-qd.pdf': nhật ký ghi" in notes[0], notes
+    assert "kiểm tra lại thấy: hợp lệ" in notes[0]
+
+
+@pytest.mark.usefixtures("_no_key_from_the_environment")
+def test_verify_under_a_policy_with_the_same_root_reports_only_broken_files(project, pki, tmp_path):
+    policy = _published_with_policy(project, tmp_path, signature_roots=[pki.pem("root").decode("ascii")])  # inline
+    result = run_cli(project, "verify", "--trust", str(policy))
+    assert result.exit_code == 1, result.output
+    out = _signature_lines(result.output)
+    assert len(out) == 2 and "/2026/broken: " in out[0] and "/2026/modified: " in out[1], out
+    assert all(not line.startswith("Ghi chú") for line in out)
+
+
+@pytest.mark.usefixtures("_no_key_from_the_environment")
+def test_a_policy_without_signature_roots_judges_only_what_needs_no_root(project, tmp_path):
+    policy = _published_with_policy(project, tmp_path)
+    result = run_cli(project, "verify", "--trust", str(policy))
+    assert result.exit_code == 1, result.output
+    out = _signature_lines(result.output)
+    problems = [line for line in out if not line.startswith("Ghi chú: ")]
+    assert len(problems) == 2 and "/2026/broken: " in problems[0] and "/2026/modified: " in problems[1], out
+    note = next(line for line in out if "signature_roots:" in line)
+    assert note.startswith("Ghi chú: publication-log.jsonl:")
+    assert f"chính sách tin cậy {policy} không khai báo signature_roots" in note and "của 3 tệp PDF" in note
+
+
+def test_verify_without_a_policy_rechecks_with_the_office_roots_and_only_notes(project, pki, tmp_path):
+    assert run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www")).exit_code == 0
+    result = run_cli(project, "verify", "--site", str(project / "www"))
+    assert result.exit_code == 0, result.output
+    out = _signature_lines(result.output)
+    assert len(out) == 2 and all(line.startswith("Ghi chú: ") for line in out), out  # broken, modified
+    # the office now trusts another root: every difference with what it logged is a note
+    pki.write_root(project / "chung-thu-goc" / "goc.pem", "other-root")
+    result = run_cli(project, "verify")
+    assert result.exit_code == 0, result.output
+    out = _signature_lines(result.output)
+    assert all(line.startswith("Ghi chú: ") for line in out) and len(out) == 6, out
+    assert "(kiểm tra lại theo gốc chứng thư của chính cơ quan (signature_roots))" in out[0]
+
+
+def test_a_logged_signer_that_is_not_the_file_s_is_a_claim_beyond_the_file(pdfs, roots):
+    result = signatures.check_pdf(pdfs["valid"], roots)
+    assert signatures.disagreement(result.as_log(), result) is None
+    forged = result.as_log()
+    forged["signatures"][0]["signer"] = "Chủ tịch UBND tỉnh"
+    differs = signatures.disagreement(forged, result)
+    assert differs.claims_more and not differs.trust_only
+    assert differs.text == (
+        "nhật ký ghi người ký là Chủ tịch UBND tỉnh (Ban Quản lý Khu kinh tế (THỬ)) nhưng tệp được ký bởi "
+        "Trưởng ban (chứng thư thử) (Ban Quản lý Khu kinh tế (THỬ))"
+    )
+    lower = signatures.check_pdf(pdfs["valid"], signatures.NO_ROOTS)
+    differs = signatures.disagreement(lower.as_log(), result)
+    assert not differs.claims_more and differs.trust_only
+
+
+# --- an embedded RFC 3161 timestamp -------------------------------------------------------
+
+
+def test_an_expired_certificate_valid_at_the_timestamp_is_valid_with_the_timestamp_time(
+    make_project, pki, certomancer_tsa
+):
+    """Signed with a certificate valid only in 2020, the signature carrying a token of
+    certomancer's TSA whose clock is set to a day of 2020; the office trusts the TSA through
+    its ``timestamping`` option: valid, shown with the timestamp's time."""
+    certomancer_tsa.set_time(dt.datetime(2020, 6, 1, 3, 0, tzinfo=dt.UTC))
+    stamper = HTTPTimeStamper(certomancer_tsa.url)
+    signed = pki.sign(make_pdf("Quyet dinh co dau thoi gian"), "expired", timestamper=stamper)
+    certomancer_tsa.set_time(None)
+    root = make_project(
+        {
+            f"{FOLDER}/dau-thoi-gian.yml": _record("dau-thoi-gian", [("dau-thoi-gian-qd.pdf", "quyet-dinh")]),
+            f"{FOLDER}/dau-thoi-gian-qd.pdf": signed,
+        }
+    )
+    pki.write_root(root / "chung-thu-goc" / "goc.pem")
+    option = json.dumps([{"name": "tsa-thu", "url": certomancer_tsa.url, "ca": str(certomancer_tsa.ca_pem)}])
+    config = MKDOCS_YML.replace(
+        "      privacy_allow:",
+        f"      signature_roots: chung-thu-goc/\n      timestamping: {option}\n      privacy_allow:",
+    )
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0, result.output
+    page = root / "site" / "tai-chinh-ngan-sach/2026/dau-thoi-gian/index.html"
+    text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(".ck-signatures li")
+    text = text.get_text(" ", strip=True)
+    assert text.endswith(
+        "Ký số bởi Phó Trưởng ban (chứng thư thử, hết hạn) (Ban Quản lý Khu kinh tế (THỬ)) "
+        "lúc 01/06/2020 10:00 (theo dấu thời gian); hợp lệ"
+    ), text
+    assert "dau-thoi-gian" not in run_cli(root, "check").output  # no warning: a valid signed decision
+    # without a root for the TSA, its token proves nothing: the certificate had expired by the signer's own clock
+    office_roots_only = signatures.load_roots([root / "chung-thu-goc" / "goc.pem"])
+    assert signatures.check_pdf(signed, office_roots_only).status == "expired"
+
+
+# --- a decision that should be signed, attached as a scan ---------------------------------
+
+
+def test_check_warns_when_a_decision_to_be_signed_is_not_a_pdf(project):
+    scan = io.BytesIO()
+    Image.new("RGB", (40, 40), "white").save(scan, format="JPEG")
+    (project / FOLDER / "ban-chup-qd.jpg").write_bytes(scan.getvalue())
+    (project / FOLDER / "ban-chup.yml").write_text(
+        _record("ban-chup", [("ban-chup-qd.jpg", "quyet-dinh")]), encoding="utf-8"
+    )
+    (project / FOLDER / "phu-luc.yml").write_text(_record("phu-luc", [("ban-chup-qd.jpg", "khac")]), encoding="utf-8")
+    result = run_cli(project, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{FOLDER}/ban-chup.yml:6: attachments[1].file: cảnh báo: tệp 'ban-chup-qd.jpg' là quyết định công khai, "
+        "nên là bản PDF có chữ ký số, nhưng tệp này không phải PDF" in result.output
+    )
+    assert "phu-luc.yml" not in result.output  # an attachment of another kind is not asked for

@@ -303,7 +303,10 @@ def test_a_bad_policy_gives_file_line_field_messages(tmp_path, openssl_tsa):
         f"{policy}:8: offices[1].key: khóa kiểm tra chữ ký không hợp lệ: phải có dạng <tên>+<mã khóa 8 ký tự hex>+<base64 của khóa Ed25519>",
         f"{policy}:10: clock_skew: phải là số giây nguyên từ 0 đến 86400",
         f"{policy}:12: require.cosignatures: cần 2 chữ ký đồng xác nhận nhưng witnesses chỉ có 0 bên",
-        f"{policy}:13: extra: khóa không được hỗ trợ; chỉ dùng tsas, offices, witnesses, max_timestamp_delay, clock_skew, require",
+        (
+            f"{policy}:13: extra: khóa không được hỗ trợ; chỉ dùng tsas, offices, witnesses, max_timestamp_delay, "
+            "clock_skew, require, signature_roots"
+        ),
     ]
     for line in expected:
         assert line in lines(result), result.output
@@ -340,3 +343,57 @@ def test_a_policy_by_url_needs_inline_roots_and_https(tmp_path, openssl_tsa):
         )
     with pytest.raises(CongkhaiError, match="chính sách tin cậy phải tải qua https://"):
         load_policy("http://thanhtra.example.gov.vn/trust.yml")
+
+
+def test_signature_roots_of_a_policy_give_file_line_field_messages(tmp_path, openssl_tsa):
+    """Paths relative to the policy (a file, several PEM in one file, a folder) or inline
+    PEM; each bad entry named by line; a policy by URL takes inline PEM only."""
+    roots = tmp_path / "goc"
+    roots.mkdir()
+    ca = openssl_tsa.ca_pem.read_text("ascii")
+    (roots / "hai.pem").write_text(ca + ca, encoding="ascii")
+    (roots / "rong.pem").write_text("không phải chứng thư\n", encoding="utf-8")
+    (tmp_path / "thu-muc").mkdir()
+    (tmp_path / "thu-muc" / "a.pem").write_text(ca, encoding="ascii")
+    (tmp_path / "trong").mkdir()
+    good = tmp_path / "trust.yml"
+    good.write_text(
+        yaml.safe_dump({"signature_roots": ["goc/hai.pem", "thu-muc", ca]}, allow_unicode=True), encoding="utf-8"
+    )
+    assert len(load_policy(str(good)).signature_roots.certificates) == 4
+    (tmp_path / "khong.yml").write_text("clock_skew: 60\n", encoding="utf-8")
+    assert load_policy(str(tmp_path / "khong.yml")).signature_roots is None
+    bad = tmp_path / "sai.yml"
+    bad.write_text(
+        "signature_roots:\n"
+        "  - goc/khong-co.pem\n"
+        "  - goc/rong.pem\n"
+        "  - trong\n"
+        "  - {file: a.pem}\n"
+        "  - |\n"
+        "    -----BEGIN CERTIFICATE-----\n"
+        "    AAAA\n"
+        "    -----END CERTIFICATE-----\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CongkhaiError) as refused:
+        load_policy(str(bad))
+    assert [str(p) for p in refused.value.problems] == [
+        f"{bad}:2: signature_roots[1]: goc/khong-co.pem: không đọc được (No such file or directory)",
+        f"{bad}:3: signature_roots[2]: goc/rong.pem: không chứa chứng thư số (PEM hoặc DER) nào",
+        f"{bad}:4: signature_roots[3]: trong: thư mục không có tệp chứng thư nào (.pem, .crt, .cer)",
+        f"{bad}:5: signature_roots[4]: phải là danh sách chứng thư gốc cho chữ ký số: đường dẫn tệp PEM hoặc thư mục, "
+        "hoặc PEM viết thẳng",
+        f"{bad}:6: signature_roots[5]: PEM viết thẳng: không phải chứng thư số dạng PEM",
+    ]
+    site = tmp_path / "thanh-tra"
+    site.mkdir()
+    text = yaml.safe_dump({"signature_roots": [ca, "goc/hai.pem"]})
+    (site / "trust.yml").write_text(text, encoding="utf-8")
+    at = text.splitlines().index("- goc/hai.pem") + 1
+    with nginx(site, tmp_path / "nginx") as url, pytest.raises(CongkhaiError) as refused:
+        load_policy(url + "trust.yml")
+    assert [str(p) for p in refused.value.problems] == [
+        f"{url}trust.yml:{at}: signature_roots[2]: chính sách tải từ URL phải viết thẳng chứng thư gốc dạng PEM "
+        "(-----BEGIN CERTIFICATE-----…)"
+    ]

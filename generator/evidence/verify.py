@@ -8,6 +8,8 @@ In the repository (SPEC §4, §4a):
 - every checkpoint kept beside the log: it must be a tree head of the log's first ``size``
   lines (a rewritten, truncated or forked log no longer matches), with the log's origin,
   and signed by the office's key when one is configured;
+- the logged verdict on each PDF attachment's digital signatures (``attachments[].signature``)
+  against a recheck of the file of that SHA-256 (:func:`_signature_problems`);
 - outside copies: ``--pin SEQ:HASH`` (a head copied from an archived page) and ``--since``
   (an earlier download of the log, or an earlier checkpoint) must be extended by the log.
 
@@ -55,6 +57,7 @@ from generator.ledger import attest, checkpoints, cosign, merkle
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, RecordHistory, chain_problems, line_of_seq, read_log
 from generator.ledger.trust import TrustedOffice, TrustPolicy
+from generator.records import signatures
 from generator.website import pipeline
 from generator.website.render import Renderer
 from generator.website.site import Site
@@ -160,6 +163,9 @@ def verify(
             problems += _cosignature_problems(policy, *_latest_checkpoint(settings, log, anchors, served, name))
         problems += _pin_problems(log, pins, name)
         problems += _since_problems(log, tree, since, name)
+        if site is not None:
+            found, noted = _signature_problems(settings, log, site, name, policy)
+            problems, notes = problems + found, notes + noted
         current = {r.key: r for r in site.records} if site else {}
         for key, history in sorted(log.histories().items()):
             latest = history.latest
@@ -187,6 +193,78 @@ def _about(log: Log, name: str, seq: int, field: str, message: str) -> Problem:
 
 
 # --- the repository ---------------------------------------------------------------------
+
+
+def _signature_problems(
+    settings: Settings, log: Log, site: Site, name: str, policy: TrustPolicy | None
+) -> tuple[list[Problem], list[Problem]]:
+    """(problems, notes): each logged verdict on a PDF attachment's signatures, rechecked on
+    the repository's file of the logged SHA-256. The checker decides whom to trust: with a
+    trust policy only its ``signature_roots`` count (the office's do not), and a log claiming
+    more than the recheck finds (a signature called valid whose root the policy does not
+    trust, another signer), or a broken signature or a file changed after signing, is a
+    problem; a policy without ``signature_roots`` judges only what needs no root. Without a
+    policy the recheck uses the office's own roots and every difference is only a note."""
+    logged = [
+        (event, index, entry)
+        for event in log.events
+        for index, entry in enumerate(event.get("attachments") or [])
+        if isinstance(entry, dict) and isinstance(entry.get("signature"), dict)
+    ]
+    if not logged:
+        return [], []
+    if policy is None:
+        roots, basis = signatures.roots_of(settings), "gốc chứng thư của chính cơ quan (signature_roots)"
+    elif policy.signature_roots is None:
+        roots, basis = signatures.NO_ROOTS, f"chính sách tin cậy {policy.source}, không có signature_roots"
+    else:
+        roots, basis = policy.signature_roots, f"gốc chứng thư của chính sách tin cậy {policy.source}"
+    files = {a.sha256: a.path for record in site.records for a in record.attachments}
+    latest = {history.latest["seq"] for history in log.histories().values()}
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    unjudged = 0
+    for event, index, entry in logged:
+        seq, field = event["seq"], f"attachments[{index + 1}].signature"
+        what = f"{event.get('id')}: tệp '{entry.get('file')}'"
+        path = files.get(str(entry.get("sha256")))
+        if path is None:
+            if seq in latest:
+                message = f"{what}: không còn tệp có mã SHA-256 đã ghi trong kho, chưa kiểm tra lại được chữ ký số"
+                notes.append(_about(log, name, seq, field, message))
+            continue
+        key = (str(entry["sha256"]), json.dumps(entry["signature"], sort_keys=True))
+        if key in seen:
+            continue
+        seen.add(key)
+        result = signatures.check_file(path, roots, str(entry["sha256"]))
+        if result is None:
+            message = f"{what}: nhật ký ghi kết quả kiểm tra chữ ký số cho một tệp không phải PDF đọc được"
+            (problems if policy is not None else notes).append(_about(log, name, seq, field, message))
+            continue
+        differs = signatures.disagreement(entry["signature"], result)
+        broken = result.status in ("broken", "modified")
+        if differs is None and not broken:
+            continue
+        if differs is not None and differs.trust_only and policy is not None and policy.signature_roots is None:
+            unjudged += 1
+            continue
+        text = differs.text if differs is not None else f"chữ ký số: {signatures.LABELS[result.status]}"
+        serious = policy is not None and (broken or (differs is not None and differs.claims_more))
+        message = f"{what}: {text} (kiểm tra lại theo {basis})"
+        (problems if serious else notes).append(_about(log, name, seq, field, message))
+    if unjudged and policy is not None:
+        notes.append(
+            Problem(
+                name,
+                len(log.events) or 1,
+                "signature_roots",
+                f"chính sách tin cậy {policy.source} không khai báo signature_roots: chưa xác minh được chữ ký số "
+                f"của {unjudged} tệp PDF có dẫn tới chứng thư gốc được tin cậy hay không",
+            )
+        )
+    return problems, notes
 
 
 def _latest_checkpoint(

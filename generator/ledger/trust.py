@@ -19,6 +19,15 @@ checker's side: the provincial inspectorate publishes ``trust.yml`` (a file, or 
     require:
       timestamps: true          # every event covered by a token of an accepted TSA
       cosignatures: 1           # cosignatures of listed witnesses required on each served checkpoint
+    signature_roots:            # roots that digital signatures of PDF attachments must chain to
+      - chung-thu-goc/ban-co-yeu.pem   # a PEM file (several certificates allowed) or a folder of them,
+      - |                              # relative to trust.yml, or inline PEM
+        -----BEGIN CERTIFICATE-----
+        …
+
+With ``signature_roots``, ``verify --trust`` rechecks the signature of every logged PDF
+attachment with these roots only (the office's ``signature_roots`` do not count: the checker
+decides whom to trust), the accepted TSAs' roots trusted for the timestamps embedded in them.
 
 :func:`load_policy` reads and checks it; every problem is ``trust.yml:line: field: message``.
 A policy fetched from a URL must give its roots as inline PEM (a path would be read on the
@@ -42,6 +51,7 @@ from generator.core.yamltext import field_name, read_yaml
 from generator.ledger import cosign
 from generator.ledger.checkpoints import parse_verifier_key
 from generator.ledger.timestamps import NAME_PATTERN
+from generator.records import signatures
 
 MAX_POLICY = 1024 * 1024
 """Largest trust policy fetched from a URL."""
@@ -49,7 +59,7 @@ DEADLINE = 30.0
 """Seconds allowed to fetch a trust policy from a URL, in all."""
 DEFAULT_MAX_DELAY_HOURS = 24
 DEFAULT_CLOCK_SKEW_SECONDS = 300
-_KEYS = ("tsas", "offices", "witnesses", "max_timestamp_delay", "clock_skew", "require")
+_KEYS = ("tsas", "offices", "witnesses", "max_timestamp_delay", "clock_skew", "require", "signature_roots")
 PEM_START = "-----BEGIN"
 
 
@@ -92,6 +102,9 @@ class TrustPolicy:
     clock_skew_seconds: int = DEFAULT_CLOCK_SKEW_SECONDS
     require_timestamps: bool = True
     required_cosignatures: int = 0
+    signature_roots: signatures.Roots | None = None
+    """The roots digital signatures of PDF attachments must chain to (the accepted TSAs'
+    roots trusted for their embedded timestamps); None: the policy names none."""
 
     def office_for_origin(self, origin: str) -> TrustedOffice | None:
         return next((o for o in self.offices if o.origin == origin), None)
@@ -170,9 +183,7 @@ def load_policy(source: str) -> TrustPolicy:
         problems.append(Problem(source, line(where), field_name(where) if where else "trust", message))
 
     if not isinstance(data, dict):
-        bad(
-            (), "chính sách tin cậy phải có các khóa tsas, offices, witnesses, max_timestamp_delay, clock_skew, require"
-        )
+        bad((), "chính sách tin cậy phải có các khóa " + ", ".join(_KEYS))
         raise CongkhaiError(problems)
     for key in sorted(str(k) for k in data if k not in _KEYS):
         bad((key,), f"khóa không được hỗ trợ; chỉ dùng {', '.join(_KEYS)}")
@@ -208,9 +219,58 @@ def load_policy(source: str) -> TrustPolicy:
             )
         else:
             cosignatures = value
+    roots = _signature_roots(data.get("signature_roots"), base, tsas, bad) if "signature_roots" in data else None
     if problems:
         raise CongkhaiError(problems)
-    return TrustPolicy(source, tsas, offices, witnesses, max_delay, skew, timestamps, cosignatures)
+    return TrustPolicy(source, tsas, offices, witnesses, max_delay, skew, timestamps, cosignatures, roots)
+
+
+def _signature_roots(raw: Any, base: Path | None, tsas: list[TrustedTSA], bad: Any) -> signatures.Roots:
+    """The roots of ``signature_roots``: each a PEM file or a folder of them (relative to the
+    policy), or inline PEM."""
+    shape = "danh sách chứng thư gốc cho chữ ký số: đường dẫn tệp PEM hoặc thư mục, hoặc PEM viết thẳng"
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        bad(("signature_roots",), f"phải là {shape}")
+        raw = []
+    certificates = []
+    files: list[str] = []
+    for index, entry in enumerate(raw):
+        where = ("signature_roots", index)
+        if not isinstance(entry, str) or not entry.strip():
+            bad(where, f"phải là {shape}")
+            continue
+        if entry.lstrip().startswith(PEM_START):
+            found = signatures.certificates_of(entry.strip().encode("ascii", errors="replace") + b"\n")
+            if not found:
+                bad(where, "PEM viết thẳng: không phải chứng thư số dạng PEM")
+            certificates += found
+            continue
+        if base is None:
+            bad(where, "chính sách tải từ URL phải viết thẳng chứng thư gốc dạng PEM (-----BEGIN CERTIFICATE-----…)")
+            continue
+        path = Path(entry).expanduser()
+        path = path if path.is_absolute() else base / path
+        if path.is_dir():
+            members = sorted(p for p in path.iterdir() if p.suffix.lower() in (".pem", ".crt", ".cer"))
+            if not members:
+                bad(where, f"{entry}: thư mục không có tệp chứng thư nào (.pem, .crt, .cer)")
+        else:
+            members = [path]
+        for member in members:
+            try:
+                found = signatures.certificates_of(member.read_bytes())
+            except OSError as exc:
+                bad(where, f"{entry}: không đọc được ({exc.strerror or exc})")
+                continue
+            if not found:
+                shown = entry if member == path else f"{entry}: {member.name}"
+                bad(where, f"{shown}: không chứa chứng thư số (PEM hoặc DER) nào")
+            certificates += found
+            files.append(str(member))
+    stamping = [c for tsa in tsas for c in signatures.certificates_of(tsa.root_pem)]
+    return signatures.make_roots(certificates, files, stamping)
 
 
 def _entries(raw: Any, key: str, shape: str, bad: Any) -> list[tuple[int, dict[str, Any]]]:

@@ -91,14 +91,32 @@ _EXPIRED = ("OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "NOT_YET_VALID"
 @dataclass(frozen=True)
 class Roots:
     """The trusted root certificates and their fingerprint (SHA-256 over the sorted
-    certificates' SHA-256)."""
+    certificates' SHA-256, then those of the time-stamping roots)."""
 
     certificates: tuple[asn1_x509.Certificate, ...]
     fingerprint: str
     files: tuple[str, ...] = ()
+    tsa_certificates: tuple[asn1_x509.Certificate, ...] = ()
+    """Roots trusted for the RFC 3161 timestamps embedded in signatures only (besides
+    ``certificates``): the roots of the TSAs the office (option ``timestamping``) or the
+    trust policy (``tsas``) accepts."""
 
 
-NO_ROOTS = Roots((), hashlib.sha256(b"").hexdigest())
+def make_roots(
+    certificates: Iterable[asn1_x509.Certificate],
+    files: Iterable[str] = (),
+    tsa_certificates: Iterable[asn1_x509.Certificate] = (),
+) -> Roots:
+    """:class:`Roots` of these certificates, with their fingerprint."""
+    certificates, tsa_certificates = tuple(certificates), tuple(tsa_certificates)
+    digests = sorted(hashlib.sha256(c.dump()).hexdigest() for c in certificates)
+    if tsa_certificates:
+        digests += ["tsa"] + sorted(hashlib.sha256(c.dump()).hexdigest() for c in tsa_certificates)
+    fingerprint = hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    return Roots(certificates, fingerprint, tuple(files), tsa_certificates)
+
+
+NO_ROOTS = make_roots(())
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,50 @@ def describe(logged: dict[str, Any], timezone: str) -> str:
     return ". ".join(parts)
 
 
+_RANK = ("broken", "modified", "untrusted", "expired", "valid")
+"""Signed verdicts, worst first."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """How a logged verdict differs from a recheck of the same bytes (:func:`disagreement`)."""
+
+    text: str
+    """In Vietnamese."""
+    claims_more: bool
+    """The log says more than the recheck finds (a signature it calls valid that the recheck
+    does not, another signer, a signed file called unsigned or the other way round), rather
+    than less (a root the recheck trusts and the office did not)."""
+    trust_only: bool
+    """Only whom to trust differs (untrusted, expired and valid): another set of roots, not
+    another file or another signer."""
+
+
+def disagreement(logged: dict[str, Any], result: Result) -> Disagreement | None:
+    """How the verdict a log event records for a file (:meth:`Result.as_log`) differs from
+    ``result``, a recheck of the same bytes; None when they agree."""
+    said = [(s.get("signer", ""), s.get("organisation", "")) for s in logged.get("signatures") or []]
+    found = [(s.signer, s.organisation) for s in result.signatures]
+    if said != found:
+        names = ", ".join(" ".join(filter(None, (n, f"({o})" if o else ""))) for n, o in found) or "không ai"
+        logged_names = ", ".join(" ".join(filter(None, (n, f"({o})" if o else ""))) for n, o in said) or "không ai"
+        return Disagreement(f"nhật ký ghi người ký là {logged_names} nhưng tệp được ký bởi {names}", True, False)
+    said_status = [str(s.get("status", "")) for s in logged.get("signatures") or []] or [str(logged.get("status"))]
+    found_status = [s.status for s in result.signatures] or [result.status]
+    if said_status == found_status and logged.get("status") == result.status:
+        return None
+    pairs = list(zip(said_status, found_status, strict=True))
+    diffs = [(i, a, b) for i, (a, b) in enumerate(pairs) if a != b] or [(0, str(logged.get("status")), result.status)]
+    more = any(a not in _RANK or b not in _RANK or _RANK.index(b) < _RANK.index(a) for _, a, b in diffs)
+    text = "; ".join(
+        (f"chữ ký thứ {i + 1}: " if len(pairs) > 1 else "")
+        + f'nhật ký ghi "{LABELS.get(a, a)}" nhưng kiểm tra lại thấy: {LABELS.get(b, b)}'
+        for i, a, b in diffs
+    )
+    trusting = ("untrusted", "expired", "valid")
+    return Disagreement(text, more, all(a in trusting and b in trusting for _, a, b in diffs))
+
+
 def load_roots(paths: Iterable[Path]) -> Roots:
     """The certificates of ``paths`` (PEM or DER files; a folder: its ``*.pem``, ``*.crt``,
     ``*.cer`` files). A path that does not exist or holds no certificate raises
@@ -182,8 +244,12 @@ def load_roots(paths: Iterable[Path]) -> Roots:
                 raise CongkhaiError(f"signature_roots: tệp '{member}' không chứa chứng thư số (PEM hoặc DER) nào")
             certificates += found
             files.append(str(member))
-    digests = sorted(hashlib.sha256(c.dump()).hexdigest() for c in certificates)
-    return Roots(tuple(certificates), hashlib.sha256("\n".join(digests).encode()).hexdigest(), tuple(files))
+    return make_roots(certificates, files)
+
+
+def certificates_of(data: bytes) -> list[asn1_x509.Certificate]:
+    """The certificates of ``data`` (PEM, several allowed, or one DER); [] when none."""
+    return _certificates(data)
 
 
 def _certificates(data: bytes) -> list[asn1_x509.Certificate]:
@@ -259,7 +325,8 @@ def _one(sig: Any, roots: Roots) -> Signature:
     moment = claimed or dt.datetime.now(dt.UTC)
     try:
         context = ValidationContext(trust_roots=list(roots.certificates), allow_fetching=False, moment=moment)
-        ts_context = ValidationContext(trust_roots=list(roots.certificates), allow_fetching=False)
+        ts_roots = list(roots.certificates) + list(roots.tsa_certificates)
+        ts_context = ValidationContext(trust_roots=ts_roots, allow_fetching=False)
         status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=ts_context)
     except Exception:
         return Signature(field, signer, organisation, _iso(claimed), None, "broken")
@@ -292,15 +359,32 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def roots_of(settings: Settings, extra: Iterable[Path] = ()) -> Roots:
-    """The roots of the option ``signature_roots`` (relative to the project) and ``extra``
-    (a trust policy's, see :mod:`generator.ledger.trust`)."""
+    """The roots of the option ``signature_roots`` (relative to the project) and ``extra``;
+    the roots of the TSAs of the option ``timestamping`` are trusted for the timestamps
+    embedded in signatures (a missing TSA root is for ``timestamp`` and ``verify`` to report,
+    not here). A trust policy's roots replace all these: see :mod:`generator.ledger.trust`."""
     paths = [settings.root / p for p in settings.signature_roots] + list(extra)
-    return load_roots(paths) if paths else NO_ROOTS
+    roots = load_roots(paths) if paths else NO_ROOTS
+    stamping: list[asn1_x509.Certificate] = []
+    for tsa in settings.timestamping:
+        ca = settings.root / str(tsa.get("ca") or "") if isinstance(tsa, dict) and tsa.get("ca") else None
+        if ca is not None and ca.is_file():
+            stamping += _certificates(ca.read_bytes())
+    return make_roots(roots.certificates, roots.files, stamping) if stamping else roots
 
 
 def of_attachment(path: Path, sha256: str, settings: Settings, roots: Roots | None = None) -> Result | None:
     """The verdict on an attachment (None for a file that is not a readable PDF)."""
     return check_file(path, roots if roots is not None else roots_of(settings), sha256)
+
+
+def not_a_pdf(file: str) -> str:
+    """``check``'s warning for a decision that should be signed and is not a PDF (a scan, a
+    Word file): no digital signature can be checked on it."""
+    return (
+        f"tệp '{file}' là quyết định công khai, nên là bản PDF có chữ ký số, nhưng tệp này không phải PDF "
+        "(bản chụp hay tệp Word không mang chữ ký số kiểm tra được); hãy đính kèm bản PDF đã ký số"
+    )
 
 
 def page_lines(attachments: Iterable[Any], settings: Settings) -> dict[str, str]:

@@ -18,8 +18,9 @@ succeed (exit status 0).
   are history being entered, which ``status`` reports by attested time: no warning;
 - a PDF attachment whose digital signature is broken or whose file was changed after signing,
   and a PDF of a kind the category's evidence marks ``signed: true`` (the decision to
-  disclose) that has no signature, or none valid against the configured ``signature_roots``
-  (see :mod:`generator.records.signatures`). Never a refusal: the law does not require it.
+  disclose) that has no signature, or none valid against the configured ``signature_roots``,
+  or is not a PDF at all (a scan, a Word file; see :mod:`generator.records.signatures`).
+  Never a refusal: the law does not require it.
 """
 
 from __future__ import annotations
@@ -91,9 +92,11 @@ def _signatures(record: Record, roots: signatures.Roots) -> list[Problem]:
     out = []
     for index, a in enumerate(record.attachments):
         result = signatures.check_file(a.path, roots, a.sha256)
-        if result is None:
-            continue
         where = ("attachments", index, "file")
+        if result is None:
+            if a.kind in wanted and a.path.suffix.lower() != ".pdf":
+                out.append(_warn(record, where, signatures.not_a_pdf(a.file)))
+            continue
         if result.status in ("broken", "modified"):
             out.append(
                 _warn(
