@@ -383,7 +383,8 @@ def test_form_creates_a_schedule_with_two_sessions_and_a_pdf(edit_server, chromi
 
         # the saved entry opens again with its list items open (collapsed: false)
         _field(sessions, "Ngày").last.fill("2026-06-29")
-        assert _publish(page)["ok"] is True
+        again = _publish(page)
+        assert again["ok"] is True, again
         banner.get_by_text("Đã kiểm tra: không có lỗi").wait_for()
         assert "lỗi cần sửa" not in banner.inner_text()
     finally:
