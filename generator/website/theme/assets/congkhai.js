@@ -90,6 +90,23 @@
       }
     }
   }
+  // The theme's drawer and search toggles are checkboxes; a browser that restores form
+  // state (Firefox, or any browser going back to a page kept in memory) would show the page
+  // with the drawer open. The theme kept them out of that with autocomplete="off", which is
+  // not valid on a checkbox: they are unchecked here instead.
+  function closeToggles() {
+    ["__drawer", "__search"].forEach(function (id) {
+      var toggle = document.getElementById(id);
+      if (toggle && toggle.checked) {
+        toggle.checked = false;
+        toggle.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
+  closeToggles();
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) closeToggles();
+  });
   drawer();
   labelCells();
   dropPassedSessions();
