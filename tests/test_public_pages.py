@@ -343,16 +343,22 @@ def sessions_schedule(sessions: list[tuple[dt.date, str]], number: str) -> str:
 
 
 def test_each_session_has_its_own_calendar_file_with_the_calendars_uid(make_project):
-    past, first, second = TODAY - dt.timedelta(days=3), SOON, SOON + dt.timedelta(days=7)
-    sessions = [(past, "07:30"), (first, "13:30"), (second, "07:30")]
+    month = (TODAY.replace(day=1) + dt.timedelta(days=40)).replace(day=1)  # next month but one
+    first, second, third = month + dt.timedelta(days=4), month + dt.timedelta(days=11), month + dt.timedelta(days=18)
+    sessions = [(second, "07:30"), (first, "13:30"), (third, "07:30")]  # listed out of order
     record = "disclosures/tiep-cong-dan/lich/nhieu-buoi.yml"
-    root = make_project({record: sessions_schedule(sessions, "92/TB-BQLKKT")})
+    root = make_project(
+        {
+            record: sessions_schedule(sessions, "92/TB-BQLKKT"),
+            "disclosures/tiep-cong-dan/lich/da-qua.yml": sessions_schedule([(LONG_AGO, "07:30")], "10/TB-BQLKKT"),
+        }
+    )
     www = publish(root)
     whole = {e.uid.value: e for e in vobject.readOne((www / "tiep-cong-dan/lich.ics").read_text("utf-8")).vevent_list}
     folder = www / "tiep-cong-dan/lich/nhieu-buoi"
     files = sorted(p.name for p in folder.glob("*.ics"))
     assert files == sorted(
-        [f"buoi-{past:%Y%m%d}-0730.ics", f"buoi-{first:%Y%m%d}-1330.ics", f"buoi-{second:%Y%m%d}-0730.ics"]
+        [f"buoi-{second:%Y%m%d}-0730.ics", f"buoi-{first:%Y%m%d}-1330.ics", f"buoi-{third:%Y%m%d}-0730.ics"]
     )
     for name in files:
         calendar = vobject.readOne((folder / name).read_text("utf-8"))
@@ -365,16 +371,20 @@ def test_each_session_has_its_own_calendar_file_with_the_calendars_uid(make_proj
             same.summary.value,
         )
         assert calendar.vtimezone.tzid.value == "Asia/Ho_Chi_Minh"
-    # the record page offers the next session alone (the past one is not "next"), and each one
+    # a past session keeps its own file (a link never breaks) but is never "the next one"
+    assert (www / f"tiep-cong-dan/lich/da-qua/buoi-{LONG_AGO:%Y%m%d}-0730.ics").is_file()
+    old = page(www / "tiep-cong-dan/lich/da-qua/index.html")
+    assert old.select_one("a.ck-calendar__next") is None and old.select(".ck-calendar__each a[data-date]")
+    # the record page offers the next session alone (the soonest, wherever it is listed), and each one
     soup = page(folder / "index.html")
     next_link = soup.select_one("a.ck-calendar__next")
     assert next_link.get_text() == "Thêm buổi tiếp theo vào lịch"
     assert next_link["href"] == f"buoi-{first:%Y%m%d}-1330.ics"
     each = [(a["href"], a["data-date"]) for a in soup.select(".ck-calendar__each a[data-date]")]
-    assert [d for _, d in each] == [past.isoformat(), first.isoformat(), second.isoformat()]
+    assert [d for _, d in each] == [second.isoformat(), first.isoformat(), third.isoformat()]
     assert soup.select(".ck-calendar__each a")[-1]["href"] == "../../lich.ics"
     # inserting a session keeps the others' files and UIDs
-    inserted = sessions[:1] + [(TODAY + dt.timedelta(days=10), "09:00")] + sessions[1:]
+    inserted = sessions[:1] + [(month + dt.timedelta(days=8), "09:00")] + sessions[1:]
     (root / record).write_text(
         sessions_schedule(inserted, "92/TB-BQLKKT") + "change_note: Thêm một buổi\n", encoding="utf-8"
     )
