@@ -321,3 +321,107 @@ def test_the_footer_speaks_vietnamese(built):
         assert "Made with" not in html, path
         footer = page(path).select_one(".md-copyright__highlight")
         assert footer.get_text(strip=True) == "Ban Quản lý Khu kinh tế tỉnh An Giang", path
+
+
+def sessions_schedule(sessions: list[tuple[dt.date, str]], number: str) -> str:
+    """A reception schedule with several sessions: ``(date, start)`` each, three hours long."""
+    items = "".join(
+        f"""
+  - date: {day:%Y-%m-%d}
+    start: "{start}"
+    end: "{int(start[:2]) + 3:02d}{start[2:]}"
+    place: Trụ sở Ban, phòng tiếp công dân
+    host: Trưởng ban"""
+        for day, start in sessions
+    )
+    first = sessions[0][0]
+    return (
+        "title: Thông báo lịch tiếp công dân nhiều buổi\nkind: lich\n"
+        f"document: {{number: {number}, date: {first - dt.timedelta(days=10):%Y-%m-%d}}}\n"
+        f"month: {first:%Y-%m}\nsessions:{items}\n"
+    )
+
+
+def test_each_session_has_its_own_calendar_file_with_the_calendars_uid(make_project):
+    month = (TODAY.replace(day=1) + dt.timedelta(days=40)).replace(day=1)  # next month but one
+    first, second, third = month + dt.timedelta(days=4), month + dt.timedelta(days=11), month + dt.timedelta(days=18)
+    sessions = [(second, "07:30"), (first, "13:30"), (third, "07:30")]  # listed out of order
+    record = "disclosures/tiep-cong-dan/lich/nhieu-buoi.yml"
+    root = make_project(
+        {
+            record: sessions_schedule(sessions, "92/TB-BQLKKT"),
+            "disclosures/tiep-cong-dan/lich/da-qua.yml": sessions_schedule([(LONG_AGO, "07:30")], "10/TB-BQLKKT"),
+        }
+    )
+    www = publish(root)
+    whole = {e.uid.value: e for e in vobject.readOne((www / "tiep-cong-dan/lich.ics").read_text("utf-8")).vevent_list}
+    folder = www / "tiep-cong-dan/lich/nhieu-buoi"
+    files = sorted(p.name for p in folder.glob("*.ics"))
+    assert files == sorted(
+        [f"buoi-{second:%Y%m%d}-0730.ics", f"buoi-{first:%Y%m%d}-1330.ics", f"buoi-{third:%Y%m%d}-0730.ics"]
+    )
+    for name in files:
+        calendar = vobject.readOne((folder / name).read_text("utf-8"))
+        (event,) = calendar.vevent_list
+        assert event.uid.value in whole, event.uid.value  # the same event as in the whole calendar
+        same = whole[event.uid.value]
+        assert (event.dtstart.value, event.dtend.value, event.summary.value) == (
+            same.dtstart.value,
+            same.dtend.value,
+            same.summary.value,
+        )
+        assert calendar.vtimezone.tzid.value == "Asia/Ho_Chi_Minh"
+    # a past session keeps its own file (a link never breaks) but is never "the next one"
+    assert (www / f"tiep-cong-dan/lich/da-qua/buoi-{LONG_AGO:%Y%m%d}-0730.ics").is_file()
+    old = page(www / "tiep-cong-dan/lich/da-qua/index.html")
+    assert old.select_one("a.ck-calendar__next") is None and old.select(".ck-calendar__each a[data-date]")
+    # the record page offers the next session alone (the soonest, wherever it is listed), and each one
+    soup = page(folder / "index.html")
+    next_link = soup.select_one("a.ck-calendar__next")
+    assert next_link.get_text() == "Thêm buổi tiếp theo vào lịch"
+    assert next_link["href"] == f"buoi-{first:%Y%m%d}-1330.ics"
+    each = [(a["href"], a["data-date"]) for a in soup.select(".ck-calendar__each a[data-date]")]
+    assert [d for _, d in each] == [second.isoformat(), first.isoformat(), third.isoformat()]
+    assert soup.select(".ck-calendar__each a")[-1]["href"] == "../../lich.ics"
+    # inserting a session keeps the others' files and UIDs
+    inserted = sessions[:1] + [(month + dt.timedelta(days=8), "09:00")] + sessions[1:]
+    (root / record).write_text(
+        sessions_schedule(inserted, "92/TB-BQLKKT") + "change_note: Thêm một buổi\n", encoding="utf-8"
+    )
+    www = publish(root)
+    again = {e.uid.value for e in vobject.readOne((www / "tiep-cong-dan/lich.ics").read_text("utf-8")).vevent_list}
+    assert set(whole) < again
+    assert set(files) < {p.name for p in folder.glob("*.ics")}
+
+
+def test_a_closed_recruitment_notice_says_so(make_project):
+    def notice(until: dt.date) -> str:
+        return textwrap.dedent(
+            f"""\
+            title: Thông báo tuyển dụng viên chức
+            kind: thong-bao
+            document: {{number: 14/TB-BQLKKT, date: {until - dt.timedelta(days=40):%Y-%m-%d}}}
+            positions:
+              - title: Kế toán viên
+                quota: 1
+            apply_from: {until - dt.timedelta(days=35):%Y-%m-%d}
+            apply_until: {until:%Y-%m-%d}
+            """
+        )
+
+    closed, open_ = TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=5)
+    root = make_project(
+        {
+            "disclosures/tuyen-dung/thong-bao/da-het-han.yml": notice(closed),
+            "disclosures/tuyen-dung/thong-bao/dang-nhan.yml": notice(open_),
+        }
+    )
+    www = publish(root)
+    shown = page(www / "tuyen-dung/thong-bao/da-het-han/index.html").select_one(".ck-deadline")
+    assert shown.get_text() == f"Đã hết hạn nộp hồ sơ (hạn cuối: ngày {closed:%d/%m/%Y})."
+    assert shown["data-until"] == closed.isoformat()
+    shown = page(www / "tuyen-dung/thong-bao/dang-nhan/index.html").select_one(".ck-deadline")
+    assert shown.get_text() == f"Đang nhận hồ sơ đến hết ngày {open_:%d/%m/%Y}."
+    assert shown["data-until"] == open_.isoformat()
+    result = run_cli(root, "verify", "--site", str(www))
+    assert result.exit_code == 0, result.output

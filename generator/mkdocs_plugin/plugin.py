@@ -164,6 +164,34 @@ PARENT_THEME = "congkhai-parent"
 template includes the one it overrides as ``congkhai-parent/<name>``)."""
 
 
+BASE_TOGGLES = {
+    'type="checkbox" id="__drawer" autocomplete="off">': 'type="checkbox" id="__drawer" aria-label="Danh mục trang">',
+    'type="checkbox" id="__search" autocomplete="off">': 'type="checkbox" id="__search" aria-label="Tìm kiếm">',
+}
+"""The two toggles the theme's ``base.html`` writes outside any block, as congkhai writes
+them: ``autocomplete`` is not allowed on a checkbox (the Nu Html Checker reports it on every
+page; congkhai.js unchecks them when a page is shown again instead) and each gets a name
+(checkers of accessibility ask one of every form control)."""
+
+
+class ThemeBaseLoader(jinja2.BaseLoader):
+    """The loader of the theme, with :data:`BASE_TOGGLES` applied to ``base.html`` (the
+    markup is outside the blocks a ``custom_dir`` can override)."""
+
+    def __init__(self, inner: jinja2.BaseLoader):
+        self.inner = inner
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if template == "base.html":
+            for old, new in BASE_TOGGLES.items():
+                source = source.replace(old, new)
+        return source, filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()
+
+
 class NavMemo:
     """The theme's navigation menu rendered once per kind of page (see
     ``theme/partials/nav.html``). A page outside the navigation marks no entry as current,
@@ -437,14 +465,16 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             config.copyright = self.settings.agency
         # heading anchors keep Vietnamese letters readable: "Đường dây nóng" -> #duong-day-nong
         config.mdx_configs.setdefault("toc", {}).setdefault("slugify", toc_slugify)
+        # record pages are reached from their category index; pages the office's own
+        # not_in_nav names (the staff guide of the sample) stay out of the menu as well
+        patterns = "\n".join(f"/{slug}/**" for slug in self.site.categories)
+        ours = c.PathSpec().run_validation(patterns)
+        config.not_in_nav = ours if config.not_in_nav is None else config.not_in_nav + ours
         if config.nav is None and self.config.nav:
-            config.nav = self._nav(Path(config.docs_dir))
-        if config.not_in_nav is None:  # record pages are reached from their category index
-            patterns = "\n".join(f"/{slug}/**" for slug in self.site.categories)
-            config.not_in_nav = c.PathSpec().run_validation(patterns)
+            config.nav = self._nav(Path(config.docs_dir), config.not_in_nav)
         return config
 
-    def _nav(self, docs_dir: Path) -> list[Any]:
+    def _nav(self, docs_dir: Path, not_in_nav: Any) -> list[Any]:
         assert self.site is not None
         nav: list[Any] = []
         if (docs_dir / "index.md").is_file():
@@ -461,7 +491,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         ]
         for path in sorted(docs_dir.rglob("*.md")):
             rel = path.relative_to(docs_dir).as_posix()
-            if rel != "index.md" and not rel.startswith(("_", ".")):
+            if rel != "index.md" and not rel.startswith(("_", ".")) and not not_in_nav.match_file(rel):
                 nav.append(rel)
         return nav
 
@@ -556,7 +586,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         env.globals["congkhai_log_head"] = self.site.log.head
         below = [d for d in config.theme.dirs if Path(d) != pipeline.theme_dir()]
         env.loader = jinja2.ChoiceLoader(
-            [env.loader, jinja2.PrefixLoader({PARENT_THEME: jinja2.FileSystemLoader(below)})]
+            [ThemeBaseLoader(env.loader), jinja2.PrefixLoader({PARENT_THEME: jinja2.FileSystemLoader(below)})]
         )
         memo = self.nav_memo if self.nav_memo is not None and self.remember_nav else None
         env.globals["congkhai_nav_key"] = memo.key if memo is not None else lambda page: None

@@ -14,7 +14,10 @@ titled "Đã thu hồi: …", at the time they were withdrawn.
   build onwards, in the office's time zone with its VTIMEZONE, a UID per session made from
   the session's own identity (:func:`session_uid`: record, date, start), so that adding or
   removing a session leaves the others' UIDs as they were, ``STATUS:CANCELLED`` when the
-  schedule was withdrawn.
+  schedule was withdrawn;
+- ``<record>/buoi-<date>-<start>.ics`` beside each such record's page: one session alone
+  (:func:`session_file`), with the same UID as in the whole calendar, for "add the next
+  session to my calendar".
 
 Atom is written by feedgen and iCalendar by icalendar; no MkDocs import.
 """
@@ -149,55 +152,107 @@ def session_uid(record_key: str, day: dt.date, start: dt.time | None, host: str,
     return f"{record_key.replace('/', '.')}.{when}{f'-{repeat}' if repeat > 1 else ''}@{host}"
 
 
-def ics_calendar(site: Site, category: str) -> bytes:
-    """The iCalendar file of the reception sessions of ``category``."""
-    settings = site.settings
-    zone = ZoneInfo(settings.timezone)
-    host = urlsplit(settings.site_url).hostname or "congkhai.invalid"
+def _new_calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//congkhai//Lich tiep cong dan//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def record_sessions(record: Record) -> list[tuple[dt.date, dict, int]]:
+    """``(date, session, repeat)`` of each dated session of ``record``, in its order;
+    ``repeat`` tells apart sessions with the same date and start (see :func:`session_uid`)."""
+    seen: dict[tuple[dt.date, dt.time | None], int] = {}
+    out = []
+    for session in record.category.sessions(record.data):
+        day: dt.date | None = session["date"]
+        if day is None:
+            continue
+        start = session.get("start")
+        seen[day, start] = repeat = seen.get((day, start), 0) + 1
+        out.append((day, session, repeat))
+    return out
+
+
+def session_file(record: Record, day: dt.date, start: dt.time | None, repeat: int = 1) -> str:
+    """The site path of the iCalendar file of one session, beside the record's page:
+    ``<record>/buoi-20260515-0730.ics`` (named, like its UID, from the session's date and
+    start, so that the link of a session never changes)."""
+    when = day.strftime("%Y%m%d") + (start.strftime("-%H%M") if start else "")
+    return f"{record.url_path}buoi-{when}{f'-{repeat}' if repeat > 1 else ''}.ics"
+
+
+def _session_event(site: Site, record: Record, day: dt.date, session: dict, repeat: int) -> Event:
+    settings = site.settings
+    zone = ZoneInfo(settings.timezone)
+    host = urlsplit(settings.site_url).hostname or "congkhai.invalid"
+    cat = record.category
+    history = site.history(record)
+    stamp = parse_instant(history.latest["at"]) if history else _epoch(site)
+    start, end = session.get("start"), session.get("end")
+    event = Event()
+    event.add("uid", session_uid(record.key, day, start, host, repeat))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    event.add("sequence", history.version if history else 0)
+    if start:
+        event.add("dtstart", dt.datetime.combine(day, start, zone))
+        if end and end > start:
+            event.add("dtend", dt.datetime.combine(day, end, zone))
+    else:
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+    who = session.get("host")
+    event.add("summary", cat.calendar.summary + (f" – {who}" if who else ""))
+    if session.get("place"):
+        event.add("location", session["place"])
+    permalink = settings.url_for(record.url_path)
+    event.add("url", permalink)
+    number = record.document.get("number")
+    event.add("description", f"{record.title}" + (f" (số {number})" if number else "") + f"\n{permalink}")
+    event.add("status", "CANCELLED" if record.data.get("withdrawn") else "CONFIRMED")
+    return event
+
+
+def ics_calendar(site: Site, category: str) -> bytes:
+    """The iCalendar file of the reception sessions of ``category``."""
+    settings = site.settings
     cat = site.categories[category]
-    cal.add("x-wr-calname", f"{cat.title} – {settings.agency}")
+    cal = _new_calendar(f"{cat.title} – {settings.agency}")
     cal.add("x-wr-timezone", settings.timezone)
     since = site.today - dt.timedelta(days=CALENDAR_PAST_DAYS)
     for record in sorted(session_records(site, category), key=lambda r: r.key):
-        history = site.history(record)
-        stamp = parse_instant(history.latest["at"]) if history else _epoch(site)
-        seen: dict[tuple[dt.date, dt.time | None], int] = {}
-        for session in cat.sessions(record.data):
-            day: dt.date | None = session["date"]
-            if day is None:
-                continue
-            start, end = session.get("start"), session.get("end")
-            seen[day, start] = repeat = seen.get((day, start), 0) + 1
-            if day < since:
-                continue
-            event = Event()
-            event.add("uid", session_uid(record.key, day, start, host, repeat))
-            event.add("dtstamp", stamp.astimezone(dt.UTC))
-            event.add("sequence", history.version if history else 0)
-            if start:
-                event.add("dtstart", dt.datetime.combine(day, start, zone))
-                if end and end > start:
-                    event.add("dtend", dt.datetime.combine(day, end, zone))
-            else:
-                event.add("dtstart", day)
-                event.add("dtend", day + dt.timedelta(days=1))
-            who = session.get("host")
-            event.add("summary", cat.calendar.summary + (f" – {who}" if who else ""))
-            if session.get("place"):
-                event.add("location", session["place"])
-            permalink = settings.url_for(record.url_path)
-            event.add("url", permalink)
-            number = record.document.get("number")
-            event.add("description", f"{record.title}" + (f" (số {number})" if number else "") + f"\n{permalink}")
-            event.add("status", "CANCELLED" if record.data.get("withdrawn") else "CONFIRMED")
-            cal.add_component(event)
+        for day, session, repeat in record_sessions(record):
+            if day >= since:
+                cal.add_component(_session_event(site, record, day, session, repeat))
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def session_calendar(site: Site, record: Record, day: dt.date, session: dict, repeat: int) -> bytes:
+    """The iCalendar file of one session (:func:`session_file`): the same event, with the
+    same UID, as in the category's whole calendar, so that a calendar app that has both
+    keeps one."""
+    cal = _new_calendar(f"{record.category.title} – {site.settings.agency}")
+    cal.add("x-wr-timezone", site.settings.timezone)
+    cal.add_component(_session_event(site, record, day, session, repeat))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def session_calendars(site: Site) -> dict[str, bytes]:
+    """One iCalendar file per session of every public record with sessions, past ones
+    included (a link on a page never breaks): ``site path -> bytes``."""
+    out = {}
+    for slug in calendar_categories(site):
+        for record in session_records(site, slug):
+            for day, session, repeat in record_sessions(record):
+                out[session_file(record, day, session.get("start"), repeat)] = session_calendar(
+                    site, record, day, session, repeat
+                )
+    return out
 
 
 def feed_files(site: Site) -> dict[str, bytes]:
@@ -207,4 +262,5 @@ def feed_files(site: Site) -> dict[str, bytes]:
         out[paths.feed(slug)] = atom_feed(site, slug)
     for slug in calendar_categories(site):
         out[paths.calendar(slug)] = ics_calendar(site, slug)
+    out.update(session_calendars(site))
     return out

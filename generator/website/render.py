@@ -9,6 +9,7 @@ contents. Links are relative, so the pages work under any ``site_url``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -23,7 +24,7 @@ from generator.records import signatures
 from generator.records.categories import Category
 from generator.records.fields import Field
 from generator.records.record import Record
-from generator.website.feeds import calendar_categories, upcoming_sessions
+from generator.website.feeds import calendar_categories, record_sessions, session_file, upcoming_sessions
 from generator.website.site import Site
 from generator.website.templating import render
 
@@ -439,6 +440,31 @@ class Renderer:
         notices = [spec.label for spec, value in details if spec.type == "bool" and value and spec.notice]
         return render(
             "record.md.j2",
+            **self._record_context(record, category, details, notices),
+        )
+
+    def session_links(self, record: Record) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """The record's sessions as links to their own ``.ics`` (relative to its page), and
+        the next one on or after the build day (None: none, or the schedule is withdrawn).
+        The page's script moves "the next one" on when the page is read later."""
+        if record.category.slug not in self.calendars:
+            return [], None
+        links = [
+            {
+                "date": day,
+                "start": session.get("start"),
+                "href": session_file(record, day, session.get("start"), repeat).rsplit("/", 1)[-1],
+            }
+            for day, session, repeat in record_sessions(record)
+        ]
+        coming = [link for link in links if link["date"] >= self.site.today]
+        if not coming or record.data.get("withdrawn"):
+            return links, None
+        return links, min(coming, key=lambda link: (link["date"], link["start"] or dt.time()))
+
+    def _record_context(self, record: Record, category: Category, details: list, notices: list) -> dict[str, Any]:
+        sessions, upcoming = self.session_links(record)
+        return dict(
             record=record,
             category=category,
             data=record.data,
@@ -454,6 +480,12 @@ class Renderer:
             tokens=self.site.anchors.tokens,
             cosigners=self.cosigners,
             signed=signatures.page_lines(record.attachments, self.site.settings),
+            today=self.site.today,
+            sessions=sessions,
+            upcoming=upcoming,
+            calendar=paths.relative_url(record.url_path, paths.calendar(category.slug))
+            if category.slug in self.calendars
+            else None,
         )
 
 

@@ -18,7 +18,7 @@
   // The home page lists the next few reception sessions as of the build; drop those that
   // have passed (dates in the office's time zone), so the first shown is the next one.
   function dropPassedSessions() {
-    var today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(new Date());
+    var today = todayHere();
     var sessions = document.querySelectorAll(".ck-next[data-date]");
     var left = sessions.length;
     for (var i = 0; i < sessions.length; i++) {
@@ -90,8 +90,65 @@
       }
     }
   }
+  function todayHere() {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(new Date());
+  }
+  // A recruitment notice says, as of its build day, whether applications are still taken;
+  // read later, the page says it as of today (in the office's time zone).
+  function applicationPeriod() {
+    var notes = document.querySelectorAll(".ck-deadline[data-until]");
+    var today = todayHere();
+    for (var i = 0; i < notes.length; i++) {
+      var until = notes[i].getAttribute("data-until");
+      var closed = until < today;
+      notes[i].classList.toggle("ck-deadline--closed", closed);
+      if (!closed) continue;
+      var state = notes[i].querySelector(".ck-deadline__state");
+      if (state && state.textContent !== "Đã hết hạn nộp hồ sơ") {
+        var parts = until.split("-");
+        notes[i].textContent = "";
+        state.textContent = "Đã hết hạn nộp hồ sơ";
+        notes[i].appendChild(state);
+        notes[i].appendChild(document.createTextNode(" (hạn cuối: ngày " + parts[2] + "/" + parts[1] + "/" + parts[0] + ")."));
+      }
+    }
+  }
+  // "Add the next session": the link made on the build day moves on to the next session
+  // not yet passed, or goes when none is left.
+  function nextSession() {
+    var next = document.querySelector(".ck-calendar__next");
+    if (!next) return;
+    var today = todayHere();
+    var each = document.querySelectorAll(".ck-calendar__each a[data-date]");
+    var soonest = null;
+    for (var i = 0; i < each.length; i++) {
+      var day = each[i].getAttribute("data-date");
+      if (day >= today && (!soonest || day < soonest.getAttribute("data-date"))) soonest = each[i];
+    }
+    if (soonest) next.setAttribute("href", soonest.getAttribute("href"));
+    else next.parentNode.removeChild(next);
+  }
+  // The theme's drawer and search toggles are checkboxes; a browser that restores form
+  // state (Firefox, or any browser going back to a page kept in memory) would show the page
+  // with the drawer open. The theme kept them out of that with autocomplete="off", which is
+  // not valid on a checkbox: they are unchecked here instead.
+  function closeToggles() {
+    ["__drawer", "__search"].forEach(function (id) {
+      var toggle = document.getElementById(id);
+      if (toggle && toggle.checked) {
+        toggle.checked = false;
+        toggle.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
+  closeToggles();
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) closeToggles();
+  });
   drawer();
   labelCells();
+  applicationPeriod();
+  nextSession();
   dropPassedSessions();
   if (document.readyState === "complete") {
     markScrollable();
