@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.core.errors import CongkhaiError
@@ -470,7 +470,27 @@ def render_html(report: Report) -> str:
         if not groups or groups[-1][0] != row.category:
             groups.append((row.category, []))
         groups[-1][1].append((number, row))
-    return render("report.html.j2", report=report, groups=groups, kinds=report.evidence_kinds, safe_url=_safe_url)
+    rules = list(dict.fromkeys(row.deadline_rule for row in report.rows if row.timeliness and row.deadline_rule))
+    bases = {_base(row.url) for row in report.rows if _safe_url(row.url)}
+    base = bases.pop() if len(bases) == 1 else ""
+    return render(
+        "report.html.j2",
+        report=report,
+        groups=groups,
+        kinds=report.evidence_kinds,
+        rules=rules,
+        base=base,
+        safe_url=_safe_url,
+        shown_url=lambda url: url.removeprefix(base) if base else url,
+        files_of=lambda row: list(dict.fromkeys(name for names in row.evidence.values() for name in names)),
+    )
+
+
+def _base(url: str) -> str:
+    """``https://host/`` of a page's address: said once in the printed table's header, so
+    that each row shows only the path (a long address takes three lines of a narrow column)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def _safe_url(url: str) -> bool:
