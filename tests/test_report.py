@@ -7,8 +7,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
+import statistics
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pikepdf
 import pytest
 from bs4 import BeautifulSoup
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from playwright.sync_api import sync_playwright
 
 from generator.cli import _settings
@@ -370,7 +372,7 @@ def test_xlsx_has_real_dates_bold_frozen_header_and_widths(project):
     assert header == HEADERS
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["D"].width == 48
+    assert sheet.column_dimensions["D"].width == 19  # the widest column: the title
     rows = {line[3].value: line for line in sheet.iter_rows(min_row=2)}
     assert len(rows) == 6
     schedule = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
@@ -679,3 +681,73 @@ def test_the_printed_report_holds_a_dozen_rows_a_page_in_9pt_type(sample_year, t
     assert round(box[2] / 72 * 25.4) == 297 and round(box[3] / 72 * 25.4) == 210  # A4
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "bao-cao.pdf"), "-"], capture_output=True, text=True)
     assert "Căn cứ thời hạn" in text.stdout and "Ghi chú" in text.stdout
+
+
+def soffice(source: Path, target: str, out: Path, *options: str) -> Path:
+    """Convert with LibreOffice headless, in a profile of its own (tests run in parallel)."""
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(out / 'lo-profile').as_uri()}",
+            "--headless",
+            *options,
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(out)},
+    )
+    return out / f"{source.stem}.{target.split(':')[0]}"
+
+
+def word_heights(pdf: Path, page: int) -> list[float]:
+    """The height of each word's box on one page (points): the printed type size."""
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [float(y1) - float(y0) for y0, y1 in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox)]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_the_xlsx_prints_legibly_on_a4_landscape(sample_year, tmp_path):
+    """Before: the sheet printed at about 20 % (11 pt type as 2.2 pt). Now one page wide at
+    60 % or more, the header row on every page, rows as high as their wrapped text."""
+    root, year = sample_year
+    book = load_workbook(make_report(root, year, "xlsx")["xlsx"])
+    sheet = book.worksheets[0]
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert all(sheet.row_dimensions[n].height >= 15 for n in range(1, sheet.max_row + 1))
+    # the scale LibreOffice prints at: the type's height against the same type at 100 %
+    alone = tmp_path / "mot-o.xlsx"
+    single = Workbook()
+    single.active["A1"] = "Chuyên mục tài chính"
+    single.save(alone)
+    full = statistics.median(word_heights(soffice(alone, "pdf", tmp_path / "a"), 1))
+    printed = soffice(make_report(root, year, "xlsx")["xlsx"], "pdf", tmp_path / "b")
+    with pikepdf.open(printed) as document:
+        pages = len(document.pages)
+        box = [float(v) for v in document.pages[0].mediabox]
+    assert (round(box[2] / 72 * 25.4), round(box[3] / 72 * 25.4)) == (297, 210)
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(printed), "-"], capture_output=True, text=True
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
+    # the header row repeats on each page of the table; the sheet "Thông tin" follows, on one page
+    table_pages = [n for n, text in enumerate(texts, start=1) if "Tên thông tin" in text and "Còn thiếu" in text]
+    assert table_pages == list(range(1, pages))
+    assert texts[-1].startswith("Báo cáo\nCơ quan\nLập từ nhật ký công bố")
+    scales = [statistics.median(word_heights(printed, n)) / full for n in table_pages]
+    assert min(scales) >= 0.6, scales
+    assert len(table_pages) <= (sheet.max_row - 1) // 4  # four rows a page or more
