@@ -17,12 +17,14 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pikepdf
 import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from generator.core.values import format_local
+from generator.evidence import pdfa
 from generator.ledger import checkpoints
 from tests.conftest import BASE_FILES, MKDOCS_YML, REPO, run_cli, write_files
 from tests.test_attested import with_tsas
@@ -232,6 +234,36 @@ def test_the_pdfs_show_what_a_reader_sees(dossier):
     assert "Thông báo lịch tiếp công dân tháng 5/2026" in report
     assert f"sự kiện số {head['seq']}, mã băm {head['hash']}" in report
     assert "05/05/2026" in report  # dd/mm/yyyy
+
+
+def test_every_printed_pdf_is_a_tagged_pdfa_2b(dossier):
+    """Every PDF the dossier printed (the report, each record's page) is PDF/A-2b and tagged,
+    by the checks of :func:`generator.evidence.pdfa.problems` (a subset of ISO 19005-2:
+    veraPDF, the reference validator, is not installable here), and pdffonts agrees that
+    every font is embedded."""
+    _, out = dossier
+    printed = sorted(p for p in out.rglob("*.pdf") if "dinh-kem" not in p.parts)
+    assert len(printed) == 5, printed  # the report and the four public records' pages
+    for path in printed:
+        assert pdfa.problems(path) == [], path
+        with pikepdf.open(path) as pdf:
+            meta = pdf.open_metadata()
+            assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
+            assert str(pdf.Root.Lang) == "vi"
+            assert meta["dc:title"] == str(pdf.docinfo.Title) != ""
+            intent = pdf.Root.OutputIntents[0]
+            assert intent.S == pikepdf.Name.GTS_PDFA1 and intent.DestOutputProfile.N == 3
+            assert len(pdf.Root.StructTreeRoot.K) > 0
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        rows = fonts.splitlines()[2:]
+        assert rows and all(line.split()[-5] == "yes" for line in rows), fonts  # the "emb" column
+    lich = pdf_title(out / LICH / "trang.pdf")
+    assert lich == "Thông báo lịch tiếp công dân tháng 5/2026"
+
+
+def pdf_title(path: Path) -> str:
+    with pikepdf.open(path) as pdf:
+        return str(pdf.docinfo.Title)
 
 
 def test_the_honest_dossier_passes_with_the_inspectorates_trust_policy(dossier, trust):

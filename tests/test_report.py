@@ -7,21 +7,28 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import re
 import shutil
+import statistics
+import subprocess
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pikepdf
 import pytest
 from bs4 import BeautifulSoup
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from playwright.sync_api import sync_playwright
 
 from generator.cli import _settings
-from generator.evidence import deadlines
+from generator.evidence import deadlines, dossier
 from generator.evidence import report as report_module
 from generator.evidence.report import build_report
 from generator.ledger.log import Log, read_log, seal, serialise
 from generator.website import pipeline
-from tests.conftest import csv_to_xlsx, run_cli
+from tests.conftest import REPO, csv_to_xlsx, run_cli
 
 BOM = b"\xef\xbb\xbf"
 SITE_URL = "https://congkhai.example.gov.vn/"
@@ -366,7 +373,7 @@ def test_xlsx_has_real_dates_bold_frozen_header_and_widths(project):
     assert header == HEADERS
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["D"].width == 48
+    assert sheet.column_dimensions["D"].width == 19  # the widest column: the title
     rows = {line[3].value: line for line in sheet.iter_rows(min_row=2)}
     assert len(rows) == 6
     schedule = rows["Thông báo lịch tiếp công dân tháng 5/2026"]
@@ -432,15 +439,14 @@ def test_html_has_title_agency_log_head_summary_and_table(project):
         "Phòng, chống tham nhũng",
     ]  # category order
     header = [th.get_text() for th in page.select("thead th")]
-    assert header[:8] == [
+    assert header == [
         "STT",
-        "Tên thông tin",
-        "Số ký hiệu",
-        "Ngày văn bản",
-        "Công bố lần đầu",
-        "Cập nhật lần cuối",
-        "Phiên bản",
-        "Đường dẫn",
+        "Tên thông tin, số ký hiệu, ngày văn bản, đường dẫn (sau https://congkhai.example.gov.vn/)",
+        "Công bố lần đầu; cập nhật, phiên bản",
+        "Tài liệu kiểm chứng có (tệp)",
+        "Còn thiếu",
+        "Đúng hạn",
+        "Ghi chú",
     ]
     assert "Biên bản tiếp công dân tháng 11/2025" not in page.get_text()
 
@@ -449,23 +455,20 @@ def test_html_rows_show_dates_links_evidence_and_internal_marker(project):
     page = soup(make_report(project, 2026, "html")["html"])
     row = page.select_one('tr[data-key="tiep-cong-dan/2026/lich-thang-05"]')
     cells = [td.get_text(" ", strip=True) for td in row.select("td")]
-    assert cells[1:8] == [
-        "Thông báo lịch tiếp công dân tháng 5/2026",
-        "45/TB-BQLKKT",
-        "05/05/2026",
-        "06/05/2026 Chỉ theo đồng hồ của cơ quan",  # no token: the cell says whose clock the date is from
-        "10/05/2026",
-        "2",
-        SITE_URL + "tiep-cong-dan/2026/lich-thang-05/",
+    assert cells[1:4] == [
+        "Thông báo lịch tiếp công dân tháng 5/2026 Số 45/TB-BQLKKT , ngày 05/05/2026 tiep-cong-dan/2026/lich-thang-05/",
+        # no token: the cell says whose clock the date is from
+        "06/05/2026 Chỉ theo đồng hồ của cơ quan Cập nhật 10/05/2026, phiên bản 2",
+        "thong-bao.pdf",
     ]
-    assert row.select_one("td.url a")["href"] == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
-    assert [li.get_text() for li in row.select("td.files li")] == ["thong-bao.pdf"]
+    # the printed row shows the path; the link, the CSV and the XLSX keep the whole address
+    assert row.select_one("td.record a")["href"] == SITE_URL + "tiep-cong-dan/2026/lich-thang-05/"
     assert row.select_one("td.complete").get_text() == ""
     minutes = page.select_one('tr[data-key="tiep-cong-dan/2026/bien-ban-thang-04"]')
     assert minutes.select_one("td.missing").get_text() == MINUTES_SCAN
     internal = page.select_one('tr[data-key="phong-chong-tham-nhung/2026/niem-yet-ke-khai"]')
     assert "row-internal" in internal["class"]
-    assert internal.select_one("td.url").get_text(strip=True) == "Nội bộ"
+    assert internal.select_one(".url").get_text(strip=True) == "Nội bộ, không đăng trên trang"
     assert internal.find("a") is None
 
 
@@ -529,7 +532,11 @@ def test_late_publications_are_shown(project, monkeypatch):
     html = soup(make_report(project, 2026, "html")["html"])
     cell = html.select_one('tr[data-key="tiep-cong-dan/2026/lich-thang-05"] td.deadline')
     assert cell.select_one(".late").get_text() == "Trễ 3 ngày"
-    assert cell.select_one(".rule").get_text() == "Hạn 03/05/2026: đăng trước 5 ngày làm việc"
+    assert cell.select_one(".rule").get_text() == "Hạn 03/05/2026"
+    # the basis of the deadline is a note under the table, named by its number in the row
+    note = html.select_one(cell.select_one("a")["href"])
+    assert note.get_text() == "đăng trước 5 ngày làm việc"
+    assert note.find_parent("section").h2.get_text() == "Căn cứ thời hạn"
     summary = html.select_one("ul.summary").get_text(" ", strip=True)
     assert "Công bố trễ hạn: 1 trên 2 thông tin có quy định thời hạn." in summary
 
@@ -597,3 +604,170 @@ def test_libreoffice_reads_the_csv_as_utf8(project, tmp_path):
     titles = {line[3] for line in values[1:]}
     assert "Thông báo lịch tiếp công dân tháng 5/2026" in titles
     assert INTERNAL_TITLE in titles
+
+
+# -- printed on A4: the repository's own sample, as an office's year looks --------------------
+
+PRINT_FONT_PX = 12
+"""9 pt in CSS pixels: the smallest type the printed report may use."""
+
+
+@pytest.fixture(scope="module")
+def sample_year(tmp_path_factory) -> tuple[Path, int]:
+    """The repository's sample project (49 records) published once; its report of this year
+    (the log's dates are today's)."""
+    root = tmp_path_factory.mktemp("sample") / "project"
+    root.mkdir()
+    shutil.copyfile(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    for folder in ("content", "disclosures"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
+    assert result.exit_code == 0, result.output
+    year = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    return root, year
+
+
+def print_report(source: Path, pdf: Path) -> float:
+    """Print the report's HTML as the dossier does (Chromium, print media, the page size of
+    its CSS); the smallest computed font size of any text, in CSS pixels."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=dossier.CHROMIUM, args=dossier.CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.emulate_media(media="print")
+            page.goto(source.as_uri(), wait_until="load")
+            smallest = page.evaluate(
+                """() => Math.min(...[...document.body.querySelectorAll('*')]
+                    .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+                    .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+            )
+            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True, tagged=True)
+        finally:
+            browser.close()
+    return smallest
+
+
+def rows_by_page(pdf: Path) -> list[list[int]]:
+    """The row numbers (the STT column) printed on each page."""
+    pages = []
+    with pikepdf.open(pdf) as document:
+        count = len(document.pages)
+    for number in range(1, count + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        pages.append([int(n) for n in re.findall(r"^ *(\d{1,3}) ", text, re.MULTILINE)])
+    return pages
+
+
+def test_the_printed_report_holds_a_dozen_rows_a_page_in_9pt_type(sample_year, tmp_path):
+    """Before: 51 rows on 17 A4 pages (about 3 a page), type down to 5.5 pt, and the last
+    columns cut off at the right edge. Now every row on its page, whole, 9 pt or larger."""
+    root, year = sample_year
+    source = make_report(root, year, "html")["html"]
+    rows = len(soup(source).select("tr[data-key]"))
+    assert rows >= 45
+    smallest = print_report(source, tmp_path / "bao-cao.pdf")
+    assert smallest >= PRINT_FONT_PX
+    pages = rows_by_page(tmp_path / "bao-cao.pdf")
+    assert [n for page in pages for n in page] == list(range(1, rows + 1))  # each row once, in order
+    assert len(pages) <= -(-rows // 10)  # 10 rows a page or more on average, the header included
+    assert all(len(page) >= 11 for page in pages[1:-1])  # the pages of table alone: 11 rows or more
+    with pikepdf.open(tmp_path / "bao-cao.pdf") as document:
+        box = [float(v) for v in document.pages[0].mediabox]
+    assert box[2] > box[3]  # landscape
+    assert round(box[2] / 72 * 25.4) == 297 and round(box[3] / 72 * 25.4) == 210  # A4
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "bao-cao.pdf"), "-"], capture_output=True, text=True)
+    assert "Căn cứ thời hạn" in text.stdout and "Ghi chú" in text.stdout
+
+
+def soffice(source: Path, target: str, out: Path, *options: str) -> Path:
+    """Convert with LibreOffice headless, in a profile of its own (tests run in parallel)."""
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(out / 'lo-profile').as_uri()}",
+            "--headless",
+            *options,
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(out)},
+    )
+    return out / f"{source.stem}.{target.split(':')[0]}"
+
+
+def word_heights(pdf: Path, page: int) -> list[float]:
+    """The height of each word's box on one page (points): the printed type size."""
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [float(y1) - float(y0) for y0, y1 in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox)]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_the_xlsx_prints_legibly_on_a4_landscape(sample_year, tmp_path):
+    """Before: the sheet printed at about 20 % (11 pt type as 2.2 pt). Now one page wide at
+    60 % or more, the header row on every page, rows as high as their wrapped text."""
+    root, year = sample_year
+    book = load_workbook(make_report(root, year, "xlsx")["xlsx"])
+    sheet = book.worksheets[0]
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert all(sheet.row_dimensions[n].height >= 15 for n in range(1, sheet.max_row + 1))
+    # the scale LibreOffice prints at: the type's height against the same type at 100 %
+    alone = tmp_path / "mot-o.xlsx"
+    single = Workbook()
+    single.active["A1"] = "Chuyên mục tài chính"
+    single.save(alone)
+    full = statistics.median(word_heights(soffice(alone, "pdf", tmp_path / "a"), 1))
+    printed = soffice(make_report(root, year, "xlsx")["xlsx"], "pdf", tmp_path / "b")
+    with pikepdf.open(printed) as document:
+        pages = len(document.pages)
+        box = [float(v) for v in document.pages[0].mediabox]
+    assert (round(box[2] / 72 * 25.4), round(box[3] / 72 * 25.4)) == (297, 210)
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(printed), "-"], capture_output=True, text=True
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
+    # the header row repeats on each page of the table; the sheet "Thông tin" follows, on one page
+    table_pages = [n for n, text in enumerate(texts, start=1) if "Tên thông tin" in text and "Còn thiếu" in text]
+    assert table_pages == list(range(1, pages))
+    assert texts[-1].startswith("Báo cáo\nCơ quan\nLập từ nhật ký công bố")
+    scales = [statistics.median(word_heights(printed, n)) / full for n in table_pages]
+    assert min(scales) >= 0.6, scales
+    assert len(table_pages) <= (sheet.max_row - 1) // 4  # four rows a page or more
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_without_filter_options_reads_the_csv_as_its_version_decides(project, tmp_path):
+    """Why the BOM is not enough: LibreOffice's CSV import with no filter options (headless
+    ``--convert-to``, macros, the API) assumes Windows-1252 up to the 7.x series and looks for
+    a BOM only when it already assumes a Unicode charset, so no byte a writer puts in a CSV
+    gets Vietnamese through; later releases assume UTF-8 and skip the BOM. Calc's import
+    dialog (a person opening the file) sniffs the BOM and preselects UTF-8, which is what
+    :func:`test_libreoffice_reads_the_csv_as_utf8` converts with. Here: the default import
+    either reads the Vietnamese, or misreads exactly the UTF-8 bytes as Windows-1252 (the BOM
+    included): the file is right, the charset is the reader's."""
+    source = make_report(project, 2026, "csv")["csv"]
+    header = next(load_workbook(soffice(source, "xlsx", tmp_path)).active.iter_rows(values_only=True))
+    if header[1] == "Phạm vi":
+        assert list(header) == HEADERS
+    else:
+        assert header[0] == BOM.decode("cp1252") + "STT"
+        assert header[1] == "Phạm vi".encode().decode("cp1252") == "Pháº¡m vi"

@@ -7,7 +7,8 @@ given by the command line; the core never imports MkDocs) -> lay out the dossier
 built site, as served: the log, every checkpoint and token, the TSAs' roots, and one folder
 per record of the report, by category (the plan's tasks) and kind, holding its attachments,
 proofs and the checkpoints and tokens that cover its events -> print the report and every
-record page to PDF with Chromium (A4, print media, as a reader prints them) -> write the
+record page to PDF with Chromium (A4, print media, as a reader prints them; tagged, then
+made PDF/A-2b by :mod:`generator.evidence.pdfa`) -> write the
 inspector's guide, the standalone verifier (``kiem-tra.py``, from
 :mod:`generator.evidence.dossier_verifier`), the index and the list of SHA-256 of every file ->
 move the folder into place, zip it beside itself -> run the verifier on it.
@@ -64,7 +65,8 @@ from generator.core import paths, progress
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_date, format_local
-from generator.evidence.report import Report, Row, build_report, file_name, write_report
+from generator.evidence.pdfa import make_pdfa
+from generator.evidence.report import Report, Row, build_report, file_name, report_title, write_report
 from generator.evidence.verify import verify as run_verify
 from generator.ledger import attest, checkpoints
 from generator.ledger.log import chain_problems
@@ -298,7 +300,7 @@ def _print(
     printed = dt.datetime.now(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M")
     header = f"Hồ sơ minh chứng năm {year} · {settings.agency or settings.site_name} · in ngày {printed}"
     jobs = [
-        (e.url_path, work / e.page_pdf, settings.url_for(e.url_path), f"{header} · {_page_basis(e.row)}")
+        (e.url_path, work / e.page_pdf, settings.url_for(e.url_path), f"{header} · {_page_basis(e.row)}", e.row.title)
         for e in entries
         if e.url_path and e.page_pdf
     ]
@@ -306,7 +308,7 @@ def _print(
 
     def run() -> None:
         try:
-            _print_with_chromium(built, jobs, report_html, report_pdf)
+            _print_with_chromium(built, jobs, report_html, report_pdf, report_title(year))
         except BaseException as exc:  # handed back to the caller's thread
             outcome.append(exc)
 
@@ -325,8 +327,10 @@ def _page_basis(row: Row) -> str:
 
 
 def _print_with_chromium(
-    built: Path, jobs: list[tuple[str, Path, str, str]], report_html: Path, report_pdf: Path
+    built: Path, jobs: list[tuple[str, Path, str, str, str]], report_html: Path, report_pdf: Path, report_title: str
 ) -> None:
+    """Print tagged PDFs (a structure tree, an outline) and make each PDF/A-2b
+    (:func:`generator.evidence.pdfa.make_pdfa`) before the manifest is written."""
     if not Path(CHROMIUM).is_file():
         raise CongkhaiError(
             f"không tìm thấy Chromium tại {CHROMIUM}: cài gói chromium của Debian (hoặc đặt biến CONGKHAI_CHROMIUM)"
@@ -349,7 +353,7 @@ def _print_with_chromium(
                 )
                 page = context.new_page()
                 page.emulate_media(media="print")
-                for url_path, pdf, permalink, header in jobs:
+                for url_path, pdf, permalink, header, title in jobs:
                     top = f"<div {small}>{html.escape(header)}</div>"
                     page.goto(base + quote(url_path), wait_until="load")
                     bottom = (
@@ -365,9 +369,15 @@ def _print_with_chromium(
                         header_template=top,
                         footer_template=bottom,
                         margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+                        tagged=True,
+                        outline=True,
                     )
+                    make_pdfa(pdf, title)
                 page.goto(report_html.as_uri(), wait_until="load")
-                page.pdf(path=str(report_pdf), prefer_css_page_size=True, print_background=True)
+                page.pdf(
+                    path=str(report_pdf), prefer_css_page_size=True, print_background=True, tagged=True, outline=True
+                )
+                make_pdfa(report_pdf, report_title)
             finally:
                 browser.close()
     except PlaywrightError as exc:

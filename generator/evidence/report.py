@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.core.config import TIMEZONE
@@ -424,9 +424,13 @@ def _summarise(rows: list[Row], year: int) -> Summary:
 class Column:
     header: str
     width: int
-    """Width in Excel characters."""
+    """Width in Excel characters: the widths add up to what A4 landscape prints at 60 % or more
+    (:func:`render_xlsx` fits the sheet to one page wide; text wraps in its column)."""
     value: Callable[[Row, int], Any]
     """The cell: text, a whole number, a date or None (the row and its 1-based position)."""
+    wrap: bool = True
+    """False: a long machine value (hashes) stays on one line; the printed sheet shows its
+    beginning, the cell holds all of it."""
 
 
 def _files(kind: str) -> Callable[[Row, int], str]:
@@ -436,8 +440,8 @@ def _files(kind: str) -> Callable[[Row, int], str]:
 def columns(report: Report) -> list[Column]:
     """The table's columns: the evidence present has one column per attachment kind
     some category expects (:attr:`Report.evidence_kinds`)."""
-    signed = Column("Chữ ký số (theo loại minh chứng)", 50, lambda row, _: _signed(row, report.evidence_kinds))
-    evidence = [Column(label, 26, _files(kind)) for kind, label in report.evidence_kinds.items()]
+    signed = Column("Chữ ký số (theo loại minh chứng)", 16, lambda row, _: _signed(row, report.evidence_kinds))
+    evidence = [Column(label, 6, _files(kind)) for kind, label in report.evidence_kinds.items()]
     return [*_LEADING, *evidence, *_TRAILING[:1], signed, *_TRAILING[1:]]
 
 
@@ -452,31 +456,32 @@ def _signed(row: Row, kinds: dict[str, str]) -> str:
 
 
 _LEADING: list[Column] = [
-    Column("STT", 5, lambda row, n: n),
-    Column("Phạm vi", 10, lambda row, _: row.scope),
-    Column("Chuyên mục", 18, lambda row, _: row.category),
-    Column("Tên thông tin", 48, lambda row, _: row.title),
-    Column("Số ký hiệu", 16, lambda row, _: row.document_number),
-    Column("Ngày văn bản", 12, lambda row, _: row.document_date),
-    Column("Công bố lần đầu", 12, lambda row, _: row.first_published),
-    Column("Cập nhật lần cuối", 12, lambda row, _: row.last_updated),
-    Column("Phiên bản", 9, lambda row, _: row.version),
-    Column("Đường dẫn", 45, lambda row, _: row.url),
-    Column("Sự kiện nhật ký", 9, lambda row, _: row.seq),
-    Column("Mã băm sự kiện", 30, lambda row, _: row.event_hash),
-    Column("Nguồn thời điểm công bố", 24, lambda row, _: row.time_source),
+    Column("STT", 4, lambda row, n: n),
+    Column("Phạm vi", 6, lambda row, _: row.scope),
+    Column("Chuyên mục", 8, lambda row, _: row.category),
+    Column("Tên thông tin", 19, lambda row, _: row.title),
+    Column("Số ký hiệu", 8, lambda row, _: row.document_number),
+    Column("Ngày văn bản", 10, lambda row, _: row.document_date),
+    Column("Công bố lần đầu", 10, lambda row, _: row.first_published),
+    Column("Cập nhật lần cuối", 10, lambda row, _: row.last_updated),
+    Column("Phiên bản", 4, lambda row, _: row.version),
+    Column("Đường dẫn", 12, lambda row, _: row.url, wrap=False),
+    Column("Sự kiện nhật ký", 4, lambda row, _: row.seq),
+    Column("Mã băm sự kiện", 7, lambda row, _: row.event_hash, wrap=False),
+    Column("Nguồn thời điểm công bố", 10, lambda row, _: row.time_source),
 ]
 _TRAILING: list[Column] = [
     Column(
         "Tệp minh chứng (SHA-256)",
-        50,
+        8,
         lambda row, _: "; ".join(f"{name} {link} {sha}" for name, link, sha in row.files),
+        wrap=False,
     ),
-    Column("Còn thiếu", 30, lambda row, _: "; ".join(row.missing)),
-    Column("Hạn công bố", 12, lambda row, _: row.deadline),
-    Column("Đúng hạn", 12, lambda row, _: row.timeliness),
-    Column("Căn cứ thời hạn", 36, lambda row, _: row.deadline_rule),
-    Column("Ghi chú", 40, lambda row, _: "; ".join(row.notes)),
+    Column("Còn thiếu", 11, lambda row, _: "; ".join(row.missing)),
+    Column("Hạn công bố", 10, lambda row, _: row.deadline),
+    Column("Đúng hạn", 8, lambda row, _: row.timeliness),
+    Column("Căn cứ thời hạn", 12, lambda row, _: row.deadline_rule, wrap=False),
+    Column("Ghi chú", 12, lambda row, _: "; ".join(row.notes)),
 ]
 
 
@@ -495,7 +500,27 @@ def render_html(report: Report) -> str:
         if not groups or groups[-1][0] != row.category:
             groups.append((row.category, []))
         groups[-1][1].append((number, row))
-    return render("report.html.j2", report=report, groups=groups, kinds=report.evidence_kinds, safe_url=_safe_url)
+    rules = list(dict.fromkeys(row.deadline_rule for row in report.rows if row.timeliness and row.deadline_rule))
+    bases = {_base(row.url) for row in report.rows if _safe_url(row.url)}
+    base = bases.pop() if len(bases) == 1 else ""
+    return render(
+        "report.html.j2",
+        report=report,
+        groups=groups,
+        kinds=report.evidence_kinds,
+        rules=rules,
+        base=base,
+        safe_url=_safe_url,
+        shown_url=lambda url: url.removeprefix(base) if base else url,
+        files_of=lambda row: list(dict.fromkeys(name for names in row.evidence.values() for name in names)),
+    )
+
+
+def _base(url: str) -> str:
+    """``https://host/`` of a page's address: said once in the printed table's header, so
+    that each row shows only the path (a long address takes three lines of a narrow column)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def _safe_url(url: str) -> bool:
@@ -526,30 +551,27 @@ def render_xlsx(report: Report) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.row_dimensions[1].height = _height([c.header for c in shown], shown)
     for cells in table(report):
         sheet.append(cells)
     for number, column in enumerate(shown, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = column.width
     link_column = next(n for n, c in enumerate(shown, start=1) if c.header == "Đường dẫn")
     for line in sheet.iter_rows(min_row=2):
-        for cell in line:
+        for cell, column in zip(line, shown, strict=True):
             if isinstance(cell.value, dt.date):
                 cell.number_format = "dd/mm/yyyy"
             elif isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=column.wrap, vertical="top")
+        sheet.row_dimensions[line[0].row].height = _height([cell.value for cell in line], shown)
         link = line[link_column - 1]
         if isinstance(link.value, str) and _safe_url(link.value):
             link.hyperlink = link.value
     sheet.freeze_panes = "A2"
     if report.rows:
         sheet.auto_filter.ref = sheet.dimensions
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+    _print_setup(sheet, report.title)
 
     about = book.create_sheet("Thông tin")
     for label, value in _about(report):
@@ -558,12 +580,68 @@ def render_xlsx(report: Report) -> bytes:
         cell.font = Font(bold=True)
     about.column_dimensions["A"].width = 42
     about.column_dimensions["B"].width = 80
+    for cell in about["B"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for number in range(1, about.max_row + 1):
+        about.row_dimensions[number].height = LINE_HEIGHT * _lines(str(about.cell(number, 2).value), 79)
+    about.page_setup.orientation = "landscape"
+    about.page_setup.paperSize = about.PAPERSIZE_A4
+    about.page_setup.fitToWidth = 1
+    about.page_setup.fitToHeight = 0
+    about.sheet_properties.pageSetUpPr.fitToPage = True
     book.properties.title = report.title
     book.properties.creator = "congkhai"
 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+LINE_HEIGHT = 15.0
+"""Points per line of the default 11 pt type."""
+
+
+def _height(values: list[Any], shown: list[Column]) -> float:
+    """The row height (points) its wrapped cells need. Spreadsheet programs do not all size
+    rows on opening a file (LibreOffice keeps the stored height), so the height is stored:
+    lines = characters over the column's width, words kept whole where they fit."""
+    lines = 1
+    for value, column in zip(values, shown, strict=True):
+        if column.wrap and isinstance(value, str):
+            lines = max(lines, _lines(value, column.width - 1))
+    return LINE_HEIGHT * lines
+
+
+def _lines(text: str, width: int) -> int:
+    count, used = 1, 0
+    for word in text.split():
+        size = len(word)
+        if used and used + 1 + size > width:
+            count, used = count + 1, 0
+        if used:
+            used += 1
+        while size > width:  # a word longer than the column breaks
+            count, size = count + 1, size - width
+        used += size
+    return count
+
+
+def _print_setup(sheet: Any, title: str) -> None:
+    """A4 landscape, one page wide (the column widths keep the scale at 60 % or more), as many
+    pages high as the rows need, the header row on every page, gridlines, narrow margins, the
+    title and the page number in the margins."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.2
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.55
+    sheet.page_margins.header = sheet.page_margins.footer = 0.25
+    sheet.oddHeader.center.text = title.replace("&", "&&")
+    sheet.oddFooter.center.text = "Trang &P / &N"
 
 
 def _about(report: Report) -> list[tuple[str, Any]]:
