@@ -89,11 +89,12 @@ RANKING = {
     "prefix": 0.6,  # a token matched only as a prefix of a longer one (last word typed)
     "typo": 0.5,  # a token one edit away from a word of 5 letters or more
     "typoMin": 5,  # the shortest word whose typos are forgiven
-    "allTitle": 6,  # every query word is in the title
-    "cover": 6,  # times the part of the title's words the query matched (short titles first)
+    "allTitle": 1.2,  # every query word is in the title (times the query's mean idf)
+    "cover": 1.2,  # times the part of the title's words the query matched (short titles first)
     "withdrawn": 0.5,  # factor for withdrawn records
+    "k1": 3,  # BM25's saturation of a word's field weight x: (k1 + 1) x / (k1 + x), so a title is not 10 bodies
     "idf": 1,  # weigh each query word by its rarity: ln(1 + (N - df + 0.5) / (df + 0.5)), BM25's idf
-    "missing": 0.5,  # a result lacking query words scores times this power of the part of the idf it matched
+    "missing": 1,  # a result lacking query words scores times this power of the part of the idf it matched
 }
 STAFF_PAGES = ("huong-dan/",)
 """Folders of hand-written pages for the office's staff, never among citizens' results (a

@@ -226,8 +226,15 @@
   }
 
   /* A posting's weight: its best field's, plus a little for every other field holding
-   * the word (a page about it mentions it in several places). */
-  function weight(mask, w, rest) {
+   * the word (a page about it mentions it in several places), saturated as BM25 does a
+   * term's frequency: (k1 + 1) x / (k1 + x), so that a word in a title weighs about three
+   * words in a body, not ten. */
+  function weight(mask, w, rest, k1) {
+    var x = fieldWeight(mask, w, rest);
+    return k1 ? ((k1 + 1) * x) / (k1 + x) : x;
+  }
+
+  function fieldWeight(mask, w, rest) {
     var best = 0;
     var sum = 0;
     for (var bit = 0; bit < w.length; bit++) {
@@ -269,7 +276,7 @@
         for (var i = 0; i < flat.length; i += 2) {
           id += flat[i];
           var mask = flat[i + 1];
-          var score = weight(mask, m.r.w, m.r.rest) * factor;
+          var score = weight(mask, m.r.w, m.r.rest, m.r.k1) * factor;
           var att = mask & FIELDS ? 0 : mask & ATTACHMENT ? Math.floor(mask / 1024) : 0;
           var hit = hits.get(id);
           if (!hit) hits.set(id, { score: score, title: (mask & 1) !== 0, withdrawn: (mask & 128) !== 0, att: att });
