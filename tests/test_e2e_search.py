@@ -213,3 +213,29 @@ def test_search_works_under_a_sub_path(chromium, sample_site, tmp_path):
         page.wait_for_url(f"{base}tiep-cong-dan/2026/lich-thang-05/")
         check_clean(visit)
         page.context.close()
+
+
+CLS = """() => new Promise(resolve => {
+    let total = 0;
+    new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+    }).observe({type: 'layout-shift', buffered: true});
+    setTimeout(() => resolve(total), 500);
+})"""
+
+
+@pytest.mark.parametrize("query", ["tiếp công dân tháng 5", "tuyen dung", "khongcotukhoanay", ""])
+def test_results_replacing_the_category_list_do_not_shift_the_page(chromium, site_url, query):
+    """Cumulative layout shift < 0.1 (Lighthouse's "good") on a 375x812 phone while the
+    results arrive, measured with a PerformanceObserver for layout-shift entries; the
+    index files are held back a moment, as on a slow network, so the page is painted
+    before the results come."""
+    page, visit = open_page(chromium, width=375, height=812)
+    page.route("**/chi-muc/**", lambda route: (page.wait_for_timeout(300), route.continue_()))
+    page.goto(f"{site_url}tim-kiem/?q={quote_plus(query)}")
+    if query:
+        page.wait_for_function(DONE)
+    page.wait_for_timeout(300)
+    assert page.evaluate(CLS) < 0.1
+    check_clean(visit)
+    page.context.close()

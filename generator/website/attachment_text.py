@@ -54,8 +54,6 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 log = logging.getLogger("congkhai")
 _warned: set[str] = set()
-_memo: dict[str, AttachmentText] = {}
-"""Texts read in this process, by SHA-256 (the index and the text pages ask for the same)."""
 
 
 @dataclass(frozen=True)
@@ -168,15 +166,6 @@ def read(path: Path, sha256: str, cache: Path | None) -> AttachmentText | None:
     tools are missing."""
     if not readable(path.name):
         return None
-    if sha256 in _memo:
-        return _memo[sha256]
-    found = _read_cached(path, sha256, cache)
-    if found is not None:
-        _memo[sha256] = found
-    return found
-
-
-def _read_cached(path: Path, sha256: str, cache: Path | None) -> AttachmentText | None:
     entry = cache / f"{sha256}.json" if cache is not None else None
     if entry is not None and entry.is_file():
         try:

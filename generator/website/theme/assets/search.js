@@ -21,6 +21,7 @@
   var list = document.getElementById("ck-search-results");
   var moreBox = box.querySelector(".ck-search__more");
   var moreButton = document.getElementById("ck-search-more");
+  var fallback = document.getElementById("ck-search-fallback"); // the category list, replaced by results
   var root = box.getAttribute("data-root");
   var manifestUrl = box.getAttribute("data-index");
   var base = manifestUrl.slice(0, manifestUrl.lastIndexOf("/") + 1);
@@ -463,6 +464,7 @@
         byChunk[n] = loaded[i];
       });
       var first = null;
+      if (fallback) fallback.hidden = true; // in the same frame as the results: nothing moves
       slice.forEach(function (r) {
         var n = Math.floor(r[0] / m.chunk);
         var li = item(byChunk[n][r[0] - n * m.chunk], m, r[3]);
@@ -482,6 +484,7 @@
     list.textContent = "";
     moreBox.hidden = true;
     state = null;
+    if (fallback && !tokens(query || "").length) fallback.hidden = false;
     query = query || "";
     document.title = query.trim() ? query.trim() + " – " + baseTitle : baseTitle;
     if (!tokens(query).length) {
