@@ -266,6 +266,7 @@ def test_a_scan_is_found_by_a_word_only_in_its_image(chromium, make_project, mon
         note = page.locator(".ck-result").first.locator(".ck-result__attachment")
         assert note.inner_text() == "Tìm thấy trong tệp đính kèm: Biên bản kiểm tra (bản chụp) (bản văn bản)"
         assert note.locator("a").first.get_attribute("href").endswith("/bien-ban-kiem-tra.pdf")
+        assert axe_violations(page) == []
         # a word of the record itself: no attachment note
         search(page, base, "kế toán")
         assert titles(page)[0] == "Thông báo tuyển dụng viên chức năm 2026"
