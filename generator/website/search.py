@@ -64,7 +64,7 @@ INDEX_DIR = paths.SEARCH_INDEX_DIR
 SCRIPT = Path(__file__).parent / "theme" / paths.SEARCH_SCRIPT
 """The client, served as ``assets/search.js``."""
 
-CHUNK = 50
+CHUNK = 25
 """Documents per display chunk."""
 SHARD_BYTES = 6000
 """A shard bigger than this (raw JSON) is split by one more character of its key."""
@@ -282,7 +282,11 @@ class Doc:
         if self.withdrawn:
             out["x"] = 1
         if self.attachments:
-            out["a"] = [[title, url, text or ""] for title, url, text, _ in self.attachments]
+            # [title, file name, 1 when it has a text page]: the client makes their URLs
+            # (the record's URL + file; paths.attachment_text_page), fewer bytes a chunk
+            out["a"] = [
+                [title, url.rsplit("/", 1)[1]] + ([1] if text else []) for title, url, text, _ in self.attachments
+            ]
         return out
 
 
@@ -463,13 +467,18 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+HASH_LETTERS = 10
+"""Letters of a file's content hash in its name (the web server configurations cache
+``.<10 letters>.json`` for ever)."""
+
+
 def _hashed(stem: str, data: bytes) -> str:
     """``stem.<10 letters>.json``: the content's SHA-256 written in letters a–z, so that a
     file name never holds a run of digits the privacy guard would take for a phone or ID
     number (a hex prefix is all digits for about one file in a hundred)."""
     number = int.from_bytes(hashlib.sha256(data).digest()[:8], "big")
     letters = ""
-    for _ in range(10):
+    for _ in range(HASH_LETTERS):
         number, digit = divmod(number, 26)
         letters += chr(ord("a") + digit)
     return f"{stem}.{letters}.json"
@@ -494,8 +503,11 @@ def postings(docs: list[Doc], synonyms: Synonyms | None = None) -> dict[str, lis
             for text in texts:
                 for token in set(analyse(text, synonyms)):
                     mask = masks[token].get(doc_id, flag)
-                    # the first attachment holding the word is the one a result names
-                    masks[token][doc_id] = mask | (ATTACHMENT if mask & ATTACHMENT else mark)
+                    if mask & ~WITHDRAWN:
+                        # in the record's own fields (no note to show) or in an earlier
+                        # attachment (the one a result names): nothing more to say
+                        continue
+                    masks[token][doc_id] = mask | mark
     out = {}
     for token, by_doc in masks.items():
         flat, last = [], 0

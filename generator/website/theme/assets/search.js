@@ -385,10 +385,13 @@
     return n.toLocaleString("vi-VN");
   }
 
-  /* "Tìm thấy trong tệp đính kèm: <title>", linking the file (and its text version). */
+  /* "Tìm thấy trong tệp đính kèm: <title>", linking the file (and its text version:
+   * generator/core/paths.py attachment_text_page). doc.a: [title, file name, 1 if it has
+   * a text page]. */
   function foundIn(doc, number) {
-    var a = doc.a && doc.a[number - 1];
-    if (!a) return null;
+    var given = doc.a && doc.a[number - 1];
+    if (!given) return null;
+    var a = [given[0], doc.u + given[1], given[2] ? doc.u + "noi-dung-" + given[1].replace(/\./g, "-") + "/" : ""];
     var p = document.createElement("span");
     p.className = "ck-result__attachment";
     p.appendChild(document.createTextNode("Tìm thấy trong tệp đính kèm: "));
