@@ -193,7 +193,14 @@ def test_one_query_downloads_only_its_shards(chromium, site_url, sample_site):
     # the shards of the two words, or of their synonym group (tuyển dụng = xét tuyển …)
     assert all("~tuyendung".startswith(k) for k in keys), keys
     assert sum(n.startswith("manifest.") for n in fetched) == 1
-    assert sum(n.startswith("d-") for n in fetched) == 1
+    # the display chunks of the results shown only (chunks of 25: the sample's pages and
+    # newest records fill the first two)
+    assert (
+        1
+        <= sum(n.startswith("d-") for n in fetched)
+        <= 2
+        < len(list((sample_site / "tim-kiem" / "chi-muc").glob("d-*")))
+    )
     check_clean(visit)
     page.context.close()
 
