@@ -14,10 +14,18 @@ PATH, a small Python server that gzips the same types, and measures in headless 
   the bytes of the index files that query fetched (manifest, shards, display chunks);
 - the number and total size of the index files.
 
+Every record gets one attachment, a PDF with a text layer of about 400 words drawn from
+the sample records' own words (``--no-attachments`` leaves them out), so that the index
+holds attachment text as a real office's does; the build is timed twice, the second time
+with the attachment texts in the cache (``.congkhai-cache/``). ``--ocr-pages K`` also
+measures OCR: K scanned pages (text drawn with Pillow, wrapped in PDFs) added to a small
+project, built with an empty cache and again with the cache.
+
 Usage::
 
     python bench/site_bench.py --sizes 1000,5000 [--json out.json] [--workdir DIR]
                                [--keep] [--live] [--server auto|nginx|python]
+                               [--no-attachments] [--ocr-pages K]
 
 Needs the test extras (Playwright) and Debian's chromium; nginx is optional.
 """
@@ -34,14 +42,18 @@ import io
 import json
 import os
 import platform
+import random
+import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -99,6 +111,93 @@ def site_yml() -> str:
     """``build_bench``'s mkdocs.yml (the real site's theme and plugins, the synthetic
     hotline allow-listed for the privacy guard)."""
     return bb.MKDOCS_YML
+
+
+# --------------------------------------------------------------------------- attachments
+
+REPO = Path(__file__).resolve().parent.parent
+ATTACHMENT_WORDS = 400
+
+
+def _folded_words() -> list[str]:
+    """The syllables of the sample records, folded to ASCII (a PDF's standard font has no
+    Vietnamese letters; the index folds every word the same way), most frequent first."""
+    counts: dict[str, int] = {}
+    for path in sorted((REPO / "disclosures").rglob("*.y*ml")) + sorted((REPO / "disclosures").rglob("*.md")):
+        text = unicodedata.normalize("NFD", path.read_text("utf-8").lower().replace("đ", "d"))
+        for word in re.findall(r"[a-z]+", "".join(c for c in text if not unicodedata.combining(c))):
+            counts[word] = counts.get(word, 0) + 1
+    return sorted(counts, key=lambda w: -counts[w])
+
+
+def text_pdf(text: str) -> bytes:
+    """A one-page PDF whose text layer is ``text`` (ASCII), in Helvetica."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    lines = " ".join(f"({line}) '" for line in textwrap.wrap(text, 95))
+    page.Contents = pdf.make_stream(f"BT /F1 9 Tf 11 TL 40 810 Td {lines} ET".encode("latin-1"))
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def add_attachments(project: Path, seed: int = 20260505) -> int:
+    """One text-layer PDF per record (words drawn with Zipf-like weights from the sample's
+    own words); returns how many were added."""
+    words = _folded_words()
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    added = 0
+    for record in sorted((project / "disclosures").rglob("*.yml")):
+        text = record.read_text("utf-8")
+        if "\nattachments:" in text or "duong-day-nong" in record.parts:
+            continue
+        rng = random.Random(f"{seed}/{record.relative_to(project)}")
+        name = f"{record.stem}-van-ban.pdf"
+        (record.parent / name).write_bytes(text_pdf(" ".join(rng.choices(words, weights, k=ATTACHMENT_WORDS))))
+        record.write_text(
+            text.rstrip("\n") + f"\nattachments:\n- file: {name}\n  title: Văn bản kèm theo\n  kind: khac\n",
+            encoding="utf-8",
+        )
+        added += 1
+    return added
+
+
+def ocr_cost(workdir: Path, pages: int) -> dict[str, Any]:
+    """Build a small project with ``pages`` scanned one-page PDFs twice: the first build
+    reads them by OCR, the second takes their text from the cache."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    project = workdir / "ocr"
+    bb.make_project(project, 20)
+    (project / "mkdocs.yml").write_text(site_yml(), encoding="utf-8")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 32)
+    records = sorted((project / "disclosures" / "tiep-cong-dan").rglob("*.yml"))[:pages]
+    for i, record in enumerate(records):
+        image = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
+        draw = ImageDraw.Draw(image)
+        for line in range(30):
+            draw.text((100, 100 + line * 52), f"Dòng {line + 1} của bản chụp số {i + 1}: biên bản tiếp công dân", font=font, fill=0)  # fmt: skip
+        name = f"{record.stem}-ban-chup.pdf"
+        image.save(record.parent / name, "PDF", resolution=150)
+        text = record.read_text("utf-8").rstrip("\n")
+        record.write_text(text + f"\nattachments:\n- file: {name}\n  title: Bản chụp\n  kind: khac\n", "utf-8")
+    runs = []
+    for run in ("first", "cached"):
+        site = project / f"site-{run}"
+        timed = bb.run_measured(
+            [sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "build", "--site-dir", str(site)],
+            project / f"build-{run}.log",
+        )
+        runs.append(timed["seconds"])
+        if timed["returncode"] != 0:
+            return {"pages": len(records), "error": timed["output"][-2000:]}
+    first, cached = runs
+    print(f"\nOCR: {len(records)} scanned pages: first build {first:.1f}s, cached {cached:.1f}s", flush=True)
+    return {"pages": len(records), "first_seconds": first, "cached_seconds": cached}
 
 
 # --------------------------------------------------------------------------- servers
@@ -340,17 +439,25 @@ def index_files(site: Path) -> dict[str, Any]:
     }
 
 
-def bench_one(n: int, project: Path, browser, server_kind: str) -> dict[str, Any]:
+def bench_one(n: int, project: Path, browser, server_kind: str, attachments: bool = True) -> dict[str, Any]:
     print(f"\n== N = {n}: {project}", flush=True)
     facts = bb.make_project(project, n)
     (project / "mkdocs.yml").write_text(site_yml(), encoding="utf-8")
+    added = add_attachments(project) if attachments else 0
     site = project / "site"
-    build = bb.run_measured(
-        [sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "build", "--site-dir", str(site)],
-        project / "build.log",
-    )
-    print(f"   build: {build['seconds']:.1f}s, exit {build['returncode']}", flush=True)
-    result: dict[str, Any] = {"n": n, "records": facts["records"], "build_seconds": build["seconds"]}
+    command = [sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "build", "--site-dir", str(site)]
+    build = bb.run_measured(command, project / "build.log")
+    print(f"   build: {build['seconds']:.1f}s, exit {build['returncode']} ({added} attachments)", flush=True)
+    result: dict[str, Any] = {
+        "n": n,
+        "records": facts["records"],
+        "attachments": added,
+        "build_seconds": build["seconds"],
+    }
+    if added and build["returncode"] == 0:
+        again = bb.run_measured(command, project / "build-cached.log")
+        result["cached_build_seconds"] = again["seconds"]
+        print(f"   build again, attachment texts cached: {again['seconds']:.1f}s", flush=True)
     if build["returncode"] != 0:
         result["error"] = "build failed:\n" + build["output"][-4000:]
         print(result["error"], file=sys.stderr)
@@ -430,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     parser.add_argument("--live", action="store_true", help="import generator/ from the working tree")
     parser.add_argument("--server", choices=["auto", "nginx", "python"], default="auto")
+    parser.add_argument("--no-attachments", action="store_true", help="records without their text-layer PDF")
+    parser.add_argument("--ocr-pages", type=int, default=0, help="also time OCR of this many scanned pages")
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.replace(" ", ",").split(",") if s]
@@ -451,8 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for n in sizes:
-                results.append(bench_one(n, workdir / f"n{n}", browser, args.server))
+                results.append(bench_one(n, workdir / f"n{n}", browser, args.server, not args.no_attachments))
             browser.close()
+        ocr = ocr_cost(workdir, args.ocr_pages) if args.ocr_pages else None
     finally:
         if not args.workdir and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -477,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             "queries": QUERIES,
         }
         Path(args.json_file).write_text(
-            json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=2), encoding="utf-8"
+            json.dumps({"meta": meta, "results": results, "ocr": ocr}, ensure_ascii=False, indent=2), encoding="utf-8"
         )
     return 1 if any("error" in r for r in results) else 0
 

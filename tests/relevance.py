@@ -25,10 +25,12 @@ class Answer:
     expected: list[str]
     found: list[str]
     """URL paths below the site root of the first results, best first."""
+    absent: tuple[str, ...] = ()
+    """URL paths that must not be among the results at all."""
 
     @property
     def ok(self) -> bool:
-        return all(url in self.found[:DEPTH] for url in self.expected)
+        return all(url in self.found[:DEPTH] for url in self.expected) and not set(self.absent) & set(self.found)
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
@@ -44,7 +46,10 @@ def ask(page, base: str, query: str) -> list[str]:
 
 
 def answers(page, base: str, questions: list[dict] | None = None) -> list[Answer]:
-    return [Answer(q["q"], q["top"], ask(page, base, q["q"])) for q in questions or load_questions()]
+    return [
+        Answer(q["q"], q["top"], ask(page, base, q["q"]), tuple(q.get("absent", ())))
+        for q in questions or load_questions()
+    ]
 
 
 def success_at(found: list[Answer]) -> float:

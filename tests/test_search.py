@@ -3,15 +3,22 @@ search page, read from a small real site built into tmp_path."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
 import re
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from generator.core.errors import CongkhaiError
+from generator.website import attachment_text
 from generator.website.search import (
+    ATTACHMENT,
+    ATTACHMENT_SHIFT,
     CATEGORY,
     CHUNK,
     INDEX_DIR,
@@ -30,7 +37,7 @@ from generator.website.search import (
     shard_of,
     tokens,
 )
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 MAY = "tiep-cong-dan/2026/lich-thang-05/"
 WITHDRAWN_RECORD = """\
@@ -282,3 +289,159 @@ def test_header_form_on_every_page_leads_to_the_search_page(index):
         assert '<label class="ck-sr-only" for="ck-hsearch-q">Tìm kiếm</label>' in html
         assert 'id="ck-hsearch-q" name="q"' in html
         assert "assets/congkhai.css" in html and "assets/search.js" not in html
+
+
+# --- what citizens ask about: nested fields, attachments, scans --------------------------
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+SCAN_LINES = ("BIÊN BẢN KIỂM TRA", "Kết luận: nhà xưởng xả nước thải", "chưa qua xử lý ra kênh Vĩnh Tế.")
+"""Text that exists only as pixels of the scanned attachment."""
+INSPECTED = "tuyen-dung/2026/thong-bao-tuyen-dung/"
+NOTICE = """\
+    title: Thông báo tuyển dụng viên chức năm 2026
+    kind: thong-bao
+    summary: Nhận hồ sơ dự tuyển viên chức.
+    document: {number: 12/TB-BQLKKT, date: 2026-03-02}
+    positions:
+      - title: Viên chức kế toán
+        quota: 1
+    attachments:
+      - file: bien-ban-kiem-tra.pdf
+        title: Biên bản kiểm tra (bản chụp)
+        kind: khac
+      - file: phieu-dang-ky.pdf
+        title: Mẫu phiếu đăng ký dự tuyển
+        kind: bieu-mau
+    """
+
+
+def scanned_pdf(lines: tuple[str, ...] = SCAN_LINES) -> bytes:
+    """A scan: the text drawn into a grey image with Pillow, the image wrapped in a PDF
+    (no text layer at all)."""
+    font = ImageFont.truetype(FONT, 40)
+    image = Image.new("L", (1240, 420), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((80, 80 + i * 80), line, font=font, fill=0)
+    out = io.BytesIO()
+    image.save(out, "PDF", resolution=150)
+    return out.getvalue()
+
+
+TEXT_PDF = (REPO / "disclosures/tuyen-dung/2026/thong-bao-tuyen-dung-mau-phieu-dang-ky.pdf").read_bytes()
+"""A PDF with a text layer (the sample's form: "SAMPLE - DU LIEU MAU …")."""
+
+
+@pytest.fixture
+def scanned(make_project, monkeypatch) -> Path:
+    """A project whose notice has a scanned PDF (only pixels) and a PDF with a text layer."""
+    monkeypatch.delenv(attachment_text.CACHE_ENV, raising=False)
+    return make_project(
+        {
+            "disclosures/tuyen-dung/2026/thong-bao-tuyen-dung.yml": NOTICE,
+            "disclosures/tuyen-dung/2026/bien-ban-kiem-tra.pdf": scanned_pdf(),
+            "disclosures/tuyen-dung/2026/phieu-dang-ky.pdf": TEXT_PDF,
+        }
+    )
+
+
+def build(root: Path) -> Index:
+    result = run_cli(root, "build", "--site-dir", str(root / "site"))
+    assert result.exit_code == 0, result.output
+    return Index(root / "site")
+
+
+def test_scan_text_nested_fields_and_attachment_titles_are_indexed(scanned):
+    idx = build(scanned)
+    doc = idx.doc_id(INSPECTED)
+    first, second = ATTACHMENT | 1 << ATTACHMENT_SHIFT, ATTACHMENT | 2 << ATTACHMENT_SHIFT
+    # words only in the scan's pixels, read by OCR, marked as in attachment 1
+    for word in ("thải", "kênh", "xưởng"):
+        (token,) = tokens(word)
+        assert idx.postings(token)[doc] == first, word
+    # the text layer of the second PDF, and its title
+    assert idx.postings("sample")[doc] == second
+    assert idx.postings("mau")[doc] == second  # "Mẫu phiếu đăng ký" (title) and "DU LIEU MAU" (text)
+    # a nested title (positions[].title) is text of the record: "tuyển kế toán" finds it
+    assert idx.postings("toan")[doc] & TEXT
+    # the display data names the attachments, their files and their text pages
+    assert idx.docs[doc]["a"] == [
+        ["Biên bản kiểm tra (bản chụp)", "bien-ban-kiem-tra.pdf", 1],
+        ["Mẫu phiếu đăng ký dự tuyển", "phieu-dang-ky.pdf", 1],
+    ]
+
+
+def test_nested_summaries_of_minutes_are_indexed(make_project):
+    minutes = (REPO / "disclosures/tiep-cong-dan/2026/bien-ban-thang-02.yml").read_text("utf-8")
+    root = make_project(
+        {
+            "disclosures/tiep-cong-dan/2026/bien-ban-thang-02.yml": minutes,
+            "disclosures/tiep-cong-dan/2026/bien-ban-thang-02.pdf": TEXT_PDF,
+        }
+    )
+    idx = build(root)
+    doc = idx.doc_id("tiep-cong-dan/2026/bien-ban-thang-02/")
+    # cases[].summary: "… phản ánh mùi hôi phát sinh vào ban đêm …"
+    for token in ("mui", "hoi", "dem"):
+        assert idx.postings(token)[doc] & TEXT, token
+
+
+def test_accessible_text_pages_say_when_a_machine_read_the_text(scanned):
+    build(scanned)
+    site = scanned / "site"
+    record = (site / INSPECTED / "index.html").read_text("utf-8")
+    assert 'href="noi-dung-bien-ban-kiem-tra-pdf/">Đọc nội dung văn bản</a>' in record
+    scan = (site / INSPECTED / "noi-dung-bien-ban-kiem-tra-pdf" / "index.html").read_text("utf-8")
+    assert "Nội dung văn bản của tệp “Biên bản kiểm tra (bản chụp)”" in scan
+    assert "Văn bản do máy đọc từ bản chụp" in scan
+    assert "nhà xưởng xả nước thải" in scan and 'href="../bien-ban-kiem-tra.pdf"' in scan
+    layer = (site / INSPECTED / "noi-dung-phieu-dang-ky-pdf" / "index.html").read_text("utf-8")
+    assert "SAMPLE - DU LIEU MAU" in layer and "do máy đọc" not in layer
+
+
+def test_attachment_text_is_read_once_per_sha256_and_cached_outside_the_site(scanned):
+    build(scanned)
+    cache = scanned / attachment_text.CACHE_DIR
+    entries = sorted(cache.glob("*.json"))
+    assert len(entries) == 2 and not any((scanned / "site").rglob(".congkhai-cache"))
+    scan = next(e for e in entries if json.loads(e.read_text("utf-8"))["ocr"])
+    # a rebuild takes the text from the cache, not from the scan: change the cached text
+    kept = json.loads(scan.read_text("utf-8"))
+    kept["text"] += "\nxylophone"
+    scan.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    idx = build(scanned)
+    assert idx.postings("xylophone") == {idx.doc_id(INSPECTED): ATTACHMENT | 1 << ATTACHMENT_SHIFT}
+    # the project's .gitignore of a repository keeps the cache out of git
+    assert "/.congkhai-cache/" in (REPO / ".gitignore").read_text("utf-8").splitlines()
+
+
+def test_without_tesseract_a_warning_and_the_site_still_builds(scanned, tmp_path, monkeypatch, caplog):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("pdftotext", "pdftoppm", "git"):
+        found = next(Path(d) / name for d in os.environ["PATH"].split(os.pathsep) if (Path(d) / name).exists())
+        (tools / name).symlink_to(found)
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.setattr(attachment_text, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger="congkhai"):
+        idx = build(scanned)
+    assert any("tesseract" in r.getMessage() for r in caplog.records), caplog.records
+    doc = idx.doc_id(INSPECTED)
+    assert doc not in idx.postings("thai") and idx.postings("sample")[doc]  # the text layer is still read
+    page = (scanned / "site" / INSPECTED / "noi-dung-bien-ban-kiem-tra-pdf" / "index.html").read_text("utf-8")
+    assert "Không đọc được chữ trong tệp này" in page
+    # nothing cached for the scan: a build with tesseract reads it
+    assert len(list((scanned / attachment_text.CACHE_DIR).glob("*.json"))) == 1
+
+
+def test_staff_guide_and_pages_marked_out_of_search_are_not_indexed(make_project):
+    root = make_project(
+        {
+            "content/huong-dan/dang-tai.md": "# Hướng dẫn đăng tải cho công chức\n\n## Lưu vào kho\n",
+            "content/noi-bo.md": "---\ntitle: Ghi chú\nsearch:\n  exclude: true\n---\n# Ghi chú soạn thảo\n",
+        }
+    )
+    idx = build(root)
+    urls = [d["u"] for d in idx.docs]
+    assert "huong-dan/dang-tai/" not in urls and "noi-bo/" not in urls and "gioi-thieu/" in urls
+    assert idx.postings("kho") == {} and idx.postings("soan") == {}

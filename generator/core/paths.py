@@ -93,6 +93,18 @@ def proof_file(record_url: str, seq: int) -> str:
     return f"{record_url}proof-{seq}.tlog-proof"
 
 
+TEXT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+"""Attachments whose text congkhai reads (PDF text layers, OCR of scans and images)."""
+
+
+def attachment_text_page(record_url: str, file: str) -> str | None:
+    """The accessible text version of attachment ``file``, beside the record's page:
+    ``<record>/noi-dung-<file, dots as dashes>/``; None for a file whose text is not read."""
+    if not file.lower().endswith(TEXT_SUFFIXES):
+        return None
+    return f"{record_url}noi-dung-{file.replace('.', '-')}/"
+
+
 def feed(category: str | None = None) -> str:
     """The site-wide Atom feed, or one category's."""
     return f"{category}/{SITE_FEED}" if category else SITE_FEED

@@ -50,7 +50,7 @@ from generator.ledger.log import plan_events as _plan_events
 from generator.records.category_file import load_categories, load_common, site_path_problems
 from generator.records.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
 from generator.records.record import Record, RecordCache, load_records
-from generator.website import feeds, opendata, search
+from generator.website import attachment_text, feeds, opendata, search
 from generator.website.evidence_facts import facts_file
 from generator.website.render import Renderer, expand_markers
 from generator.website.site import Site
@@ -296,6 +296,7 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
         for r in site.public_records
     ]
     out.append(Output.of_data(paths.CATALOGUE_DATA, partial(opendata.catalogue_data, site)))
+    out += _attachment_text_pages(site)
     bundles = [
         Bundle(
             "feeds",
@@ -316,6 +317,24 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
         ),
     ]
     return out, bundles
+
+
+def _attachment_text_pages(site: Site) -> list[Output]:
+    """The accessible text version of each PDF or image attachment (its text layer or OCR),
+    a page beside its record's page, reached from the record's attachment row."""
+    texts = attachment_text.cache_dir(site.settings.root)
+    out = []
+    for record in site.public_records:
+        for a in record.attachments:
+            page = paths.attachment_text_page(record.url_path, a.file)
+            if page is not None:
+                make = partial(_attachment_text_page, record.title, a.title, a.file, a.path, a.sha256, texts)
+                out.append(Output.of_page(paths.page_source(page), make, in_nav=False))
+    return out
+
+
+def _attachment_text_page(record_title: str, title: str, file: str, path: Path, sha256: str, texts: Path) -> str:
+    return attachment_text.text_page(record_title, title, file, attachment_text.read(path, sha256, texts), 1)
 
 
 ROBOTS_TXT = "robots.txt"

@@ -52,6 +52,7 @@ import yaml
 from generator.core import paths
 from generator.core.errors import CongkhaiError
 from generator.core.values import fold, format_date
+from generator.website import attachment_text
 from generator.website.templating import render
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ INDEX_DIR = paths.SEARCH_INDEX_DIR
 SCRIPT = Path(__file__).parent / "theme" / paths.SEARCH_SCRIPT
 """The client, served as ``assets/search.js``."""
 
-CHUNK = 50
+CHUNK = 25
 """Documents per display chunk."""
 SHARD_BYTES = 6000
 """A shard bigger than this (raw JSON) is split by one more character of its key."""
@@ -76,17 +77,28 @@ TITLE, NUMBER, SUMMARY, CATEGORY, KIND, YEAR, TAGS = (1 << i for i in range(7))
 WITHDRAWN = 1 << 7
 """Set in every posting of a withdrawn record."""
 TEXT = 1 << 8
-WEIGHTS = [10, 8, 2, 3, 4, 1, 1, 0, 1]
+ATTACHMENT = 1 << 9
+"""An attachment's title or text (its number, from 1, in the bits from :data:`ATTACHMENT_SHIFT`)."""
+ATTACHMENT_SHIFT = 10
+MAX_ATTACHMENTS = (1 << 20) - 1
+"""Attachments past this number of a record are indexed without their number."""
+WEIGHTS = [10, 8, 2, 3, 4, 1, 1, 0, 1, 1]
 RANKING = {
-    "w": WEIGHTS,  # a term scores the weight of the best field it is in,
+    "w": WEIGHTS,  # a term scores the weight of the best field it is in (times its idf),
     "rest": 0.1,  # plus this part of the weights of the other fields it is in
     "prefix": 0.6,  # a token matched only as a prefix of a longer one (last word typed)
     "typo": 0.5,  # a token one edit away from a word of 5 letters or more
     "typoMin": 5,  # the shortest word whose typos are forgiven
-    "allTitle": 6,  # every query word is in the title
-    "cover": 6,  # times the part of the title's words the query matched (short titles first)
+    "allTitle": 1.2,  # every query word is in the title (times the query's mean idf)
+    "cover": 1.2,  # times the part of the title's words the query matched (short titles first)
     "withdrawn": 0.5,  # factor for withdrawn records
+    "k1": 3,  # BM25's saturation of a word's field weight x: (k1 + 1) x / (k1 + x), so a title is not 10 bodies
+    "idf": 1,  # weigh each query word by its rarity: ln(1 + (N - df + 0.5) / (df + 0.5)), BM25's idf
+    "missing": 1,  # a result lacking query words scores times this power of the part of the idf it matched
 }
+STAFF_PAGES = ("huong-dan/",)
+"""Folders of hand-written pages for the office's staff, never among citizens' results (a
+page can also leave the search with Material's front matter ``search: {exclude: true}``)."""
 SYNONYMS = Path(__file__).parent / "search_synonyms.yml"
 """Groups of phrases the search treats as one (data, shipped in the package)."""
 GROUP = "~"
@@ -252,6 +264,8 @@ class Doc:
     summary: str | None = None
     label: str | None = None
     withdrawn: bool = False
+    attachments: list[tuple[str, str, str | None, list[str]]] = field(default_factory=list)
+    """Per attachment: title, URL of the file, URL of its text page (or None), texts indexed."""
 
     def display(self) -> dict[str, Any]:
         out: dict[str, Any] = {"u": self.url, "t": self.title}
@@ -267,6 +281,12 @@ class Doc:
                 out[key] = value
         if self.withdrawn:
             out["x"] = 1
+        if self.attachments:
+            # [title, file name, 1 when it has a text page]: the client makes their URLs
+            # (the record's URL + file; paths.attachment_text_page), fewer bytes a chunk
+            out["a"] = [
+                [title, url.rsplit("/", 1)[1]] + ([1] if text else []) for title, url, text, _ in self.attachments
+            ]
         return out
 
 
@@ -292,27 +312,31 @@ def _plain(markdown: str) -> str:
     return _MARKUP.sub("", markdown).strip()
 
 
-_UNSHOWN = {"title", "summary", "tags", "kind", "visibility", "sample", "file", "minutes", "body"}
-"""Keys whose values are indexed elsewhere or never shown as text (file names, flags)."""
+_UNSHOWN_TOP = {"title", "summary", "tags", "kind", "visibility", "sample", "body", "attachments"}
+"""Top-level keys whose values are indexed in their own fields, or never shown as text."""
+_UNSHOWN = {"file", "minutes", "visibility", "sample"}
+"""Keys never shown as text at any depth (file names, flags). Nested ``summary``,
+``title`` and ``description`` fields (a minutes' cases, a notice's positions) are text."""
 
 
-def _shown_values(value: Any, key: str = "") -> list[str]:
+def _shown_values(value: Any, key: str = "", depth: int = 0) -> list[str]:
     """The texts of a record's shown field values (dates as dd/mm/yyyy), nested maps and
     lists included; private fields are already out of ``record.data``."""
-    if key in _UNSHOWN or isinstance(value, bool) or value is None:
+    if key in _UNSHOWN or (depth == 1 and key in _UNSHOWN_TOP) or isinstance(value, bool) or value is None:
         return []
     if isinstance(value, dict):
-        return [t for k, v in value.items() for t in _shown_values(v, str(k))]
+        return [t for k, v in value.items() for t in _shown_values(v, str(k), depth + 1)]
     if isinstance(value, list):
-        return [t for v in value for t in _shown_values(v, key)]
+        return [t for v in value for t in _shown_values(v, key, depth)]
     if isinstance(value, dt.date):
         return [format_date(value)]
     text = str(value)
     return [] if text.startswith(("http://", "https://", "mailto:", "tel:")) else [text]
 
 
-def record_doc(record: Record, category_index: int) -> Doc:
-    """A public record as a search document."""
+def record_doc(record: Record, category_index: int, texts: Path | None = None) -> Doc:
+    """A public record as a search document; ``texts``: the cache folder of attachments'
+    texts (:mod:`generator.website.attachment_text`), None to index their titles only."""
     category = record.category
     date = record.date
     number = record.document.get("number")
@@ -329,6 +353,13 @@ def record_doc(record: Record, category_index: int) -> Doc:
         TAGS: [str(t) for t in tags],
         TEXT: [_plain(record.body or ""), *_shown_values(record.data)],
     }
+    attachments = []
+    for a in record.attachments:
+        indexed = [a.title]
+        if texts is not None and (found := attachment_text.read(a.path, a.sha256, texts)) is not None:
+            indexed.append(found.text)
+        page = paths.attachment_text_page(record.url_path, a.file)
+        attachments.append((a.title, record.url_path + a.file, page, indexed))
     return Doc(
         url=record.url_path,
         title=record.title,
@@ -340,6 +371,7 @@ def record_doc(record: Record, category_index: int) -> Doc:
         date=format_date(shown) if (shown := record.document.get("date") or date) else None,
         summary=_short(record.data.get("summary")),
         withdrawn=bool(record.data.get("withdrawn")),
+        attachments=attachments,
     )
 
 
@@ -351,16 +383,21 @@ def content_docs(docs_dir: Path) -> list[Doc]:
         return out
     for path in sorted(docs_dir.rglob("*.md")):
         rel = path.relative_to(docs_dir).as_posix()
-        if any(part.startswith(("_", ".")) for part in rel.split("/")):
+        if any(part.startswith(("_", ".")) for part in rel.split("/")) or rel.startswith(STAFF_PAGES):
             continue
         text = path.read_text(encoding="utf-8")
         meta: dict[str, str] = {}
         if text.startswith("---\n"):
             head, _, rest = text[4:].partition("\n---\n")
-            for line in head.splitlines():
-                key, sep, value = line.partition(":")
-                if sep and key.strip() in ("title", "description"):
-                    meta[key.strip()] = value.strip().strip("\"'")
+            try:
+                front = yaml.safe_load(head)
+            except yaml.YAMLError:
+                front = None
+            front = front if isinstance(front, dict) else {}
+            search_meta = front.get("search")
+            if isinstance(search_meta, dict) and search_meta.get("exclude") is True:
+                continue
+            meta = {k: str(front[k]) for k in ("title", "description") if front.get(k) is not None}
             text = rest
         title, headings = meta.get("title"), []
         for line in text.splitlines():
@@ -420,7 +457,8 @@ def collect_docs(site: Site) -> list[Doc]:
     taken = {d.url for d in docs} | {paths.SEARCH_PAGE}
     docs += [d for d in content_docs(site.settings.docs_dir) if d.url not in taken]
     position = {c.slug: i for i, c in enumerate(categories)}
-    records = [record_doc(r, position[r.category.slug]) for r in site.public_records]
+    texts = attachment_text.cache_dir(site.settings.root)
+    records = [record_doc(r, position[r.category.slug], texts) for r in site.public_records]
     records.sort(key=lambda d: d.sort, reverse=True)
     return docs + records
 
@@ -429,13 +467,18 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+HASH_LETTERS = 10
+"""Letters of a file's content hash in its name (the web server configurations cache
+``.<10 letters>.json`` for ever)."""
+
+
 def _hashed(stem: str, data: bytes) -> str:
     """``stem.<10 letters>.json``: the content's SHA-256 written in letters a–z, so that a
     file name never holds a run of digits the privacy guard would take for a phone or ID
     number (a hex prefix is all digits for about one file in a hundred)."""
     number = int.from_bytes(hashlib.sha256(data).digest()[:8], "big")
     letters = ""
-    for _ in range(10):
+    for _ in range(HASH_LETTERS):
         number, digit = divmod(number, 26)
         letters += chr(ord("a") + digit)
     return f"{stem}.{letters}.json"
@@ -455,6 +498,16 @@ def postings(docs: list[Doc], synonyms: Synonyms | None = None) -> dict[str, lis
                     found = analysed[text] = analyse(text, synonyms)
                 for token in found:
                     masks[token][doc_id] = masks[token].get(doc_id, flag) | bit
+        for number, (_, _, _, texts) in enumerate(doc.attachments, 1):
+            mark = ATTACHMENT | (min(number, MAX_ATTACHMENTS) << ATTACHMENT_SHIFT)
+            for text in texts:
+                for token in set(analyse(text, synonyms)):
+                    mask = masks[token].get(doc_id, flag)
+                    if mask & ~WITHDRAWN:
+                        # in the record's own fields (no note to show) or in an earlier
+                        # attachment (the one a result names): nothing more to say
+                        continue
+                    masks[token][doc_id] = mask | mark
     out = {}
     for token, by_doc in masks.items():
         flat, last = [], 0

@@ -4,8 +4,12 @@
  * like the index (lowercase, no diacritics, đ -> d, syllables and numbers), downloads the
  * manifest, then only the shards holding the query's words and only the display chunks of
  * the results shown. Every URL is relative to the page, so the site works under any base
- * path, and nothing is requested from another host. All words must match; the last word
- * also matches as a prefix ("tuyen dun"); ties go to the newest record.
+ * path, and nothing is requested from another host. Each word weighs by its rarity (BM25's
+ * idf: "khu công nghiệp" is on most pages, "ngập" on few) times the weight of the best field
+ * holding it; a result lacking some words is scaled down by the part of the query's weight it
+ * matched; the last word also matches as a prefix ("tuyen dun"); ties go to the newest record.
+ * A word found only in an attachment (its title or its text, OCR included) makes the result
+ * say so and link the file.
  */
 (function () {
   "use strict";
@@ -17,6 +21,7 @@
   var list = document.getElementById("ck-search-results");
   var moreBox = box.querySelector(".ck-search__more");
   var moreButton = document.getElementById("ck-search-more");
+  var fallback = document.getElementById("ck-search-fallback"); // the category list, replaced by results
   var root = box.getAttribute("data-root");
   var manifestUrl = box.getAttribute("data-index");
   var base = manifestUrl.slice(0, manifestUrl.lastIndexOf("/") + 1);
@@ -222,8 +227,15 @@
   }
 
   /* A posting's weight: its best field's, plus a little for every other field holding
-   * the word (a page about it mentions it in several places). */
-  function weight(mask, w, rest) {
+   * the word (a page about it mentions it in several places), saturated as BM25 does a
+   * term's frequency: (k1 + 1) x / (k1 + x), so that a word in a title weighs about three
+   * words in a body, not ten. */
+  function weight(mask, w, rest, k1) {
+    var x = fieldWeight(mask, w, rest);
+    return k1 ? ((k1 + 1) * x) / (k1 + x) : x;
+  }
+
+  function fieldWeight(mask, w, rest) {
     var best = 0;
     var sum = 0;
     for (var bit = 0; bit < w.length; bit++) {
@@ -248,8 +260,12 @@
     return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
   }
 
-  /* doc id -> {score, title, withdrawn} for one term, from the shards given; accept(tok)
-   * gives the factor of a shard token (0: no match). */
+  var ATTACHMENT = 1 << 9; // generator/website/search.py: ATTACHMENT, ATTACHMENT_SHIFT
+  var FIELDS = (1 << 9) - 1 - 128; // every field bit but the attachments' and WITHDRAWN
+
+  /* doc id -> {score, title, withdrawn, att} for one term, from the shards given;
+   * accept(tok) gives the factor of a shard token (0: no match). att: the number of the
+   * attachment holding the word when nothing else of the page does (0 otherwise). */
   function collect(shards, m, accept) {
     var hits = new Map();
     shards.forEach(function (shard) {
@@ -261,11 +277,15 @@
         for (var i = 0; i < flat.length; i += 2) {
           id += flat[i];
           var mask = flat[i + 1];
-          var score = weight(mask, m.r.w, m.r.rest) * factor;
+          var score = weight(mask, m.r.w, m.r.rest, m.r.k1) * factor;
+          var att = mask & FIELDS ? 0 : mask & ATTACHMENT ? Math.floor(mask / 1024) : 0;
           var hit = hits.get(id);
-          if (!hit) hits.set(id, { score: score, title: (mask & 1) !== 0, withdrawn: (mask & 128) !== 0 });
+          if (!hit) hits.set(id, { score: score, title: (mask & 1) !== 0, withdrawn: (mask & 128) !== 0, att: att });
           else {
-            hit.score = Math.max(hit.score, score);
+            if (score > hit.score) {
+              hit.score = score;
+              hit.att = att;
+            }
             hit.title = hit.title || (mask & 1) !== 0;
           }
         }
@@ -303,8 +323,14 @@
     });
   }
 
-  /* [[doc id, words matched, score], ...]: most query words matched first, then the
-   * best score, then the newest (lowest id). */
+  /* A word's rarity (BM25's idf) among n documents, df of which hold it. */
+  function idf(n, df) {
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  /* [[doc id, words matched, score, attachment], ...]: best score first, then the newest
+   * (lowest id). A word weighs its idf times its field weight; a result lacking words is
+   * scaled by (part of the query's idf it matched) ^ r.missing. */
   function rank(query, m) {
     var ts = terms(query, m);
     if (!ts.length) return Promise.resolve([]);
@@ -315,26 +341,37 @@
       }),
     ).then(function (maps) {
       var docs = new Map();
-      maps.forEach(function (hits) {
+      var weights = maps.map(function (hits) {
+        return m.r.idf ? idf(m.n, hits.size) : 1;
+      });
+      var total = weights.reduce(function (a, b) {
+        return a + b;
+      }, 0);
+      maps.forEach(function (hits, t) {
+        var w = weights[t];
         hits.forEach(function (hit, id) {
           var d = docs.get(id);
-          if (!d) docs.set(id, (d = { count: 0, score: 0, titles: 0, withdrawn: hit.withdrawn }));
+          if (!d) docs.set(id, (d = { count: 0, score: 0, titles: 0, matched: 0, att: 0, withdrawn: hit.withdrawn }));
           d.count++;
-          d.score += hit.score;
+          d.score += w * hit.score;
+          d.matched += w;
           if (hit.title) d.titles++;
+          if (hit.att && !d.att) d.att = hit.att;
         });
       });
+      var mean = ts.length ? total / ts.length : 1;
       var out = [];
       docs.forEach(function (d, id) {
         var score = d.score;
-        if (d.titles === ts.length) score += m.r.allTitle;
+        if (d.titles === ts.length) score += m.r.allTitle * mean;
         var length = m.l ? m.l.charCodeAt(id) - 97 : 0; // "b" = 1 … "z" = 25 words
-        if (length > 0) score += (m.r.cover * Math.min(d.titles, length)) / length;
+        if (length > 0) score += (m.r.cover * mean * Math.min(d.titles, length)) / length;
+        if (total > 0 && d.matched < total) score *= Math.pow(d.matched / total, m.r.missing);
         if (d.withdrawn) score *= m.r.withdrawn;
-        out.push([id, d.count, score]);
+        out.push([id, d.count, score, d.att]);
       });
       out.sort(function (a, b) {
-        return b[1] - a[1] || b[2] - a[2] || a[0] - b[0];
+        return b[2] - a[2] || a[0] - b[0];
       });
       return out;
     });
@@ -348,7 +385,32 @@
     return n.toLocaleString("vi-VN");
   }
 
-  function item(doc, m) {
+  /* "Tìm thấy trong tệp đính kèm: <title>", linking the file (and its text version:
+   * generator/core/paths.py attachment_text_page). doc.a: [title, file name, 1 if it has
+   * a text page]. */
+  function foundIn(doc, number) {
+    var given = doc.a && doc.a[number - 1];
+    if (!given) return null;
+    var a = [given[0], doc.u + given[1], given[2] ? doc.u + "noi-dung-" + given[1].replace(/\./g, "-") + "/" : ""];
+    var p = document.createElement("span");
+    p.className = "ck-result__attachment";
+    p.appendChild(document.createTextNode("Tìm thấy trong tệp đính kèm: "));
+    var link = document.createElement("a");
+    link.href = root + a[1];
+    link.textContent = a[0];
+    p.appendChild(link);
+    if (a[2]) {
+      p.appendChild(document.createTextNode(" ("));
+      var text = document.createElement("a");
+      text.href = root + a[2];
+      text.textContent = "bản văn bản";
+      p.appendChild(text);
+      p.appendChild(document.createTextNode(")"));
+    }
+    return p;
+  }
+
+  function item(doc, m, att) {
     var li = document.createElement("li");
     li.className = "ck-result";
     var a = document.createElement("a");
@@ -380,6 +442,8 @@
       summary.textContent = doc.s;
       li.appendChild(summary);
     }
+    var inFile = att ? foundIn(doc, att) : null;
+    if (inFile) li.appendChild(inFile);
     return li;
   }
 
@@ -403,9 +467,10 @@
         byChunk[n] = loaded[i];
       });
       var first = null;
+      if (fallback) fallback.hidden = true; // in the same frame as the results: nothing moves
       slice.forEach(function (r) {
         var n = Math.floor(r[0] / m.chunk);
-        var li = item(byChunk[n][r[0] - n * m.chunk], m);
+        var li = item(byChunk[n][r[0] - n * m.chunk], m, r[3]);
         list.appendChild(li);
         first = first || li;
       });
@@ -422,6 +487,7 @@
     list.textContent = "";
     moreBox.hidden = true;
     state = null;
+    if (fallback && !tokens(query || "").length) fallback.hidden = false;
     query = query || "";
     document.title = query.trim() ? query.trim() + " – " + baseTitle : baseTitle;
     if (!tokens(query).length) {
