@@ -25,10 +25,15 @@ bool                           ``boolean``
 enum                           ``select`` with the labels
 markdown                       ``markdown``
 list of maps / of scalars      ``list`` with ``fields`` (``summary``: the first field, as
-                               ``Ngày: 2026-05-15``; items open, ``collapsed: false``) /
-                               with one ``field``
+                               ``Ngày: 2026-05-15``; items open, ``collapsed: false``; a
+                               required list starts with one empty item, ``default: [{}]``)
+                               / with one ``field``
 map                            ``object``
 attachments' ``file``          ``file`` (saved next to the record)
+attachments' ``kind``          ``select`` starting as the first attachment kind the category's
+                               ``evidence`` expects for the record's kind (``van-ban-goc``
+                               for a schedule): the clerk attaching the signed scan opens no
+                               list; the list itself starts empty (``default: []``)
 anything else                  ``string``
 =============================  ==========================================================
 
@@ -115,6 +120,8 @@ def widget(spec: Field, required: bool = True, parent: str = "") -> dict[str, An
         out.update(widget="list", collapsed=False)
         if spec.fields:
             out["fields"] = [widget(f, True, spec.name) for f in spec.fields.values()]
+            if out["required"]:  # a new record opens with the first item to fill in (no "add" click)
+                out["default"] = [{}]
             first = next(iter(spec.fields.values()))  # a folded item reads "Ngày: 2026-05-15", not "No date"
             out["summary"] = f"{first.label}: {{{{fields.{first.name}}}}}"
         else:
@@ -136,10 +143,25 @@ def _fields(category: Category, common: dict[str, Field], kind: str | None) -> l
         required = spec.required or (name == "document" and category.document_required)
         out.append(widget(dataclasses.replace(spec, required=required)))
     out += [widget(f) for f in category.fields.values() if kind is None or f.applies_to(kind)]
+    _default_attachment_kind(out, category, kind)
     # the title first, the category's own fields before the common optional ones
     first = [f for f in out if f["name"] in ("title", "kind")]
     own = [f for f in out if f["name"] in category.fields]
     return first + own + [f for f in out if f not in first and f not in own]
+
+
+def _default_attachment_kind(fields: list[dict[str, Any]], category: Category, kind: str | None) -> None:
+    """A new attachment's "Loại tài liệu" starts as the kind of document the inspector
+    expects first for this kind of record (the signed scan of a schedule or of minutes):
+    the clerk attaching that document opens no list."""
+    expected = [k for item in category.expected_evidence(kind) for k in item.attachments]
+    for spec in fields:
+        if spec["name"] == "attachments" and expected:
+            for sub in spec.get("fields", []):
+                values = {o["value"] for o in sub.get("options", [])}
+                if sub["name"] == "kind" and expected[0] in values:
+                    sub["default"] = expected[0]
+                    spec["default"] = []  # else Decap starts a new record with one attachment, its file missing
 
 
 def _dated(category: Category, common: dict[str, Field], kind: str | None) -> tuple[str, str] | None:
