@@ -200,6 +200,34 @@ def test_report_lists_signatures_per_evidence_kind(project):
     assert "tệp đã bị sửa nội dung sau khi ký" in row.select_one(".signature").get_text()
 
 
+def test_the_real_dossier_carries_the_signed_files_their_verdicts_and_how_to_recheck(project, pdfs):
+    """``congkhai evidence`` as an office runs it (a child process; Chromium prints the pages):
+    the signed decisions are in the dossier byte for byte, the report's signature column and
+    the guide's section say each verdict, and the guide tells how to recheck them offline."""
+    from tests.test_dossier import congkhai
+
+    assert run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www")).exit_code == 0
+    out = project.parent / "ho-so-ky-so"
+    done = congkhai(project, "evidence", "--year", "2026", "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    for case in ("valid", "modified", "broken"):
+        (copy,) = out.rglob(f"{case}-qd.pdf")
+        assert copy.read_bytes() == pdfs[case]
+    rows = list(csv.DictReader(io.StringIO((out / "bao-cao/bao-cao-b1-2026.csv").read_text(encoding="utf-8-sig"))))
+    signed = {r["Tên thông tin"]: r["Chữ ký số (theo loại minh chứng)"] for r in rows}
+    assert signed["Công khai dự toán valid"].endswith("; hợp lệ")
+    assert "tệp đã bị sửa nội dung sau khi ký" in signed["Công khai dự toán modified"]
+    assert signed["Công khai dự toán unsigned"] == "Quyết định công khai: unsigned-qd.pdf: Không có chữ ký số"
+    guide = (out / "HUONG-DAN-KIEM-TRA.md").read_text(encoding="utf-8")
+    assert "## Chữ ký số của văn bản đính kèm" in guide
+    assert "valid-qd.pdf`: Ký số bởi Trưởng ban" in guide
+    assert "openssl cms" in guide
+    # the dossier's own checker still reads the whole dossier (no TSA here: never ĐẠT)
+    checked = subprocess.run(["python3", "-I", "kiem-tra.py"], cwd=out, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in checked.stdout + checked.stderr
+    assert "KẾT QUẢ: ĐẠT" not in checked.stdout
+
+
 def test_dossier_guide_lists_signatures_and_its_openssl_recheck_works(project, pdfs, pki, tmp_path):
     from generator.cli import _settings
     from generator.evidence.report import build_report
