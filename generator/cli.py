@@ -796,8 +796,9 @@ def kiem_tra(folder: str, trust_file: str | None) -> None:
     1 KHÔNG ĐẠT, 3 CHƯA ĐỦ CĂN CỨ."""
     from generator.evidence import dossier_verifier
 
-    trust = None
+    trust = more = None
     if trust_file is not None:
+        from generator.evidence import dossier_signatures
         from generator.ledger.trust import load_policy
 
         try:  # the one reader of trust.yml (also for a URL); the checker gets what it uses of it
@@ -814,7 +815,11 @@ def kiem_tra(folder: str, trust_file: str | None) -> None:
             require_timestamps=policy.require_timestamps,
             required_cosignatures=policy.required_cosignatures,
         )
-    code, lines = dossier_verifier.check(Path(folder), trust, installed=dossier_verifier_source())
+
+        def more(root: Path) -> list[tuple[str, int, str, str]]:
+            return dossier_signatures.problems(root, policy)
+
+    code, lines = dossier_verifier.check(Path(folder), trust, installed=dossier_verifier_source(), more=more)
     click.echo("\n".join(lines))
     sys.exit(code)
 

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from cryptography.utils import CryptographyDeprecationWarning
 from PIL import Image
@@ -200,13 +201,23 @@ def test_report_lists_signatures_per_evidence_kind(project):
     assert "tệp đã bị sửa nội dung sau khi ký" in row.select_one(".signature").get_text()
 
 
-def test_the_real_dossier_carries_the_signed_files_their_verdicts_and_how_to_recheck(project, pdfs):
+@pytest.mark.usefixtures("_no_key_from_the_environment")
+def test_the_real_dossier_carries_the_signed_files_their_verdicts_and_how_to_recheck(project, pdfs, pki, tmp_path):
     """``congkhai evidence`` as an office runs it (a child process; Chromium prints the pages):
     the signed decisions are in the dossier byte for byte, the report's signature column and
-    the guide's section say each verdict, and the guide tells how to recheck them offline."""
-    from tests.test_dossier import congkhai
+    the guide's section say each verdict, and the guide tells how to recheck them offline. The
+    inspector's installed tool (``congkhai kiem-tra --trust``) rechecks every logged verdict
+    against the policy's roots only."""
+    from tests.test_dossier import congkhai, inspect
 
-    assert run_cli(project, "publish", "--allow-sample", "--deploy-to", str(project / "www")).exit_code == 0
+    pki.write_root(tmp_path / "tinh" / "goc-khac.pem", "other-root")
+    other = _published_with_policy(project, tmp_path, signature_roots=["tinh/goc-khac.pem"])
+    same = write_policy(
+        tmp_path / "cung-goc.yml",
+        yaml.safe_load(other.read_text(encoding="utf-8"))["offices"][0]["key"],
+        [],
+        signature_roots=[pki.pem("root").decode("ascii")],
+    )
     out = project.parent / "ho-so-ky-so"
     done = congkhai(project, "evidence", "--year", "2026", "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -226,6 +237,18 @@ def test_the_real_dossier_carries_the_signed_files_their_verdicts_and_how_to_rec
     checked = subprocess.run(["python3", "-I", "kiem-tra.py"], cwd=out, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in checked.stdout + checked.stderr
     assert "KẾT QUẢ: ĐẠT" not in checked.stdout
+    # the province trusts another root: each "valid" the office logged is a problem
+    done = inspect(out, other)
+    lines = [line for line in done.stdout.splitlines() if ".signature: seq " in line]
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    valid = next(line for line in lines if "/2026/valid: tệp 'valid-qd.pdf'" in line)
+    assert (
+        valid.startswith("nhat-ky/publication-log.jsonl:") and 'nhật ký ghi "hợp lệ" nhưng kiểm tra lại thấy' in valid
+    )
+    assert any("/2026/broken: " in line for line in lines) and any("/2026/modified: " in line for line in lines)
+    # the same root as the office's: only the broken and the modified file remain
+    lines = [line for line in inspect(out, same).stdout.splitlines() if ".signature: seq " in line]
+    assert len(lines) == 2 and "/2026/broken: " in lines[0] and "/2026/modified: " in lines[1], lines
 
 
 def test_dossier_guide_lists_signatures_and_its_openssl_recheck_works(project, pdfs, pki, tmp_path):

@@ -49,6 +49,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1261,9 +1262,17 @@ def _local(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime("%d/%m/%Y %H:%M")
 
 
-def check(root: Path, trust: Trust | None = None, max_delay_hours: int | None = None, installed: bytes | None = None):
+def check(
+    root: Path,
+    trust: Trust | None = None,
+    max_delay_hours: int | None = None,
+    installed: bytes | None = None,
+    more: Callable[[Path], list[tuple[str, int, str, str]]] | None = None,
+):
     """Every check on the dossier in ``root``: (exit code, output lines). ``installed``: the
-    source of the checker run by the installed tool, to compare with the dossier's copy."""
+    source of the checker run by the installed tool, to compare with the dossier's copy;
+    ``more``: further checks the installed tool can make and this copy cannot (the digital
+    signatures of the attachments), each problem ``(path, line, field, message)``."""
     dossier = Dossier(root, trust, max_delay_hours)
     steps = [
         (LOG, dossier.check_log),
@@ -1278,6 +1287,8 @@ def check(root: Path, trust: Trust | None = None, max_delay_hours: int | None = 
         (GUIDE, dossier.check_guide),
         (CHECKER, lambda: dossier.check_checker(installed)),
     ]
+    if more is not None:
+        steps.append((LOG, lambda: [dossier.fail(*problem) for problem in more(root)]))
     for where, step in steps:
         try:
             step()
