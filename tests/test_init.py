@@ -158,6 +158,16 @@ def test_sample_project_has_the_sample_records(tmp_path):
     assert result.exit_code == 0, result.output
     assert (root / "site/tiep-cong-dan/2026/bien-ban-thang-02/index.html").is_file()
     assert "dữ liệu mẫu" in (root / "site/duong-day-nong/2026/duong-day-nong/index.html").read_text("utf-8")
+    # the sample's signed decisions come with the test root that signed them: no warning of an
+    # untrusted signature, and the pages say "hợp lệ"
+    assert "chứng thư không thuộc tổ chức chứng thực" not in cli("check", root=root).output
+    lines = [
+        line
+        for page in (root / "site").rglob("index.html")
+        for line in page.read_text("utf-8").splitlines()
+        if "Ký số bởi" in line
+    ]
+    assert len(lines) >= 7 and all("; hợp lệ" in line for line in lines), lines
 
 
 def test_refuses_a_non_empty_folder_unless_forced(tmp_path):

@@ -26,6 +26,8 @@ PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = PACKAGE / "staff" / "project_template"
 SERVER_DIR = PACKAGE / "publish" / "server"
 SOURCE_ROOT = PACKAGE.parent
+SAMPLE_ROOTS = "chung-thu-goc"
+"""The folder of the sample's test root (marked CHI-DE-THU): the sample's decisions are signed with it."""
 """The source repository when congkhai runs from a checkout: its ``disclosures/`` is the sample."""
 
 DEFAULT_AGENCY = "Tên cơ quan"
@@ -106,7 +108,8 @@ def _template_files() -> list[tuple[str, Path]]:
 
 
 def _sample_source() -> tuple[Path, list[str]]:
-    """The source repository's sample records and the office numbers they need allowed."""
+    """The source repository's sample records and the office numbers they need allowed (the
+    sample's signed decisions come with the test root that signed them, :data:`SAMPLE_ROOTS`)."""
     disclosures = SOURCE_ROOT / "disclosures"
     config = SOURCE_ROOT / "mkdocs.yml"
     if not disclosures.is_dir() or not config.is_file():
@@ -158,6 +161,7 @@ def init_project(
         "site_url": site_url,
         "privacy_allow": json.dumps(allow, ensure_ascii=False),
         "signing_key": json.dumps(_as_configured(key_file), ensure_ascii=False),
+        "signature_roots": json.dumps([f"{SAMPLE_ROOTS}/"] if sample_dir is not None else []),
     }
     origin = checkpoints.default_origin(site_url)
     result = InitResult(folder, key_file=key_file, key_created=created)
@@ -188,4 +192,7 @@ def init_project(
                 rel = path.relative_to(sample_dir)
                 write(f"disclosures/{rel.as_posix()}", path.read_bytes())
                 result.samples += path.suffix in (".yml", ".md") and not rel.name.startswith("_")
+        for path in sorted((SOURCE_ROOT / SAMPLE_ROOTS).glob("*")):
+            if path.is_file():
+                write(f"{SAMPLE_ROOTS}/{path.name}", path.read_bytes())
     return result
