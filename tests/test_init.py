@@ -85,6 +85,7 @@ def test_layout(project):
                 "agency": AGENCY,
                 "privacy_allow": [],
                 "signing_key": "~/.config/congkhai/congkhai-stc-angiang-gov-vn.pem",
+                "signature_roots": [],
             }
         }
     ]
