@@ -619,7 +619,7 @@ def sample_year(tmp_path_factory) -> tuple[Path, int]:
     root = tmp_path_factory.mktemp("sample") / "project"
     root.mkdir()
     shutil.copyfile(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures"):
+    for folder in ("content", "disclosures", "chung-thu-goc"):
         shutil.copytree(REPO / folder, root / folder)
     result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
     assert result.exit_code == 0, result.output

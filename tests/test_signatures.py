@@ -80,6 +80,19 @@ def test_each_case_is_told_apart(pdfs, roots, case, status):
     assert result is not None and result.status == status
 
 
+def test_a_check_inside_a_running_event_loop_gives_the_same_verdicts(pdfs, roots):
+    """The dossier prints with Playwright, whose synchronous API keeps an asyncio loop running
+    in the thread; pyHanko's synchronous calls refuse to start there. The verdicts must not
+    change (they once all became "broken")."""
+    import asyncio
+
+    async def inside() -> dict[str, str]:
+        signatures._CACHE.clear()
+        return {case: signatures.check_pdf(pdfs[case], roots).status for case in ("valid", "modified", "two")}
+
+    assert asyncio.run(inside()) == {"valid": "valid", "modified": "modified", "two": "valid"}
+
+
 def test_signer_time_and_two_signatures(pdfs, roots):
     result = signatures.check_pdf(pdfs["two"], roots)
     assert [(s.signer, s.organisation, s.status) for s in result.signatures] == [

@@ -31,6 +31,8 @@ SHA-256 and the roots' fingerprint (one validation takes some 20-40 ms).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
@@ -38,10 +40,10 @@ import io
 import logging
 import types
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -73,6 +75,8 @@ def _pyhanko() -> types.SimpleNamespace:
         ok_changes=(ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING),
     )
 
+
+T = TypeVar("T")
 
 STATUSES = ("broken", "modified", "untrusted", "expired", "valid", "unsigned")
 """Verdicts, worst first (a file's verdict is its worst signature's)."""
@@ -274,8 +278,21 @@ def check_pdf(data: bytes, roots: Roots, sha256: str | None = None) -> Result | 
     """The verdict on the PDF ``data`` (None: not a readable PDF), cached by SHA-256 and roots."""
     key = (sha256 or hashlib.sha256(data).hexdigest(), roots.fingerprint)
     if key not in _CACHE:
-        _CACHE[key] = _check(data, roots)
+        _CACHE[key] = _outside_any_event_loop(_check, data, roots)
     return _CACHE[key]
+
+
+def _outside_any_event_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, in a thread of its own when this thread runs an asyncio event
+    loop: pyHanko's synchronous calls use ``asyncio.run``, which refuses to start inside a
+    running loop (a Playwright session printing the dossier's pages is one). Without this,
+    the refusal became a "broken" verdict."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def check_file(path: Path, roots: Roots, sha256: str | None = None) -> Result | None:

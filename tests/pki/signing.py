@@ -10,6 +10,7 @@ Certificates (labels of the config): ``root`` (the test root, "CHỈ ĐỂ THỬ
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import io
 import warnings
@@ -74,9 +75,16 @@ class TestPKI:
         )
         meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
         out = io.BytesIO()
-        signers.PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
-        )
+
+        def sign() -> None:
+            signers.PdfSigner(meta, signer, timestamper=timestamper).sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
+            )
+
+        # pyHanko's sync API runs asyncio.run, refused inside the event loop a Playwright
+        # session of an earlier test keeps in this thread: sign in a thread of its own
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(sign).result()
         return out.getvalue()
 
 
