@@ -356,6 +356,8 @@ def _print_with_chromium(
                 for url_path, pdf, permalink, header, title in jobs:
                     top = f"<div {small}>{html.escape(header)}</div>"
                     page.goto(base + quote(url_path), wait_until="load")
+                    # the folded "Bằng chứng kỹ thuật" (hashes, proofs) is evidence: printed open
+                    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
                     bottom = (
                         f"<div {small}>{html.escape(permalink)} · trang "
                         '<span class="pageNumber"></span>/<span class="totalPages"></span></div>'

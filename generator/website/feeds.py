@@ -25,6 +25,7 @@ Atom is written by feedgen and iCalendar by icalendar; no MkDocs import.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -175,6 +176,10 @@ def record_sessions(record: Record) -> list[tuple[dt.date, dict, int]]:
         seen[day, start] = repeat = seen.get((day, start), 0) + 1
         out.append((day, session, repeat))
     return out
+
+
+SESSION_FILE = re.compile(r"buoi-\d{8}(-\d{4})?(-\d+)?\.ics")
+"""The name of a session's own calendar file (:func:`session_file`)."""
 
 
 def session_file(record: Record, day: dt.date, start: dt.time | None, repeat: int = 1) -> str:

@@ -301,7 +301,10 @@ def plan_outputs(site: Site) -> tuple[list[Output], list[Bundle]]:
         Bundle(
             "feeds",
             lambda: [Output.of_data(d, _given(b)) for d, b in feeds.feed_files(site).items()],
-            lambda path: path.rpartition("/")[2] in (paths.SITE_FEED, paths.CALENDAR),
+            lambda path: (
+                path.rpartition("/")[2] in (paths.SITE_FEED, paths.CALENDAR)
+                or bool(feeds.SESSION_FILE.fullmatch(path.rpartition("/")[2]))
+            ),
         ),
         Bundle(
             "search",
