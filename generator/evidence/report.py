@@ -96,6 +96,8 @@ class Row:
     """What the category expects as evidence: ``(label, attachment kinds any of which counts)``
     (the dossier's checker recomputes :attr:`missing` from it)."""
     signed: dict[str, str] = field(default_factory=dict)
+    signed_brief: dict[str, str] = field(default_factory=dict)
+    """The same, short, for the printed table (only files that carry a signature)."""
     """Evidence file -> what its digital signatures say (PDFs only, see :mod:`generator.records.signatures`)."""
 
     @property
@@ -361,6 +363,7 @@ class _Evidence:
         the expected evidence no file satisfies) of one row."""
         found: dict[str, list[str]] = {kind: [] for kind in self.kinds}
         signed: dict[str, str] = {}
+        brief: dict[str, str] = {}
         if record is not None:
             for attachment in record.attachments:
                 if attachment.kind in found:
@@ -368,17 +371,19 @@ class _Evidence:
                     result = signatures.check_file(attachment.path, self.roots, attachment.sha256)
                     if result is not None:
                         signed[attachment.file] = result.describe(self.timezone)
+                        if result.signatures:
+                            brief[attachment.file] = signatures.brief(result)
             minutes = (record.data.get("posting") or {}).get("minutes")
             if minutes and POSTING_MINUTES in found and minutes not in found[POSTING_MINUTES]:
                 found[POSTING_MINUTES].append(minutes)
         if category is None:
-            return {"evidence": found, "missing": [], "expected": [], "signed": signed}
+            return {"evidence": found, "missing": [], "expected": [], "signed": signed, "signed_brief": brief}
         expected = category.expected_evidence(
             record.kind if record else None, record.data if record else None, self.year_closed
         )
         missing = [item.label for item in expected if not any(found.get(kind) for kind in item.attachments)]
         wanted = [(item.label, list(item.attachments)) for item in expected]
-        return {"evidence": found, "missing": missing, "expected": wanted, "signed": signed}
+        return {"evidence": found, "missing": missing, "expected": wanted, "signed": signed, "signed_brief": brief}
 
 
 def _posting_notes(record: Record) -> list[str]:
@@ -440,7 +445,9 @@ def _files(kind: str) -> Callable[[Row, int], str]:
 def columns(report: Report) -> list[Column]:
     """The table's columns: the evidence present has one column per attachment kind
     some category expects (:attr:`Report.evidence_kinds`)."""
-    signed = Column("Chữ ký số (theo loại minh chứng)", 16, lambda row, _: _signed(row, report.evidence_kinds))
+    signed = Column(
+        "Chữ ký số (theo loại minh chứng)", 6, lambda row, _: _signed(row, report.evidence_kinds), wrap=False
+    )
     evidence = [Column(label, 6, _files(kind)) for kind, label in report.evidence_kinds.items()]
     return [*_LEADING, *evidence, *_TRAILING[:1], signed, *_TRAILING[1:]]
 

@@ -185,6 +185,12 @@ def describe(logged: dict[str, Any], timezone: str) -> str:
     return ". ".join(parts)
 
 
+def brief(result: Result) -> str:
+    """A short line for a printed table's narrow cell: "ký số: <verdict>" per signature (""
+    when unsigned); who signed and when is in the full line, :func:`describe`."""
+    return "; ".join(f"ký số: {LABELS.get(s.status, s.status)}" for s in result.signatures)
+
+
 _RANK = ("broken", "modified", "untrusted", "expired", "valid")
 """Signed verdicts, worst first."""
 
