@@ -216,6 +216,28 @@ def test_commit_checks_first_and_names_the_records(project):
     assert run_cli(project, "commit").output.startswith("Không có bản ghi nào thay đổi")
 
 
+def test_a_first_publish_of_thousands_of_events_is_committed(project):
+    """The publish commit lists every new event: at 5,000 records its message is far longer
+    than one command-line argument may be (128 KiB on Linux); git reads it from its input."""
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "config", "user.email", "van-thu@example.gov.vn")
+    _git(project, "config", "user.name", "Văn thư")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "init")
+    settings = _settings(str(project / "mkdocs.yml"))
+    settings.log_path.write_text("{}\n", encoding="utf-8")
+    events = [
+        {"seq": n, "event": "published", "version": 1, "id": f"tiep-cong-dan/2026/ban-ghi-co-ten-rat-dai-so-{n:05d}"}
+        for n in range(1, 5001)
+    ]
+    short, paths = editor.commit_publication(settings, events)
+    assert short and paths == [settings.log_path.relative_to(project).as_posix()]
+    message = _git(project, "log", "-1", "--format=%B")
+    assert len(message.encode()) > 128 * 1024
+    assert message.startswith("Công bố: 5000 sự kiện mới trong nhật ký công khai (đến seq 5000)")
+    assert "- seq 5000 published v1 tiep-cong-dan/2026/ban-ghi-co-ten-rat-dai-so-05000" in message
+
+
 @pytest.fixture
 def edit_server(project):
     """The real edit server (with the live preview of congkhai serve) and decap-server, on 127.0.0.1."""

@@ -556,8 +556,8 @@ def make_server(state: EditServer, host: str, port: int) -> http.server.Threadin
     return server
 
 
-def _git(root: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+def _git(root: Path, *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, input=stdin)
     if result.returncode != 0:
         raise CongkhaiError(f"git {args[0]} không chạy được: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
@@ -585,7 +585,7 @@ def commit(settings: Settings) -> list[str]:
     if len(names) > 3:
         subject += f" và {len(names) - 3} bản ghi khác"
     message = subject + "\n\nCác tệp thay đổi (đã qua congkhai check):\n" + "".join(f"- {p}\n" for p in paths)
-    _git(root, "commit", "--quiet", "-m", message, "--", folder)
+    _git(root, "commit", "--quiet", "--file=-", "--", folder, stdin=message)
     return paths
 
 
@@ -614,5 +614,7 @@ def commit_publication(settings: Settings, events: list[dict[str, Any]]) -> tupl
         subject = "Công bố: dấu thời gian và chữ ký xác nhận của nhật ký công khai"
         lines = ""
     message = subject + "\n\n" + lines + "\nCác tệp do congkhai publish ghi:\n" + "".join(f"- {p}\n" for p in paths)
-    _git(root, "commit", "--quiet", "-m", message, "--", *names)
+    # the message on standard input: a first publish of thousands of events lists them all,
+    # longer than one command-line argument may be
+    _git(root, "commit", "--quiet", "--file=-", "--", *names, stdin=message)
     return _git(root, "log", "-1", "--format=%h").strip(), paths
