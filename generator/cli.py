@@ -198,10 +198,13 @@ def _build_site(
     site: Site | None = None,
     built: list[Site] | None = None,
     reuse: bool = False,
+    deploy_to: Path | SshTarget | None = None,
 ) -> Path:
     """The strict build (:func:`generator.mkdocs_plugin.commands.build_site`); ``built``
-    receives the site that was built (for its warnings); ``reuse``: with the page cache."""
-    result = commands.build_site(config_file, site_dir, site, reuse)
+    receives the site that was built (for its warnings); ``reuse``: with the page cache and
+    the files of the release ``deploy_to`` serves (a local folder)."""
+    previous = deploy_to if isinstance(deploy_to, Path) and deploy_to.is_dir() else None
+    result = commands.build_site(config_file, site_dir, site, reuse, previous)
     if built is not None and result.site is not None:
         built.append(result.site)
     return result.site_dir
@@ -262,7 +265,7 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
         settings = _settings(obj["config_file"])
         result = run_publish(
             settings,
-            lambda site, out: _build_site(obj["config_file"], out, site, built, reuse=not full),
+            lambda site, out: _build_site(obj["config_file"], out, site, built, reuse=not full, deploy_to=deploy_to),
             deploy_to,
             allow_sample,
             # no TSA configured: nothing to ask, and the HTTP and RFC 3161 libraries stay unloaded

@@ -203,3 +203,31 @@ def test_calendar_zones_are_those_icalendar_adds(zone):
     feeds.add_timezones(ours)
     feeds.add_timezones(again)
     assert theirs.to_ical() == ours.to_ical() == again.to_ical()
+
+
+def test_deploy_links_the_files_that_did_not_change(tmp_path):
+    """Files that are not pages and hold the bytes of the release served before are hard
+    links to it; a changed file, or one altered in the old release, is written anew (and
+    the release is byte for byte a full build)."""
+    root = _project(tmp_path)
+    _publish(root)
+    old = (root / "www").resolve()
+    data = "tiep-cong-dan/2026/lich-thang-05/du-lieu.json"
+    tampered = (old / data).read_bytes()
+    (old / data).unlink()  # altered on the server, its own inode
+    (old / data).write_bytes(tampered.replace(b"45/TB-BQLKKT", b"46/TB-BQLKKT"))
+    _change(root, ("edit", 1), 1)
+    _publish(root)
+    new = (root / "www").resolve()
+    assert new != old
+
+    def same_file(path: str) -> bool:
+        return (old / path).stat().st_ino == (new / path).stat().st_ino
+
+    assert same_file("tiep-cong-dan/2026/lich-thang-05/thong-bao.pdf")  # an attachment
+    assert same_file("tiep-cong-dan/2025/lich-thang-12/du-lieu.json")  # an unchanged record's data
+    assert same_file(engine.paths.CSS)  # a theme asset
+    assert not same_file("tiep-cong-dan/2026/bien-ban-thang-04/du-lieu.json")  # the changed record's
+    assert not same_file(engine.paths.LOG_JSONL)
+    assert not same_file(data) and (new / data).read_bytes() == tampered
+    _full_build_matches(root, "links")

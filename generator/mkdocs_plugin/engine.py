@@ -23,6 +23,7 @@ might look at every page) is built by MkDocs' own ``build()``.
 
 from __future__ import annotations
 
+import filecmp
 import gc
 import hashlib
 import json
@@ -50,7 +51,7 @@ from generator.core import parallel, paths
 from generator.core.errors import CongkhaiError
 from generator.mkdocs_plugin import internals
 from generator.mkdocs_plugin.plugin import UNLINKED_BUNDLES, CongkhaiPlugin, ProblemsError
-from generator.records.privacy import text_problems
+from generator.records.privacy import SITE_SUFFIXES, text_problems
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -114,6 +115,8 @@ class Engine:
         """Pages rendered by an earlier build, reused when nothing they are made from changed."""
         self.counter: CountHandler | None = None
         """The build's count of warnings (strict mode): a page that logged one is never kept."""
+        self.previous: Previous | None = None
+        """The release deployed before: files the same as there are hard links to it."""
         self.inclusion = InclusionLevel.is_included
         self.files: Files
         self.nav: Navigation
@@ -224,6 +227,12 @@ class Engine:
             assert file.page is not None
             file.page.validate_anchor_links(files=self.files, log_level=level)
 
+    def place(self, file: File) -> None:
+        """Write a file that is not a page (copied, or made), or link it to the same file of
+        the release deployed before (:class:`Previous`)."""
+        if self.previous is None or not self.previous.link(file, congkhai_of(self.config)):
+            file.copy_file()
+
     def _warnings(self) -> int:
         return sum(n for _, n in self.counter.get_counts()) if self.counter is not None else 0
 
@@ -268,13 +277,16 @@ def _resettable(config: MkDocsConfig) -> bool:
     return all(n is not None and n.removeprefix("markdown.extensions.") in RESETTABLE for n in names)
 
 
-def build(config: MkDocsConfig, workers: int | None = None, cache_root: Path | None = None) -> None:
+def build(
+    config: MkDocsConfig, workers: int | None = None, cache_root: Path | None = None, previous: Path | None = None
+) -> None:
     """``mkdocs build`` of ``config``, the pages out of the navigation rendered by
     ``workers`` processes (default :func:`generator.core.parallel.jobs`: ``CONGKHAI_JOBS`` or the
     usable cores). congkhai's commands run no other thread while they build (progress bars
     are drawn without one), so the fork copies no lock held elsewhere. Same files, same bytes, same events and
     the same strict mode as MkDocs' own ``build()``. ``cache_root``: the project folder whose
-    :class:`PageCache` the build reuses and refreshes (``publish``)."""
+    :class:`PageCache` the build reuses and refreshes (``publish``); ``previous``: the release
+    deployed before, whose files the same as this build's are hard-linked (:class:`Previous`)."""
     if not only_congkhai(config):
         mkdocs_build.build(config)
         return
@@ -293,6 +305,7 @@ def build(config: MkDocsConfig, workers: int | None = None, cache_root: Path | N
         engine.counter = counter if config.strict else None
         if cache_root is not None:
             engine.cache = page_cache(engine, cache_root)
+            engine.previous = Previous.of(engine, cache_root, previous)
         in_nav = [f for f in engine.pages if id(f.page) in engine._read]
         rest = [f for f in engine.pages if id(f.page) not in engine._read]
         count = max(1, min(workers or parallel.jobs(), len(rest) // MIN_PAGES_PER_JOB))
@@ -310,7 +323,7 @@ def build(config: MkDocsConfig, workers: int | None = None, cache_root: Path | N
             if count == 1 and plugin is not None:
                 plugin.write_deferred(Path(config.site_dir))
             for file in static[::count]:
-                file.copy_file()
+                engine.place(file)
             for template in config.theme.static_templates:
                 internals.build_theme_template(template, engine.env, engine.files, config, engine.nav)
             for template in config.extra_templates:
@@ -331,6 +344,8 @@ def build(config: MkDocsConfig, workers: int | None = None, cache_root: Path | N
             raise Abort(f"Aborted with {msg} in strict mode!")
         if engine.cache is not None:
             engine.cache.prune()
+        if engine.previous is not None:
+            engine.previous.remember(Path(config.site_dir))
             log.info(
                 f"{engine.cache.reused} trang lấy lại từ lần dựng trước, {len(engine.pages) - engine.cache.reused} trang dựng mới"
             )
@@ -399,7 +414,7 @@ def _start(
             if deferred and plugin is not None:
                 plugin.write_deferred(Path(engine.config.site_dir))
             for file in static:
-                file.copy_file()
+                engine.place(file)
             engine.write(share)
             after = dict(counter.get_counts()) if counter else {}
             handed = plugin.worker_result() if plugin is not None else None
@@ -648,3 +663,78 @@ def page_cache(engine: Engine, root: Path) -> PageCache | None:
     if config.validation.links.anchors >= logging.WARNING:
         return None
     return PageCache(root / PAGE_CACHE_DIR, context_key(engine, plugin), plugin.site.log.head)
+
+
+class Previous:
+    """The release deployed before this build (``publish`` to a folder): a file that is not
+    a page and whose bytes are those of the same path there is made a hard link to it
+    instead of written again, as the SSH deploy's ``rsync --link-dest`` does. The bytes are
+    compared in full, so the new release holds exactly what a full build writes. Such a
+    file is not scanned again for personal data when that release was built by this
+    project's last build under the same rules (:meth:`remember` writes which release and
+    which rules): the scan covers what is new."""
+
+    MARK = "ban-trien-khai-truoc.json"
+
+    def __init__(self, folder: Path, scanned: bool):
+        self.folder = folder
+        self.scanned = scanned
+        """Its files were scanned, clean, under this build's rules."""
+        self.rules = ""
+        self.mark: Path | None = None
+        self.linked = 0
+
+    @classmethod
+    def of(cls, engine: Engine, cache_root: Path, previous: Path | None) -> Previous | None:
+        plugin = congkhai_of(engine.config)
+        if plugin is None or plugin.site is None or engine.cache is None:
+            return None
+        rules = json.dumps([_code_hash(), repr(plugin.settings), plugin.site.today.year])
+        mark = cache_root / PAGE_CACHE_DIR / cls.MARK
+        if previous is None or not previous.is_dir():
+            found = None
+        else:
+            try:
+                found = json.loads(mark.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                found = None
+            previous = previous.resolve()
+        kept = found == {"site": str(previous), "rules": rules}
+        out = cls(previous, kept) if previous is not None else cls(Path(), False)
+        out.rules, out.mark = rules, mark
+        return out
+
+    def link(self, file: File, plugin: CongkhaiPlugin | None) -> bool:
+        if not self.mark or not self.folder.parts or plugin is None:
+            return False
+        old = self.folder / file.dest_uri
+        target = Path(file.abs_dest_path)
+        try:
+            if not old.is_file() or old.is_symlink():
+                return False
+            if isinstance(file, internals.LazyFile):
+                made = file.made
+                data = made.encode("utf-8") if isinstance(made, str) else made
+                if old.stat().st_size != len(data) or old.read_bytes() != data:
+                    return False
+            elif file.abs_src_path is None or not filecmp.cmp(file.abs_src_path, old, shallow=False):
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, target)
+        except OSError:  # another file system, no hard links: written as usual
+            return False
+        if self.scanned:
+            plugin.scanned[str(target)] = []
+        elif plugin.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
+            plugin.scanned[str(target)] = text_problems(
+                plugin.scanner, target.read_bytes(), target, plugin.settings.root
+            )
+        self.linked += 1
+        return True
+
+    def remember(self, site_dir: Path) -> None:
+        """This build's release and rules, for the next build (see :class:`Previous`)."""
+        if self.mark is None:
+            return
+        self.mark.parent.mkdir(parents=True, exist_ok=True)
+        self.mark.write_text(json.dumps({"site": str(site_dir.resolve()), "rules": self.rules}), encoding="utf-8")
