@@ -193,11 +193,18 @@ def _warn(found: list[Problem]) -> None:
 
 
 def _build_site(
-    config_file: str, site_dir: str | Path | None, site: Site | None = None, built: list[Site] | None = None
+    config_file: str,
+    site_dir: str | Path | None,
+    site: Site | None = None,
+    built: list[Site] | None = None,
+    reuse: bool = False,
+    deploy_to: Path | SshTarget | None = None,
 ) -> Path:
     """The strict build (:func:`generator.mkdocs_plugin.commands.build_site`); ``built``
-    receives the site that was built (for its warnings)."""
-    result = commands.build_site(config_file, site_dir, site)
+    receives the site that was built (for its warnings); ``reuse``: with the page cache and
+    the files of the release ``deploy_to`` serves (a local folder)."""
+    previous = deploy_to if isinstance(deploy_to, Path) and deploy_to.is_dir() else None
+    result = commands.build_site(config_file, site_dir, site, reuse, previous)
     if built is not None and result.site is not None:
         built.append(result.site)
     return result.site_dir
@@ -239,8 +246,13 @@ def _deploy_target(ctx: click.Context, param: click.Parameter, value: str | None
     "CONGKHAI_SSH_OPTIONS.",
 )
 @click.option("--allow-sample", is_flag=True, help="Cho phép công bố bản ghi dữ liệu mẫu (chỉ để chạy thử).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Dựng lại mọi trang, không dùng lại trang đã dựng ở lần công bố trước (.congkhai-cache/trang-da-dung).",
+)
 @click.pass_obj
-def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sample: bool) -> None:
+def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sample: bool, full: bool) -> None:
     """Dựng trang, ghi các sự kiện mới vào nhật ký công khai, triển khai nguyên khối.
 
     Nhật ký chỉ được ghi sau khi dựng và triển khai thành công."""
@@ -253,7 +265,7 @@ def publish(obj: dict[str, str], deploy_to: Path | SshTarget | None, allow_sampl
         settings = _settings(obj["config_file"])
         result = run_publish(
             settings,
-            lambda site, out: _build_site(obj["config_file"], out, site, built),
+            lambda site, out: _build_site(obj["config_file"], out, site, built, reuse=not full, deploy_to=deploy_to),
             deploy_to,
             allow_sample,
             # no TSA configured: nothing to ask, and the HTTP and RFC 3161 libraries stay unloaded

@@ -100,10 +100,19 @@ class Built:
     """The site that was built (for its warnings)."""
 
 
-def build_site(config_file: str | Path, site_dir: str | Path | None = None, site: Site | None = None) -> Built:
+def build_site(
+    config_file: str | Path,
+    site_dir: str | Path | None = None,
+    site: Site | None = None,
+    reuse: bool = False,
+    previous: Path | None = None,
+) -> Built:
     """The strict build (any warning fails it) of the site of ``config_file``, by
     :func:`generator.mkdocs_plugin.engine.build`. ``site``: already loaded and checked
-    (``publish``: with the events it is about to log), rendered as it is."""
+    (``publish``: with the events it is about to log), rendered as it is. ``reuse``: pages
+    whose inputs did not change since the last such build are taken from the project's page
+    cache (:class:`generator.mkdocs_plugin.engine.PageCache`), the same bytes; with ``reuse``,
+    ``previous`` (the release being served) lends its files that did not change, as hard links."""
     overrides: dict[str, Any] = {"strict": True}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
@@ -117,7 +126,8 @@ def build_site(config_file: str | Path, site_dir: str | Path | None = None, site
     for handler in handlers:
         handler.addFilter(quiet)
     try:
-        engine.build(config)
+        root = Path(config.config_file_path).resolve().parent
+        engine.build(config, cache_root=root if reuse else None, previous=previous if reuse else None)
     except ProblemsError as exc:
         raise exc.cause from None
     except (Abort, BuildError, PluginError) as exc:

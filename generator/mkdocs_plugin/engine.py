@@ -23,15 +23,21 @@ might look at every page) is built by MkDocs' own ``build()``.
 
 from __future__ import annotations
 
+import filecmp
 import gc
+import hashlib
+import json
 import logging
+import os
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.bccache
 import markdown
+import material
 from mkdocs.commands import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError
@@ -40,10 +46,12 @@ from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, clean_directory
 
-from generator.core import parallel
+import generator
+from generator.core import parallel, paths
 from generator.core.errors import CongkhaiError
 from generator.mkdocs_plugin import internals
 from generator.mkdocs_plugin.plugin import UNLINKED_BUNDLES, CongkhaiPlugin, ProblemsError
+from generator.records.privacy import SITE_SUFFIXES, text_problems
 
 log = logging.getLogger("mkdocs.plugins.congkhai")
 
@@ -103,6 +111,12 @@ class Engine:
     def __init__(self, config: MkDocsConfig, templates: Templates | None = None):
         self.config = config
         self.templates = templates
+        self.cache: PageCache | None = None
+        """Pages rendered by an earlier build, reused when nothing they are made from changed."""
+        self.counter: CountHandler | None = None
+        """The build's count of warnings (strict mode): a page that logged one is never kept."""
+        self.previous: Previous | None = None
+        """The release deployed before: files the same as there are hard links to it."""
         self.inclusion = InclusionLevel.is_included
         self.files: Files
         self.nav: Navigation
@@ -186,20 +200,68 @@ class Engine:
     # --- the whole site -----------------------------------------------------------------
 
     def write(self, pages: Sequence[File]) -> None:
-        """Read, render and write ``pages``, then check their anchor links."""
+        """Read, render and write ``pages``, then check their anchor links. With a
+        :class:`PageCache`, a page whose inputs are those of a page rendered before is
+        written from the cache instead (its log head replaced), and a page rendered here
+        is kept in the cache."""
         doc_files = self.pages
+        cache = self.cache
+        rendered = []
         for file in pages:
             assert file.page is not None
+            key = cache.key(file) if cache is not None else None
+            if key is not None and self._from_cache(file, key):
+                continue
             self.read(file.page)
+            before = self._warnings()
             internals.build_page(
                 file.page, self.config, doc_files, self.nav, self.env, excluded=file.inclusion.is_excluded()
             )
+            if key is not None and self._warnings() == before:
+                self._keep(file, key)
             if file.page not in self.nav.pages:  # written, and shown on no other page: let it go
                 file.page.markdown = file.page.content = None
+            rendered.append(file)
         level = self.config.validation.links.anchors
-        for file in pages:
+        for file in rendered:  # a cached page is reused only while this check can only inform (see build)
             assert file.page is not None
             file.page.validate_anchor_links(files=self.files, log_level=level)
+
+    def place(self, file: File) -> None:
+        """Write a file that is not a page (copied, or made), or link it to the same file of
+        the release deployed before (:class:`Previous`)."""
+        if self.previous is None or not self.previous.link(file, congkhai_of(self.config)):
+            file.copy_file()
+
+    def _warnings(self) -> int:
+        return sum(n for _, n in self.counter.get_counts()) if self.counter is not None else 0
+
+    def _from_cache(self, file: File, key: str) -> bool:
+        """Write ``file``'s page from the cache, if it is there; scan what is new in it."""
+        assert self.cache is not None
+        plugin = congkhai_of(self.config)
+        data = self.cache.get(key)
+        if data is None or plugin is None or plugin.scanner is None:
+            return False
+        target = Path(file.abs_dest_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        # the rest of the page was scanned, clean, under the same rules, when it was kept
+        plugin.scanned[str(target)] = text_problems(plugin.scanner, self.cache.new_text(), target, plugin.settings.root)
+        if plugin.bar is not None:
+            plugin.bar.advance()
+        self.cache.used.add(key)
+        self.cache.reused += 1
+        return True
+
+    def _keep(self, file: File, key: str) -> None:
+        """Keep a page just rendered, if it was written and its scan found nothing."""
+        assert self.cache is not None
+        plugin = congkhai_of(self.config)
+        target = Path(file.abs_dest_path)
+        if plugin is None or plugin.scanned.get(str(target)) != [] or not target.is_file():
+            return
+        self.cache.put(key, target.read_bytes())
 
 
 RESETTABLE = frozenset(
@@ -215,12 +277,16 @@ def _resettable(config: MkDocsConfig) -> bool:
     return all(n is not None and n.removeprefix("markdown.extensions.") in RESETTABLE for n in names)
 
 
-def build(config: MkDocsConfig, workers: int | None = None) -> None:
+def build(
+    config: MkDocsConfig, workers: int | None = None, cache_root: Path | None = None, previous: Path | None = None
+) -> None:
     """``mkdocs build`` of ``config``, the pages out of the navigation rendered by
     ``workers`` processes (default :func:`generator.core.parallel.jobs`: ``CONGKHAI_JOBS`` or the
     usable cores). congkhai's commands run no other thread while they build (progress bars
     are drawn without one), so the fork copies no lock held elsewhere. Same files, same bytes, same events and
-    the same strict mode as MkDocs' own ``build()``."""
+    the same strict mode as MkDocs' own ``build()``. ``cache_root``: the project folder whose
+    :class:`PageCache` the build reuses and refreshes (``publish``); ``previous``: the release
+    deployed before, whose files the same as this build's are hard-linked (:class:`Previous`)."""
     if not only_congkhai(config):
         mkdocs_build.build(config)
         return
@@ -236,6 +302,10 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
             plugin.defer_bundles = UNLINKED_BUNDLES
         engine = Engine(config).prepare()
         config = engine.config
+        engine.counter = counter if config.strict else None
+        if cache_root is not None:
+            engine.cache = page_cache(engine, cache_root)
+            engine.previous = Previous.of(engine, cache_root, previous)
         in_nav = [f for f in engine.pages if id(f.page) in engine._read]
         rest = [f for f in engine.pages if id(f.page) not in engine._read]
         count = max(1, min(workers or parallel.jobs(), len(rest) // MIN_PAGES_PER_JOB))
@@ -253,14 +323,14 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
             if count == 1 and plugin is not None:
                 plugin.write_deferred(Path(config.site_dir))
             for file in static[::count]:
-                file.copy_file()
+                engine.place(file)
             for template in config.theme.static_templates:
                 internals.build_theme_template(template, engine.env, engine.files, config, engine.nav)
             for template in config.extra_templates:
                 internals.build_extra_template(template, engine.files, config, engine.nav)
             engine.write(shares[0])
             engine.write(in_nav)
-            warnings = _finish(running, plugin)
+            warnings = _finish(running, plugin, engine.cache)
         finally:
             for worker, _ in running:  # a failure here: stop the others
                 worker.stop()
@@ -272,6 +342,13 @@ def build(config: MkDocsConfig, workers: int | None = None) -> None:
         if config.strict and counts:
             msg = ", ".join(f"{v} {k.lower()}s" for k, v in counts.items())
             raise Abort(f"Aborted with {msg} in strict mode!")
+        if engine.cache is not None:
+            engine.cache.prune()
+        if engine.previous is not None:
+            engine.previous.remember(Path(config.site_dir))
+            log.info(
+                f"{engine.cache.reused} trang lấy lại từ lần dựng trước, {len(engine.pages) - engine.cache.reused} trang dựng mới"
+            )
     except Exception as e:
         config.plugins.on_build_error(error=e)
         if isinstance(e, BuildError):
@@ -337,11 +414,13 @@ def _start(
             if deferred and plugin is not None:
                 plugin.write_deferred(Path(engine.config.site_dir))
             for file in static:
-                file.copy_file()
+                engine.place(file)
             engine.write(share)
             after = dict(counter.get_counts()) if counter else {}
             handed = plugin.worker_result() if plugin is not None else None
-            return ("ok", ({k: v - before.get(k, 0) for k, v in after.items()}, handed))
+            cache = engine.cache
+            used = (cache.used, cache.reused) if cache is not None else (set(), 0)
+            return ("ok", ({k: v - before.get(k, 0) for k, v in after.items()}, handed, used))
         except BaseException as exc:  # reported to the parent, which raises it
             if isinstance(exc, ProblemsError):  # the plugin's carrier of congkhai's problems
                 return ("error", exc.cause)
@@ -350,7 +429,9 @@ def _start(
     return parallel.fork_call(work), len(share)
 
 
-def _finish(running: list[tuple[parallel.Forked, int]], plugin: CongkhaiPlugin | None) -> dict[str, int]:
+def _finish(
+    running: list[tuple[parallel.Forked, int]], plugin: CongkhaiPlugin | None, cache: PageCache | None = None
+) -> dict[str, int]:
     """Wait for the workers; the warnings they logged, by level; raise the first failure
     (congkhai's problems as the plugin raises them, for the command line to print)."""
     bar = plugin.bar if plugin is not None else None
@@ -366,9 +447,12 @@ def _finish(running: list[tuple[parallel.Forked, int]], plugin: CongkhaiPlugin |
             continue
         if bar is not None:
             bar.advance(pages)
-        counts, handed = value
+        counts, handed, used = value
         if plugin is not None:
             plugin.take_worker_result(handed)
+        if cache is not None:
+            cache.used |= used[0]
+            cache.reused += used[1]
         for level, number in counts.items():
             warnings[level] = warnings.get(level, 0) + number
     if isinstance(failure, CongkhaiError):
@@ -376,3 +460,281 @@ def _finish(running: list[tuple[parallel.Forked, int]], plugin: CongkhaiPlugin |
     if failure:
         raise BuildError(failure)
     return warnings
+
+
+# --- the page cache (incremental publish) ---------------------------------------------
+
+PAGE_CACHE_DIR = ".congkhai-cache/trang-da-dung"
+"""Where ``publish`` keeps the pages it rendered, under the project folder (never under the
+published site; ``.gitignore`` lists ``.congkhai-cache/``)."""
+LOG_HEAD_SEQ = '<span class="ck-loghead__seq">{}</span>'
+LOG_HEAD_HASH = '<code class="ck-loghead__hash">{}</code>'
+"""The log head in every page's footer (``theme/main.html``): the only part of a page that
+changes with every publish whatever the page shows."""
+_SEQ_MARK = b"\x00congkhai-log-head-seq\x00"
+_HASH_MARK = b"\x00congkhai-log-head-hash\x00"
+
+
+class PageCache:
+    """Pages rendered by an earlier build, reused byte for byte when nothing they are made
+    from has changed: what makes ``publish`` of one changed record fast.
+
+    **How a page's inputs are known.** A page's HTML is its Markdown, rendered through the
+    theme's templates with the navigation, the list of the site's files (relative links, the
+    menu), the configuration and the plugin's globals (the hotline, the log head). So a page
+    is kept under the SHA-256 of
+
+    - *the build's context* (:func:`context_key`, once per build): the code of congkhai
+      (every file of the package, templates and theme included), the versions of MkDocs,
+      Material, Python-Markdown, its extensions and Jinja, the bytes of ``mkdocs.yml``, the
+      ``CONGKHAI_*`` environment, the core's settings, the office's own theme folders, the
+      navigation (every entry's title and URL), the paths of every file of the site except
+      the log's anchors (checkpoints, tokens, proofs: new with every publish, and linked only
+      from pages whose Markdown names them), the hotline shown on every page, whether the
+      log is empty, the year (the privacy scan's rules depend on it) and the menu memo;
+    - *the page itself*: its source and destination paths, its inclusion and its Markdown
+      (congkhai's generated pages are made in full from the records and the log, dates,
+      versions, proofs and the log's own lines included, so any change of what a page shows
+      changes its Markdown).
+
+    Anything that can change every page (a template, the theme, ``mkdocs.yml``, the category
+    data, the navigation, the version of congkhai, a new page, a new file) changes the
+    context, and then no page is reused: a full build. The log head in the footer is the one
+    thing every page shows that changes with every publish: it is kept as a mark and put
+    back from the log being built (:meth:`get`), and only it is scanned again for personal
+    data. A page is kept only when it was written, its scan found nothing and it logged no
+    warning, so a page reused never hides what a full build would refuse. The cache holds
+    only what the last build used (:meth:`prune`); deleting it only makes the next build full.
+    """
+
+    def __init__(self, folder: Path, context: str, head: dict[str, Any] | None):
+        self.folder = folder
+        self.context = context
+        self.head = head
+        self.used: set[str] = set()
+        self.reused = 0
+        """Pages written from the cache by this process."""
+
+    def key(self, file: File) -> str:
+        digest = hashlib.sha256()
+        for part in (self.context, file.src_uri, file.dest_uri, str(file.inclusion)):
+            digest.update(part.encode("utf-8") + b"\0")
+        content = file.content_string
+        digest.update(content.encode("utf-8", errors="surrogatepass"))
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def _head(self) -> tuple[bytes, bytes]:
+        assert self.head is not None
+        return (
+            LOG_HEAD_SEQ.format(self.head["seq"]).encode("utf-8"),
+            LOG_HEAD_HASH.format(self.head["hash"]).encode("utf-8"),
+        )
+
+    def new_text(self) -> str:
+        """What a page from the cache holds that was not scanned when it was kept."""
+        return "" if self.head is None else b"\n".join(self._head()).decode("utf-8")
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            data = self._path(key).read_bytes()
+        except OSError:
+            return None
+        if self.head is None:
+            return data
+        seq, head = self._head()
+        return data.replace(_SEQ_MARK, seq).replace(_HASH_MARK, head)
+
+    def put(self, key: str, data: bytes) -> None:
+        if b"\0" in data:
+            return
+        if self.head is not None:
+            seq, head = self._head()
+            if data.count(seq) != 1 or data.count(head) != 1:
+                return
+            data = data.replace(seq, _SEQ_MARK).replace(head, _HASH_MARK)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{key}.{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+        self.used.add(key)
+
+    def prune(self) -> None:
+        """Remove every page the last build did not use (and files a killed build left)."""
+        if not self.folder.is_dir():
+            return
+        for sub in self.folder.iterdir():
+            if not sub.is_dir():
+                sub.unlink(missing_ok=True)
+                continue
+            for path in sub.iterdir():
+                if path.name not in self.used:
+                    path.unlink(missing_ok=True)
+
+
+_ANCHOR_SUFFIXES = (".tlog-proof", ".tsr")
+
+
+def _is_anchor(uri: str) -> bool:
+    return uri == paths.CHECKPOINT or uri.startswith(paths.CHECKPOINTS_DIR) or uri.endswith(_ANCHOR_SUFFIXES)
+
+
+def _tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+_CODE: list[str] = []
+
+
+def _code_hash() -> str:
+    if not _CODE:
+        _CODE.append(_tree_hash(Path(generator.__file__).parent))
+    return _CODE[0]
+
+
+VERSIONED = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _nav_key(items: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        children = getattr(item, "children", None)
+        out.append([type(item).__name__, str(item.title), str(getattr(item, "url", "")), _nav_key(children or [])])
+    return out
+
+
+def context_key(engine: Engine, plugin: CongkhaiPlugin) -> str:
+    """The part of every page's key that is the same for every page of a build (see
+    :class:`PageCache`)."""
+    config = engine.config
+    assert plugin.site is not None
+    installed = {Path(mkdocs_build.__file__).resolve().parent.parent}
+    installed.add(Path(material.__file__).resolve().parent)  # the theme's package: known by its version
+    own = Path(generator.__file__).resolve().parent
+    themes = []
+    for folder in map(Path, config.theme.dirs):
+        where = folder.resolve()
+        if where.is_relative_to(own) or any(where.is_relative_to(p) for p in installed):
+            themes.append([str(folder), None])
+        else:
+            themes.append([str(folder), _tree_hash(folder) if folder.is_dir() else None])
+    config_file = Path(config.config_file_path) if config.config_file_path else None
+    parts = {
+        "code": _code_hash(),
+        "versions": {name: _version(name) for name in VERSIONED},
+        "config": hashlib.sha256(config_file.read_bytes()).hexdigest() if config_file else None,
+        "environment": sorted(
+            (k, v) for k, v in os.environ.items() if k.startswith("CONGKHAI_") and k != "CONGKHAI_JOBS"
+        ),
+        "settings": repr(plugin.settings),
+        "themes": themes,
+        "nav": _nav_key(engine.nav.items),
+        "files": sorted(f.dest_uri for f in engine.files if not _is_anchor(f.dest_uri)),
+        "hotline": engine.env.globals.get("congkhai_hotline"),
+        "empty log": plugin.site.log.head is None,
+        "year": plugin.site.today.year,
+        "menu memo": plugin.remember_nav,
+        "strict": bool(config.strict),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def page_cache(engine: Engine, root: Path) -> PageCache | None:
+    """The page cache of a build of ``engine`` (prepared), or None when pages cannot be
+    reused safely: not strict (a reused page would not log again a warning it logged), or
+    anchor links checked at warning level (a reused page is not checked again)."""
+    plugin = congkhai_of(engine.config)
+    config = engine.config
+    if plugin is None or plugin.site is None or not config.strict:
+        return None
+    if config.validation.links.anchors >= logging.WARNING:
+        return None
+    return PageCache(root / PAGE_CACHE_DIR, context_key(engine, plugin), plugin.site.log.head)
+
+
+class Previous:
+    """The release deployed before this build (``publish`` to a folder): a file that is not
+    a page and whose bytes are those of the same path there is made a hard link to it
+    instead of written again, as the SSH deploy's ``rsync --link-dest`` does. The bytes are
+    compared in full, so the new release holds exactly what a full build writes. Such a
+    file is not scanned again for personal data when that release was built by this
+    project's last build under the same rules (:meth:`remember` writes which release and
+    which rules): the scan covers what is new."""
+
+    MARK = "ban-trien-khai-truoc.json"
+
+    def __init__(self, folder: Path, scanned: bool):
+        self.folder = folder
+        self.scanned = scanned
+        """Its files were scanned, clean, under this build's rules."""
+        self.rules = ""
+        self.mark: Path | None = None
+        self.linked = 0
+
+    @classmethod
+    def of(cls, engine: Engine, cache_root: Path, previous: Path | None) -> Previous | None:
+        plugin = congkhai_of(engine.config)
+        if plugin is None or plugin.site is None or engine.cache is None:
+            return None
+        rules = json.dumps([_code_hash(), repr(plugin.settings), plugin.site.today.year])
+        mark = cache_root / PAGE_CACHE_DIR / cls.MARK
+        if previous is None or not previous.is_dir():
+            found = None
+        else:
+            try:
+                found = json.loads(mark.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                found = None
+            previous = previous.resolve()
+        kept = found == {"site": str(previous), "rules": rules}
+        out = cls(previous, kept) if previous is not None else cls(Path(), False)
+        out.rules, out.mark = rules, mark
+        return out
+
+    def link(self, file: File, plugin: CongkhaiPlugin | None) -> bool:
+        if not self.mark or not self.folder.parts or plugin is None:
+            return False
+        old = self.folder / file.dest_uri
+        target = Path(file.abs_dest_path)
+        try:
+            if not old.is_file() or old.is_symlink():
+                return False
+            if isinstance(file, internals.LazyFile):
+                made = file.made
+                data = made.encode("utf-8") if isinstance(made, str) else made
+                if old.stat().st_size != len(data) or old.read_bytes() != data:
+                    return False
+            elif file.abs_src_path is None or not filecmp.cmp(file.abs_src_path, old, shallow=False):
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, target)
+        except OSError:  # another file system, no hard links: written as usual
+            return False
+        if self.scanned:
+            plugin.scanned[str(target)] = []
+        elif plugin.scanner is not None and target.suffix.lower() in SITE_SUFFIXES:
+            plugin.scanned[str(target)] = text_problems(
+                plugin.scanner, target.read_bytes(), target, plugin.settings.root
+            )
+        self.linked += 1
+        return True
+
+    def remember(self, site_dir: Path) -> None:
+        """This build's release and rules, for the next build (see :class:`Previous`)."""
+        if self.mark is None:
+            return
+        self.mark.parent.mkdir(parents=True, exist_ok=True)
+        self.mark.write_text(json.dumps({"site": str(site_dir.resolve()), "rules": self.rules}), encoding="utf-8")

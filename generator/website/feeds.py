@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from generator.core import paths
 from generator.core.values import parse_instant
@@ -153,6 +154,29 @@ def session_uid(record_key: str, day: dt.date, start: dt.time | None, host: str,
     return f"{record_key.replace('/', '.')}.{when}{f'-{repeat}' if repeat > 1 else ''}@{host}"
 
 
+@cache
+def _vtimezone(tzid: str) -> Timezone | None:
+    """The VTIMEZONE of ``tzid`` as icalendar makes it (None for a zone it does not know),
+    once per process: icalendar walks the zone's offsets second by second over decades
+    ("This can take some time. Please cache the results"), and a site has a calendar per
+    session. Shared by every calendar, never changed after it is made."""
+    try:
+        return Timezone.from_tzid(tzid)
+    except ValueError:
+        return None
+
+
+def add_timezones(cal: Calendar) -> None:
+    """``cal.add_missing_timezones()``, the same components in the same places, each zone
+    worked out once (:func:`_vtimezone`)."""
+    count = len(cal.timezones)
+    for tzid in cal.get_missing_tzids():
+        zone = _vtimezone(tzid)
+        if zone is not None:
+            cal.subcomponents.insert(count, zone)
+            count += 1
+
+
 def _new_calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//congkhai//Lich tiep cong dan//VI")
@@ -232,7 +256,7 @@ def ics_calendar(site: Site, category: str) -> bytes:
         for day, session, repeat in record_sessions(record):
             if day >= since:
                 cal.add_component(_session_event(site, record, day, session, repeat))
-    cal.add_missing_timezones()
+    add_timezones(cal)
     return cal.to_ical()
 
 
@@ -243,7 +267,7 @@ def session_calendar(site: Site, record: Record, day: dt.date, session: dict, re
     cal = _new_calendar(f"{record.category.title} – {site.settings.agency}")
     cal.add("x-wr-timezone", site.settings.timezone)
     cal.add_component(_session_event(site, record, day, session, repeat))
-    cal.add_missing_timezones()
+    add_timezones(cal)
     return cal.to_ical()
 
 
