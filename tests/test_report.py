@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import datetime as dt
 import hashlib
@@ -629,7 +630,13 @@ def sample_year(tmp_path_factory) -> tuple[Path, int]:
 
 def print_report(source: Path, pdf: Path) -> float:
     """Print the report's HTML as the dossier does (Chromium, print media, the page size of
-    its CSS); the smallest computed font size of any text, in CSS pixels."""
+    its CSS); the smallest computed font size of any text, in CSS pixels. In a thread of its
+    own: the session's Chromium of other tests keeps Playwright's loop in this thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_report, source, pdf).result()
+
+
+def _print_report(source: Path, pdf: Path) -> float:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=dossier.CHROMIUM, args=dossier.CHROMIUM_ARGS)
         try:
