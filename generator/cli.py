@@ -173,7 +173,7 @@ def main(ctx: click.Context, config_file: str, verbose: bool) -> None:
 def check(obj: dict[str, str]) -> None:
     """Kiểm tra mọi bản ghi, tệp đính kèm và quy tắc."""
     try:
-        site = pipeline.load(_settings(obj["config_file"]))
+        site = pipeline.load(_settings(obj["config_file"]), stored=True)
     except CongkhaiError as exc:
         _fail(exc)
     public = len(site.public_records)

@@ -187,15 +187,23 @@ def test_publish_reuses_the_pages_that_did_not_change(tmp_path):
 
 @pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "Europe/Berlin", "America/New_York"])
 def test_calendar_zones_are_those_icalendar_adds(zone):
-    """The VTIMEZONE worked out once per process is the one ``add_missing_timezones`` adds."""
+    """The VTIMEZONE worked out once per process is the one ``add_missing_timezones`` adds,
+    and the calendar's bytes with the zone's text spliced in (:func:`feeds.calendar_bytes`)
+    are the bytes icalendar writes itself, with one event, two, or a whole-day one first."""
 
-    def calendar() -> Calendar:
+    def calendar(events: int = 1, whole_day_first: bool = False) -> Calendar:
         cal = Calendar()
         cal.add("prodid", "-//test//VI")
-        event = Event()
-        event.add("uid", "a@example")
-        event.add("dtstart", dt.datetime(2026, 5, 15, 7, 30, tzinfo=ZoneInfo(zone)))
-        cal.add_component(event)
+        if whole_day_first:
+            first = Event()
+            first.add("uid", "day@example")
+            first.add("dtstart", dt.date(2026, 5, 14))
+            cal.add_component(first)
+        for n in range(events):
+            event = Event()
+            event.add("uid", f"a{n}@example")
+            event.add("dtstart", dt.datetime(2026, 5, 15 + n, 7, 30, tzinfo=ZoneInfo(zone)))
+            cal.add_component(event)
         return cal
 
     theirs, ours, again = calendar(), calendar(), calendar()
@@ -203,6 +211,10 @@ def test_calendar_zones_are_those_icalendar_adds(zone):
     feeds.add_timezones(ours)
     feeds.add_timezones(again)
     assert theirs.to_ical() == ours.to_ical() == again.to_ical()
+    for shape in ({"events": 1}, {"events": 2}, {"events": 1, "whole_day_first": True}, {"events": 0}):
+        theirs = calendar(**shape)
+        theirs.add_missing_timezones()
+        assert feeds.calendar_bytes(calendar(**shape)) == theirs.to_ical(), shape
 
 
 def test_deploy_links_the_files_that_did_not_change(tmp_path):

@@ -24,6 +24,7 @@ import pytest
 from generator.core import parallel
 from generator.core.errors import CongkhaiError
 from generator.records import record as records
+from generator.website.pipeline import RECORD_CACHE
 from tests.conftest import REPO, run_cli
 from tests.test_bad_inputs import CASES, _prepare
 
@@ -138,7 +139,12 @@ def test_check_prints_the_same_whatever_the_jobs(projects):
     good, bad = projects
     for root, status in ((good, 0), (bad, 1)):
         argv = [sys.executable, "-m", "generator", "-f", str(root / "mkdocs.yml"), "check"]
-        runs = [_run(argv, jobs, root) for jobs in ("1", "2", None)]
+        runs = []
+        for jobs in ("1", "2", None):  # each reads every file (the office's record cache emptied)
+            (root / RECORD_CACHE).unlink(missing_ok=True)
+            runs.append(_run(argv, jobs, root))
+        runs.append(_run(argv, None, root))  # and once more from the record cache the last run kept
+        assert (root / RECORD_CACHE).is_file()
         assert runs[0].returncode == status, runs[0].stderr[-2000:]
         assert "Traceback" not in runs[0].stderr
         for run in runs[1:]:
@@ -161,3 +167,63 @@ def test_jobs_default_to_the_usable_cores(monkeypatch):
     assert parallel.jobs() == len(os.sched_getaffinity(0))
     monkeypatch.setenv("CONGKHAI_JOBS", " 3 ")
     assert parallel.jobs() == 3
+
+
+def _same(a: list[records.Record], b: list[records.Record]) -> None:
+    assert [r.relpath for r in a] == [r.relpath for r in b]
+    for x, y in zip(a, b):
+        assert x.category is y.category
+        assert {k: v for k, v in vars(x).items() if k != "date"} == {k: v for k, v in vars(y).items() if k != "date"}
+        assert x.date == y.date
+
+
+def test_the_stored_record_cache_gives_what_reading_gives(tmp_path):
+    """What ``check``, ``build`` and ``publish`` keep of each record file between commands
+    (:class:`~generator.records.record.StoredRecordCache`) gives the records, problems and
+    broken keys that reading every file gives: kept, after edits (a record changed, one
+    removed, a file added beside a record, a bad record), with a changed category file (then
+    nothing is reused), and from a damaged cache file."""
+    from generator.core.config import Settings
+    from generator.website import pipeline
+
+    root = _project(tmp_path / "p", bad=True)
+    disclosures = root / "disclosures"
+    settings = Settings(root=root, disclosures_dir=disclosures, docs_dir=root / "content", log_path=root / "log.jsonl")
+    today = records.dt.date(2026, 12, 1)
+    store = root / RECORD_CACHE
+
+    def both(expect_reused: bool | None = None) -> None:
+        categories = pipeline.load_categories(disclosures, root)
+        common = pipeline.load_common()
+        salt = pipeline._record_salt(settings, today)
+        cache = records.StoredRecordCache.open(store, salt, categories)
+        kept = records.load_records(disclosures, root, categories, common, today=today, cache=cache, jobs=1)
+        cache.save()
+        read = records.load_records(disclosures, root, categories, common, today=today, jobs=1)
+        _same(kept[0], read[0])
+        assert kept[1:] == read[1:]
+        if expect_reused is not None:
+            assert (cache.reused > 0) is expect_reused
+        return cache
+
+    first = both(expect_reused=False)
+    assert first.changed and store.is_file()
+    again = both(expect_reused=True)
+    assert again.reused == len(first._stored) and not again.changed
+
+    files = sorted(p for p in disclosures.rglob("*.yml") if not p.name.startswith("_"))
+    text = files[0].read_text(encoding="utf-8")
+    files[0].write_text(text.replace("title:", "title: Đã sửa", 1), encoding="utf-8")
+    files[1].unlink()
+    (files[2].parent / "phu-luc-moi.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    files[3].write_text("title: [không đóng\n", encoding="utf-8")
+    after = both(expect_reused=True)
+    assert len(after._stored) == len(first._stored) - 1
+
+    category = disclosures / "tiep-cong-dan" / "_category.yml"
+    shutil.copy(REPO / "generator/records/category_data/tiep-cong-dan.yml", category)
+    both(expect_reused=False)
+    both(expect_reused=True)
+
+    store.write_bytes(b"not a pickle")
+    both(expect_reused=False)

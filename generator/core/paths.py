@@ -8,6 +8,7 @@ that links to the log, the catalogue or a feed links to where that output is wri
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from pathlib import Path
 
@@ -129,6 +130,7 @@ def page_url(src: str) -> str:
     return stem + "/"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a site asks for the same few links from every page
 def relative_url(from_dir: str, to_path: str) -> str:
     """Relative link from a page served at ``from_dir`` (``a/b/``) to ``to_path``, so that
     the pages work under any ``site_url``."""

@@ -25,6 +25,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
+from generator.core.memo import memoized
+
 _TAG = re.compile(r"<(?:!--|![A-Za-z]|\?|/?\s*[A-Za-z][A-Za-z0-9-]*(?=[\s/>:]|$))")
 _AUTOLINK = re.compile(r"<(?:https?|mailto|tel|ftp):", re.IGNORECASE)
 _SCHEME = re.compile(
@@ -211,6 +213,7 @@ def _heading_markdown(level: int, text: str) -> str:
 _HEADING_TAG = re.compile(r"<h[1-6]", re.IGNORECASE)
 
 
+@memoized  # the same body, the same part: kept between publishes (see generator.core.memo)
 def markdown_page_part(text: str) -> str:
     """A Markdown body as it goes into a generated page: cleaned HTML blocks, with the
     top-level headings written as Markdown headings (so that the engine puts them in the

@@ -47,7 +47,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, clean_directory
 
 import generator
-from generator.core import parallel, paths
+from generator.core import memo, parallel, paths
 from generator.core.errors import CongkhaiError
 from generator.mkdocs_plugin import internals
 from generator.mkdocs_plugin.plugin import UNLINKED_BUNDLES, CongkhaiPlugin, ProblemsError
@@ -290,6 +290,14 @@ def build(
     if not only_congkhai(config):
         mkdocs_build.build(config)
         return
+    if cache_root is None:
+        _build(config, workers, None, None)
+        return
+    with memo.using(cache_root / memo.MEMO_DIR):  # pure results kept too (the records' bodies)
+        _build(config, workers, cache_root, previous)
+
+
+def _build(config: MkDocsConfig, workers: int | None, cache_root: Path | None, previous: Path | None) -> None:
     counter = CountHandler()
     counter.setLevel(logging.WARNING)
     logger = logging.getLogger("mkdocs")
@@ -582,22 +590,6 @@ def _is_anchor(uri: str) -> bool:
     return uri == paths.CHECKPOINT or uri.startswith(paths.CHECKPOINTS_DIR) or uri.endswith(_ANCHOR_SUFFIXES)
 
 
-def _tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-_CODE: list[str] = []
-
-
-def _code_hash() -> str:
-    if not _CODE:
-        _CODE.append(_tree_hash(Path(generator.__file__).parent))
-    return _CODE[0]
-
-
 VERSIONED = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe")
 
 
@@ -630,10 +622,10 @@ def context_key(engine: Engine, plugin: CongkhaiPlugin) -> str:
         if where.is_relative_to(own) or any(where.is_relative_to(p) for p in installed):
             themes.append([str(folder), None])
         else:
-            themes.append([str(folder), _tree_hash(folder) if folder.is_dir() else None])
+            themes.append([str(folder), memo.tree_hash(folder) if folder.is_dir() else None])
     config_file = Path(config.config_file_path) if config.config_file_path else None
     parts = {
-        "code": _code_hash(),
+        "code": memo.code_hash(),
         "versions": {name: _version(name) for name in VERSIONED},
         "config": hashlib.sha256(config_file.read_bytes()).hexdigest() if config_file else None,
         "environment": sorted(
@@ -689,7 +681,7 @@ class Previous:
         plugin = congkhai_of(engine.config)
         if plugin is None or plugin.site is None or engine.cache is None:
             return None
-        rules = json.dumps([_code_hash(), repr(plugin.settings), plugin.site.today.year])
+        rules = json.dumps([memo.code_hash(), repr(plugin.settings), plugin.site.today.year])
         mark = cache_root / PAGE_CACHE_DIR / cls.MARK
         if previous is None or not previous.is_dir():
             found = None

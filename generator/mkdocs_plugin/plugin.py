@@ -451,7 +451,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
             if self.preloaded is not None and self.preloaded.settings == self.settings:
                 self.site = self.preloaded
             else:
-                self.site = pipeline.load(self.settings)
+                self.site = pipeline.load(self.settings, stored=True)
         except CongkhaiError as exc:
             raise self.fail(exc) from None
         config.theme.dirs.insert(0, str(theme))

@@ -364,7 +364,7 @@ def publish(
     with locked(settings.log_path):
         fault_point("locked")
         completed = _finish_interrupted(settings.log_path, deploy_to)
-        site = pipeline.load(settings)
+        site = pipeline.load(settings, stored=True)
         samples = [r.relpath for r in site.public_records if r.sample]
         if samples and not allow_sample:
             raise CongkhaiError(

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import contextlib
 import gc
 import hashlib
 import os
+import pickle
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -938,6 +940,83 @@ class RecordCache:
 
     def put(self, path: Path, stamp: Any, result: tuple[Record | None, list[Problem]]) -> None:
         self._known[path] = (stamp, result)
+
+
+class StoredRecordCache(RecordCache):
+    """A :class:`RecordCache` kept in one file between the office's own commands (``check``,
+    ``build``, ``publish``): a clerk's next command reads again only the record files that
+    changed (size or time of the file, or of a file of its folder that is not a record).
+
+    The file holds a *salt*: the fingerprint of congkhai's code, of the category files of
+    the project (``<disclosures>/*/_category.yml``), the day and the settings that records'
+    checks read; a file made with another salt is ignored (everything is read again). Only
+    the office's own commands use it: the auditor's ones (``verify``, ``evidence``) read every
+    file, and never a file of the office's cache (it is Python's pickle: read only what the
+    project itself wrote, like its ``mkdocs.yml`` hooks). Holds only the files of the last
+    load; deleting it only makes the next command slower."""
+
+    VERSION = 1
+
+    def __init__(self, file: Path, salt: str, categories: dict[str, Category]):
+        super().__init__()
+        self.file = file
+        self.salt = salt
+        self.categories = categories
+        self.changed = False
+        self.reused = 0
+        """Records this load took from the file."""
+        self._stored: dict[str, tuple[Any, dict[str, Any] | None, list[Problem]]] = {}
+        self._used: set[Path] = set()
+
+    @classmethod
+    def open(cls, file: Path, salt: str, categories: dict[str, Category]) -> StoredRecordCache:
+        cache = cls(file, salt, categories)
+        with contextlib.suppress(Exception):  # unreadable, older, other salt: read everything again
+            with file.open("rb") as handle:
+                version, stored_salt, entries = pickle.load(handle)
+            if version == cls.VERSION and stored_salt == salt:
+                cache._stored = entries
+        return cache
+
+    def get(self, path: Path, stamp: Any) -> tuple[Record | None, list[Problem]] | None:
+        self._used.add(path)
+        known = super().get(path, stamp)
+        if known is not None:
+            return known
+        entry = self._stored.get(str(path))
+        if entry is None or entry[0] != stamp or (entry[1] and entry[1]["category"] not in self.categories):
+            return None
+        result = (_unpickled(dict(entry[1]) if entry[1] else None, path, self.categories), list(entry[2]))
+        super().put(path, stamp, result)
+        self.reused += 1
+        return result
+
+    def put(self, path: Path, stamp: Any, result: tuple[Record | None, list[Problem]]) -> None:
+        super().put(path, stamp, result)
+        self._used.add(path)
+        record, found = result
+        state = None
+        if record is not None:
+            state = dict(vars(record))
+            state["category"] = record.category.slug
+            state.pop("path", None)
+            state.pop("date", None)  # a cached property: worked out again
+        self._stored[str(path)] = (stamp, state, found)
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the entries of the files this load looked at (atomically; a cache that
+        cannot be written only makes the next command slower)."""
+        entries = {k: v for k, v in self._stored.items() if Path(k) in self._used}
+        if not self.changed and len(entries) == len(self._stored):
+            return
+        self._stored = entries
+        with contextlib.suppress(OSError):
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            spare = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+            with spare.open("wb") as handle:
+                pickle.dump((self.VERSION, self.salt, entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(spare, self.file)
 
 
 def load_records(

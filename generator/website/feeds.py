@@ -25,6 +25,7 @@ Atom is written by feedgen and iCalendar by icalendar; no MkDocs import.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from functools import cache
 from typing import TYPE_CHECKING
@@ -177,6 +178,27 @@ def add_timezones(cal: Calendar) -> None:
             count += 1
 
 
+@functools.cache
+def _vtimezone_ical(tzid: str) -> bytes:
+    zone = _vtimezone(tzid)
+    return b"" if zone is None else zone.to_ical()
+
+
+def calendar_bytes(cal: Calendar) -> bytes:
+    """``cal`` with its missing time zones (:func:`add_timezones`) as iCalendar bytes, each
+    zone's text made once per process and put where :func:`add_timezones` puts the zone
+    (after the zones already there, before every other component): a site writes a calendar
+    per session, and the zone's text was most of each one's time."""
+    missing = sorted(cal.get_missing_tzids())
+    if not missing or cal.timezones:  # (congkhai's calendars have no zone of their own)
+        add_timezones(cal)
+        return cal.to_ical()
+    body = cal.to_ical()
+    first = cal.subcomponents[0].name.encode("ascii") if cal.subcomponents else b"END:VCALENDAR"
+    start = body.index(b"\r\nBEGIN:" + first + b"\r\n" if cal.subcomponents else b"\r\n" + first) + 2
+    return body[:start] + b"".join(_vtimezone_ical(tzid) for tzid in missing) + body[start:]
+
+
 def _new_calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//congkhai//Lich tiep cong dan//VI")
@@ -256,8 +278,7 @@ def ics_calendar(site: Site, category: str) -> bytes:
         for day, session, repeat in record_sessions(record):
             if day >= since:
                 cal.add_component(_session_event(site, record, day, session, repeat))
-    add_timezones(cal)
-    return cal.to_ical()
+    return calendar_bytes(cal)
 
 
 def session_calendar(site: Site, record: Record, day: dt.date, session: dict, repeat: int) -> bytes:
@@ -267,8 +288,7 @@ def session_calendar(site: Site, record: Record, day: dt.date, session: dict, re
     cal = _new_calendar(f"{record.category.title} – {site.settings.agency}")
     cal.add("x-wr-timezone", site.settings.timezone)
     cal.add_component(_session_event(site, record, day, session, repeat))
-    add_timezones(cal)
-    return cal.to_ical()
+    return calendar_bytes(cal)
 
 
 def session_calendars(site: Site) -> dict[str, bytes]:

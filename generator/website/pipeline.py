@@ -31,6 +31,7 @@ built is exactly what is logged.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from generator.core import paths
+from generator.core import memo, paths
 from generator.core.config import Settings
 from generator.core.errors import CongkhaiError, Problem
 from generator.core.values import format_local
@@ -47,9 +48,9 @@ from generator.ledger import checkpoints, cosign
 from generator.ledger.anchors import Anchors
 from generator.ledger.log import Log, log_csv, read_log, seal
 from generator.ledger.log import plan_events as _plan_events
-from generator.records.category_file import load_categories, load_common, site_path_problems
+from generator.records.category_file import CATEGORY_FILE, load_categories, load_common, site_path_problems
 from generator.records.privacy import Allow, Guard, category_file_problems, content_problems, site_problems
-from generator.records.record import Record, RecordCache, load_records
+from generator.records.record import Record, RecordCache, StoredRecordCache, load_records
 from generator.website import attachment_text, feeds, opendata, search
 from generator.website.evidence_facts import facts_file
 from generator.website.render import Renderer, expand_markers
@@ -144,24 +145,47 @@ class Bundle:
 # --- load and check -------------------------------------------------------------------
 
 
-def load(settings: Settings, today: dt.date | None = None, cache: RecordCache | None = None) -> Site:
+RECORD_CACHE = ".congkhai-cache/ban-ghi.pickle"
+"""Where the office's own commands keep what each record file gave (:class:`StoredRecordCache`)."""
+
+
+def load(
+    settings: Settings, today: dt.date | None = None, cache: RecordCache | None = None, stored: bool = False
+) -> Site:
     """Load categories, records and the log, and check them; raise :class:`CongkhaiError`
     listing every problem. ``today`` defaults to today in the office's time zone; ``cache``
-    (the preview) keeps what each record file gave, for files that did not change."""
+    (the preview) keeps what each record file gave, for files that did not change;
+    ``stored`` (the office's own ``check``, ``build``, ``publish``): the same, kept in the
+    project's cache folder between commands (:data:`RECORD_CACHE`)."""
     today = today or office_today(settings.timezone)
     categories = load_categories(settings.disclosures_dir, settings.root)
     common = load_common()
     if not settings.disclosures_dir.is_dir():
         raise CongkhaiError(f"không tìm thấy thư mục bản ghi {settings.disclosures_dir}")
+    if stored and cache is None:
+        cache = StoredRecordCache.open(settings.root / RECORD_CACHE, _record_salt(settings, today), categories)
     records, problems, broken = load_records(
         settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today, cache=cache
     )
+    if isinstance(cache, StoredRecordCache):
+        cache.save()
     problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
     log = read_log(settings.log_path, paths.relpath(settings.log_path, settings.root))
     problems += _check(settings, records, log, broken, today, cache.checked if cache is not None else None)
     if problems:
         raise CongkhaiError(problems)
     return Site(settings, categories, common, records, log, today, load_anchors(settings))
+
+
+def _record_salt(settings: Settings, today: dt.date) -> str:
+    """What a record file's checks read besides the file and its folder: the code, the
+    project's own category files, the day, the settings."""
+    digest = hashlib.sha256()
+    for part in (memo.code_hash(), today.isoformat(), repr(settings)):
+        digest.update(part.encode("utf-8") + b"\0")
+    for path in sorted(settings.disclosures_dir.glob(f"*/{CATEGORY_FILE}")):
+        digest.update(path.as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def load_anchors(settings: Settings) -> Anchors:
