@@ -18,6 +18,7 @@ import re
 import shutil
 import ssl
 import textwrap
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -493,3 +494,63 @@ def test_an_offices_own_robots_txt_wins(make_project):
     result = run_cli(root, "build", "--site-dir", str(root / "site"))
     assert result.exit_code == 0, result.output
     assert (root / "site/robots.txt").read_text(encoding="utf-8") == own
+
+
+# --- a first visit on a phone (issue 27) -------------------------------------------------
+
+
+def _until(page, expression: str, seconds: float = 10) -> None:
+    """``page.wait_for_function`` where the site's policy forbids evaluating strings."""
+    end = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < end, expression
+        page.wait_for_timeout(50)
+
+
+def test_a_first_visit_to_the_home_page_fits_the_budget(sample_site, chromium, tmp_path):
+    """A cold first visit to the home page through congkhai's nginx configuration moves at
+    most 60 KB (bodies as compressed on the wire, plus response headers): the theme's own
+    script (35 KB compressed) is not served to a site whose features work without it
+    (``SCRIPTLESS_FEATURES``), and "back to top" still appears when the reader scrolls back
+    up, is out of the Tab order while hidden, and goes to the top."""
+    with nginx(sample_site, tmp_path / "nginx") as url:
+        page, visit = open_page(chromium, width=375, height=812)
+        sizes: list[tuple[str, int]] = []
+        page.on(
+            "requestfinished",
+            lambda r: sizes.append((r.url, r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"])),
+        )
+        page.goto(url, wait_until="networkidle")
+        total = sum(n for _, n in sizes)
+        assert total <= 60 * 1024, sorted(sizes, key=lambda s: -s[1])
+        assert not [u for u, _ in sizes if "/javascripts/bundle." in u]
+        page.goto(url + "nhat-ky-cong-khai/", wait_until="networkidle")
+        top = page.locator(".md-top")
+        assert top.get_attribute("hidden") is not None and top.get_attribute("tabindex") == "-1"
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height > 3000
+        page.mouse.wheel(0, 2500)
+        _until(page, "window.scrollY > 2000")
+        page.mouse.wheel(0, -300)
+        _until(page, "!document.querySelector('.md-top').hidden")
+        assert top.get_attribute("tabindex") == "0"
+        top.click()
+        _until(page, "window.scrollY === 0 && document.querySelector('.md-top').hidden")
+        assert not visit.console_errors
+        page.context.close()
+
+
+def test_a_feature_that_needs_the_themes_script_gets_it(make_project):
+    root = make_project()
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "features:" not in text
+    site = root / "site"
+    assert run_cli(root, "build", "--site-dir", str(site)).exit_code == 0
+    assert "javascripts/bundle." not in (site / "index.html").read_text(encoding="utf-8")
+    config.write_text(text.replace("  name: material\n", "  name: material\n  features: [content.code.copy]\n"), "utf-8")
+    assert "  features: [content.code.copy]\n" in config.read_text(encoding="utf-8")
+    result = run_cli(root, "build", "--site-dir", str(site))
+    assert result.exit_code == 0, result.output
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "javascripts/bundle." in home and "ck-md-base.js" in home

@@ -304,6 +304,25 @@ class MadeFile(internals.LazyFile):
         self.plugin.write_scanned(Path(self.abs_dest_path), self.made)
 
 
+SCRIPTLESS_FEATURES = frozenset(
+    ["navigation.top", "navigation.indexes", "navigation.sections", "navigation.expand", "navigation.prune"]
+    + ["navigation.path", "navigation.footer", "toc.integrate"]
+)
+"""Features of the theme that work without its script (``bundle.….min.js``, 35 KB
+compressed, the largest file of a first visit): made by its templates and stylesheet, or,
+for the "back to top" button, by ``congkhai.js``. The theme's menu, sub-menus, tables and
+folded sections are checkboxes and ``<details>``, and congkhai's own script drives the ☰
+button, the search and the lists; so a site whose ``features`` are all here is served
+without the theme's script (a first visit to the home page ≈ 45 KB instead of ≈ 80 KB,
+``bench/first_visit.py``). A site that lists any other feature (instant loading, code
+copy, tabs that follow each other, …) gets the theme's script, as the theme serves it."""
+
+
+def theme_script_needed(features: list[str]) -> bool:
+    """Does a site with these ``theme.features`` need the theme's own script?"""
+    return any(str(f) not in SCRIPTLESS_FEATURES for f in features)
+
+
 class ProblemsError(PluginError):
     """Records have problems: carries them so that the command line can print them."""
 
@@ -593,6 +612,7 @@ class CongkhaiPlugin(BasePlugin[CongkhaiConfig]):
         env.globals["congkhai_nav_kept"] = memo.get if memo is not None else lambda key: None
         env.globals["congkhai_nav_keep"] = memo.keep if memo is not None else lambda key, html: html
         env.globals["congkhai_paths"] = paths
+        env.globals["congkhai_theme_script"] = theme_script_needed(config.theme.get("features") or [])
         env.filters["tel"] = tel_link
         return env
 

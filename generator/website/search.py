@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from generator.core import paths
+from generator.core.memo import memoized
 from generator.core.errors import CongkhaiError
 from generator.core.values import fold, format_date
 from generator.website import attachment_text
@@ -484,9 +485,23 @@ def _hashed(stem: str, data: bytes) -> str:
     return f"{stem}.{letters}.json"
 
 
+@memoized  # a record's texts rarely change: kept between publishes (generator.core.memo)
+def _index_tokens(text: str) -> str:
+    """:func:`analyse` of an indexed text with the shipped synonyms, as one line of tokens
+    (a token holds no space)."""
+    return " ".join(analyse(text, default_synonyms()))
+
+
 def postings(docs: list[Doc], synonyms: Synonyms | None = None) -> dict[str, list[int]]:
     """``token -> [doc delta, mask, doc delta, mask, ...]`` (doc ids ascending)."""
     synonyms = synonyms or default_synonyms()
+
+    def tokens(text: str) -> list[str]:
+        if synonyms is not default_synonyms():
+            return analyse(text, synonyms)
+        line = _index_tokens(text)
+        return line.split(" ") if line else []
+
     masks: dict[str, dict[int, int]] = defaultdict(dict)
     analysed: dict[str, list[str]] = {}  # the same texts (category, kind, year…) recur in many docs
     for doc_id, doc in enumerate(docs):
@@ -495,13 +510,13 @@ def postings(docs: list[Doc], synonyms: Synonyms | None = None) -> dict[str, lis
             for text in texts:
                 found = analysed.get(text)
                 if found is None:
-                    found = analysed[text] = analyse(text, synonyms)
+                    found = analysed[text] = tokens(text)
                 for token in found:
                     masks[token][doc_id] = masks[token].get(doc_id, flag) | bit
         for number, (_, _, _, texts) in enumerate(doc.attachments, 1):
             mark = ATTACHMENT | (min(number, MAX_ATTACHMENTS) << ATTACHMENT_SHIFT)
             for text in texts:
-                for token in set(analyse(text, synonyms)):
+                for token in set(tokens(text)):
                     mask = masks[token].get(doc_id, flag)
                     if mask & ~WITHDRAWN:
                         # in the record's own fields (no note to show) or in an earlier
@@ -562,7 +577,7 @@ def build_index(site: Site) -> SearchIndex:
     """The search index files of ``site``."""
     docs = collect_docs(site)
     result = SearchIndex(docs=docs)
-    synonyms = Synonyms()
+    synonyms = default_synonyms()
     index = postings(docs, synonyms)
     shards = {}
     for key, members in shard_keys(index).items():

@@ -14,6 +14,17 @@
         box.setAttribute("aria-label", "Bảng (cuộn ngang để xem hết)");
       }
     }
+    // code blocks (the staff guide's commands): the theme's script made them focusable;
+    // without it, a block wider than the screen is made so here, for the keyboard
+    var blocks = document.querySelectorAll(".md-typeset pre > code");
+    for (var j = 0; j < blocks.length; j++) {
+      var code = blocks[j];
+      if (code.scrollWidth > code.clientWidth + 1 && !code.hasAttribute("tabindex")) {
+        code.setAttribute("tabindex", "0");
+        code.setAttribute("role", "region");
+        code.setAttribute("aria-label", "Đoạn lệnh (cuộn ngang để xem hết)");
+      }
+    }
   }
   // The home page lists the next few reception sessions as of the build; drop those that
   // have passed (dates in the office's time zone), so the first shown is the next one.
@@ -141,11 +152,35 @@
       }
     });
   }
+  // "Back to top" (the theme's navigation.top) on a site served without the theme's script
+  // (which sets window.document$ when it runs): shown while the reader scrolls back up, far
+  // from the top; pressed, it goes to the top and hides.
+  function backToTop() {
+    var button = document.querySelector(".md-top");
+    if (!button || window.document$) return;
+    var last = window.scrollY;
+    function show(shown) {  // hidden, it stays in the layout (faded out): out of Tab's way too
+      button.hidden = !shown;
+      button.tabIndex = shown ? 0 : -1;
+    }
+    show(false);
+    window.addEventListener("scroll", function () {
+      var y = window.scrollY;
+      show(y < last && y > 400);
+      last = y;
+    }, { passive: true });
+    button.addEventListener("click", function () {
+      show(false);
+      button.blur();
+      window.scrollTo({ top: 0 });
+    });
+  }
   closeToggles();
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) closeToggles();
   });
   drawer();
+  backToTop();
   labelCells();
   applicationPeriod();
   nextSession();
