@@ -677,6 +677,7 @@ def bench_one(
         "project": str(project),
     }
 
+    shutil.rmtree(project / ".congkhai-cache", ignore_errors=True)  # check and build from nothing
     check = run_measured([*base, "check"], project / "check.log")
     print(f"   check: {check['seconds']:.2f}s, {_fmt_mb(check['peak_mb'])} MB, exit {check['returncode']}", flush=True)
     result["check_seconds"] = check["seconds"]
@@ -695,6 +696,7 @@ def bench_one(
         # virtual machine) deleting the last run's output slows the next run's writes, more and
         # more run after run; the older folders are removed after the last run
         site = project / f"site-{attempt + 1}"
+        shutil.rmtree(project / ".congkhai-cache", ignore_errors=True)  # no record cache of the check
         build = run_measured([*base, "build", "--site-dir", str(site)], project / "build.log")
         print(
             f"   build {attempt + 1}/{repeat}: {build['seconds']:.2f}s, {_fmt_mb(build['peak_mb'])} MB "
