@@ -107,7 +107,9 @@ def one(n: int, work: Path, repeat: int, profile: bool) -> dict[str, Any]:
     out["build"] = []
     for k in range(repeat):  # a full build from nothing: no cache of an earlier command
         shutil.rmtree(project / ".congkhai-cache", ignore_errors=True)
-        out["build"].append(_run([*base, "build", "--site-dir", str(work / f"site-{n}-{k}")], work / "build.log", project))
+        out["build"].append(
+            _run([*base, "build", "--site-dir", str(work / f"site-{n}-{k}")], work / "build.log", project)
+        )
     print(f"   build: {' '.join(f'{s:.2f}' for s in out['build'])}", flush=True)
     publish = [*base, "publish", "--allow-sample", "--deploy-to", str(project / "www")]
     out["first_publish"] = _run(publish, work / "publish.log", project)

@@ -166,14 +166,28 @@ def built(make_project):
     return root, root / "site"
 
 
+SAMPLE_PROJECT = ("mkdocs.yml", "content", "disclosures", "chung-thu-goc")
+"""The repository's sample project: its configuration and folders (the signed decisions'
+test root included)."""
+
+
+def copy_sample(root: Path) -> Path:
+    """The repository's own sample project, copied into ``root`` (made if missing)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SAMPLE_PROJECT:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copyfile(source, root / name)
+    return root
+
+
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory) -> Path:
     """The repository's own sample project, published once (``--allow-sample``) so that the
     log holds real publication dates; returns the deployed site folder."""
-    root = tmp_path_factory.mktemp("sample")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures", "chung-thu-goc"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_sample(tmp_path_factory.mktemp("sample"))
     result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
     assert result.exit_code == 0, result.output
     return root / "www"

@@ -37,7 +37,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import copy_sample, run_cli
 from tests.servers import nginx
 
 GO_SOURCE = Path(__file__).resolve().parent / "go_verifier"
@@ -117,10 +117,7 @@ class Published:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, tsa_material, openssl_tsa, _certomancer_server) -> Published:
-    root = tmp_path_factory.mktemp("independent")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures", "chung-thu-goc"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_sample(tmp_path_factory.mktemp("independent"))
     key = Ed25519PrivateKey.generate()
     key_file = tmp_path_factory.mktemp("office-key") / "office.pem"
     key_file.write_bytes(

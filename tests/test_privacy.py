@@ -3,7 +3,6 @@ on real projects built with the real command line."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,7 @@ from bs4 import BeautifulSoup
 
 from generator.core.sanitize import markdown_page_part
 from generator.records.privacy import Allow, find, mask
-from tests.conftest import REPO, run_cli
-
-
-def copy_sample(root: Path) -> Path:
-    """The repository's own sample project, copied into ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures", "chung-thu-goc"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+from tests.conftest import REPO, copy_sample, run_cli
 
 
 def all_bytes(folder: Path) -> list[tuple[Path, bytes]]:

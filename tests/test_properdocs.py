@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_sample
 
 GENERATOR_TAG = re.compile(rb'<meta name="generator" content="[^"]*">')
 
@@ -30,14 +30,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _sample(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("mkdocs.yml", "content", "disclosures", "chung-thu-goc"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, project / name)
-        else:
-            shutil.copy(source, project / name)
+    project = copy_sample(tmp_path / "project")
     for name in ("publication-log.jsonl", "checkpoints"):  # the sample's log, if it keeps one
         source = REPO / name
         if source.is_dir():

@@ -29,7 +29,7 @@ from generator.evidence import report as report_module
 from generator.evidence.report import build_report
 from generator.ledger.log import Log, read_log, seal, serialise
 from generator.website import pipeline
-from tests.conftest import REPO, csv_to_xlsx, run_cli
+from tests.conftest import copy_sample, csv_to_xlsx, run_cli
 
 BOM = b"\xef\xbb\xbf"
 SITE_URL = "https://congkhai.example.gov.vn/"
@@ -617,11 +617,7 @@ PRINT_FONT_PX = 12
 def sample_year(tmp_path_factory) -> tuple[Path, int]:
     """The repository's sample project (49 records) published once; its report of this year
     (the log's dates are today's)."""
-    root = tmp_path_factory.mktemp("sample") / "project"
-    root.mkdir()
-    shutil.copyfile(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures", "chung-thu-goc"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_sample(tmp_path_factory.mktemp("sample") / "project")
     result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
     assert result.exit_code == 0, result.output
     year = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year

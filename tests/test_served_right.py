@@ -548,7 +548,9 @@ def test_a_feature_that_needs_the_themes_script_gets_it(make_project):
     site = root / "site"
     assert run_cli(root, "build", "--site-dir", str(site)).exit_code == 0
     assert "javascripts/bundle." not in (site / "index.html").read_text(encoding="utf-8")
-    config.write_text(text.replace("  name: material\n", "  name: material\n  features: [content.code.copy]\n"), "utf-8")
+    config.write_text(
+        text.replace("  name: material\n", "  name: material\n  features: [content.code.copy]\n"), "utf-8"
+    )
     assert "  features: [content.code.copy]\n" in config.read_text(encoding="utf-8")
     result = run_cli(root, "build", "--site-dir", str(site))
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli, write_files
+from tests.conftest import copy_sample, run_cli, write_files
 from tests.servers import nginx
 
 NBSP = "\u00a0"
@@ -75,10 +75,7 @@ EXTRA = {
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     """The repository's sample project and the records above, published once."""
-    root = tmp_path_factory.mktemp("honest")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    for folder in ("content", "disclosures", "chung-thu-goc"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_sample(tmp_path_factory.mktemp("honest"))
     write_files(root, EXTRA)
     result = run_cli(root, "publish", "--allow-sample", "--deploy-to", str(root / "www"))
     assert result.exit_code == 0, result.output

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from generator.website import search
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, copy_sample, run_cli
 
 pytestmark = pytest.mark.wheel
 
@@ -141,11 +141,7 @@ def test_installed_package_is_imported_not_the_checkout(installed):
 
 
 def test_installed_build_is_the_same_site_as_the_checkout(installed, tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
-    for folder in ("content", "disclosures", "chung-thu-goc"):
-        shutil.copytree(REPO / folder, project / folder)
+    project = copy_sample(tmp_path / "project")
     config = project / "mkdocs.yml"
     wheel_site, checkout_site = tmp_path / "site-wheel", tmp_path / "site-checkout"
     _run([installed.congkhai, "-f", config, "build", "--site-dir", wheel_site], installed.outside, _env())

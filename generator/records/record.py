@@ -9,9 +9,9 @@ except :class:`~generator.core.errors.CongkhaiError` carrying all the problems a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-import contextlib
 import gc
 import hashlib
 import os

@@ -50,8 +50,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from generator.core import paths
-from generator.core.memo import memoized
 from generator.core.errors import CongkhaiError
+from generator.core.memo import memoized
 from generator.core.values import fold, format_date
 from generator.website import attachment_text
 from generator.website.templating import render
