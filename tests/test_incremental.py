@@ -159,6 +159,8 @@ def test_publish_reuses_the_pages_that_did_not_change(tmp_path):
     )
     record = _cached(root, "Buổi tiếp diễn ra đúng lịch")
     record.write_bytes(record.read_bytes().replace("Buổi tiếp diễn".encode(), b"DAU-VET", 1))
+    missing = _cached(root, "lỗi 404")  # the theme's 404 page too
+    missing.write_bytes(missing.read_bytes().replace("lỗi 404".encode(), "lỗi 404 MARK-404".encode(), 1))
 
     _change(root, ("edit", 1), 1)  # the minutes of April: its page, lists, log… again
     _publish(root)
@@ -168,11 +170,14 @@ def test_publish_reuses_the_pages_that_did_not_change(tmp_path):
     log = (root / "publication-log.jsonl").read_text(encoding="utf-8").splitlines()
     assert '"seq":5' in log[-1] and log[-1].split('"hash":"')[1][:64] in about_page  # with the new head
     assert "DAU-VET" not in (www / "tiep-cong-dan/2026/bien-ban-thang-04/index.html").read_text(encoding="utf-8")
+    missing = (www / "404.html").read_text(encoding="utf-8")
+    assert "lỗi 404 MARK-404" in missing and log[-1].split('"hash":"')[1][:64] in missing
 
     about = _cached(root, "DAU-VET")
     _change(root, ("hotline", 0), 2)  # the hotline is on every page: nothing reused
     _publish(root)
     assert "DAU-VET" not in (root / "www/gioi-thieu/index.html").read_text(encoding="utf-8")
+    assert "MARK-404" not in (root / "www/404.html").read_text(encoding="utf-8")
     assert not about.exists()  # pruned: the cache holds what the last build used
 
     about = _cached(root, "Trang giới thiệu, không liên quan")

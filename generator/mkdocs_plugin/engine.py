@@ -233,6 +233,36 @@ class Engine:
         if self.previous is None or not self.previous.link(file, congkhai_of(self.config)):
             file.copy_file()
 
+    REUSED_TEMPLATES = frozenset(["404.html"])
+    """Theme templates whose output a :class:`PageCache` may hold: made only from what every
+    page shares (the navigation, the configuration, the hotline, the log head), plus the day
+    in its key. ``sitemap.xml`` is not: it dates every page."""
+
+    def theme_template(self, name: str) -> None:
+        """Write a theme template (``404.html``, ``sitemap.xml``) as ``mkdocs build`` does, or
+        from the page cache when it holds the same template made under the same context."""
+        cache, plugin = self.cache, congkhai_of(self.config)
+        target = Path(self.config.site_dir) / name
+        key = None
+        if cache is not None and plugin is not None and plugin.site is not None and name in self.REUSED_TEMPLATES:
+            key = hashlib.sha256(f"{cache.context}\0theme template\0{name}\0{plugin.site.today}".encode()).hexdigest()
+            data = cache.get(key)
+            if data is not None and plugin.scanner is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                plugin.scanned[str(target)] = text_problems(plugin.scanner, cache.new_text(), target, plugin.settings.root)
+                cache.used.add(key)
+                return
+        before = self._warnings()
+        internals.build_theme_template(name, self.env, self.files, self.config, self.nav)
+        if key is None or self._warnings() != before or not target.is_file() or plugin is None:
+            return
+        if plugin.scanner is not None and str(target) not in plugin.scanned:
+            plugin.scanned[str(target)] = text_problems(plugin.scanner, target.read_bytes(), target, plugin.settings.root)
+        if plugin.scanned.get(str(target)) == []:
+            assert cache is not None
+            cache.put(key, target.read_bytes())
+
     def _warnings(self) -> int:
         return sum(n for _, n in self.counter.get_counts()) if self.counter is not None else 0
 
@@ -333,7 +363,7 @@ def _build(config: MkDocsConfig, workers: int | None, cache_root: Path | None, p
             for file in static[::count]:
                 engine.place(file)
             for template in config.theme.static_templates:
-                internals.build_theme_template(template, engine.env, engine.files, config, engine.nav)
+                engine.theme_template(template)
             for template in config.extra_templates:
                 internals.build_extra_template(template, engine.files, config, engine.nav)
             engine.write(shares[0])

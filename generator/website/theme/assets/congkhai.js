@@ -4,27 +4,23 @@
  * focusable and named. Runs after the theme has wrapped its tables. */
 (function () {
   "use strict";
-  function markScrollable() {
-    var boxes = document.querySelectorAll(".ck-table, .md-typeset__scrollwrap, .md-typeset table:not([class])");
+  // A box wider than the screen scrolls sideways: the keyboard must reach it (Tab), and a
+  // screen reader must say what it is. Tables; and code blocks (the staff guide's commands),
+  // which the theme's script made focusable, when the site is served without it.
+  function focusableIfScrolled(selector, label) {
+    var boxes = document.querySelectorAll(selector);
     for (var i = 0; i < boxes.length; i++) {
       var box = boxes[i];
       if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", "Bảng (cuộn ngang để xem hết)");
+        box.setAttribute("aria-label", label);
       }
     }
-    // code blocks (the staff guide's commands): the theme's script made them focusable;
-    // without it, a block wider than the screen is made so here, for the keyboard
-    var blocks = document.querySelectorAll(".md-typeset pre > code");
-    for (var j = 0; j < blocks.length; j++) {
-      var code = blocks[j];
-      if (code.scrollWidth > code.clientWidth + 1 && !code.hasAttribute("tabindex")) {
-        code.setAttribute("tabindex", "0");
-        code.setAttribute("role", "region");
-        code.setAttribute("aria-label", "Đoạn lệnh (cuộn ngang để xem hết)");
-      }
-    }
+  }
+  function markScrollable() {
+    focusableIfScrolled(".ck-table, .md-typeset__scrollwrap, .md-typeset table:not([class])", "Bảng (cuộn ngang để xem hết)");
+    focusableIfScrolled(".md-typeset pre > code", "Đoạn lệnh (cuộn ngang để xem hết)");
   }
   // The home page lists the next few reception sessions as of the build; drop those that
   // have passed (dates in the office's time zone), so the first shown is the next one.
