@@ -250,7 +250,9 @@ class Engine:
             if data is not None and plugin.scanner is not None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                plugin.scanned[str(target)] = text_problems(plugin.scanner, cache.new_text(), target, plugin.settings.root)
+                plugin.scanned[str(target)] = text_problems(
+                    plugin.scanner, cache.new_text(), target, plugin.settings.root
+                )
                 cache.used.add(key)
                 return
         before = self._warnings()
@@ -258,7 +260,9 @@ class Engine:
         if key is None or self._warnings() != before or not target.is_file() or plugin is None:
             return
         if plugin.scanner is not None and str(target) not in plugin.scanned:
-            plugin.scanned[str(target)] = text_problems(plugin.scanner, target.read_bytes(), target, plugin.settings.root)
+            plugin.scanned[str(target)] = text_problems(
+                plugin.scanner, target.read_bytes(), target, plugin.settings.root
+            )
         if plugin.scanned.get(str(target)) == []:
             assert cache is not None
             cache.put(key, target.read_bytes())

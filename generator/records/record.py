@@ -971,7 +971,7 @@ class StoredRecordCache(RecordCache):
     @classmethod
     def open(cls, file: Path, salt: str, categories: dict[str, Category]) -> StoredRecordCache:
         cache = cls(file, salt, categories)
-        with contextlib.suppress(Exception):  # unreadable, older, other salt: read everything again
+        with contextlib.suppress(Exception), _collector_paused():  # unreadable, older, other salt: read all again
             with file.open("rb") as handle:
                 version, stored_salt, entries = pickle.load(handle)
             if version == cls.VERSION and stored_salt == salt:
@@ -1011,7 +1011,7 @@ class StoredRecordCache(RecordCache):
         if not self.changed and len(entries) == len(self._stored):
             return
         self._stored = entries
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), _collector_paused():
             self.file.parent.mkdir(parents=True, exist_ok=True)
             spare = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
             with spare.open("wb") as handle:
@@ -1070,11 +1070,12 @@ def load_records(
     stamps: dict[Path, Any] = {}
     if cache is not None:
         cache.start()
-        for path, _, _ in wanted:
-            stamps[path] = cache.stamp(path)
-            hit = cache.get(path, stamps[path])
-            if hit is not None:
-                known[path] = hit
+        with _collector_paused():  # records made from the cache: thousands of containers
+            for path, _, _ in wanted:
+                stamps[path] = cache.stamp(path)
+                hit = cache.get(path, stamps[path])
+                if hit is not None:
+                    known[path] = hit
         wanted = [item for item in wanted if item[0] not in known]
     with (
         _collector_paused(),
