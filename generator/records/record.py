@@ -955,7 +955,7 @@ class StoredRecordCache(RecordCache):
     project itself wrote, like its ``mkdocs.yml`` hooks). Holds only the files of the last
     load; deleting it only makes the next command slower."""
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, file: Path, salt: str, categories: dict[str, Category]):
         super().__init__()
@@ -965,13 +965,16 @@ class StoredRecordCache(RecordCache):
         self.changed = False
         self.reused = 0
         """Records this load took from the file."""
-        self._stored: dict[str, tuple[Any, dict[str, Any] | None, list[Problem]]] = {}
+        self._stored: dict[str, tuple[Any, bytes]] = {}
+        """File -> its stamp and what it gave (its record's attributes, with the name of its
+        category and without its path, and its problems), pickled one file at a time: the
+        whole cache is never one tree of objects in memory, nor one pickler's memo."""
         self._used: set[Path] = set()
 
     @classmethod
     def open(cls, file: Path, salt: str, categories: dict[str, Category]) -> StoredRecordCache:
         cache = cls(file, salt, categories)
-        with contextlib.suppress(Exception), _collector_paused():  # unreadable, older, other salt: read all again
+        with contextlib.suppress(Exception):  # unreadable, older, other salt: read everything again
             with file.open("rb") as handle:
                 version, stored_salt, entries = pickle.load(handle)
             if version == cls.VERSION and stored_salt == salt:
@@ -984,9 +987,15 @@ class StoredRecordCache(RecordCache):
         if known is not None:
             return known
         entry = self._stored.get(str(path))
-        if entry is None or entry[0] != stamp or (entry[1] and entry[1]["category"] not in self.categories):
+        if entry is None or entry[0] != stamp:
             return None
-        result = (_unpickled(dict(entry[1]) if entry[1] else None, path, self.categories), list(entry[2]))
+        try:
+            state, found = pickle.loads(entry[1])
+        except Exception:  # a damaged entry: the file is read again
+            return None
+        if state is not None and state["category"] not in self.categories:
+            return None
+        result = (_unpickled(state, path, self.categories), found)
         super().put(path, stamp, result)
         self.reused += 1
         return result
@@ -1001,7 +1010,7 @@ class StoredRecordCache(RecordCache):
             state["category"] = record.category.slug
             state.pop("path", None)
             state.pop("date", None)  # a cached property: worked out again
-        self._stored[str(path)] = (stamp, state, found)
+        self._stored[str(path)] = (stamp, pickle.dumps((state, found), protocol=pickle.HIGHEST_PROTOCOL))
         self.changed = True
 
     def save(self) -> None:
@@ -1011,7 +1020,7 @@ class StoredRecordCache(RecordCache):
         if not self.changed and len(entries) == len(self._stored):
             return
         self._stored = entries
-        with contextlib.suppress(OSError), _collector_paused():
+        with contextlib.suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
             spare = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
             with spare.open("wb") as handle:
