@@ -130,7 +130,7 @@ def page_url(src: str) -> str:
     return stem + "/"
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a site asks for the same few links from every page
+@functools.lru_cache(maxsize=4096)  # a site asks for the same few links from every page (bounded: memory)
 def relative_url(from_dir: str, to_path: str) -> str:
     """Relative link from a page served at ``from_dir`` (``a/b/``) to ``to_path``, so that
     the pages work under any ``site_url``."""

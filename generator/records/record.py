@@ -955,7 +955,7 @@ class StoredRecordCache(RecordCache):
     project itself wrote, like its ``mkdocs.yml`` hooks). Holds only the files of the last
     load; deleting it only makes the next command slower."""
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, file: Path, salt: str, categories: dict[str, Category]):
         super().__init__()
@@ -968,16 +968,22 @@ class StoredRecordCache(RecordCache):
         self._stored: dict[str, tuple[Any, bytes]] = {}
         """File -> its stamp and what it gave (its record's attributes, with the name of its
         category and without its path, and its problems), pickled one file at a time: the
-        whole cache is never one tree of objects in memory, nor one pickler's memo."""
+        cache is never one tree of objects in memory, nor one pickler's memo."""
+        self._new: dict[str, tuple[Any, tuple[Record | None, list[Problem]]]] = {}
+        """Files read by this load: pickled only when the cache is written, one at a time."""
         self._used: set[Path] = set()
 
     @classmethod
     def open(cls, file: Path, salt: str, categories: dict[str, Category]) -> StoredRecordCache:
         cache = cls(file, salt, categories)
-        with contextlib.suppress(Exception):  # unreadable, older, other salt: read everything again
-            with file.open("rb") as handle:
-                version, stored_salt, entries = pickle.load(handle)
+        entries: dict[str, tuple[Any, bytes]] = {}
+        with contextlib.suppress(Exception), file.open("rb") as handle:  # unreadable, older…: read all again
+            reader = pickle.Unpickler(handle)
+            version, stored_salt, count = reader.load()
             if version == cls.VERSION and stored_salt == salt:
+                for _ in range(count):
+                    key, stamp, blob = reader.load()
+                    entries[key] = (stamp, blob)
                 cache._stored = entries
         return cache
 
@@ -1000,9 +1006,20 @@ class StoredRecordCache(RecordCache):
         self.reused += 1
         return result
 
+    def clear(self) -> None:
+        super().clear()
+        self._stored.clear()
+        self._new.clear()
+
     def put(self, path: Path, stamp: Any, result: tuple[Record | None, list[Problem]]) -> None:
         super().put(path, stamp, result)
         self._used.add(path)
+        self._new[str(path)] = (stamp, result)
+        self._stored.pop(str(path), None)
+        self.changed = True
+
+    @staticmethod
+    def _blob(result: tuple[Record | None, list[Problem]]) -> bytes:
         record, found = result
         state = None
         if record is not None:
@@ -1010,22 +1027,29 @@ class StoredRecordCache(RecordCache):
             state["category"] = record.category.slug
             state.pop("path", None)
             state.pop("date", None)  # a cached property: worked out again
-        self._stored[str(path)] = (stamp, pickle.dumps((state, found), protocol=pickle.HIGHEST_PROTOCOL))
-        self.changed = True
+        return pickle.dumps((state, found), protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
         """Write the entries of the files this load looked at (atomically; a cache that
-        cannot be written only makes the next command slower)."""
-        entries = {k: v for k, v in self._stored.items() if Path(k) in self._used}
-        if not self.changed and len(entries) == len(self._stored):
+        cannot be written only makes the next command slower), one entry at a time."""
+        kept = [k for k in self._stored if Path(k) in self._used]
+        if not self.changed and len(kept) == len(self._stored):
             return
-        self._stored = entries
         with contextlib.suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
             spare = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
             with spare.open("wb") as handle:
-                pickle.dump((self.VERSION, self.salt, entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                writer = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+                writer.dump((self.VERSION, self.salt, len(kept) + len(self._new)))
+                for key in kept:
+                    writer.dump((key, *self._stored[key]))
+                    writer.clear_memo()
+                for key, (stamp, result) in self._new.items():
+                    writer.dump((key, stamp, self._blob(result)))
+                    writer.clear_memo()
             os.replace(spare, self.file)
+        self._stored = {k: self._stored[k] for k in kept}
+        self._stored.update({k: (stamp, b"") for k, (stamp, _) in self._new.items()})
 
 
 def load_records(

@@ -169,6 +169,8 @@ def load(
     )
     if isinstance(cache, StoredRecordCache):
         cache.save()
+        cache.clear()  # the entries go before the site's other large objects are made
+        cache = None
     problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
     log = read_log(settings.log_path, paths.relpath(settings.log_path, settings.root))
     problems += _check(settings, records, log, broken, today, cache.checked if cache is not None else None)
