@@ -156,7 +156,8 @@ def load(
     listing every problem. ``today`` defaults to today in the office's time zone; ``cache``
     (the preview) keeps what each record file gave, for files that did not change;
     ``stored`` (the office's own ``check``, ``build``, ``publish``): the same, kept in the
-    project's cache folder between commands (:data:`RECORD_CACHE`)."""
+    project's cache folder between commands (:data:`RECORD_CACHE`), written only when the
+    records have no problem (a refused command writes nothing)."""
     today = today or office_today(settings.timezone)
     categories = load_categories(settings.disclosures_dir, settings.root)
     common = load_common()
@@ -167,13 +168,16 @@ def load(
     records, problems, broken = load_records(
         settings.disclosures_dir, settings.root, categories, common, settings.max_attachment_bytes, today, cache=cache
     )
-    if isinstance(cache, StoredRecordCache):
-        cache.save()
-        cache.clear()  # the entries go before the site's other large objects are made
+    kept = cache if isinstance(cache, StoredRecordCache) else None
+    if kept is not None:
         cache = None
     problems = site_path_problems(categories, settings.docs_dir, settings.root) + problems
     log = read_log(settings.log_path, paths.relpath(settings.log_path, settings.root))
     problems += _check(settings, records, log, broken, today, cache.checked if cache is not None else None)
+    if kept is not None:
+        if not problems:  # a refused command writes nothing, not even its cache
+            kept.save()
+        kept.clear()  # the entries go before the site's other large objects are made
     if problems:
         raise CongkhaiError(problems)
     return Site(settings, categories, common, records, log, today, load_anchors(settings))
