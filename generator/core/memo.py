@@ -65,8 +65,6 @@ class Memo:
         self.folder = folder
         self.salt = (code_hash() + "\0" + "\0".join(f"{n}={_version(n)}" for n in LIBRARIES)).encode("utf-8")
         self.started = time.time() - 2  # coarse file times: a little before the build
-        self.hits = 0
-        self.misses = 0
 
     def _path(self, name: str, text: str) -> Path:
         digest = hashlib.sha256(self.salt + b"\0" + name.encode("utf-8") + b"\0")
@@ -82,11 +80,9 @@ class Memo:
             return None
         with contextlib.suppress(OSError):
             os.utime(path, (self.started + 2, self.started + 2))
-        self.hits += 1
         return data
 
     def put(self, name: str, text: str, result: str) -> None:
-        self.misses += 1
         path = self._path(name, text)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -210,7 +210,11 @@ class Engine:
         for file in pages:
             assert file.page is not None
             key = cache.key(file) if cache is not None else None
-            if key is not None and self._from_cache(file, key):
+            if cache is not None and key is not None and self._from_cache(Path(file.abs_dest_path), key):
+                plugin = congkhai_of(self.config)
+                if plugin is not None and plugin.bar is not None:
+                    plugin.bar.advance()
+                cache.reused += 1
                 continue
             self.read(file.page)
             before = self._warnings()
@@ -218,7 +222,7 @@ class Engine:
                 file.page, self.config, doc_files, self.nav, self.env, excluded=file.inclusion.is_excluded()
             )
             if key is not None and self._warnings() == before:
-                self._keep(file, key)
+                self._keep(Path(file.abs_dest_path), key)
             if file.page not in self.nav.pages:  # written, and shown on no other page: let it go
                 file.page.markdown = file.page.content = None
             rendered.append(file)
@@ -246,53 +250,40 @@ class Engine:
         key = None
         if cache is not None and plugin is not None and plugin.site is not None and name in self.REUSED_TEMPLATES:
             key = hashlib.sha256(f"{cache.context}\0theme template\0{name}\0{plugin.site.today}".encode()).hexdigest()
-            data = cache.get(key)
-            if data is not None and plugin.scanner is not None:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                plugin.scanned[str(target)] = text_problems(
-                    plugin.scanner, cache.new_text(), target, plugin.settings.root
-                )
-                cache.used.add(key)
+            if self._from_cache(target, key):
                 return
         before = self._warnings()
         internals.build_theme_template(name, self.env, self.files, self.config, self.nav)
-        if key is None or self._warnings() != before or not target.is_file() or plugin is None:
+        if key is None or self._warnings() != before or plugin is None or not target.is_file():
             return
-        if plugin.scanner is not None and str(target) not in plugin.scanned:
+        if plugin.scanner is not None and str(target) not in plugin.scanned:  # no page hook scanned it
             plugin.scanned[str(target)] = text_problems(
                 plugin.scanner, target.read_bytes(), target, plugin.settings.root
             )
-        if plugin.scanned.get(str(target)) == []:
-            assert cache is not None
-            cache.put(key, target.read_bytes())
+        self._keep(target, key)
 
     def _warnings(self) -> int:
         return sum(n for _, n in self.counter.get_counts()) if self.counter is not None else 0
 
-    def _from_cache(self, file: File, key: str) -> bool:
-        """Write ``file``'s page from the cache, if it is there; scan what is new in it."""
+    def _from_cache(self, target: Path, key: str) -> bool:
+        """Write ``target`` (a page, or a theme template) from the cache, if it is there;
+        scan what is new in it."""
         assert self.cache is not None
         plugin = congkhai_of(self.config)
         data = self.cache.get(key)
         if data is None or plugin is None or plugin.scanner is None:
             return False
-        target = Path(file.abs_dest_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        # the rest of the page was scanned, clean, under the same rules, when it was kept
+        # the rest of it was scanned, clean, under the same rules, when it was kept
         plugin.scanned[str(target)] = text_problems(plugin.scanner, self.cache.new_text(), target, plugin.settings.root)
-        if plugin.bar is not None:
-            plugin.bar.advance()
         self.cache.used.add(key)
-        self.cache.reused += 1
         return True
 
-    def _keep(self, file: File, key: str) -> None:
-        """Keep a page just rendered, if it was written and its scan found nothing."""
+    def _keep(self, target: Path, key: str) -> None:
+        """Keep what was just written at ``target``, if it was written and its scan found nothing."""
         assert self.cache is not None
         plugin = congkhai_of(self.config)
-        target = Path(file.abs_dest_path)
         if plugin is None or plugin.scanned.get(str(target)) != [] or not target.is_file():
             return
         self.cache.put(key, target.read_bytes())
